@@ -1,0 +1,120 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_hookq_global_optspecs
+    string join \n db= base-url= json h/help V/version
+end
+
+function __fish_hookq_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_hookq_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_hookq_using_subcommand
+    set -l cmd (__fish_hookq_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c hookq -n "__fish_hookq_needs_command" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_needs_command" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_needs_command" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_needs_command" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_needs_command" -s V -l version -d 'Print version'
+complete -c hookq -n "__fish_hookq_needs_command" -f -a "hooks" -d 'Create, inspect and serve webhooks'
+complete -c hookq -n "__fish_hookq_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c hookq -n "__fish_hookq_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete help" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete help" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete help" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete help" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete help" -f -a "create" -d 'Create a hook and print its URL'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete help" -f -a "list" -d 'List the hooks: a table, one row per hook'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete help" -f -a "show" -d 'Show one hook in full'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete help" -f -a "url" -d 'Print a hook\'s URL'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete help" -f -a "enable" -d 'Accept requests to a hook again'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete help" -f -a "disable" -d 'Refuse requests to a hook (410), keeping its queue'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete help" -f -a "edit" -d 'Change a hook\'s settings'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete help" -f -a "delete" -d 'Delete a hook with its events (refused while a scenario uses it)'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l rate-limit -d 'Accepted requests per second (burst of the same size); 0 = unlimited [default: 5]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l queue-limit -d 'Queued events at most; more are refused with 503 [default: 10000]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l max-body -d 'Largest accepted body, e.g. 512KiB [default: 5MiB]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l allow-ip -d 'Only accept clients in this range (repeatable) [default: any]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l method -d 'Only accept this HTTP method (repeatable) [default: any]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l json-passthrough -d 'Give scenarios a JSON body as text instead of parsed JSON'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from list" -l search -d 'Only hooks whose name, token/URL, scenario or connection contains TERM (any case)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from list" -l columns -d 'Columns to show, in order: name,url,status,queue,expired,scenario,connection,last_event,created,rate_limit,ops' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from list" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from list" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from show" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from show" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from show" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from url" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from url" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from url" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from url" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from enable" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from enable" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from enable" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from enable" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from disable" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from disable" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from disable" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from disable" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l rate-limit -d 'Accepted requests per second (burst of the same size); 0 = unlimited [default: 5]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l queue-limit -d 'Queued events at most; more are refused with 503 [default: 10000]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l max-body -d 'Largest accepted body, e.g. 512KiB [default: 5MiB]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l allow-ip -d 'Only accept clients in this range (repeatable) [default: any]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l method -d 'Only accept this HTTP method (repeatable) [default: any]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l json-passthrough -d 'Give scenarios a JSON body as text instead of parsed JSON'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l any-ip -d 'Accept any client address again'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l any-method -d 'Accept any HTTP method again'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l no-json-passthrough -d 'Parse JSON bodies for the scenario again'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from delete" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from delete" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from delete" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a hook and print its URL'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the hooks: a table, one row per hook'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one hook in full'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "url" -d 'Print a hook\'s URL'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "enable" -d 'Accept requests to a hook again'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "disable" -d 'Refuse requests to a hook (410), keeping its queue'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "edit" -d 'Change a hook\'s settings'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a hook with its events (refused while a scenario uses it)'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookq -n "__fish_hookq_using_subcommand completions" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand completions" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand completions" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks completions help" -f -a "hooks" -d 'Create, inspect and serve webhooks'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "create" -d 'Create a hook and print its URL'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "list" -d 'List the hooks: a table, one row per hook'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "show" -d 'Show one hook in full'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "url" -d 'Print a hook\'s URL'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "enable" -d 'Accept requests to a hook again'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "disable" -d 'Refuse requests to a hook (410), keeping its queue'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "edit" -d 'Change a hook\'s settings'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "delete" -d 'Delete a hook with its events (refused while a scenario uses it)'

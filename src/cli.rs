@@ -1,0 +1,197 @@
+//! Every clap type of hookq, and only clap: the completions and the man page
+//! are generated from here.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::cidr::Cidr;
+use crate::units::Size;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hookq",
+    version,
+    about = "Receive webhooks into a durable local queue and process them in order",
+    after_help = "Examples:\n  hookq hooks create github-push\n  hookq hooks serve\n  hookq hooks list --search git"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The database file [default: the platform data directory, .../hookq/hookq.db]
+    #[arg(long, global = true, env = "HOOKQ_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// The base of hook URLs [default: http://127.0.0.1:8080]
+    #[arg(long, global = true, env = "HOOKQ_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Print JSON instead of a table
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create, inspect and serve webhooks
+    #[command(subcommand)]
+    Hooks(HooksCommand),
+    /// Print a shell completion script
+    #[command(
+        after_help = "Example:\n  hookq completions bash > ~/.local/share/bash-completion/completions/hookq"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    Powershell,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HooksCommand {
+    /// Create a hook and print its URL
+    #[command(
+        after_help = "Examples:\n  hookq hooks create github-push\n  hookq hooks create orders --rate-limit 0 --method POST --allow-ip 10.0.0.0/8"
+    )]
+    Create(CreateHook),
+    /// List the hooks: a table, one row per hook
+    #[command(
+        after_help = "Examples:\n  hookq hooks list\n  hookq hooks list --search stripe --columns name,queue,last_event\n  hookq hooks list --json"
+    )]
+    List(ListHooks),
+    /// Show one hook in full
+    #[command(after_help = "Example:\n  hookq hooks show github-push")]
+    Show(HookRef),
+    /// Print a hook's URL
+    #[command(
+        after_help = "Example:\n  curl -d '{}' -H 'Content-Type: application/json' \"$(hookq hooks url github-push)\""
+    )]
+    Url(HookRef),
+    /// Accept requests to a hook again
+    #[command(after_help = "Example:\n  hookq hooks enable github-push")]
+    Enable(HookRef),
+    /// Refuse requests to a hook (410), keeping its queue
+    #[command(after_help = "Example:\n  hookq hooks disable github-push")]
+    Disable(HookRef),
+    /// Change a hook's settings
+    #[command(
+        after_help = "Examples:\n  hookq hooks edit github-push --rate-limit 20\n  hookq hooks edit github-push --any-ip --any-method"
+    )]
+    Edit(EditHook),
+    /// Delete a hook with its events (refused while a scenario uses it)
+    #[command(after_help = "Example:\n  hookq hooks delete old-hook")]
+    Delete(HookRef),
+}
+
+/// A hook, by name or token.
+#[derive(Debug, Args)]
+pub struct HookRef {
+    /// The hook's name or token
+    #[arg(value_name = "NAME")]
+    pub hook: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateHook {
+    /// The hook's name (1-64 characters, no whitespace)
+    pub name: String,
+    #[command(flatten)]
+    pub settings: HookOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct EditHook {
+    /// The hook's name or token
+    #[arg(value_name = "NAME")]
+    pub hook: String,
+    #[command(flatten)]
+    pub settings: HookOptions,
+    /// Accept any client address again
+    #[arg(long, conflicts_with = "allow_ip")]
+    pub any_ip: bool,
+    /// Accept any HTTP method again
+    #[arg(long, conflicts_with = "method")]
+    pub any_method: bool,
+    /// Parse JSON bodies for the scenario again
+    #[arg(long, conflicts_with = "json_passthrough")]
+    pub no_json_passthrough: bool,
+}
+
+/// The settings of SPEC §3, shared by `create` (defaults apply) and `edit`
+/// (only what is given changes).
+#[derive(Debug, Args)]
+pub struct HookOptions {
+    /// Accepted requests per second (burst of the same size); 0 = unlimited [default: 5]
+    #[arg(long, value_name = "N")]
+    pub rate_limit: Option<u32>,
+    /// Queued events at most; more are refused with 503 [default: 10000]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub queue_limit: Option<u64>,
+    /// Largest accepted body, e.g. 512KiB [default: 5MiB]
+    #[arg(long, value_name = "SIZE")]
+    pub max_body: Option<Size>,
+    /// Only accept clients in this range (repeatable) [default: any]
+    #[arg(long, value_name = "CIDR")]
+    pub allow_ip: Vec<Cidr>,
+    /// Only accept this HTTP method (repeatable) [default: any]
+    #[arg(long, value_name = "M", value_parser = parse_method)]
+    pub method: Vec<String>,
+    /// Give scenarios a JSON body as text instead of parsed JSON
+    #[arg(long)]
+    pub json_passthrough: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListHooks {
+    /// Only hooks whose name, token/URL, scenario or connection contains TERM (any case)
+    #[arg(long, value_name = "TERM")]
+    pub search: Option<String>,
+    /// Columns to show, in order: name,url,status,queue,expired,scenario,connection,last_event,created,rate_limit,ops
+    #[arg(long, value_name = "A,B,C", value_delimiter = ',')]
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct Serve {
+    /// Address to listen on
+    #[arg(
+        long,
+        env = "HOOKQ_LISTEN",
+        default_value = "127.0.0.1:8080",
+        value_name = "ADDR"
+    )]
+    pub listen: SocketAddr,
+    /// Request threads [default: 4 per core]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Serve Prometheus metrics on /metrics
+    #[arg(long)]
+    pub metrics: bool,
+    /// No request log on stderr
+    #[arg(long)]
+    pub quiet: bool,
+    /// Take the client address from X-Forwarded-For (only behind a proxy you run)
+    #[arg(long)]
+    pub trust_proxy: bool,
+}
+
+/// An HTTP method: a token of letters, stored upper case.
+fn parse_method(text: &str) -> Result<String, String> {
+    if text.is_empty() || text.len() > 20 || !text.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(format!("invalid HTTP method {text:?} (expected e.g. POST)"));
+    }
+    Ok(text.to_ascii_uppercase())
+}

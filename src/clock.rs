@@ -1,0 +1,75 @@
+//! The one clock of hookq.
+//!
+//! Every command reads the wall clock once, through [`now`], and passes the
+//! value down; `HOOKQ_NOW=<RFC 3339>` replaces it for tests and what-if
+//! sweeps. Timestamps are stored as unix milliseconds ([`Millis`]).
+//! Rate limiting and timeouts use `std::time::Instant` instead.
+
+use anyhow::{Context, Result};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::error::Failure;
+
+/// Milliseconds since the unix epoch, UTC.
+pub type Millis = i64;
+
+pub const SECOND: Millis = 1_000;
+pub const HOUR: Millis = 3_600 * SECOND;
+pub const DAY: Millis = 24 * HOUR;
+
+/// The variable that overrides the clock.
+pub const NOW_VAR: &str = "HOOKQ_NOW";
+
+/// The current time: `HOOKQ_NOW` if set, else the system clock.
+pub fn now() -> Result<Millis> {
+    match std::env::var(NOW_VAR) {
+        Ok(value) => parse(&value).with_context(|| format!("invalid {NOW_VAR}")),
+        Err(_) => Ok(system_now()),
+    }
+}
+
+/// The system clock, ignoring `HOOKQ_NOW`: for leases between processes,
+/// which must expire in real time whatever a test pretends.
+pub fn system_now() -> Millis {
+    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as Millis
+}
+
+/// Parse an RFC 3339 timestamp (`2026-11-29T12:00:00Z`).
+pub fn parse(text: &str) -> Result<Millis> {
+    let at = OffsetDateTime::parse(text.trim(), &Rfc3339).map_err(|e| {
+        Failure::usage(format!(
+            "invalid timestamp {text:?}: {e} (expected RFC 3339, e.g. 2026-11-29T12:00:00Z)"
+        ))
+    })?;
+    Ok((at.unix_timestamp_nanos() / 1_000_000) as Millis)
+}
+
+/// Format as RFC 3339 UTC, with milliseconds only when there are some.
+pub fn format(at: Millis) -> String {
+    let nanos = i128::from(at) * 1_000_000;
+    OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| at.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_rfc3339() {
+        let at = parse("2026-11-29T12:00:00Z").unwrap();
+        assert_eq!(at, 1_795_953_600_000);
+        assert_eq!(format(at), "2026-11-29T12:00:00Z");
+        assert_eq!(format(at + 5), "2026-11-29T12:00:00.005Z");
+        assert_eq!(parse("2026-11-29T13:00:00+01:00").unwrap(), at);
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        assert!(parse("yesterday").is_err());
+        assert!(parse("2026-11-29").is_err());
+    }
+}

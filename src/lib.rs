@@ -1,0 +1,26 @@
+//! hookq: webhooks into a durable SQLite queue, processed in order by local
+//! commands.
+//!
+//! Data travels one way: HTTP → ingest checks → store → engine → command →
+//! store. `cmd` is the only module that prints.
+
+pub mod bundle;
+pub mod cidr;
+pub mod cli;
+pub mod clock;
+mod cmd;
+pub mod error;
+pub mod lifecycle;
+mod output;
+pub mod store;
+pub mod token;
+pub mod units;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+/// Run one command line to completion.
+pub fn run(cli: cli::Cli) -> Result<ExitCode> {
+    cmd::run(cli)
+}

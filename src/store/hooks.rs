@@ -1,0 +1,321 @@
+//! Hooks: named webhook endpoints and their settings.
+
+use anyhow::{Context, Result};
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::Store;
+use crate::cidr::Cidr;
+use crate::clock::Millis;
+use crate::error::Failure;
+use crate::token;
+
+/// What a user sets on a hook with `hooks create` and `hooks edit`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HookSettings {
+    /// Accepted requests per second (token bucket, burst = rate); 0 = unlimited.
+    pub rate_limit: u32,
+    pub queue_limit: u64,
+    pub max_body: u64,
+    /// Empty = any address.
+    pub allow_ips: Vec<Cidr>,
+    /// Empty = any method. Upper case.
+    pub methods: Vec<String>,
+    pub json_passthrough: bool,
+    pub connection_id: Option<i64>,
+}
+
+impl Default for HookSettings {
+    fn default() -> Self {
+        HookSettings {
+            rate_limit: 5,
+            queue_limit: 10_000,
+            max_body: 5 << 20,
+            allow_ips: Vec::new(),
+            methods: Vec::new(),
+            json_passthrough: false,
+            connection_id: None,
+        }
+    }
+}
+
+/// A hook as stored, with the names of its scenario and connection.
+#[derive(Debug, Clone)]
+pub struct Hook {
+    pub id: i64,
+    pub name: String,
+    pub token: String,
+    pub enabled: bool,
+    pub settings: HookSettings,
+    pub connection: Option<String>,
+    pub scenario: Option<String>,
+    pub created_at: Millis,
+    /// Creation, or the last time the hook was re-enabled by hand.
+    pub enabled_at: Millis,
+    pub disabled_at: Option<Millis>,
+    pub disabled_reason: Option<String>,
+    /// Since when no scenario uses the hook; `None` while one does.
+    pub unassigned_since: Option<Millis>,
+    pub last_event_at: Option<Millis>,
+    /// Events waiting now.
+    pub queued: u64,
+    pub operations: u64,
+}
+
+const SELECT_HOOK: &str = "
+    SELECT h.id, h.name, h.token, h.enabled, h.rate_limit, h.queue_limit, h.max_body,
+           h.allow_ips, h.methods, h.json_passthrough, h.connection_id, c.name, s.name,
+           h.created_at, h.enabled_at, h.disabled_at, h.disabled_reason,
+           h.unassigned_since, h.last_event_at, h.queued, h.operations
+    FROM hooks h
+    LEFT JOIN connections c ON c.id = h.connection_id
+    LEFT JOIN scenarios s ON s.hook_id = h.id";
+
+fn hook_from_row(row: &Row<'_>) -> rusqlite::Result<Hook> {
+    let allow_ips: String = row.get(7)?;
+    let methods: String = row.get(8)?;
+    Ok(Hook {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        token: row.get(2)?,
+        enabled: row.get(3)?,
+        settings: HookSettings {
+            rate_limit: row.get(4)?,
+            queue_limit: row.get(5)?,
+            max_body: row.get(6)?,
+            allow_ips: serde_json::from_str::<Vec<String>>(&allow_ips)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|cidr| cidr.parse().ok())
+                .collect(),
+            methods: serde_json::from_str(&methods).unwrap_or_default(),
+            json_passthrough: row.get(9)?,
+            connection_id: row.get(10)?,
+        },
+        connection: row.get(11)?,
+        scenario: row.get(12)?,
+        created_at: row.get(13)?,
+        enabled_at: row.get(14)?,
+        disabled_at: row.get(15)?,
+        disabled_reason: row.get(16)?,
+        unassigned_since: row.get(17)?,
+        last_event_at: row.get(18)?,
+        queued: row.get(19)?,
+        operations: row.get(20)?,
+    })
+}
+
+fn json_list<T: ToString>(items: &[T]) -> String {
+    serde_json::Value::from(items.iter().map(T::to_string).collect::<Vec<_>>()).to_string()
+}
+
+/// A hook name: 1 to 64 characters, no whitespace or control characters.
+pub fn validate_name(name: &str) -> Result<(), Failure> {
+    if name.is_empty() {
+        return Err(Failure::usage("a hook name cannot be empty"));
+    }
+    if name.chars().count() > 64 {
+        return Err(Failure::usage(format!(
+            "hook name {name:?} is longer than 64 characters"
+        )));
+    }
+    if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Failure::usage(format!(
+            "hook name {name:?} contains whitespace or control characters"
+        ))
+        .hint("use letters, digits, '-', '_' or '.'"));
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Every hook, by name.
+    pub fn hooks(&self) -> Result<Vec<Hook>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SELECT_HOOK} ORDER BY h.name"))?;
+        let hooks = stmt
+            .query_map([], hook_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(hooks)
+    }
+
+    /// The hook with this name or token, if any.
+    pub fn find_hook(&self, key: &str) -> Result<Option<Hook>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{SELECT_HOOK} WHERE h.name = ?1 OR h.token = ?1 ORDER BY h.name = ?1 DESC LIMIT 1"
+        ))?;
+        Ok(stmt.query_row([key], hook_from_row).optional()?)
+    }
+
+    /// The hook with this name or token; exit 3 when there is none.
+    pub fn hook(&self, key: &str) -> Result<Hook> {
+        self.find_hook(key)?.ok_or_else(|| {
+            Failure::refused(format!("no hook named {key:?}"))
+                .hint("`hookq hooks list` shows the hooks")
+                .into()
+        })
+    }
+
+    /// Create a hook with a fresh token. The name must be free and must not
+    /// be the token of another hook (a hook is addressed by either).
+    pub fn create_hook(
+        &mut self,
+        name: &str,
+        settings: &HookSettings,
+        now: Millis,
+    ) -> Result<Hook> {
+        validate_name(name)?;
+        let tx = self.write()?;
+        let clash: Option<(String, String)> = tx
+            .query_row(
+                "SELECT name, token FROM hooks WHERE name = ?1 OR token = ?1",
+                [name],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        match clash {
+            Some((existing, _)) if existing == name => {
+                return Err(
+                    Failure::usage(format!("a hook named {name:?} already exists"))
+                        .hint("choose another name, or change it with `hookq hooks edit`")
+                        .into(),
+                )
+            }
+            Some((other, _)) => {
+                return Err(Failure::usage(format!(
+                    "{name:?} is the token of hook {other:?} and cannot name another hook"
+                ))
+                .into())
+            }
+            None => {}
+        }
+        let token = loop {
+            let token = token::generate()?;
+            let taken: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM hooks WHERE token = ?1 OR name = ?1)",
+                [&token],
+                |row| row.get(0),
+            )?;
+            if !taken {
+                break token;
+            }
+        };
+        tx.execute(
+            "INSERT INTO hooks (name, token, rate_limit, queue_limit, max_body, allow_ips,
+                                methods, json_passthrough, connection_id, created_at,
+                                enabled_at, unassigned_since)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10)",
+            params![
+                name,
+                token,
+                settings.rate_limit,
+                settings.queue_limit,
+                settings.max_body,
+                json_list(&settings.allow_ips),
+                json_list(&settings.methods),
+                settings.json_passthrough,
+                settings.connection_id,
+                now,
+            ],
+        )?;
+        tx.commit()?;
+        self.hook(name)
+    }
+
+    pub fn update_hook_settings(&mut self, id: i64, settings: &HookSettings) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE hooks SET rate_limit = ?2, queue_limit = ?3, max_body = ?4, allow_ips = ?5,
+                                  methods = ?6, json_passthrough = ?7, connection_id = ?8
+                 WHERE id = ?1",
+                params![
+                    id,
+                    settings.rate_limit,
+                    settings.queue_limit,
+                    settings.max_body,
+                    json_list(&settings.allow_ips),
+                    json_list(&settings.methods),
+                    settings.json_passthrough,
+                    settings.connection_id,
+                ],
+            )
+            .context("could not update the hook")?;
+        Ok(())
+    }
+
+    /// Re-enable a disabled hook by hand: its sweep clocks start again.
+    /// Returns false if it was already enabled.
+    pub fn enable_hook(&mut self, id: i64, now: Millis) -> Result<bool> {
+        let changed = self.conn.execute(
+            "UPDATE hooks SET enabled = 1, enabled_at = ?2, disabled_at = NULL,
+                              disabled_reason = NULL,
+                              unassigned_since = CASE WHEN unassigned_since IS NULL
+                                                      THEN NULL ELSE ?2 END
+             WHERE id = ?1 AND enabled = 0",
+            params![id, now],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Disable an enabled hook, recording when and why. Returns false if it
+    /// was already disabled.
+    pub fn disable_hook(&mut self, id: i64, now: Millis, reason: &str) -> Result<bool> {
+        let changed = self.conn.execute(
+            "UPDATE hooks SET enabled = 0, disabled_at = ?2, disabled_reason = ?3
+             WHERE id = ?1 AND enabled = 1",
+            params![id, now, reason],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Delete a hook with its events, payloads and operations. Refused while
+    /// a scenario uses it.
+    pub fn delete_hook(&mut self, hook: &Hook) -> Result<()> {
+        let tx = self.write()?;
+        let scenario: Option<String> = tx
+            .query_row(
+                "SELECT name FROM scenarios WHERE hook_id = ?1",
+                [hook.id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if let Some(scenario) = scenario {
+            return Err(Failure::refused(format!(
+                "hook {:?} is used by scenario {scenario:?}",
+                hook.name
+            ))
+            .hint("delete the scenario, or move it with `hookq scenario edit --hook`")
+            .into());
+        }
+        tx.execute("DELETE FROM hooks WHERE id = ?1", [hook.id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Refused requests of a hook: (HTTP status, count), by status.
+    pub fn refusals(&self, hook_id: i64) -> Result<Vec<(u16, u64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT status, count FROM refusals WHERE hook_id = ?1 ORDER BY status",
+        )?;
+        let counts = stmt
+            .query_map([hook_id], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_rules() {
+        assert!(validate_name("github-push").is_ok());
+        assert!(validate_name("café.orders_v2").is_ok());
+        assert!(validate_name("").is_err());
+        assert!(validate_name("two words").is_err());
+        assert!(validate_name("tab\there").is_err());
+        assert!(validate_name(&"x".repeat(64)).is_ok());
+        assert!(validate_name(&"x".repeat(65)).is_err());
+    }
+}

@@ -1,0 +1,191 @@
+//! The store: one SQLite file holding hooks, connections, scenarios, events,
+//! payloads, executions, operations and settings.
+//!
+//! [`Store::open`] is the one place a connection is set up: the file and its
+//! directory made private, WAL, `synchronous=FULL`, foreign keys, a busy
+//! timeout, the migrations, and the repair of events a crash left running.
+//! The store knows nothing of HTTP or of the command line.
+
+mod hooks;
+mod leases;
+
+use std::fs::{DirBuilder, OpenOptions};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+pub use hooks::{validate_name, Hook, HookSettings};
+
+/// Append-only: a released migration is never edited, only followed.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+
+/// How long a statement waits for another process's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Open (creating if needed) the database at `path`, migrate it, and put
+    /// back in the queue the events a dead process left `running`.
+    pub fn open(path: &Path) -> Result<Store> {
+        let context = || format!("could not open database {}", path.display());
+        create_private(path).with_context(context)?;
+        let mut conn = Connection::open(path).with_context(context)?;
+        configure(&conn).with_context(context)?;
+        migrate(&mut conn).with_context(context)?;
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
+        store
+            .repair_running()
+            .with_context(|| format!("could not repair running events in {}", path.display()))?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// A write transaction that takes the write lock up front. In WAL mode a
+    /// deferred transaction that reads first and writes later can fail with
+    /// SQLITE_BUSY without waiting; an immediate one waits its turn.
+    pub fn write(&mut self) -> Result<Transaction<'_>> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
+    /// The schema version this file is at.
+    pub fn schema_version(&self) -> Result<usize> {
+        user_version(&self.conn)
+    }
+
+    /// A number that changes whenever hooks, connections or scenarios change.
+    pub fn config_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'config_version'",
+            [],
+            |row| row.get(0),
+        )?)
+    }
+}
+
+/// Create the file (0600) and any missing directory (0700) before SQLite
+/// does, so they are private from the first byte.
+fn create_private(path: &Path) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.exists() {
+            DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .with_context(|| format!("could not create directory {}", dir.display()))?;
+        }
+    }
+    match OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e).context("could not create the database file"),
+    }
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Only takes effect on a new, empty file; lets the sweep give purged
+    // payload pages back (PRAGMA incremental_vacuum).
+    conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        bail!("could not switch to WAL mode (journal mode is {mode})");
+    }
+    // FULL: a commit is fsync'd to the WAL before it returns, so an
+    // acknowledged event survives a power cut, not only a crash.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+fn user_version(conn: &Connection) -> Result<usize> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    Ok(usize::try_from(version).unwrap_or(usize::MAX))
+}
+
+/// Apply the missing migrations in one exclusive transaction. Checking the
+/// version first keeps the common case (up to date) free of any write lock.
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let known = MIGRATIONS.len();
+    let check = |version: usize| -> Result<()> {
+        if version > known {
+            bail!(
+                "its schema version {version} is newer than this hookq knows ({known}); \
+                 upgrade hookq to use this database"
+            );
+        }
+        Ok(())
+    };
+    let version = user_version(conn)?;
+    check(version)?;
+    if version == known {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+    let version = user_version(&tx)?; // another process may have migrated meanwhile
+    check(version)?;
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        tx.execute_batch(sql)
+            .with_context(|| format!("migration {} failed", index + 1))?;
+    }
+    tx.pragma_update(None, "user_version", known as i64)?;
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrating_twice_is_harmless() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len());
+        drop(store);
+        let mut conn = Connection::open(&path).unwrap();
+        migrate(&mut conn).unwrap();
+        migrate(&mut conn).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), MIGRATIONS.len());
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        drop(Store::open(&path).unwrap());
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        let err = Store::open(&path).err().unwrap();
+        assert!(
+            format!("{err:#}").contains("schema version 99 is newer"),
+            "{err:#}"
+        );
+    }
+}

@@ -1,0 +1,86 @@
+//! Command-line conventions of SPEC §9: help, completions, exit codes, pipes.
+
+use std::io::Read;
+use std::process::Stdio;
+
+use crate::util::Env;
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    let env = Env::new();
+    for args in [
+        &["hooks", "create"][..],
+        &["hooks", "list"],
+        &["hooks", "show"],
+        &["hooks", "url"],
+        &["hooks", "enable"],
+        &["hooks", "disable"],
+        &["hooks", "edit"],
+        &["hooks", "delete"],
+        &["completions"],
+    ] {
+        let mut args = args.to_vec();
+        args.push("--help");
+        let out = env.ok(&args);
+        assert!(out.contains("Example"), "{args:?} has no example:\n{out}");
+        assert!(out.contains("hookq "), "{args:?}");
+    }
+}
+
+#[test]
+fn committed_completions_match_the_command_line() {
+    let env = Env::new();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    for (shell, file) in [
+        ("bash", "hookq.bash"),
+        ("zsh", "_hookq"),
+        ("fish", "hookq.fish"),
+        ("elvish", "hookq.elv"),
+        ("powershell", "_hookq.ps1"),
+    ] {
+        let generated = env.ok(&["completions", shell]);
+        let committed = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
+        assert!(
+            generated == committed,
+            "completions/{file} is stale: run `hookq completions {shell} > completions/{file}` \
+             (or `cargo run -- completions` for each shell)"
+        );
+    }
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let env = Env::new();
+    for i in 0..300 {
+        env.ok(&["hooks", "create", &format!("hook-{i:03}")]);
+    }
+    let mut child = env
+        .cmd(&["hooks", "list"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one line's worth, then close our end, like `| head -1`.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "stderr: {stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[test]
+fn an_invalid_hookq_now_is_an_error() {
+    let mut env = Env::new();
+    env.at("last tuesday");
+    let err = env.fails(&["hooks", "list"], 2);
+    assert!(err.contains("HOOKQ_NOW"), "{err}");
+}

@@ -1,0 +1,335 @@
+//! `hookq hooks create|list|show|url|enable|disable|edit|delete`.
+
+use serde_json::{json, Value};
+
+use crate::util::Env;
+
+const NOW: &str = "2026-11-29T12:00:00Z";
+
+fn token_of(url: &str) -> &str {
+    url.trim().rsplit('/').next().unwrap()
+}
+
+#[test]
+fn create_prints_a_url_with_a_fresh_token() {
+    let env = Env::new();
+    let url = env.ok(&["hooks", "create", "github-push"]);
+    let token = token_of(&url);
+    assert!(url.starts_with("http://127.0.0.1:8080/wh/"), "{url}");
+    assert_eq!(token.len(), 32);
+    assert!(token
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    let other = env.ok(&["hooks", "create", "other"]);
+    assert_ne!(token_of(&other), token);
+    assert_eq!(env.ok(&["hooks", "url", "github-push"]), url);
+    assert_eq!(
+        env.ok(&["hooks", "url", token]),
+        url,
+        "a hook is addressed by its token too"
+    );
+}
+
+#[test]
+fn base_url_comes_from_the_flag_or_the_environment() {
+    let env = Env::new();
+    env.ok(&["hooks", "create", "a"]);
+    let url = env.ok(&[
+        "hooks",
+        "url",
+        "a",
+        "--base-url",
+        "https://hooks.example.test/",
+    ]);
+    assert!(url.starts_with("https://hooks.example.test/wh/"), "{url}");
+    let out = env
+        .cmd(&["hooks", "url", "a"])
+        .env("HOOKQ_BASE_URL", "http://tunnel.test:9000")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("http://tunnel.test:9000/wh/"));
+}
+
+#[test]
+fn create_json_is_the_hook_object_with_the_clock_of_hookq_now() {
+    let mut env = Env::new();
+    env.at(NOW);
+    let hook = env.json(&["hooks", "create", "orders"]);
+    let token = hook["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        hook,
+        json!({
+            "name": "orders",
+            "token": token,
+            "url": format!("http://127.0.0.1:8080/wh/{token}"),
+            "enabled": true,
+            "queue": 0,
+            "expired": false,
+            "scenario": null,
+            "connection": null,
+            "created_at": NOW,
+            "last_event_at": null,
+            "disabled_at": null,
+            "rate_limit": 5,
+            "queue_limit": 10000,
+            "max_body": 5242880,
+            "operations": 0,
+        })
+    );
+}
+
+#[test]
+fn list_json_has_exactly_the_fields_of_the_spec() {
+    let env = Env::new();
+    env.ok(&["hooks", "create", "b"]);
+    env.ok(&["hooks", "create", "a"]);
+    let list = env.json(&["hooks", "list", "--columns", "name"]);
+    let hooks = list.as_array().unwrap();
+    assert_eq!(hooks.len(), 2);
+    assert_eq!(hooks[0]["name"], "a", "sorted by name");
+    let mut keys: Vec<&str> = hooks[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "connection",
+            "created_at",
+            "disabled_at",
+            "enabled",
+            "expired",
+            "last_event_at",
+            "max_body",
+            "name",
+            "operations",
+            "queue",
+            "queue_limit",
+            "rate_limit",
+            "scenario",
+            "token",
+            "url"
+        ]
+    );
+}
+
+#[test]
+fn list_table_shows_the_default_columns() {
+    let env = Env::new();
+    env.ok(&["hooks", "create", "alpha"]);
+    let out = env.ok(&["hooks", "list"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        [
+            "NAME",
+            "URL",
+            "STATUS",
+            "QUEUE",
+            "EXPIRED",
+            "SCENARIO",
+            "CONNECTION"
+        ]
+    );
+    let row: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(row[0], "alpha");
+    assert!(row[1].contains("/wh/"));
+    assert_eq!(&row[2..], ["enabled", "0", "no", "-", "-"]);
+}
+
+#[test]
+fn columns_chooses_and_orders_the_columns() {
+    let env = Env::new();
+    env.ok(&["hooks", "create", "alpha", "--rate-limit", "0"]);
+    let out = env.ok(&["hooks", "list", "--columns", "rate_limit,name,ops,status"]);
+    let lines: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(lines[0], ["RATE_LIMIT", "NAME", "OPS", "STATUS"]);
+    assert_eq!(lines[1], ["unlimited", "alpha", "0", "enabled"]);
+}
+
+#[test]
+fn unknown_column_is_a_usage_error_listing_the_valid_ones() {
+    let env = Env::new();
+    let err = env.fails(&["hooks", "list", "--columns", "name,colour"], 2);
+    assert!(err.contains("unknown column \"colour\""), "{err}");
+    assert!(err.contains("last_event"), "lists the valid columns: {err}");
+}
+
+#[test]
+fn search_matches_name_and_token_in_any_case() {
+    let env = Env::new();
+    env.ok(&["hooks", "create", "Stripe-Payments"]);
+    let url = env.ok(&["hooks", "create", "github"]);
+    let names = |term: &str| -> Vec<String> {
+        env.json(&["hooks", "list", "--search", term])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names("stripe"), ["Stripe-Payments"]);
+    assert_eq!(names("PAYMENTS"), ["Stripe-Payments"]);
+    assert_eq!(names(&token_of(&url)[5..15]), ["github"]);
+    assert!(names("nothing-like-this").is_empty());
+    assert_eq!(names("").len(), 2);
+}
+
+#[test]
+fn disable_and_enable_change_the_status() {
+    let mut env = Env::new();
+    env.at(NOW);
+    env.ok(&["hooks", "create", "a"]);
+    env.ok(&["hooks", "disable", "a"]);
+    let hook = &env.json(&["hooks", "list"])[0];
+    assert_eq!(hook["enabled"], false);
+    assert_eq!(hook["disabled_at"], NOW);
+    let shown = env.json(&["hooks", "show", "a"]);
+    assert_eq!(shown["disabled_reason"], "disabled by hand");
+    env.ok(&["hooks", "enable", "a"]);
+    let hook = &env.json(&["hooks", "list"])[0];
+    assert_eq!(hook["enabled"], true);
+    assert_eq!(hook["disabled_at"], Value::Null);
+}
+
+#[test]
+fn edit_changes_only_what_is_given() {
+    let env = Env::new();
+    env.ok(&[
+        "hooks",
+        "create",
+        "a",
+        "--method",
+        "post",
+        "--allow-ip",
+        "10.0.0.0/8",
+    ]);
+    env.ok(&[
+        "hooks",
+        "edit",
+        "a",
+        "--rate-limit",
+        "20",
+        "--max-body",
+        "512KiB",
+    ]);
+    let hook = env.json(&["hooks", "show", "a"]);
+    assert_eq!(hook["rate_limit"], 20);
+    assert_eq!(hook["max_body"], 524288);
+    assert_eq!(hook["queue_limit"], 10000);
+    assert_eq!(hook["methods"], json!(["POST"]));
+    assert_eq!(hook["allow_ip"], json!(["10.0.0.0/8"]));
+    env.ok(&[
+        "hooks",
+        "edit",
+        "a",
+        "--any-ip",
+        "--any-method",
+        "--json-passthrough",
+    ]);
+    let hook = env.json(&["hooks", "show", "a"]);
+    assert_eq!(hook["methods"], json!([]));
+    assert_eq!(hook["allow_ip"], json!([]));
+    assert_eq!(hook["json_passthrough"], true);
+}
+
+#[test]
+fn delete_removes_the_hook() {
+    let env = Env::new();
+    env.ok(&["hooks", "create", "a"]);
+    env.ok(&["hooks", "delete", "a"]);
+    assert_eq!(env.json(&["hooks", "list"]), json!([]));
+    env.fails(&["hooks", "show", "a"], 3);
+}
+
+#[test]
+fn show_prints_settings_for_people() {
+    let env = Env::new();
+    env.ok(&[
+        "hooks",
+        "create",
+        "a",
+        "--queue-limit",
+        "7",
+        "--method",
+        "PUT",
+    ]);
+    let out = env.ok(&["hooks", "show", "a"]);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("queue") && l.ends_with("0 of 7")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("methods") && l.ends_with("PUT")),
+        "{out}"
+    );
+}
+
+#[test]
+fn bad_input_is_refused_and_changes_nothing() {
+    let env = Env::new();
+    let url = env.ok(&["hooks", "create", "taken"]);
+    let token = token_of(&url).to_owned();
+    let long = "x".repeat(65);
+    let cases: &[(&[&str], i32, &str)] = &[
+        (&["hooks", "create", "taken"], 2, "already exists"),
+        (&["hooks", "create", ""], 2, "cannot be empty"),
+        (&["hooks", "create", "two words"], 2, "whitespace"),
+        (&["hooks", "create", &long], 2, "longer than 64"),
+        (&["hooks", "create", &token], 2, "is the token of hook"),
+        (
+            &["hooks", "create", "x", "--allow-ip", "10.0.0.0/33"],
+            2,
+            "invalid address range",
+        ),
+        (
+            &["hooks", "create", "x", "--method", "PO ST"],
+            2,
+            "invalid HTTP method",
+        ),
+        (
+            &["hooks", "create", "x", "--max-body", "5 parsecs"],
+            2,
+            "invalid size",
+        ),
+        (&["hooks", "create", "x", "--rate-limit", "-1"], 2, ""),
+        (
+            &["hooks", "create", "x", "--rate-limit", "fast"],
+            2,
+            "invalid value",
+        ),
+        (&["hooks", "create", "x", "--queue-limit", "0"], 2, ""),
+        (
+            &["hooks", "edit", "nope", "--rate-limit", "1"],
+            3,
+            "no hook named \"nope\"",
+        ),
+        (&["hooks", "show", "nope"], 3, "no hook named"),
+        (&["hooks", "enable", "nope"], 3, "no hook named"),
+        (&["hooks", "delete", "nope"], 3, "no hook named"),
+    ];
+    let before = env.ok(&["hooks", "list", "--json"]);
+    for (args, code, message) in cases {
+        let err = env.fails(args, *code);
+        assert!(err.contains(message), "{args:?}: {err}");
+        if *code != 2 || !message.is_empty() {
+            assert!(
+                err.starts_with("hookq: ") || err.starts_with("error: "),
+                "{args:?}: {err}"
+            );
+        }
+    }
+    assert_eq!(
+        env.ok(&["hooks", "list", "--json"]),
+        before,
+        "nothing changed"
+    );
+}

@@ -1,0 +1,7 @@
+//! Integration tests: the real `hookq` binary against temporary databases.
+
+mod util;
+
+mod cli;
+mod hooks;
+mod store;

@@ -1,0 +1,84 @@
+//! The database file: where it lives, who may read it, what it refuses.
+
+use std::os::unix::fs::PermissionsExt;
+
+use crate::util::{Env, BIN};
+
+#[test]
+fn creates_a_private_file_in_a_private_directory() {
+    let env = Env::new();
+    let db = env.path().join("new/sub/hookq.db");
+    let out = std::process::Command::new(BIN)
+        .args(["hooks", "list"])
+        .env("HOOKQ_DB", &db)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&db), 0o600);
+    assert_eq!(mode(&env.path().join("new/sub")), 0o700);
+    assert_eq!(mode(&env.path().join("new")), 0o700);
+}
+
+#[test]
+fn db_flag_overrides_the_environment() {
+    let env = Env::new();
+    let other = env.path().join("other.db");
+    env.ok(&["hooks", "create", "a", "--db", other.to_str().unwrap()]);
+    assert!(other.exists());
+    assert_eq!(env.json(&["hooks", "list"]), serde_json::json!([]));
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_an_error_naming_it() {
+    let env = Env::new();
+    std::fs::write(&env.db, vec![b'x'; 4096]).unwrap();
+    let err = env.fails(&["hooks", "list"], 1);
+    assert!(err.starts_with("hookq: could not open database "), "{err}");
+    assert!(err.contains(env.db.to_str().unwrap()), "{err}");
+    assert_eq!(
+        std::fs::read(&env.db).unwrap(),
+        vec![b'x'; 4096],
+        "file untouched"
+    );
+}
+
+#[test]
+fn a_directory_that_cannot_be_created_is_an_error_naming_it() {
+    let env = Env::new();
+    std::fs::write(env.path().join("plainfile"), "").unwrap();
+    let db = env.path().join("plainfile/sub/hookq.db");
+    let out = std::process::Command::new(BIN)
+        .args(["hooks", "list"])
+        .env("HOOKQ_DB", &db)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("could not create directory"), "{err}");
+    assert!(err.contains("plainfile/sub"), "{err}");
+}
+
+#[test]
+fn opening_twice_keeps_the_schema_and_data() {
+    let env = Env::new();
+    env.ok(&["hooks", "create", "a"]);
+    env.ok(&["hooks", "list"]);
+    assert_eq!(env.sql_count("PRAGMA user_version"), 1);
+    assert_eq!(env.sql_count("SELECT COUNT(*) FROM hooks"), 1);
+    assert_eq!(env.sql_count("PRAGMA foreign_keys"), 1);
+}
+
+#[test]
+fn the_store_is_in_wal_mode_with_full_sync() {
+    let env = Env::new();
+    env.ok(&["hooks", "list"]);
+    let store = hookq::store::Store::open(&env.db).unwrap();
+    let mode: String = store
+        .conn()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    // 2 = FULL
+    assert_eq!(env.sql_count("PRAGMA synchronous"), 2);
+}
