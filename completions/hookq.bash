@@ -52,6 +52,9 @@ _hookq() {
             hookq__subcmd__help__subcmd__hooks,list)
                 cmd="hookq__subcmd__help__subcmd__hooks__subcmd__list"
                 ;;
+            hookq__subcmd__help__subcmd__hooks,serve)
+                cmd="hookq__subcmd__help__subcmd__hooks__subcmd__serve"
+                ;;
             hookq__subcmd__help__subcmd__hooks,show)
                 cmd="hookq__subcmd__help__subcmd__hooks__subcmd__show"
                 ;;
@@ -79,6 +82,9 @@ _hookq() {
             hookq__subcmd__hooks,list)
                 cmd="hookq__subcmd__hooks__subcmd__list"
                 ;;
+            hookq__subcmd__hooks,serve)
+                cmd="hookq__subcmd__hooks__subcmd__serve"
+                ;;
             hookq__subcmd__hooks,show)
                 cmd="hookq__subcmd__hooks__subcmd__show"
                 ;;
@@ -105,6 +111,9 @@ _hookq() {
                 ;;
             hookq__subcmd__hooks__subcmd__help,list)
                 cmd="hookq__subcmd__hooks__subcmd__help__subcmd__list"
+                ;;
+            hookq__subcmd__hooks__subcmd__help,serve)
+                cmd="hookq__subcmd__hooks__subcmd__help__subcmd__serve"
                 ;;
             hookq__subcmd__hooks__subcmd__help,show)
                 cmd="hookq__subcmd__hooks__subcmd__help__subcmd__show"
@@ -205,7 +214,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__help__subcmd__hooks)
-            opts="create list show url enable disable edit delete"
+            opts="create list show url enable disable edit delete serve"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -302,6 +311,20 @@ _hookq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hookq__subcmd__help__subcmd__hooks__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hookq__subcmd__help__subcmd__hooks__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -331,7 +354,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__hooks)
-            opts="-h --db --base-url --json --help create list show url enable disable edit delete help"
+            opts="-h --db --base-url --json --help create list show url enable disable edit delete serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -503,7 +526,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__hooks__subcmd__help)
-            opts="create list show url enable disable edit delete help"
+            opts="create list show url enable disable edit delete serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -614,6 +637,20 @@ _hookq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hookq__subcmd__hooks__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hookq__subcmd__hooks__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -654,6 +691,40 @@ _hookq() {
                     return 0
                     ;;
                 --columns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__hooks__subcmd__serve)
+            opts="-h --listen --threads --metrics --quiet --trust-proxy --max-db-size --db --base-url --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-db-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -43,6 +43,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand disable 'Refuse requests to a hook (410), keeping its queue'
             cand edit 'Change a hook''s settings'
             cand delete 'Delete a hook with its events (refused while a scenario uses it)'
+            cand serve 'Receive webhooks: every accepted request is committed to the queue before it is answered'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'hookq;hooks;create'= {
@@ -118,6 +119,19 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'hookq;hooks;serve'= {
+            cand --listen 'Address to listen on'
+            cand --threads 'Request threads [default: 4 per core]'
+            cand --max-db-size 'Refuse new events (503) while the database file is this large, e.g. 2GiB [default: no cap]'
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --metrics 'Serve Prometheus metrics on /metrics'
+            cand --quiet 'No request log on stderr'
+            cand --trust-proxy 'Take the client address from X-Forwarded-For (only behind a proxy you run)'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'hookq;hooks;help'= {
             cand create 'Create a hook and print its URL'
             cand list 'List the hooks: a table, one row per hook'
@@ -127,6 +141,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand disable 'Refuse requests to a hook (410), keeping its queue'
             cand edit 'Change a hook''s settings'
             cand delete 'Delete a hook with its events (refused while a scenario uses it)'
+            cand serve 'Receive webhooks: every accepted request is committed to the queue before it is answered'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'hookq;hooks;help;create'= {
@@ -144,6 +159,8 @@ set edit:completion:arg-completer[hookq] = {|@words|
         &'hookq;hooks;help;edit'= {
         }
         &'hookq;hooks;help;delete'= {
+        }
+        &'hookq;hooks;help;serve'= {
         }
         &'hookq;hooks;help;help'= {
         }
@@ -168,6 +185,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand disable 'Refuse requests to a hook (410), keeping its queue'
             cand edit 'Change a hook''s settings'
             cand delete 'Delete a hook with its events (refused while a scenario uses it)'
+            cand serve 'Receive webhooks: every accepted request is committed to the queue before it is answered'
         }
         &'hookq;help;hooks;create'= {
         }
@@ -184,6 +202,8 @@ set edit:completion:arg-completer[hookq] = {|@words|
         &'hookq;help;hooks;edit'= {
         }
         &'hookq;help;hooks;delete'= {
+        }
+        &'hookq;help;hooks;serve'= {
         }
         &'hookq;help;completions'= {
         }

@@ -94,6 +94,11 @@ pub enum HooksCommand {
     /// Delete a hook with its events (refused while a scenario uses it)
     #[command(after_help = "Example:\n  hookq hooks delete old-hook")]
     Delete(HookRef),
+    /// Receive webhooks: every accepted request is committed to the queue before it is answered
+    #[command(
+        after_help = "Examples:\n  hookq hooks serve\n  hookq hooks serve --listen 0.0.0.0:9000 --metrics --quiet"
+    )]
+    Serve(Serve),
 }
 
 /// A hook, by name or token.
@@ -186,6 +191,9 @@ pub struct Serve {
     /// Take the client address from X-Forwarded-For (only behind a proxy you run)
     #[arg(long)]
     pub trust_proxy: bool,
+    /// Refuse new events (503) while the database file is this large, e.g. 2GiB [default: no cap]
+    #[arg(long, value_name = "SIZE")]
+    pub max_db_size: Option<Size>,
 }
 
 /// An HTTP method: a token of letters, stored upper case.

@@ -12,6 +12,7 @@ mod cmd;
 pub mod error;
 pub mod lifecycle;
 mod output;
+pub mod server;
 pub mod store;
 pub mod token;
 pub mod units;

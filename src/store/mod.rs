@@ -6,6 +6,7 @@
 //! timeout, the migrations, and the repair of events a crash left running.
 //! The store knows nothing of HTTP or of the command line.
 
+mod events;
 mod hooks;
 mod leases;
 
@@ -17,6 +18,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
+pub use events::{Enqueued, NewEvent, RefusalCount};
 pub use hooks::{validate_name, Hook, HookSettings};
 
 /// Append-only: a released migration is never edited, only followed.
@@ -69,6 +71,17 @@ impl Store {
     /// The schema version this file is at.
     pub fn schema_version(&self) -> Result<usize> {
         user_version(&self.conn)
+    }
+
+    /// Cap the file at about `bytes` for writes on this connection: past it
+    /// a write fails with "database or disk is full" and changes nothing.
+    pub fn limit_size(&self, bytes: u64) -> Result<()> {
+        let page_size: u64 = self
+            .conn
+            .pragma_query_value(None, "page_size", |r| r.get(0))?;
+        let pages = (bytes / page_size.max(1)).max(1);
+        self.conn.pragma_update(None, "max_page_count", pages)?;
+        Ok(())
     }
 
     /// A number that changes whenever hooks, connections or scenarios change.

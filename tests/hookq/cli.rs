@@ -17,6 +17,7 @@ fn every_command_has_help_with_an_example() {
         &["hooks", "disable"],
         &["hooks", "edit"],
         &["hooks", "delete"],
+        &["hooks", "serve"],
         &["completions"],
     ] {
         let mut args = args.to_vec();

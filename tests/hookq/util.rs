@@ -110,3 +110,173 @@ mod rusqlite_like {
             .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 }
+
+/// An HTTP answer as the tests see it.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A minimal HTTP/1.1 client on loopback: one request per connection.
+pub fn http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Reply {
+    use std::io::Write;
+    let mut raw = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        raw.push_str(&format!("{k}: {v}\r\n"));
+    }
+    raw.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    let mut bytes = raw.into_bytes();
+    bytes.extend_from_slice(body);
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    stream.write_all(&bytes).expect("send request");
+    read_reply(&mut stream)
+}
+
+/// Send raw bytes (for malformed or chunked requests) and read the answer.
+pub fn http_raw(addr: std::net::SocketAddr, bytes: &[u8]) -> Reply {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    // The server may answer and close before taking everything.
+    let _ = stream.write_all(bytes);
+    read_reply(&mut stream)
+}
+
+pub fn read_reply(stream: &mut std::net::TcpStream) -> Reply {
+    use std::io::Read;
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset && !raw.is_empty() => break,
+            Err(e) => panic!("reading the reply: {e}"),
+        }
+        if let Some(reply) = parse_reply(&raw) {
+            return reply;
+        }
+    }
+    parse_reply(&raw)
+        .unwrap_or_else(|| panic!("incomplete reply: {:?}", String::from_utf8_lossy(&raw)))
+}
+
+fn parse_reply(raw: &[u8]) -> Option<Reply> {
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = std::str::from_utf8(&raw[..end]).ok()?;
+    let mut lines = head.split("\r\n");
+    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())?;
+    let body = raw.get(end + 4..end + 4 + length)?.to_vec();
+    Some(Reply {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// Poll `check` until it is true, for at most `secs` seconds.
+pub fn eventually(secs: u64, what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while !check() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// A server running in this test process on 127.0.0.1:0; stopped on drop.
+pub struct TestServer {
+    pub addr: std::net::SocketAddr,
+    running: Option<hookq::server::Running>,
+}
+
+impl TestServer {
+    pub fn start(env: &Env) -> TestServer {
+        Self::with(env, |_| {})
+    }
+
+    pub fn with(env: &Env, tweak: impl FnOnce(&mut hookq::server::Config)) -> TestServer {
+        let mut config = hookq::server::Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            threads: 8,
+            metrics: false,
+            quiet: true,
+            trust_proxy: false,
+            max_db_size: None,
+        };
+        tweak(&mut config);
+        let running = hookq::server::start(&env.db, config, None).expect("start server");
+        TestServer {
+            addr: running.addr(),
+            running: Some(running),
+        }
+    }
+
+    pub fn post(&self, path: &str, content_type: &str, body: &[u8]) -> Reply {
+        http(
+            self.addr,
+            "POST",
+            path,
+            &[("Content-Type", content_type)],
+            body,
+        )
+    }
+
+    pub fn stop(mut self) {
+        self.running.take().unwrap().stop().expect("stop server");
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(running) = self.running.take() {
+            let _ = running.stop();
+        }
+    }
+}
+
+impl Env {
+    /// Create a hook, return its path `/wh/<token>`.
+    pub fn hook(&self, name: &str, options: &[&str]) -> String {
+        let mut args = vec!["hooks", "create", name];
+        args.extend_from_slice(options);
+        let url = self.ok(&args);
+        format!("/wh/{}", url.trim().rsplit('/').next().unwrap())
+    }
+}

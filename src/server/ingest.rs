@@ -1,0 +1,174 @@
+//! The checks a webhook request goes through, in the order of SPEC §4, and
+//! the hand-off to the writer. Nothing is stored unless every check passes.
+
+use std::io::Read;
+use std::net::IpAddr;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Instant;
+
+use tiny_http::Request;
+
+use super::{Answer, Shared};
+use crate::bundle;
+use crate::store::{Enqueued, NewEvent};
+
+/// `Retry-After` for a full queue: a scenario needs a moment to drain it.
+const QUEUE_FULL_RETRY_SECS: u64 = 5;
+
+/// Handle `ANY /wh/<token>?<query>`.
+pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) -> Answer {
+    let Some(hook) = shared.registry.get(token) else {
+        return Answer::text(404, "Webhook not found.");
+    };
+    let refuse = |answer: Answer| -> Answer {
+        shared.writer.refused(hook.id, answer.status);
+        answer.for_hook(&hook.name)
+    };
+    if !hook.enabled {
+        return refuse(Answer::text(410, "Webhook is disabled."));
+    }
+    let method = request.method().as_str().to_ascii_uppercase();
+    let methods = &hook.settings.methods;
+    if !methods.is_empty() && !methods.contains(&method) {
+        return refuse(Answer::empty(405).header("Allow", methods.join(", ")));
+    }
+    let client = client_ip(request, shared.config.trust_proxy);
+    let allowed = &hook.settings.allow_ips;
+    if !allowed.is_empty() && !client.is_some_and(|ip| allowed.iter().any(|net| net.contains(ip))) {
+        return refuse(Answer::empty(403));
+    }
+    // The declared size is refused before a byte of the body is read.
+    let max_body = hook.settings.max_body;
+    if request
+        .body_length()
+        .is_some_and(|len| len as u64 > max_body)
+    {
+        return refuse(Answer::empty(413).header("Connection", "close"));
+    }
+    let body = match read_body(request, max_body) {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            return refuse(Answer::empty(413).header("Connection", "close"))
+        }
+        Err(BodyError::Io(e)) => {
+            return refuse(Answer::text(
+                400,
+                format!("Could not read the request body: {e}"),
+            ))
+        }
+    };
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .map(|h| {
+            (
+                h.field.as_str().as_str().to_owned(),
+                h.value.as_str().to_owned(),
+            )
+        })
+        .collect();
+    if let Err(wait) = shared
+        .limiter
+        .take(hook.id, hook.settings.rate_limit, Instant::now())
+    {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        return refuse(
+            Answer::text(429, "Too many requests.").header("Retry-After", secs.max(1).to_string()),
+        );
+    }
+    let refund_and_refuse = |answer: Answer| {
+        shared.limiter.refund(hook.id);
+        refuse(answer)
+    };
+    if hook.queued.load(Relaxed) >= hook.settings.queue_limit {
+        return refund_and_refuse(queue_full());
+    }
+    let content_type = header(&headers, "content-type").map(str::to_owned);
+    if let Err(message) = bundle::check_json(content_type.as_deref(), &body) {
+        return refund_and_refuse(Answer::text(400, message));
+    }
+    let event = NewEvent {
+        hook_id: hook.id,
+        received_at: shared.now(),
+        method,
+        path: request
+            .url()
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+        query: query.to_owned(),
+        headers,
+        remote_addr: client.map(|ip| ip.to_string()),
+        content_type,
+        body,
+        replay_of: None,
+    };
+    match shared.writer.store(event) {
+        Ok(Enqueued::Stored(id)) => {
+            hook.queued.fetch_add(1, Relaxed);
+            shared.events_arrived(hook.id);
+            Answer::text(200, "Accepted").for_hook(&hook.name).event(id)
+        }
+        Ok(Enqueued::QueueFull) => refund_and_refuse(queue_full()),
+        Ok(Enqueued::NoHook) => Answer::text(404, "Webhook not found."),
+        Err(error) => {
+            // Never 2xx for an event that is not stored.
+            shared.log_error(&format!(
+                "could not store an event for {}: {error}",
+                hook.name
+            ));
+            refund_and_refuse(
+                Answer::text(503, "Could not store the event.").header("Retry-After", "1"),
+            )
+        }
+    }
+}
+
+fn queue_full() -> Answer {
+    Answer::text(503, "Queue is full.").header("Retry-After", QUEUE_FULL_RETRY_SECS.to_string())
+}
+
+/// The peer address; with `--trust-proxy`, the last `X-Forwarded-For`
+/// entry (the client as the proxy saw it) when there is one.
+fn client_ip(request: &Request, trust_proxy: bool) -> Option<IpAddr> {
+    let peer = request.remote_addr().map(|addr| addr.ip());
+    if !trust_proxy {
+        return peer;
+    }
+    request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("X-Forwarded-For"))
+        .and_then(|h| h.value.as_str().rsplit(',').next())
+        .and_then(|ip| ip.trim().parse().ok())
+        .or(peer)
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+enum BodyError {
+    TooLarge,
+    Io(std::io::Error),
+}
+
+/// Read at most `max` bytes; one more means the body is too large (a
+/// chunked body has no declared size, so this is where it is caught).
+fn read_body(request: &mut Request, max: u64) -> Result<Vec<u8>, BodyError> {
+    let expected = request.body_length().unwrap_or(0).min(64 << 10);
+    let mut body = Vec::with_capacity(expected);
+    request
+        .as_reader()
+        .take(max + 1)
+        .read_to_end(&mut body)
+        .map_err(BodyError::Io)?;
+    if body.len() as u64 > max {
+        return Err(BodyError::TooLarge);
+    }
+    Ok(body)
+}

@@ -1,0 +1,334 @@
+//! `hookq hooks serve`: a blocking tiny_http listener that durably queues
+//! every accepted webhook.
+//!
+//! Request threads route and check a request against the in-memory
+//! [`registry`], read its body, and hand the event to the group-commit
+//! [`writer`]; the answer is sent only once the event is committed. A
+//! refresher thread reloads hooks changed by other processes.
+//!
+//! [`start`] is a library function: tests bind `127.0.0.1:0`, get the
+//! address, and stop the server with [`Running::stop`].
+
+mod ingest;
+mod metrics;
+mod ratelimit;
+mod registry;
+mod writer;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context, Result};
+use tiny_http::{Header, Response};
+
+use crate::clock::{self, Millis};
+use crate::store::Store;
+use metrics::Metrics;
+use ratelimit::RateLimiter;
+use registry::Registry;
+use writer::Writer;
+
+/// How often other processes' changes to hooks are picked up.
+const REFRESH_EVERY: Duration = Duration::from_millis(500);
+/// How often an idle request thread looks at the stop flag.
+const POLL_EVERY: Duration = Duration::from_millis(200);
+
+pub struct Config {
+    pub listen: SocketAddr,
+    pub threads: usize,
+    pub metrics: bool,
+    pub quiet: bool,
+    pub trust_proxy: bool,
+    /// Cap on the database file, in bytes: past it events are refused (503).
+    pub max_db_size: Option<u64>,
+}
+
+impl Config {
+    /// A small multiple of the cores: request threads mostly wait for the
+    /// group commit, and more of them waiting means bigger batches.
+    pub fn default_threads() -> usize {
+        8 * thread::available_parallelism().map_or(2, |n| n.get())
+    }
+}
+
+/// Called with a hook's id after an event for it was committed.
+pub type OnEvent = Box<dyn Fn(i64) + Send + Sync>;
+
+/// What the request threads share.
+struct Shared {
+    config: Config,
+    registry: Registry,
+    limiter: RateLimiter,
+    writer: Writer,
+    metrics: Arc<Metrics>,
+    /// `HOOKQ_NOW`, read once at start; else the system clock per request.
+    fixed_now: Option<Millis>,
+    on_event: Option<OnEvent>,
+}
+
+impl Shared {
+    fn now(&self) -> Millis {
+        self.fixed_now.unwrap_or_else(clock::system_now)
+    }
+
+    fn events_arrived(&self, hook_id: i64) {
+        if let Some(on_event) = &self.on_event {
+            on_event(hook_id);
+        }
+    }
+
+    fn log_error(&self, message: &str) {
+        eprintln!("{} error: {message}", clock::format(self.now()));
+    }
+}
+
+/// An answer to one HTTP request, and what the request log says of it.
+pub struct Answer {
+    status: u16,
+    body: String,
+    headers: Vec<(&'static str, String)>,
+    hook: Option<String>,
+    event: Option<i64>,
+}
+
+impl Answer {
+    fn text(status: u16, body: impl Into<String>) -> Self {
+        Answer {
+            status,
+            body: body.into(),
+            headers: Vec::new(),
+            hook: None,
+            event: None,
+        }
+    }
+
+    fn empty(status: u16) -> Self {
+        Self::text(status, "")
+    }
+
+    fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    fn for_hook(mut self, name: &str) -> Self {
+        self.hook = Some(name.to_owned());
+        self
+    }
+
+    fn event(mut self, id: i64) -> Self {
+        self.event = Some(id);
+        self
+    }
+}
+
+/// A stop signal that threads can wait on.
+#[derive(Default)]
+pub struct Shutdown {
+    stopped: Mutex<bool>,
+    changed: Condvar,
+}
+
+impl Shutdown {
+    pub fn stop(&self) {
+        *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.changed.notify_all();
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        *self.stopped.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Wait until stopped or `timeout` passed; true if stopped.
+    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        let stopped = self.stopped.lock().unwrap_or_else(|e| e.into_inner());
+        let (stopped, _) = self
+            .changed
+            .wait_timeout_while(stopped, timeout, |stopped| !*stopped)
+            .unwrap_or_else(|e| e.into_inner());
+        *stopped
+    }
+
+    pub fn wait(&self) {
+        let stopped = self.stopped.lock().unwrap_or_else(|e| e.into_inner());
+        let _stopped = self
+            .changed
+            .wait_while(stopped, |stopped| !*stopped)
+            .unwrap_or_else(|e| e.into_inner());
+    }
+}
+
+/// A running server.
+pub struct Running {
+    addr: SocketAddr,
+    shutdown: Arc<Shutdown>,
+    threads: Vec<JoinHandle<()>>,
+    writer_thread: JoinHandle<()>,
+}
+
+impl Running {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The signal that stops this server (for a signal handler).
+    pub fn shutdown(&self) -> Arc<Shutdown> {
+        self.shutdown.clone()
+    }
+
+    /// Stop: no new requests are taken, the ones in progress are answered,
+    /// the last batch is committed.
+    pub fn stop(self) -> Result<()> {
+        self.shutdown.stop();
+        self.join()
+    }
+
+    /// Block until stopped (by [`Shutdown::stop`]), then finish as `stop`.
+    pub fn wait(self) -> Result<()> {
+        self.shutdown.wait();
+        self.join()
+    }
+
+    fn join(self) -> Result<()> {
+        for thread in self.threads {
+            thread
+                .join()
+                .map_err(|_| anyhow!("a server thread panicked"))?;
+        }
+        // Every writer handle is gone with the threads: it drains and ends.
+        self.writer_thread
+            .join()
+            .map_err(|_| anyhow!("the writer thread panicked"))
+    }
+}
+
+/// Start serving the database at `db`.
+pub fn start(db: &Path, config: Config, on_event: Option<OnEvent>) -> Result<Running> {
+    let fixed_now = match std::env::var(clock::NOW_VAR) {
+        Ok(_) => Some(clock::now()?),
+        Err(_) => None,
+    };
+    let metrics = Arc::new(Metrics::new());
+    let store = Store::open(db)?;
+    if let Some(bytes) = config.max_db_size {
+        store.limit_size(bytes)?;
+    }
+    let (writer, writer_thread) = Writer::start(store, metrics.clone());
+    let refresher_store = Store::open(db)?;
+    let registry = Registry::default();
+    registry.refresh(&refresher_store)?;
+    let http = tiny_http::Server::http(config.listen)
+        .map_err(|e| anyhow!("{e}"))
+        .with_context(|| format!("could not listen on {}", config.listen))?;
+    let addr = http
+        .server_addr()
+        .to_ip()
+        .context("the listener has no IP address")?;
+    let threads = config.threads.max(1);
+    let shared = Arc::new(Shared {
+        config,
+        registry,
+        limiter: RateLimiter::default(),
+        writer,
+        metrics,
+        fixed_now,
+        on_event,
+    });
+    let http = Arc::new(http);
+    let shutdown = Arc::new(Shutdown::default());
+    let mut handles = Vec::with_capacity(threads + 1);
+    for i in 0..threads {
+        let (http, shared, shutdown) = (http.clone(), shared.clone(), shutdown.clone());
+        handles.push(
+            thread::Builder::new()
+                .name(format!("hookq-http-{i}"))
+                .spawn(move || serve_requests(&http, &shared, &shutdown))?,
+        );
+    }
+    let (refresher_shared, refresher_shutdown) = (shared.clone(), shutdown.clone());
+    handles.push(
+        thread::Builder::new()
+            .name("hookq-refresh".into())
+            .spawn(move || {
+                while !refresher_shutdown.wait_timeout(REFRESH_EVERY) {
+                    if let Err(e) = refresher_shared.registry.refresh(&refresher_store) {
+                        refresher_shared.log_error(&format!("could not reload hooks: {e:#}"));
+                    }
+                }
+            })?,
+    );
+    drop(shared); // the threads hold the only handles to the writer now
+    Ok(Running {
+        addr,
+        shutdown,
+        threads: handles,
+        writer_thread,
+    })
+}
+
+fn serve_requests(http: &tiny_http::Server, shared: &Shared, shutdown: &Shutdown) {
+    while !shutdown.is_stopped() {
+        match http.recv_timeout(POLL_EVERY) {
+            Ok(Some(request)) => handle(shared, request),
+            Ok(None) => {}
+            Err(e) => {
+                shared.log_error(&format!("listener failed: {e}"));
+                shutdown.stop();
+            }
+        }
+    }
+}
+
+fn handle(shared: &Shared, mut request: tiny_http::Request) {
+    let started = Instant::now();
+    let url = request.url().to_owned();
+    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+    let answer = if let Some(token) = path.strip_prefix("/wh/") {
+        ingest::ingest(shared, &mut request, token, query)
+    } else if path == "/healthz" {
+        Answer::text(200, "ok")
+    } else if path == "/metrics" && shared.config.metrics {
+        Answer::text(200, shared.metrics.render(&shared.registry.queue_depths()))
+            .header("Content-Type", "text/plain; version=0.0.4")
+    } else {
+        Answer::text(404, "Not found.")
+    };
+    let elapsed = started.elapsed();
+    if path.starts_with("/wh/") {
+        shared
+            .metrics
+            .request(answer.hook.as_deref().unwrap_or(""), answer.status);
+        shared.metrics.ingest_seconds.observe(elapsed.as_secs_f64());
+    }
+    if !shared.config.quiet {
+        log_request(shared, &answer, elapsed);
+    }
+    let mut response = Response::from_string(answer.body).with_status_code(answer.status);
+    for (name, value) in &answer.headers {
+        if let Ok(header) = Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+            response.add_header(header);
+        }
+    }
+    // A client that went away is not the server's problem.
+    let _ = request.respond(response);
+}
+
+/// One line per request: time, hook, status, event id, duration.
+fn log_request(shared: &Shared, answer: &Answer, elapsed: Duration) {
+    let event = answer
+        .event
+        .map_or_else(|| "-".to_owned(), |id| format!("event={id}"));
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "{} {} {} {} {:.1}ms",
+        clock::format(shared.now()),
+        answer.hook.as_deref().unwrap_or("-"),
+        answer.status,
+        event,
+        elapsed.as_secs_f64() * 1e3
+    );
+}

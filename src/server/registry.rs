@@ -1,0 +1,87 @@
+//! The server's view of the hooks: an in-memory map from token to settings,
+//! reloaded when another process changes hooks (within about a second),
+//! so request threads never touch the database before the commit.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, RwLock};
+
+use anyhow::Result;
+
+use crate::store::{Hook, HookSettings, Store};
+
+/// What a request thread needs to know of a hook.
+pub struct HookEntry {
+    pub id: i64,
+    pub name: String,
+    pub enabled: bool,
+    pub settings: HookSettings,
+    /// Events waiting, as last seen: a cheap early 503. The store checks the
+    /// limit again, exactly, inside the commit.
+    pub queued: AtomicU64,
+}
+
+type Map = HashMap<String, Arc<HookEntry>>;
+
+#[derive(Default)]
+pub struct Registry {
+    by_token: RwLock<Arc<Map>>,
+    version: AtomicU64,
+}
+
+impl Registry {
+    pub fn get(&self, token: &str) -> Option<Arc<HookEntry>> {
+        self.snapshot().get(token).cloned()
+    }
+
+    fn snapshot(&self) -> Arc<Map> {
+        self.by_token
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Reload the hooks if their configuration changed since the last load,
+    /// and refresh every queue depth. Returns true if hooks were reloaded.
+    pub fn refresh(&self, store: &Store) -> Result<bool> {
+        let version = store.config_version()? as u64 + 1; // 0 = never loaded
+        let reloaded = version != self.version.load(Relaxed);
+        if reloaded {
+            let map: Map = store
+                .hooks()?
+                .into_iter()
+                .map(|hook: Hook| {
+                    let entry = HookEntry {
+                        id: hook.id,
+                        name: hook.name,
+                        enabled: hook.enabled,
+                        settings: hook.settings,
+                        queued: AtomicU64::new(hook.queued),
+                    };
+                    (hook.token, Arc::new(entry))
+                })
+                .collect();
+            *self.by_token.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(map);
+            self.version.store(version, Relaxed);
+        } else {
+            let depths: HashMap<i64, u64> = store.queue_depths()?.into_iter().collect();
+            for entry in self.snapshot().values() {
+                if let Some(&depth) = depths.get(&entry.id) {
+                    entry.queued.store(depth, Relaxed);
+                }
+            }
+        }
+        Ok(reloaded)
+    }
+
+    /// (hook name, queue depth) of every hook, by name.
+    pub fn queue_depths(&self) -> Vec<(String, u64)> {
+        let mut depths: Vec<(String, u64)> = self
+            .snapshot()
+            .values()
+            .map(|entry| (entry.name.clone(), entry.queued.load(Relaxed)))
+            .collect();
+        depths.sort();
+        depths
+    }
+}

@@ -1,0 +1,111 @@
+//! The group-commit writer: one thread owns the write connection, takes
+//! every event waiting at that moment, and commits them in one transaction
+//! (one fsync). A request is answered only once its batch is committed.
+
+use std::collections::HashMap;
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+
+use anyhow::Result;
+
+use super::metrics::Metrics;
+use crate::store::{Enqueued, NewEvent, RefusalCount, Store};
+
+/// Most events in one transaction: bounds the time a batch holds the lock.
+const MAX_BATCH: usize = 512;
+
+pub type Outcome = Result<Enqueued, String>;
+
+pub enum Job {
+    /// Store this event and answer on `reply` once committed (or not).
+    Event {
+        event: Box<NewEvent>,
+        reply: SyncSender<Outcome>,
+    },
+    /// Count a refused request for a hook (status); no answer.
+    Refused { hook_id: i64, status: u16 },
+}
+
+/// A handle to submit jobs; the thread ends when every handle is dropped.
+#[derive(Clone)]
+pub struct Writer {
+    jobs: Sender<Job>,
+}
+
+impl Writer {
+    pub fn start(store: Store, metrics: Arc<Metrics>) -> (Writer, JoinHandle<()>) {
+        let (jobs, queue) = mpsc::channel();
+        let thread = thread::Builder::new()
+            .name("hookq-writer".into())
+            .spawn(move || run(store, queue, &metrics))
+            .expect("spawn writer thread");
+        (Writer { jobs }, thread)
+    }
+
+    /// Store an event; blocks until its transaction has committed or failed.
+    pub fn store(&self, event: NewEvent) -> Outcome {
+        let (reply, answer) = mpsc::sync_channel(1);
+        self.jobs
+            .send(Job::Event {
+                event: Box::new(event),
+                reply,
+            })
+            .map_err(|_| "the writer has stopped".to_owned())?;
+        answer
+            .recv()
+            .unwrap_or_else(|_| Err("the writer has stopped".to_owned()))
+    }
+
+    pub fn refused(&self, hook_id: i64, status: u16) {
+        let _ = self.jobs.send(Job::Refused { hook_id, status });
+    }
+}
+
+fn run(mut store: Store, queue: Receiver<Job>, metrics: &Metrics) {
+    let mut events = Vec::new();
+    let mut replies = Vec::new();
+    let mut refusals: HashMap<(i64, u16), u64> = HashMap::new();
+    // Block for the first job, then take whatever else is already waiting.
+    while let Ok(first) = queue.recv() {
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            match job {
+                Job::Event { event, reply } => {
+                    events.push(*event);
+                    replies.push(reply);
+                }
+                Job::Refused { hook_id, status } => {
+                    *refusals.entry((hook_id, status)).or_default() += 1;
+                }
+            }
+            if events.len() < MAX_BATCH {
+                next = queue.try_recv().ok();
+            }
+        }
+        let counts: Vec<RefusalCount> = refusals
+            .iter()
+            .map(|(&(hook, status), &n)| (hook, status, n))
+            .collect();
+        match store.enqueue(&events, &counts) {
+            Ok(outcomes) => {
+                refusals.clear();
+                if !events.is_empty() {
+                    metrics.batch_size.observe(events.len() as f64);
+                }
+                for (reply, outcome) in replies.drain(..).zip(outcomes) {
+                    let _ = reply.send(Ok(outcome));
+                }
+            }
+            Err(err) => {
+                // Nothing of the batch is stored: every caller gets the error
+                // (503). Refusal counts are kept for the next batch.
+                let message = format!("{err:#}");
+                for reply in replies.drain(..) {
+                    let _ = reply.send(Err(message.clone()));
+                }
+            }
+        }
+        events.clear();
+    }
+}

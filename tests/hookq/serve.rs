@@ -1,0 +1,513 @@
+//! `hookq hooks serve`: one test per row of the HTTP table of SPEC §4, then
+//! concurrency, crashes, live changes and storage faults.
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use crate::util::{eventually, http, http_raw, Env, TestServer, BIN};
+
+const JSON: &str = "application/json";
+
+fn queued(env: &Env, hook: &str) -> i64 {
+    env.json(&["hooks", "show", hook])["queue"]
+        .as_i64()
+        .unwrap()
+}
+
+#[test]
+fn accepted_requests_are_stored_with_everything_the_scenario_needs() {
+    let env = Env::new();
+    let path = env.hook("gh", &["--rate-limit", "0"]);
+    let server = TestServer::start(&env);
+    let reply = http(
+        server.addr,
+        "PUT",
+        &format!("{path}?ref=main&x=1"),
+        &[("Content-Type", JSON), ("X-GitHub-Event", "push")],
+        br#"{"ref":"main"}"#,
+    );
+    assert_eq!((reply.status, reply.text().as_str()), (200, "Accepted"));
+    server.stop();
+    assert_eq!(queued(&env, "gh"), 1);
+    let store = hookq::store::Store::open(&env.db).unwrap();
+    let (method, query, content_type, remote, headers, body): (
+        String,
+        String,
+        String,
+        String,
+        String,
+        Vec<u8>,
+    ) = store
+        .conn()
+        .query_row(
+            "SELECT method, query, content_type, remote_addr, headers, body
+             FROM events JOIN payloads ON payloads.event_id = events.id",
+            [],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
+        )
+        .unwrap();
+    assert_eq!(method, "PUT");
+    assert_eq!(query, "ref=main&x=1");
+    assert_eq!(content_type, JSON);
+    assert_eq!(remote, "127.0.0.1");
+    assert!(headers.contains("X-GitHub-Event"), "{headers}");
+    assert_eq!(body, br#"{"ref":"main"}"#);
+    assert!(env.json(&["hooks", "show", "gh"])["last_event_at"].is_string());
+}
+
+#[test]
+fn unknown_tokens_and_paths_are_404_and_store_nothing() {
+    let env = Env::new();
+    env.hook("gh", &[]);
+    let server = TestServer::start(&env);
+    let long = format!("/wh/{}", "a".repeat(10_000));
+    for path in [
+        "/wh/doesnotexistdoesnotexistdoesnot",
+        "/wh/",
+        "/wh/'%20OR%201=1;--",
+        "/wh/..%2F..%2Fetc%2Fpasswd",
+        long.as_str(),
+        "/",
+        "/webhooks",
+    ] {
+        let reply = server.post(path, JSON, b"{}");
+        assert_eq!(reply.status, 404, "{path}");
+        if path.starts_with("/wh/") {
+            assert_eq!(reply.text(), "Webhook not found.", "{path}");
+        }
+    }
+    server.stop();
+    assert_eq!(env.sql_count("SELECT COUNT(*) FROM events"), 0);
+}
+
+#[test]
+fn a_deleted_hook_answers_404() {
+    let env = Env::new();
+    let path = env.hook("gone", &[]);
+    let server = TestServer::start(&env);
+    assert_eq!(server.post(&path, JSON, b"{}").status, 200);
+    env.ok(&["hooks", "delete", "gone"]);
+    eventually(30, "the deletion to reach the server", || {
+        server.post(&path, JSON, b"{}").status == 404
+    });
+}
+
+#[test]
+fn a_hook_disabled_while_serving_answers_410_then_200_when_enabled() {
+    let env = Env::new();
+    let path = env.hook("gh", &["--rate-limit", "0"]);
+    let server = TestServer::start(&env);
+    assert_eq!(server.post(&path, JSON, b"{}").status, 200);
+    env.ok(&["hooks", "disable", "gh"]);
+    eventually(30, "410 after disable", || {
+        let reply = server.post(&path, JSON, b"{}");
+        reply.status == 410 && reply.text() == "Webhook is disabled."
+    });
+    env.ok(&["hooks", "enable", "gh"]);
+    eventually(30, "200 after enable", || {
+        server.post(&path, JSON, b"{}").status == 200
+    });
+    server.stop();
+    let refused = &env.json(&["hooks", "show", "gh"])["refused"];
+    assert!(refused["410"].as_i64().unwrap() >= 1, "{refused}");
+}
+
+#[test]
+fn methods_not_allowed_are_405() {
+    let env = Env::new();
+    let path = env.hook("gh", &["--method", "POST", "--rate-limit", "0"]);
+    let server = TestServer::start(&env);
+    let reply = http(server.addr, "GET", &path, &[], b"");
+    assert_eq!(reply.status, 405);
+    assert_eq!(reply.header("Allow"), Some("POST"));
+    assert_eq!(server.post(&path, JSON, b"{}").status, 200);
+    server.stop();
+    assert_eq!(queued(&env, "gh"), 1);
+}
+
+#[test]
+fn client_addresses_not_allowed_are_403() {
+    let env = Env::new();
+    let denied = env.hook("lan", &["--allow-ip", "10.0.0.0/8"]);
+    let allowed = env.hook("local", &["--allow-ip", "127.0.0.0/8"]);
+    let server = TestServer::start(&env);
+    assert_eq!(server.post(&denied, JSON, b"{}").status, 403);
+    // A client-supplied header is not believed without --trust-proxy.
+    let spoofed = http(
+        server.addr,
+        "POST",
+        &denied,
+        &[("X-Forwarded-For", "10.1.2.3")],
+        b"",
+    );
+    assert_eq!(spoofed.status, 403);
+    assert_eq!(server.post(&allowed, JSON, b"{}").status, 200);
+    server.stop();
+    assert_eq!(queued(&env, "lan"), 0);
+}
+
+#[test]
+fn trust_proxy_takes_the_address_from_x_forwarded_for() {
+    let env = Env::new();
+    let path = env.hook("lan", &["--allow-ip", "10.0.0.0/8"]);
+    let server = TestServer::with(&env, |c| c.trust_proxy = true);
+    let reply = http(
+        server.addr,
+        "POST",
+        &path,
+        &[("X-Forwarded-For", "10.1.2.3")],
+        b"",
+    );
+    assert_eq!(reply.status, 200);
+}
+
+#[test]
+fn bodies_over_the_limit_are_413_declared_or_chunked() {
+    let env = Env::new();
+    let path = env.hook("small", &["--max-body", "1KiB", "--rate-limit", "0"]);
+    let server = TestServer::start(&env);
+    assert_eq!(server.post(&path, "text/plain", &[b'x'; 1024]).status, 200);
+    assert_eq!(server.post(&path, "text/plain", &[b'x'; 1025]).status, 413);
+    let mut chunked = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
+    .into_bytes();
+    for _ in 0..4 {
+        chunked.extend_from_slice(b"200\r\n");
+        chunked.extend_from_slice(&[b'y'; 0x200]);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    assert_eq!(http_raw(server.addr, &chunked).status, 413);
+    server.stop();
+    assert_eq!(queued(&env, "small"), 1);
+}
+
+#[test]
+fn over_the_rate_limit_is_429_with_retry_after() {
+    let env = Env::new();
+    let path = env.hook("slow", &["--rate-limit", "1"]);
+    let server = TestServer::start(&env);
+    let replies: Vec<_> = (0..20).map(|_| server.post(&path, JSON, b"{}")).collect();
+    let limited: Vec<_> = replies.iter().filter(|r| r.status == 429).collect();
+    assert!(!limited.is_empty(), "20 requests at 1/s were all accepted");
+    assert_eq!(limited[0].text(), "Too many requests.");
+    let retry: u64 = limited[0].header("Retry-After").unwrap().parse().unwrap();
+    assert!(retry >= 1);
+    let accepted = replies.iter().filter(|r| r.status == 200).count();
+    server.stop();
+    assert_eq!(queued(&env, "slow"), accepted as i64);
+}
+
+#[test]
+fn a_full_queue_is_503_with_retry_after() {
+    let env = Env::new();
+    let path = env.hook("tiny", &["--queue-limit", "2", "--rate-limit", "0"]);
+    let server = TestServer::start(&env);
+    assert_eq!(server.post(&path, JSON, b"{}").status, 200);
+    assert_eq!(server.post(&path, JSON, b"{}").status, 200);
+    let full = server.post(&path, JSON, b"{}");
+    assert_eq!((full.status, full.text().as_str()), (503, "Queue is full."));
+    assert!(full.header("Retry-After").is_some());
+    server.stop();
+    assert_eq!(queued(&env, "tiny"), 2);
+}
+
+#[test]
+fn a_body_declared_json_that_does_not_parse_is_400() {
+    let env = Env::new();
+    let path = env.hook("gh", &["--rate-limit", "0"]);
+    let server = TestServer::start(&env);
+    let reply = server.post(&path, "application/json; charset=utf-8", b"{\"a\":");
+    assert_eq!(reply.status, 400);
+    assert!(reply.text().contains("line 1 column"), "{}", reply.text());
+    // Not declared JSON: kept raw.
+    assert_eq!(server.post(&path, "text/plain", b"{\"a\":").status, 200);
+    server.stop();
+    assert_eq!(queued(&env, "gh"), 1);
+    assert_eq!(env.json(&["hooks", "show", "gh"])["refused"]["400"], 1);
+}
+
+#[test]
+fn healthz_answers_and_metrics_need_the_flag() {
+    let env = Env::new();
+    let path = env.hook("secret-name", &[]);
+    let server = TestServer::start(&env);
+    let health = http(server.addr, "GET", "/healthz", &[], b"");
+    assert_eq!((health.status, health.text().as_str()), (200, "ok"));
+    let metrics = http(server.addr, "GET", "/metrics", &[], b"");
+    assert_eq!(metrics.status, 404);
+    assert!(!metrics.text().contains("secret-name"));
+    drop(server);
+
+    let server = TestServer::with(&env, |c| c.metrics = true);
+    assert_eq!(server.post(&path, JSON, b"{}").status, 200);
+    let text = http(server.addr, "GET", "/metrics", &[], b"").text();
+    assert!(
+        text.contains("hookq_requests_total{hook=\"secret-name\",status=\"200\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("hookq_queue_depth{hook=\"secret-name\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("hookq_commit_batch_size_count 1"), "{text}");
+    assert!(text.contains("hookq_ingest_seconds_count 1"), "{text}");
+}
+
+#[test]
+fn a_new_hook_is_served_without_restart() {
+    let env = Env::new();
+    let server = TestServer::start(&env);
+    let path = env.hook("late", &[]);
+    eventually(30, "the new hook to be served", || {
+        server.post(&path, JSON, b"{}").status == 200
+    });
+}
+
+#[test]
+fn concurrent_requests_are_each_stored_exactly_once_in_commit_order() {
+    let env = Env::new();
+    let path = env.hook("load", &["--rate-limit", "0", "--queue-limit", "100000"]);
+    let server = TestServer::with(&env, |c| c.threads = 16);
+    let addr = server.addr;
+    let acked: Arc<Mutex<Vec<(usize, usize)>>> = Arc::default();
+    let clients: Vec<_> = (0..16)
+        .map(|client| {
+            let (path, acked) = (path.clone(), acked.clone());
+            std::thread::spawn(move || {
+                for n in 0..200 {
+                    let body = format!("{{\"client\":{client},\"n\":{n}}}");
+                    let reply = http(
+                        addr,
+                        "POST",
+                        &path,
+                        &[("Content-Type", JSON)],
+                        body.as_bytes(),
+                    );
+                    assert_eq!(reply.status, 200, "{}", reply.text());
+                    acked.lock().unwrap().push((client, n));
+                }
+            })
+        })
+        .collect();
+    for client in clients {
+        client.join().unwrap();
+    }
+    server.stop();
+    assert_eq!(acked.lock().unwrap().len(), 3200);
+    let store = hookq::store::Store::open(&env.db).unwrap();
+    let bodies: Vec<(i64, String)> = store
+        .conn()
+        .prepare("SELECT e.id, CAST(p.body AS TEXT) FROM events e JOIN payloads p ON p.event_id = e.id ORDER BY e.id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        bodies.len(),
+        3200,
+        "every acknowledged event stored, none twice"
+    );
+    let distinct: HashSet<&String> = bodies.iter().map(|(_, b)| b).collect();
+    assert_eq!(distinct.len(), 3200);
+    // Within one client (sequential requests), queue order is send order.
+    for client in 0..16 {
+        let ns: Vec<i64> = bodies
+            .iter()
+            .filter_map(|(_, b)| {
+                let v: serde_json::Value = serde_json::from_str(b).unwrap();
+                (v["client"] == client).then(|| v["n"].as_i64().unwrap())
+            })
+            .collect();
+        assert_eq!(ns, (0..200).collect::<Vec<_>>(), "client {client}");
+    }
+    assert_eq!(queued(&env, "load"), 3200);
+}
+
+/// The binary, serving on a free port; the address is read from stderr.
+fn spawn_server(env: &Env, extra: &[&str]) -> (Child, std::net::SocketAddr) {
+    let mut args = vec!["hooks", "serve", "--listen", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    let mut child = env.cmd(&args).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .parse()
+        .unwrap();
+    // Keep draining the request log so the server never blocks on stderr.
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    (child, addr)
+}
+
+#[test]
+fn every_acknowledged_event_survives_kill_9() {
+    let env = Env::new();
+    let path = env.hook("crash", &["--rate-limit", "0", "--queue-limit", "1000000"]);
+    let (mut child, addr) = spawn_server(&env, &["--quiet"]);
+    let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let clients: Vec<_> = (0..8)
+        .map(|client| {
+            let (path, acked, stop) = (path.clone(), acked.clone(), stop.clone());
+            std::thread::spawn(move || {
+                for n in 0.. {
+                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        break;
+                    }
+                    let body = format!("{client}-{n}");
+                    let ok = std::panic::catch_unwind(|| {
+                        http(
+                            addr,
+                            "POST",
+                            &path,
+                            &[("Content-Type", "text/plain")],
+                            body.as_bytes(),
+                        )
+                        .status
+                    });
+                    match ok {
+                        Ok(200) => acked.lock().unwrap().push(body),
+                        _ => break, // the server is gone
+                    }
+                }
+            })
+        })
+        .collect();
+    eventually(60, "some events to be acknowledged", || {
+        acked.lock().unwrap().len() >= 300
+    });
+    child.kill().unwrap(); // SIGKILL, in the middle of the load
+    child.wait().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for client in clients {
+        client.join().unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    let store = hookq::store::Store::open(&env.db).unwrap();
+    let stored: HashSet<String> = store
+        .conn()
+        .prepare("SELECT CAST(body AS TEXT) FROM payloads")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let missing: Vec<&String> = acked.iter().filter(|b| !stored.contains(*b)).collect();
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged events lost: {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
+}
+
+#[test]
+fn a_full_database_answers_503_and_recovers_when_space_returns() {
+    let env = Env::new();
+    let filler = env.hook("filler", &["--rate-limit", "0", "--queue-limit", "1000000"]);
+    let other = env.hook("other", &["--rate-limit", "0"]);
+    let size = std::fs::metadata(&env.db).unwrap().len();
+    let cap = size + 256 * 1024;
+    let server = TestServer::with(&env, |c| c.max_db_size = Some(cap));
+    let body = vec![b'z'; 16 * 1024];
+    let mut accepted = 0;
+    let refused = loop {
+        let reply = server.post(&filler, "text/plain", &body);
+        match reply.status {
+            200 => accepted += 1,
+            _ => break reply,
+        }
+        assert!(accepted < 1000, "the cap never took effect");
+    };
+    assert_eq!(refused.status, 503);
+    assert!(accepted > 0);
+    // Space returns: the filler hook and its events go away.
+    env.ok(&["hooks", "delete", "filler"]);
+    eventually(30, "the server to accept again", || {
+        server.post(&other, "text/plain", &body).status == 200
+    });
+    server.stop();
+    assert!(queued(&env, "other") >= 1);
+    assert_eq!(
+        env.sql_count("SELECT COUNT(*) FROM events"),
+        queued(&env, "other")
+    );
+}
+
+#[test]
+fn serve_logs_each_request_and_exits_0_on_sigterm() {
+    let env = Env::new();
+    let path = env.hook("gh", &[]);
+    let mut child = env
+        .cmd(&["hooks", "serve", "--listen", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(http(addr, "POST", &path, &[], b"hi").status, 200);
+    line.clear();
+    stderr.read_line(&mut line).unwrap();
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(&fields[1..4], ["gh", "200", "event=1"], "{line}");
+    assert!(fields[4].ends_with("ms"), "{line}");
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+#[test]
+fn quiet_serve_logs_nothing_per_request() {
+    let env = Env::new();
+    let path = env.hook("gh", &[]);
+    let mut child = Command::new(BIN)
+        .args(["hooks", "serve", "--listen", "127.0.0.1:0", "--quiet"])
+        .env("HOOKQ_DB", &env.db)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(http(addr, "POST", &path, &[], b"hi").status, 200);
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert_eq!(rest, "");
+}
