@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('hooks', 'hooks', [CompletionResultType]::ParameterValue, 'Create, inspect and serve webhooks')
+            [CompletionResult]::new('scenario', 'scenario', [CompletionResultType]::ParameterValue, 'Create and run scenarios: local commands that process a hook''s queue')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -141,6 +142,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--metrics', '--metrics', [CompletionResultType]::ParameterName, 'Serve Prometheus metrics on /metrics')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No request log on stderr')
             [CompletionResult]::new('--trust-proxy', '--trust-proxy', [CompletionResultType]::ParameterName, 'Take the client address from X-Forwarded-For (only behind a proxy you run)')
+            [CompletionResult]::new('--no-scenarios', '--no-scenarios', [CompletionResultType]::ParameterName, 'Only receive: run no scenarios (drive them with `scenario run` from cron)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -189,6 +191,158 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         'hookq;hooks;help;help' {
             break
         }
+        'hookq;scenario' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a scenario: COMMAND runs once per event of HOOK''s queue, in order')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the scenarios')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one scenario')
+            [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Change a scenario''s settings, hook or command')
+            [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Switch a scenario on: queued events are processed again')
+            [CompletionResult]::new('deactivate', 'deactivate', [CompletionResultType]::ParameterValue, 'Switch a scenario off: events wait in the queue')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a scenario and its execution history (the hook and its events stay)')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run one execution now (for cron): exit 0 ok, 1 a cycle failed, 3 inactive, 75 already running')
+            [CompletionResult]::new('runs', 'runs', [CompletionResultType]::ParameterValue, 'The scenario''s executions, newest first')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'hookq;scenario;create' {
+            [CompletionResult]::new('--hook', '--hook', [CompletionResultType]::ParameterName, 'The hook whose queue feeds it (its instant trigger)')
+            [CompletionResult]::new('--schedule', '--schedule', [CompletionResultType]::ParameterName, 'immediately, on-demand, or an interval such as 15m [default: immediately]')
+            [CompletionResult]::new('--max-cycles', '--max-cycles', [CompletionResultType]::ParameterName, 'Events per execution for scheduled and on-demand runs [default: 1]')
+            [CompletionResult]::new('--max-errors', '--max-errors', [CompletionResultType]::ParameterName, 'Consecutive failed executions before a scheduled scenario is switched off [default: 3]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-cycle command timeout; the command and its children are killed [default: 5m]')
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'What stdin gets: the raw body, or the JSON bundle [default: raw]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--store-incomplete', '--store-incomplete', [CompletionResultType]::ParameterName, 'A failed event goes to `incomplete` instead of back to the queue')
+            [CompletionResult]::new('--inactive', '--inactive', [CompletionResultType]::ParameterName, 'Create it inactive')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'hookq;scenario;list' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'hookq;scenario;show' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'hookq;scenario;edit' {
+            [CompletionResult]::new('--hook', '--hook', [CompletionResultType]::ParameterName, 'Move it to another hook (the old one becomes unassigned)')
+            [CompletionResult]::new('--schedule', '--schedule', [CompletionResultType]::ParameterName, 'immediately, on-demand, or an interval such as 15m [default: immediately]')
+            [CompletionResult]::new('--max-cycles', '--max-cycles', [CompletionResultType]::ParameterName, 'Events per execution for scheduled and on-demand runs [default: 1]')
+            [CompletionResult]::new('--max-errors', '--max-errors', [CompletionResultType]::ParameterName, 'Consecutive failed executions before a scheduled scenario is switched off [default: 3]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-cycle command timeout; the command and its children are killed [default: 5m]')
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'What stdin gets: the raw body, or the JSON bundle [default: raw]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--store-incomplete', '--store-incomplete', [CompletionResultType]::ParameterName, 'A failed event goes to `incomplete` instead of back to the queue')
+            [CompletionResult]::new('--no-store-incomplete', '--no-store-incomplete', [CompletionResultType]::ParameterName, 'Put failed events back in the queue again')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'hookq;scenario;activate' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'hookq;scenario;deactivate' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'hookq;scenario;delete' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'hookq;scenario;run' {
+            [CompletionResult]::new('--max-cycles', '--max-cycles', [CompletionResultType]::ParameterName, 'Process at most N events [default: 100 for immediately, else the scenario''s max cycles]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Run even if the scenario is inactive')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'hookq;scenario;runs' {
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most N executions')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'hookq;scenario;help' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a scenario: COMMAND runs once per event of HOOK''s queue, in order')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the scenarios')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one scenario')
+            [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Change a scenario''s settings, hook or command')
+            [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Switch a scenario on: queued events are processed again')
+            [CompletionResult]::new('deactivate', 'deactivate', [CompletionResultType]::ParameterValue, 'Switch a scenario off: events wait in the queue')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a scenario and its execution history (the hook and its events stay)')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run one execution now (for cron): exit 0 ok, 1 a cycle failed, 3 inactive, 75 already running')
+            [CompletionResult]::new('runs', 'runs', [CompletionResultType]::ParameterValue, 'The scenario''s executions, newest first')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'hookq;scenario;help;create' {
+            break
+        }
+        'hookq;scenario;help;list' {
+            break
+        }
+        'hookq;scenario;help;show' {
+            break
+        }
+        'hookq;scenario;help;edit' {
+            break
+        }
+        'hookq;scenario;help;activate' {
+            break
+        }
+        'hookq;scenario;help;deactivate' {
+            break
+        }
+        'hookq;scenario;help;delete' {
+            break
+        }
+        'hookq;scenario;help;run' {
+            break
+        }
+        'hookq;scenario;help;runs' {
+            break
+        }
+        'hookq;scenario;help;help' {
+            break
+        }
         'hookq;completions' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
@@ -199,6 +353,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;help' {
             [CompletionResult]::new('hooks', 'hooks', [CompletionResultType]::ParameterValue, 'Create, inspect and serve webhooks')
+            [CompletionResult]::new('scenario', 'scenario', [CompletionResultType]::ParameterValue, 'Create and run scenarios: local commands that process a hook''s queue')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -240,6 +395,45 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;help;hooks;serve' {
+            break
+        }
+        'hookq;help;scenario' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a scenario: COMMAND runs once per event of HOOK''s queue, in order')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the scenarios')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one scenario')
+            [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Change a scenario''s settings, hook or command')
+            [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Switch a scenario on: queued events are processed again')
+            [CompletionResult]::new('deactivate', 'deactivate', [CompletionResultType]::ParameterValue, 'Switch a scenario off: events wait in the queue')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a scenario and its execution history (the hook and its events stay)')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run one execution now (for cron): exit 0 ok, 1 a cycle failed, 3 inactive, 75 already running')
+            [CompletionResult]::new('runs', 'runs', [CompletionResultType]::ParameterValue, 'The scenario''s executions, newest first')
+            break
+        }
+        'hookq;help;scenario;create' {
+            break
+        }
+        'hookq;help;scenario;list' {
+            break
+        }
+        'hookq;help;scenario;show' {
+            break
+        }
+        'hookq;help;scenario;edit' {
+            break
+        }
+        'hookq;help;scenario;activate' {
+            break
+        }
+        'hookq;help;scenario;deactivate' {
+            break
+        }
+        'hookq;help;scenario;delete' {
+            break
+        }
+        'hookq;help;scenario;run' {
+            break
+        }
+        'hookq;help;scenario;runs' {
             break
         }
         'hookq;help;completions' {

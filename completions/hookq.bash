@@ -25,6 +25,9 @@ _hookq() {
             hookq,hooks)
                 cmd="hookq__subcmd__hooks"
                 ;;
+            hookq,scenario)
+                cmd="hookq__subcmd__scenario"
+                ;;
             hookq__subcmd__help,completions)
                 cmd="hookq__subcmd__help__subcmd__completions"
                 ;;
@@ -33,6 +36,9 @@ _hookq() {
                 ;;
             hookq__subcmd__help,hooks)
                 cmd="hookq__subcmd__help__subcmd__hooks"
+                ;;
+            hookq__subcmd__help,scenario)
+                cmd="hookq__subcmd__help__subcmd__scenario"
                 ;;
             hookq__subcmd__help__subcmd__hooks,create)
                 cmd="hookq__subcmd__help__subcmd__hooks__subcmd__create"
@@ -60,6 +66,33 @@ _hookq() {
                 ;;
             hookq__subcmd__help__subcmd__hooks,url)
                 cmd="hookq__subcmd__help__subcmd__hooks__subcmd__url"
+                ;;
+            hookq__subcmd__help__subcmd__scenario,activate)
+                cmd="hookq__subcmd__help__subcmd__scenario__subcmd__activate"
+                ;;
+            hookq__subcmd__help__subcmd__scenario,create)
+                cmd="hookq__subcmd__help__subcmd__scenario__subcmd__create"
+                ;;
+            hookq__subcmd__help__subcmd__scenario,deactivate)
+                cmd="hookq__subcmd__help__subcmd__scenario__subcmd__deactivate"
+                ;;
+            hookq__subcmd__help__subcmd__scenario,delete)
+                cmd="hookq__subcmd__help__subcmd__scenario__subcmd__delete"
+                ;;
+            hookq__subcmd__help__subcmd__scenario,edit)
+                cmd="hookq__subcmd__help__subcmd__scenario__subcmd__edit"
+                ;;
+            hookq__subcmd__help__subcmd__scenario,list)
+                cmd="hookq__subcmd__help__subcmd__scenario__subcmd__list"
+                ;;
+            hookq__subcmd__help__subcmd__scenario,run)
+                cmd="hookq__subcmd__help__subcmd__scenario__subcmd__run"
+                ;;
+            hookq__subcmd__help__subcmd__scenario,runs)
+                cmd="hookq__subcmd__help__subcmd__scenario__subcmd__runs"
+                ;;
+            hookq__subcmd__help__subcmd__scenario,show)
+                cmd="hookq__subcmd__help__subcmd__scenario__subcmd__show"
                 ;;
             hookq__subcmd__hooks,create)
                 cmd="hookq__subcmd__hooks__subcmd__create"
@@ -121,6 +154,66 @@ _hookq() {
             hookq__subcmd__hooks__subcmd__help,url)
                 cmd="hookq__subcmd__hooks__subcmd__help__subcmd__url"
                 ;;
+            hookq__subcmd__scenario,activate)
+                cmd="hookq__subcmd__scenario__subcmd__activate"
+                ;;
+            hookq__subcmd__scenario,create)
+                cmd="hookq__subcmd__scenario__subcmd__create"
+                ;;
+            hookq__subcmd__scenario,deactivate)
+                cmd="hookq__subcmd__scenario__subcmd__deactivate"
+                ;;
+            hookq__subcmd__scenario,delete)
+                cmd="hookq__subcmd__scenario__subcmd__delete"
+                ;;
+            hookq__subcmd__scenario,edit)
+                cmd="hookq__subcmd__scenario__subcmd__edit"
+                ;;
+            hookq__subcmd__scenario,help)
+                cmd="hookq__subcmd__scenario__subcmd__help"
+                ;;
+            hookq__subcmd__scenario,list)
+                cmd="hookq__subcmd__scenario__subcmd__list"
+                ;;
+            hookq__subcmd__scenario,run)
+                cmd="hookq__subcmd__scenario__subcmd__run"
+                ;;
+            hookq__subcmd__scenario,runs)
+                cmd="hookq__subcmd__scenario__subcmd__runs"
+                ;;
+            hookq__subcmd__scenario,show)
+                cmd="hookq__subcmd__scenario__subcmd__show"
+                ;;
+            hookq__subcmd__scenario__subcmd__help,activate)
+                cmd="hookq__subcmd__scenario__subcmd__help__subcmd__activate"
+                ;;
+            hookq__subcmd__scenario__subcmd__help,create)
+                cmd="hookq__subcmd__scenario__subcmd__help__subcmd__create"
+                ;;
+            hookq__subcmd__scenario__subcmd__help,deactivate)
+                cmd="hookq__subcmd__scenario__subcmd__help__subcmd__deactivate"
+                ;;
+            hookq__subcmd__scenario__subcmd__help,delete)
+                cmd="hookq__subcmd__scenario__subcmd__help__subcmd__delete"
+                ;;
+            hookq__subcmd__scenario__subcmd__help,edit)
+                cmd="hookq__subcmd__scenario__subcmd__help__subcmd__edit"
+                ;;
+            hookq__subcmd__scenario__subcmd__help,help)
+                cmd="hookq__subcmd__scenario__subcmd__help__subcmd__help"
+                ;;
+            hookq__subcmd__scenario__subcmd__help,list)
+                cmd="hookq__subcmd__scenario__subcmd__help__subcmd__list"
+                ;;
+            hookq__subcmd__scenario__subcmd__help,run)
+                cmd="hookq__subcmd__scenario__subcmd__help__subcmd__run"
+                ;;
+            hookq__subcmd__scenario__subcmd__help,runs)
+                cmd="hookq__subcmd__scenario__subcmd__help__subcmd__runs"
+                ;;
+            hookq__subcmd__scenario__subcmd__help,show)
+                cmd="hookq__subcmd__scenario__subcmd__help__subcmd__show"
+                ;;
             *)
                 ;;
         esac
@@ -128,7 +221,7 @@ _hookq() {
 
     case "${cmd}" in
         hookq)
-            opts="-h -V --db --base-url --json --help --version hooks completions help"
+            opts="-h -V --db --base-url --json --help --version hooks scenario completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -172,7 +265,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__help)
-            opts="hooks completions help"
+            opts="hooks scenario completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -340,6 +433,146 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__help__subcmd__hooks__subcmd__url)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__help__subcmd__scenario)
+            opts="create list show edit activate deactivate delete run runs"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__help__subcmd__scenario__subcmd__activate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__help__subcmd__scenario__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__help__subcmd__scenario__subcmd__deactivate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__help__subcmd__scenario__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__help__subcmd__scenario__subcmd__edit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__help__subcmd__scenario__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__help__subcmd__scenario__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__help__subcmd__scenario__subcmd__runs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__help__subcmd__scenario__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -710,7 +943,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__hooks__subcmd__serve)
-            opts="-h --listen --threads --metrics --quiet --trust-proxy --max-db-size --db --base-url --json --help"
+            opts="-h --listen --threads --metrics --quiet --trust-proxy --no-scenarios --max-db-size --db --base-url --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -766,6 +999,436 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__hooks__subcmd__url)
+            opts="-h --db --base-url --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__scenario)
+            opts="-h --db --base-url --json --help create list show edit activate deactivate delete run runs help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__scenario__subcmd__activate)
+            opts="-h --db --base-url --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__scenario__subcmd__create)
+            opts="-h --hook --schedule --max-cycles --max-errors --timeout --input --store-incomplete --inactive --db --base-url --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --hook)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schedule)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-cycles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-errors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__scenario__subcmd__deactivate)
+            opts="-h --db --base-url --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__scenario__subcmd__delete)
+            opts="-h --db --base-url --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__scenario__subcmd__edit)
+            opts="-h --hook --schedule --max-cycles --max-errors --timeout --input --store-incomplete --no-store-incomplete --db --base-url --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --hook)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schedule)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-cycles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-errors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__scenario__subcmd__help)
+            opts="create list show edit activate deactivate delete run runs help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__scenario__subcmd__help__subcmd__activate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__scenario__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__scenario__subcmd__help__subcmd__deactivate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__scenario__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__scenario__subcmd__help__subcmd__edit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__scenario__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__scenario__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__scenario__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__scenario__subcmd__help__subcmd__runs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__scenario__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__scenario__subcmd__list)
+            opts="-h --db --base-url --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__scenario__subcmd__run)
+            opts="-h --max-cycles --force --db --base-url --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --max-cycles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__scenario__subcmd__runs)
+            opts="-h --limit --db --base-url --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__scenario__subcmd__show)
             opts="-h --db --base-url --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -26,6 +26,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand hooks 'Create, inspect and serve webhooks'
+            cand scenario 'Create and run scenarios: local commands that process a hook''s queue'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -128,6 +129,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --metrics 'Serve Prometheus metrics on /metrics'
             cand --quiet 'No request log on stderr'
             cand --trust-proxy 'Take the client address from X-Forwarded-For (only behind a proxy you run)'
+            cand --no-scenarios 'Only receive: run no scenarios (drive them with `scenario run` from cron)'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -164,6 +166,137 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;hooks;help;help'= {
         }
+        &'hookq;scenario'= {
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand create 'Create a scenario: COMMAND runs once per event of HOOK''s queue, in order'
+            cand list 'List the scenarios'
+            cand show 'Show one scenario'
+            cand edit 'Change a scenario''s settings, hook or command'
+            cand activate 'Switch a scenario on: queued events are processed again'
+            cand deactivate 'Switch a scenario off: events wait in the queue'
+            cand delete 'Delete a scenario and its execution history (the hook and its events stay)'
+            cand run 'Run one execution now (for cron): exit 0 ok, 1 a cycle failed, 3 inactive, 75 already running'
+            cand runs 'The scenario''s executions, newest first'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hookq;scenario;create'= {
+            cand --hook 'The hook whose queue feeds it (its instant trigger)'
+            cand --schedule 'immediately, on-demand, or an interval such as 15m [default: immediately]'
+            cand --max-cycles 'Events per execution for scheduled and on-demand runs [default: 1]'
+            cand --max-errors 'Consecutive failed executions before a scheduled scenario is switched off [default: 3]'
+            cand --timeout 'Per-cycle command timeout; the command and its children are killed [default: 5m]'
+            cand --input 'What stdin gets: the raw body, or the JSON bundle [default: raw]'
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --store-incomplete 'A failed event goes to `incomplete` instead of back to the queue'
+            cand --inactive 'Create it inactive'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookq;scenario;list'= {
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookq;scenario;show'= {
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookq;scenario;edit'= {
+            cand --hook 'Move it to another hook (the old one becomes unassigned)'
+            cand --schedule 'immediately, on-demand, or an interval such as 15m [default: immediately]'
+            cand --max-cycles 'Events per execution for scheduled and on-demand runs [default: 1]'
+            cand --max-errors 'Consecutive failed executions before a scheduled scenario is switched off [default: 3]'
+            cand --timeout 'Per-cycle command timeout; the command and its children are killed [default: 5m]'
+            cand --input 'What stdin gets: the raw body, or the JSON bundle [default: raw]'
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --store-incomplete 'A failed event goes to `incomplete` instead of back to the queue'
+            cand --no-store-incomplete 'Put failed events back in the queue again'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookq;scenario;activate'= {
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookq;scenario;deactivate'= {
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookq;scenario;delete'= {
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookq;scenario;run'= {
+            cand --max-cycles 'Process at most N events [default: 100 for immediately, else the scenario''s max cycles]'
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --force 'Run even if the scenario is inactive'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookq;scenario;runs'= {
+            cand --limit 'Show at most N executions'
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookq;scenario;help'= {
+            cand create 'Create a scenario: COMMAND runs once per event of HOOK''s queue, in order'
+            cand list 'List the scenarios'
+            cand show 'Show one scenario'
+            cand edit 'Change a scenario''s settings, hook or command'
+            cand activate 'Switch a scenario on: queued events are processed again'
+            cand deactivate 'Switch a scenario off: events wait in the queue'
+            cand delete 'Delete a scenario and its execution history (the hook and its events stay)'
+            cand run 'Run one execution now (for cron): exit 0 ok, 1 a cycle failed, 3 inactive, 75 already running'
+            cand runs 'The scenario''s executions, newest first'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hookq;scenario;help;create'= {
+        }
+        &'hookq;scenario;help;list'= {
+        }
+        &'hookq;scenario;help;show'= {
+        }
+        &'hookq;scenario;help;edit'= {
+        }
+        &'hookq;scenario;help;activate'= {
+        }
+        &'hookq;scenario;help;deactivate'= {
+        }
+        &'hookq;scenario;help;delete'= {
+        }
+        &'hookq;scenario;help;run'= {
+        }
+        &'hookq;scenario;help;runs'= {
+        }
+        &'hookq;scenario;help;help'= {
+        }
         &'hookq;completions'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
@@ -173,6 +306,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;help'= {
             cand hooks 'Create, inspect and serve webhooks'
+            cand scenario 'Create and run scenarios: local commands that process a hook''s queue'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -204,6 +338,35 @@ set edit:completion:arg-completer[hookq] = {|@words|
         &'hookq;help;hooks;delete'= {
         }
         &'hookq;help;hooks;serve'= {
+        }
+        &'hookq;help;scenario'= {
+            cand create 'Create a scenario: COMMAND runs once per event of HOOK''s queue, in order'
+            cand list 'List the scenarios'
+            cand show 'Show one scenario'
+            cand edit 'Change a scenario''s settings, hook or command'
+            cand activate 'Switch a scenario on: queued events are processed again'
+            cand deactivate 'Switch a scenario off: events wait in the queue'
+            cand delete 'Delete a scenario and its execution history (the hook and its events stay)'
+            cand run 'Run one execution now (for cron): exit 0 ok, 1 a cycle failed, 3 inactive, 75 already running'
+            cand runs 'The scenario''s executions, newest first'
+        }
+        &'hookq;help;scenario;create'= {
+        }
+        &'hookq;help;scenario;list'= {
+        }
+        &'hookq;help;scenario;show'= {
+        }
+        &'hookq;help;scenario;edit'= {
+        }
+        &'hookq;help;scenario;activate'= {
+        }
+        &'hookq;help;scenario;deactivate'= {
+        }
+        &'hookq;help;scenario;delete'= {
+        }
+        &'hookq;help;scenario;run'= {
+        }
+        &'hookq;help;scenario;runs'= {
         }
         &'hookq;help;completions'= {
         }

@@ -30,6 +30,7 @@ complete -c hookq -n "__fish_hookq_needs_command" -l json -d 'Print JSON instead
 complete -c hookq -n "__fish_hookq_needs_command" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_needs_command" -s V -l version -d 'Print version'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "hooks" -d 'Create, inspect and serve webhooks'
+complete -c hookq -n "__fish_hookq_needs_command" -f -a "scenario" -d 'Create and run scenarios: local commands that process a hook\'s queue'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve help" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
@@ -103,6 +104,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l metrics -d 'Serve Prometheus metrics on /metrics'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l quiet -d 'No request log on stderr'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l trust-proxy -d 'Take the client address from X-Forwarded-For (only behind a proxy you run)'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l no-scenarios -d 'Only receive: run no scenarios (drive them with `scenario run` from cron)'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a hook and print its URL'
@@ -115,13 +117,93 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a hook with its events (refused while a scenario uses it)'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Receive webhooks: every accepted request is committed to the queue before it is answered'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -f -a "create" -d 'Create a scenario: COMMAND runs once per event of HOOK\'s queue, in order'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -f -a "list" -d 'List the scenarios'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -f -a "show" -d 'Show one scenario'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -f -a "edit" -d 'Change a scenario\'s settings, hook or command'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -f -a "activate" -d 'Switch a scenario on: queued events are processed again'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -f -a "deactivate" -d 'Switch a scenario off: events wait in the queue'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -f -a "delete" -d 'Delete a scenario and its execution history (the hook and its events stay)'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -f -a "run" -d 'Run one execution now (for cron): exit 0 ok, 1 a cycle failed, 3 inactive, 75 already running'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -f -a "runs" -d 'The scenario\'s executions, newest first'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l hook -d 'The hook whose queue feeds it (its instant trigger)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l schedule -d 'immediately, on-demand, or an interval such as 15m [default: immediately]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l max-cycles -d 'Events per execution for scheduled and on-demand runs [default: 1]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l max-errors -d 'Consecutive failed executions before a scheduled scenario is switched off [default: 3]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l timeout -d 'Per-cycle command timeout; the command and its children are killed [default: 5m]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l input -d 'What stdin gets: the raw body, or the JSON bundle [default: raw]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l store-incomplete -d 'A failed event goes to `incomplete` instead of back to the queue'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l inactive -d 'Create it inactive'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from list" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from list" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from show" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from show" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from show" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l hook -d 'Move it to another hook (the old one becomes unassigned)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l schedule -d 'immediately, on-demand, or an interval such as 15m [default: immediately]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l max-cycles -d 'Events per execution for scheduled and on-demand runs [default: 1]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l max-errors -d 'Consecutive failed executions before a scheduled scenario is switched off [default: 3]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l timeout -d 'Per-cycle command timeout; the command and its children are killed [default: 5m]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l input -d 'What stdin gets: the raw body, or the JSON bundle [default: raw]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l store-incomplete -d 'A failed event goes to `incomplete` instead of back to the queue'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l no-store-incomplete -d 'Put failed events back in the queue again'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from activate" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from activate" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from activate" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from activate" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from deactivate" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from deactivate" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from deactivate" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from deactivate" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from delete" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from delete" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from delete" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from run" -l max-cycles -d 'Process at most N events [default: 100 for immediately, else the scenario\'s max cycles]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from run" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from run" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from run" -l force -d 'Run even if the scenario is inactive'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from run" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from runs" -l limit -d 'Show at most N executions' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from runs" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from runs" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from runs" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from runs" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a scenario: COMMAND runs once per event of HOOK\'s queue, in order'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the scenarios'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one scenario'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "edit" -d 'Change a scenario\'s settings, hook or command'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "activate" -d 'Switch a scenario on: queued events are processed again'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "deactivate" -d 'Switch a scenario off: events wait in the queue'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a scenario and its execution history (the hook and its events stay)'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run one execution now (for cron): exit 0 ok, 1 a cycle failed, 3 inactive, 75 already running'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "runs" -d 'The scenario\'s executions, newest first'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks completions help" -f -a "hooks" -d 'Create, inspect and serve webhooks'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario completions help" -f -a "hooks" -d 'Create, inspect and serve webhooks'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario completions help" -f -a "scenario" -d 'Create and run scenarios: local commands that process a hook\'s queue'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "create" -d 'Create a hook and print its URL'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "list" -d 'List the hooks: a table, one row per hook'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "show" -d 'Show one hook in full'
@@ -131,3 +213,12 @@ complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcom
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "edit" -d 'Change a hook\'s settings'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "delete" -d 'Delete a hook with its events (refused while a scenario uses it)'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "serve" -d 'Receive webhooks: every accepted request is committed to the queue before it is answered'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from scenario" -f -a "create" -d 'Create a scenario: COMMAND runs once per event of HOOK\'s queue, in order'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from scenario" -f -a "list" -d 'List the scenarios'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from scenario" -f -a "show" -d 'Show one scenario'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from scenario" -f -a "edit" -d 'Change a scenario\'s settings, hook or command'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from scenario" -f -a "activate" -d 'Switch a scenario on: queued events are processed again'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from scenario" -f -a "deactivate" -d 'Switch a scenario off: events wait in the queue'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from scenario" -f -a "delete" -d 'Delete a scenario and its execution history (the hook and its events stay)'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from scenario" -f -a "run" -d 'Run one execution now (for cron): exit 0 ok, 1 a cycle failed, 3 inactive, 75 already running'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from scenario" -f -a "runs" -d 'The scenario\'s executions, newest first'

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cidr::Cidr;
-use crate::units::Size;
+use crate::store::{Input, Schedule};
+use crate::units::{Duration, Size};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -41,6 +42,9 @@ pub enum Command {
     /// Create, inspect and serve webhooks
     #[command(subcommand)]
     Hooks(HooksCommand),
+    /// Create and run scenarios: local commands that process a hook's queue
+    #[command(subcommand)]
+    Scenario(ScenarioCommand),
     /// Print a shell completion script
     #[command(
         after_help = "Example:\n  hookq completions bash > ~/.local/share/bash-completion/completions/hookq"
@@ -191,6 +195,9 @@ pub struct Serve {
     /// Take the client address from X-Forwarded-For (only behind a proxy you run)
     #[arg(long)]
     pub trust_proxy: bool,
+    /// Only receive: run no scenarios (drive them with `scenario run` from cron)
+    #[arg(long)]
+    pub no_scenarios: bool,
     /// Refuse new events (503) while the database file is this large, e.g. 2GiB [default: no cap]
     #[arg(long, value_name = "SIZE")]
     pub max_db_size: Option<Size>,
@@ -202,4 +209,136 @@ fn parse_method(text: &str) -> Result<String, String> {
         return Err(format!("invalid HTTP method {text:?} (expected e.g. POST)"));
     }
     Ok(text.to_ascii_uppercase())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScenarioCommand {
+    /// Create a scenario: COMMAND runs once per event of HOOK's queue, in order
+    #[command(
+        after_help = "Examples:\n  hookq scenario create deploy --hook github-push -- ./deploy.sh\n  hookq scenario create nightly --hook orders --schedule 1h --max-cycles 50 --input bundle -- python3 import.py\n\nThe command runs directly, without a shell; the event is on its stdin and in HOOKQ_* variables."
+    )]
+    Create(CreateScenario),
+    /// List the scenarios
+    #[command(after_help = "Example:\n  hookq scenario list --json")]
+    List,
+    /// Show one scenario
+    #[command(after_help = "Example:\n  hookq scenario show deploy")]
+    Show(ScenarioRef),
+    /// Change a scenario's settings, hook or command
+    #[command(
+        after_help = "Examples:\n  hookq scenario edit deploy --timeout 10m --max-errors 5\n  hookq scenario edit deploy --hook other-hook\n  hookq scenario edit deploy -- ./deploy.sh --verbose"
+    )]
+    Edit(EditScenario),
+    /// Switch a scenario on: queued events are processed again
+    #[command(after_help = "Example:\n  hookq scenario activate deploy")]
+    Activate(ScenarioRef),
+    /// Switch a scenario off: events wait in the queue
+    #[command(after_help = "Example:\n  hookq scenario deactivate deploy")]
+    Deactivate(ScenarioRef),
+    /// Delete a scenario and its execution history (the hook and its events stay)
+    #[command(after_help = "Example:\n  hookq scenario delete deploy")]
+    Delete(ScenarioRef),
+    /// Run one execution now (for cron): exit 0 ok, 1 a cycle failed, 3 inactive, 75 already running
+    #[command(
+        after_help = "Examples:\n  hookq scenario run deploy\n  */5 * * * * hookq scenario run nightly --max-cycles 500 --json >> runs.log"
+    )]
+    Run(RunScenario),
+    /// The scenario's executions, newest first
+    #[command(after_help = "Example:\n  hookq scenario runs deploy --limit 5")]
+    Runs(ScenarioRuns),
+}
+
+#[derive(Debug, Args)]
+pub struct ScenarioRef {
+    /// The scenario's name
+    #[arg(value_name = "NAME")]
+    pub scenario: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateScenario {
+    /// The scenario's name (1-64 characters, no whitespace)
+    pub name: String,
+    /// The hook whose queue feeds it (its instant trigger)
+    #[arg(long, value_name = "HOOK")]
+    pub hook: String,
+    #[command(flatten)]
+    pub options: ScenarioOptions,
+    /// Create it inactive
+    #[arg(long)]
+    pub inactive: bool,
+    /// The command and its arguments, after `--`
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EditScenario {
+    /// The scenario's name
+    #[arg(value_name = "NAME")]
+    pub scenario: String,
+    /// Move it to another hook (the old one becomes unassigned)
+    #[arg(long, value_name = "HOOK")]
+    pub hook: Option<String>,
+    #[command(flatten)]
+    pub options: ScenarioOptions,
+    /// Put failed events back in the queue again
+    #[arg(long, conflicts_with = "store_incomplete")]
+    pub no_store_incomplete: bool,
+    /// A new command and its arguments, after `--`
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+/// The options of SPEC §5, shared by `create` (defaults apply) and `edit`.
+#[derive(Debug, Args)]
+pub struct ScenarioOptions {
+    /// immediately, on-demand, or an interval such as 15m [default: immediately]
+    #[arg(long, value_name = "WHEN")]
+    pub schedule: Option<Schedule>,
+    /// Events per execution for scheduled and on-demand runs [default: 1]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_cycles: Option<u32>,
+    /// Consecutive failed executions before a scheduled scenario is switched off [default: 3]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_errors: Option<u32>,
+    /// Per-cycle command timeout; the command and its children are killed [default: 5m]
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    pub timeout: Option<Duration>,
+    /// What stdin gets: the raw body, or the JSON bundle [default: raw]
+    #[arg(long, value_name = "raw|bundle")]
+    pub input: Option<Input>,
+    /// A failed event goes to `incomplete` instead of back to the queue
+    #[arg(long)]
+    pub store_incomplete: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunScenario {
+    /// The scenario's name
+    #[arg(value_name = "NAME")]
+    pub scenario: String,
+    /// Process at most N events [default: 100 for immediately, else the scenario's max cycles]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_cycles: Option<u32>,
+    /// Run even if the scenario is inactive
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScenarioRuns {
+    /// The scenario's name
+    #[arg(value_name = "NAME")]
+    pub scenario: String,
+    /// Show at most N executions
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: u32,
+}
+
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match text.parse::<Duration>()? {
+        Duration(0) => Err("a timeout must be longer than 0".into()),
+        timeout => Ok(timeout),
+    }
 }

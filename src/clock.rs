@@ -29,6 +29,33 @@ pub fn now() -> Result<Millis> {
     }
 }
 
+/// The clock of a long-running process (a server, an execution): the time
+/// of `HOOKQ_NOW` if it was set when the process started, else the system
+/// clock at each reading.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    fixed: Option<Millis>,
+}
+
+impl Clock {
+    pub fn from_env() -> Result<Clock> {
+        let fixed = match std::env::var(NOW_VAR) {
+            Ok(_) => Some(now()?),
+            Err(_) => None,
+        };
+        Ok(Clock { fixed })
+    }
+
+    /// A clock stopped at `at`, for tests.
+    pub fn fixed(at: Millis) -> Clock {
+        Clock { fixed: Some(at) }
+    }
+
+    pub fn now(&self) -> Millis {
+        self.fixed.unwrap_or_else(system_now)
+    }
+}
+
 /// The system clock, ignoring `HOOKQ_NOW`: for leases between processes,
 /// which must expire in real time whatever a test pretends.
 pub fn system_now() -> Millis {

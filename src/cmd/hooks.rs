@@ -3,16 +3,15 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Serialize;
 
 use super::Ctx;
-use crate::cli::{CreateHook, EditHook, HookOptions, HooksCommand, ListHooks, Serve};
+use crate::cli::{CreateHook, EditHook, HookOptions, HooksCommand, ListHooks};
 use crate::clock::{self, Millis};
 use crate::error::Failure;
 use crate::lifecycle;
 use crate::output::{self, Table};
-use crate::server;
 use crate::store::{Hook, HookSettings};
 use crate::units::Size;
 
@@ -55,7 +54,7 @@ pub fn run(ctx: &Ctx, command: HooksCommand) -> Result<ExitCode> {
             )
         }
         HooksCommand::Edit(args) => edit(ctx, args),
-        HooksCommand::Serve(args) => serve(ctx, args),
+        HooksCommand::Serve(args) => super::serve::run(ctx, args),
         HooksCommand::Delete(args) => {
             let mut store = ctx.open()?;
             let hook = store.hook(&args.hook)?;
@@ -384,26 +383,5 @@ fn show(ctx: &Ctx, key: &str) -> Result<ExitCode> {
         ("operations", h.operations.to_string()),
         ("refused", refused),
     ])?;
-    Ok(ExitCode::SUCCESS)
-}
-
-fn serve(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
-    let config = server::Config {
-        listen: args.listen,
-        threads: args
-            .threads
-            .map_or_else(server::Config::default_threads, usize::from),
-        metrics: args.metrics,
-        quiet: args.quiet,
-        trust_proxy: args.trust_proxy,
-        max_db_size: args.max_db_size.map(|Size(bytes)| bytes),
-    };
-    let running = server::start(&ctx.db_path()?, config, None)?;
-    let shutdown = running.shutdown();
-    ctrlc::set_handler(move || shutdown.stop()).context("could not install the signal handler")?;
-    // The address goes to stderr with the request log; with port 0 this is
-    // how a script learns the port.
-    eprintln!("listening on http://{}", running.addr());
-    running.wait()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,8 @@
 //! One module per command group; the only place that prints.
 
 mod hooks;
+mod scenario;
+mod serve;
 
 use std::io;
 use std::path::PathBuf;
@@ -53,6 +55,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     };
     match cli.command {
         Command::Hooks(command) => hooks::run(&ctx, command),
+        Command::Scenario(command) => scenario::run(&ctx, command),
         Command::Completions { shell } => completions(shell),
     }
 }

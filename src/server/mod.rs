@@ -18,14 +18,15 @@ mod writer;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
 use tiny_http::{Header, Response};
 
-use crate::clock::{self, Millis};
+use crate::clock::{self, Clock, Millis};
+use crate::shutdown::Shutdown;
 use crate::store::Store;
 use metrics::Metrics;
 use ratelimit::RateLimiter;
@@ -65,14 +66,13 @@ struct Shared {
     limiter: RateLimiter,
     writer: Writer,
     metrics: Arc<Metrics>,
-    /// `HOOKQ_NOW`, read once at start; else the system clock per request.
-    fixed_now: Option<Millis>,
+    clock: Clock,
     on_event: Option<OnEvent>,
 }
 
 impl Shared {
     fn now(&self) -> Millis {
-        self.fixed_now.unwrap_or_else(clock::system_now)
+        self.clock.now()
     }
 
     fn events_arrived(&self, hook_id: i64) {
@@ -126,42 +126,6 @@ impl Answer {
     }
 }
 
-/// A stop signal that threads can wait on.
-#[derive(Default)]
-pub struct Shutdown {
-    stopped: Mutex<bool>,
-    changed: Condvar,
-}
-
-impl Shutdown {
-    pub fn stop(&self) {
-        *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        self.changed.notify_all();
-    }
-
-    pub fn is_stopped(&self) -> bool {
-        *self.stopped.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Wait until stopped or `timeout` passed; true if stopped.
-    pub fn wait_timeout(&self, timeout: Duration) -> bool {
-        let stopped = self.stopped.lock().unwrap_or_else(|e| e.into_inner());
-        let (stopped, _) = self
-            .changed
-            .wait_timeout_while(stopped, timeout, |stopped| !*stopped)
-            .unwrap_or_else(|e| e.into_inner());
-        *stopped
-    }
-
-    pub fn wait(&self) {
-        let stopped = self.stopped.lock().unwrap_or_else(|e| e.into_inner());
-        let _stopped = self
-            .changed
-            .wait_while(stopped, |stopped| !*stopped)
-            .unwrap_or_else(|e| e.into_inner());
-    }
-}
-
 /// A running server.
 pub struct Running {
     addr: SocketAddr,
@@ -175,11 +139,6 @@ impl Running {
         self.addr
     }
 
-    /// The signal that stops this server (for a signal handler).
-    pub fn shutdown(&self) -> Arc<Shutdown> {
-        self.shutdown.clone()
-    }
-
     /// Stop: no new requests are taken, the ones in progress are answered,
     /// the last batch is committed.
     pub fn stop(self) -> Result<()> {
@@ -187,7 +146,7 @@ impl Running {
         self.join()
     }
 
-    /// Block until stopped (by [`Shutdown::stop`]), then finish as `stop`.
+    /// Block until its shutdown is signalled, then finish as `stop`.
     pub fn wait(self) -> Result<()> {
         self.shutdown.wait();
         self.join()
@@ -207,11 +166,13 @@ impl Running {
 }
 
 /// Start serving the database at `db`.
-pub fn start(db: &Path, config: Config, on_event: Option<OnEvent>) -> Result<Running> {
-    let fixed_now = match std::env::var(clock::NOW_VAR) {
-        Ok(_) => Some(clock::now()?),
-        Err(_) => None,
-    };
+pub fn start(
+    db: &Path,
+    config: Config,
+    shutdown: Arc<Shutdown>,
+    on_event: Option<OnEvent>,
+) -> Result<Running> {
+    let clock = Clock::from_env()?;
     let metrics = Arc::new(Metrics::new());
     let store = Store::open(db)?;
     if let Some(bytes) = config.max_db_size {
@@ -235,11 +196,10 @@ pub fn start(db: &Path, config: Config, on_event: Option<OnEvent>) -> Result<Run
         limiter: RateLimiter::default(),
         writer,
         metrics,
-        fixed_now,
+        clock,
         on_event,
     });
     let http = Arc::new(http);
-    let shutdown = Arc::new(Shutdown::default());
     let mut handles = Vec::with_capacity(threads + 1);
     for i in 0..threads {
         let (http, shared, shutdown) = (http.clone(), shared.clone(), shutdown.clone());

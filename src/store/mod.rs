@@ -7,8 +7,10 @@
 //! The store knows nothing of HTTP or of the command line.
 
 mod events;
+mod executions;
 mod hooks;
 mod leases;
+mod scenarios;
 
 use std::fs::{DirBuilder, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -18,8 +20,14 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
+use crate::error::Failure;
+
 pub use events::{Enqueued, NewEvent, RefusalCount};
-pub use hooks::{validate_name, Hook, HookSettings};
+pub use executions::{
+    ClaimedEvent, CycleEnd, ExecutionRecord, NewOperation, ScenarioUpdate, Trigger,
+};
+pub use hooks::{Hook, HookSettings};
+pub use scenarios::{Input, Scenario, ScenarioSettings, Schedule};
 
 /// Append-only: a released migration is never edited, only followed.
 const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
@@ -84,6 +92,15 @@ impl Store {
         Ok(())
     }
 
+    /// `synchronous=NORMAL` on this connection: its commits are durable
+    /// against a crash of the process, not against a power cut. For
+    /// execution bookkeeping only, where a lost commit means at-least-once
+    /// delivery runs an event again; never for acknowledging an event.
+    pub fn relax_durability(&self) -> Result<()> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Ok(())
+    }
+
     /// A number that changes whenever hooks, connections or scenarios change.
     pub fn config_version(&self) -> Result<i64> {
         Ok(self.conn.query_row(
@@ -92,6 +109,26 @@ impl Store {
             |row| row.get(0),
         )?)
     }
+}
+
+/// A name of a hook, scenario or connection (`what`): 1 to 64 characters,
+/// no whitespace or control characters.
+pub fn validate_name(what: &str, name: &str) -> Result<(), Failure> {
+    if name.is_empty() {
+        return Err(Failure::usage(format!("a {what} name cannot be empty")));
+    }
+    if name.chars().count() > 64 {
+        return Err(Failure::usage(format!(
+            "{what} name {name:?} is longer than 64 characters"
+        )));
+    }
+    if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Failure::usage(format!(
+            "{what} name {name:?} contains whitespace or control characters"
+        ))
+        .hint("use letters, digits, '-', '_' or '.'"));
+    }
+    Ok(())
 }
 
 /// Create the file (0600) and any missing directory (0700) before SQLite
@@ -172,6 +209,17 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_follow_the_rules() {
+        assert!(validate_name("hook", "github-push").is_ok());
+        assert!(validate_name("hook", "café.orders_v2").is_ok());
+        assert!(validate_name("hook", "").is_err());
+        assert!(validate_name("hook", "two words").is_err());
+        assert!(validate_name("hook", "tab\there").is_err());
+        assert!(validate_name("hook", &"x".repeat(64)).is_ok());
+        assert!(validate_name("hook", &"x".repeat(65)).is_err());
+    }
 
     #[test]
     fn migrating_twice_is_harmless() {

@@ -241,7 +241,8 @@ impl TestServer {
             max_db_size: None,
         };
         tweak(&mut config);
-        let running = hookq::server::start(&env.db, config, None).expect("start server");
+        let shutdown = std::sync::Arc::new(hookq::shutdown::Shutdown::default());
+        let running = hookq::server::start(&env.db, config, shutdown, None).expect("start server");
         TestServer {
             addr: running.addr(),
             running: Some(running),

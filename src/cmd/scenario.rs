@@ -1,0 +1,342 @@
+//! `hookq scenario ...`: create, inspect, change and run scenarios.
+
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::Ctx;
+use crate::cli::{
+    CreateScenario, EditScenario, RunScenario, ScenarioCommand, ScenarioOptions, ScenarioRuns,
+};
+use crate::clock::{self, Clock};
+use crate::engine;
+use crate::error::Failure;
+use crate::output::{self, Table};
+use crate::store::{ExecutionRecord, Scenario, ScenarioSettings, Trigger};
+
+pub fn run(ctx: &Ctx, command: ScenarioCommand) -> Result<ExitCode> {
+    match command {
+        ScenarioCommand::Create(args) => create(ctx, args),
+        ScenarioCommand::List => list(ctx),
+        ScenarioCommand::Show(args) => {
+            let scenario = ctx.open()?.scenario(&args.scenario)?;
+            show(ctx, &scenario)
+        }
+        ScenarioCommand::Edit(args) => edit(ctx, args),
+        ScenarioCommand::Activate(args) => set_active(ctx, &args.scenario, true),
+        ScenarioCommand::Deactivate(args) => set_active(ctx, &args.scenario, false),
+        ScenarioCommand::Delete(args) => {
+            let mut store = ctx.open()?;
+            let scenario = store.scenario(&args.scenario)?;
+            store.delete_scenario(&scenario, ctx.now)?;
+            output::line(format_args!("deleted scenario {}", scenario.name))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ScenarioCommand::Run(args) => run_now(ctx, args),
+        ScenarioCommand::Runs(args) => runs(ctx, args),
+    }
+}
+
+/// The options given on the command line, over `settings`.
+fn apply(mut settings: ScenarioSettings, options: &ScenarioOptions) -> ScenarioSettings {
+    if let Some(schedule) = options.schedule {
+        settings.schedule = schedule;
+    }
+    if let Some(n) = options.max_cycles {
+        settings.max_cycles = n;
+    }
+    if let Some(n) = options.max_errors {
+        settings.max_errors = n;
+    }
+    if let Some(timeout) = options.timeout {
+        settings.timeout = timeout;
+    }
+    if let Some(input) = options.input {
+        settings.input = input;
+    }
+    if options.store_incomplete {
+        settings.store_incomplete = true;
+    }
+    settings
+}
+
+fn create(ctx: &Ctx, args: CreateScenario) -> Result<ExitCode> {
+    let mut store = ctx.open()?;
+    let hook = store.hook(&args.hook)?;
+    let settings = apply(ScenarioSettings::new(args.command), &args.options);
+    let scenario =
+        store.create_scenario(&args.name, hook.id, &settings, !args.inactive, ctx.now)?;
+    if ctx.global.json {
+        output::json(&ScenarioJson::new(&scenario))?;
+    } else {
+        output::line(format_args!(
+            "scenario {} processes hook {} ({}{})",
+            scenario.name,
+            scenario.hook,
+            scenario.settings.schedule,
+            if scenario.active { "" } else { ", inactive" }
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn edit(ctx: &Ctx, args: EditScenario) -> Result<ExitCode> {
+    let mut store = ctx.open()?;
+    let scenario = store.scenario(&args.scenario)?;
+    let hook_id = match &args.hook {
+        Some(hook) => store.hook(hook)?.id,
+        None => scenario.hook_id,
+    };
+    let mut settings = apply(scenario.settings.clone(), &args.options);
+    if args.no_store_incomplete {
+        settings.store_incomplete = false;
+    }
+    if !args.command.is_empty() {
+        settings.command = args.command;
+    }
+    store.update_scenario(&scenario, hook_id, &settings, ctx.now)?;
+    done(ctx, &scenario.name, "updated")
+}
+
+fn set_active(ctx: &Ctx, name: &str, active: bool) -> Result<ExitCode> {
+    let mut store = ctx.open()?;
+    let scenario = store.scenario(name)?;
+    let changed = store.set_scenario_active(scenario.id, active, ctx.now)?;
+    let what = match (active, changed) {
+        (true, true) => "activated",
+        (true, false) => "was already active",
+        (false, true) => "deactivated",
+        (false, false) => "was already inactive",
+    };
+    done(ctx, name, what)
+}
+
+/// After a change: the scenario as it now is with `--json`, else one line.
+fn done(ctx: &Ctx, name: &str, what: &str) -> Result<ExitCode> {
+    let scenario = ctx.open()?.scenario(name)?;
+    if ctx.global.json {
+        output::json(&ScenarioJson::new(&scenario))?;
+    } else {
+        output::line(format_args!("scenario {} {what}", scenario.name))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_now(ctx: &Ctx, args: RunScenario) -> Result<ExitCode> {
+    let mut store = ctx.open()?;
+    let scenario = store.scenario(&args.scenario)?;
+    if !scenario.active && !args.force {
+        return Err(
+            Failure::refused(format!("scenario {:?} is inactive", scenario.name))
+                .hint(format!(
+                    "`hookq scenario activate {}` switches it on; --force runs it once anyway",
+                    scenario.name
+                ))
+                .into(),
+        );
+    }
+    // Ctrl-C or SIGTERM: finish the cycle in progress, then stop. The
+    // command runs in its own process group, so the terminal's SIGINT does
+    // not reach it.
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    let record = engine::execute(
+        &mut store,
+        &scenario,
+        Trigger::Manual,
+        args.max_cycles,
+        &Clock::from_env()?,
+        &|| stop.load(Ordering::Relaxed),
+        &mut |_| {},
+    )?;
+    let failed = record.status.as_deref() == Some("error");
+    if ctx.global.json {
+        output::json(&ExecutionJson::new(&record))?;
+    } else {
+        let cycles = if record.cycles == 1 {
+            "cycle"
+        } else {
+            "cycles"
+        };
+        let status = record.status.as_deref().unwrap_or("?");
+        let error = record
+            .error
+            .as_deref()
+            .map(|e| format!(": {e}"))
+            .unwrap_or_default();
+        output::line(format_args!(
+            "scenario {}: execution {}, {} {cycles}, {status}{error}",
+            record.scenario, record.id, record.cycles
+        ))?;
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn runs(ctx: &Ctx, args: ScenarioRuns) -> Result<ExitCode> {
+    let store = ctx.open()?;
+    let scenario = store.scenario(&args.scenario)?;
+    let records: Vec<ExecutionJson> = store
+        .executions(scenario.id, args.limit)?
+        .iter()
+        .map(ExecutionJson::new)
+        .collect();
+    if ctx.global.json {
+        output::json(&records)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut table = Table::new(["id", "trigger", "started", "cycles", "status", "error"]);
+    for r in records {
+        table.row(vec![
+            r.id.to_string(),
+            r.trigger,
+            r.started_at,
+            r.cycles.to_string(),
+            r.status.unwrap_or_else(|| "running".into()),
+            r.error.unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    table.print()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list(ctx: &Ctx) -> Result<ExitCode> {
+    let scenarios: Vec<ScenarioJson> = ctx
+        .open()?
+        .scenarios()?
+        .iter()
+        .map(ScenarioJson::new)
+        .collect();
+    if ctx.global.json {
+        output::json(&scenarios)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut table = Table::new(["name", "hook", "schedule", "status", "last_run", "command"]);
+    for s in scenarios {
+        table.row(vec![
+            s.name,
+            s.hook,
+            s.schedule,
+            if s.active { "active" } else { "inactive" }.into(),
+            s.last_run_at.unwrap_or_else(|| "-".into()),
+            s.command.join(" "),
+        ]);
+    }
+    table.print()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(ctx: &Ctx, scenario: &Scenario) -> Result<ExitCode> {
+    let s = ScenarioJson::new(scenario);
+    if ctx.global.json {
+        output::json(&s)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let status = match &s.inactive_since {
+        Some(since) if !s.active => format!("inactive since {since}"),
+        _ if !s.active => "inactive".into(),
+        _ => "active".into(),
+    };
+    output::fields(&[
+        ("name", s.name.clone()),
+        ("hook", s.hook.clone()),
+        ("command", serde_json::to_string(&s.command)?),
+        ("status", status),
+        ("schedule", s.schedule.clone()),
+        ("max cycles", s.max_cycles.to_string()),
+        (
+            "max errors",
+            format!("{} (now {} in a row)", s.max_errors, s.consecutive_errors),
+        ),
+        ("timeout", s.timeout.clone()),
+        ("input", s.input.to_owned()),
+        (
+            "store incomplete",
+            if s.store_incomplete { "on" } else { "off" }.into(),
+        ),
+        ("created", s.created_at.clone()),
+        (
+            "last run",
+            s.last_run_at.clone().unwrap_or_else(|| "-".into()),
+        ),
+    ])?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `scenario show/list --json` (SPEC §5).
+#[derive(Serialize)]
+struct ScenarioJson {
+    name: String,
+    hook: String,
+    command: Vec<String>,
+    schedule: String,
+    max_cycles: u32,
+    max_errors: u32,
+    timeout: String,
+    input: &'static str,
+    store_incomplete: bool,
+    respond: Option<String>,
+    active: bool,
+    inactive_since: Option<String>,
+    consecutive_errors: u32,
+    created_at: String,
+    last_run_at: Option<String>,
+}
+
+impl ScenarioJson {
+    fn new(scenario: &Scenario) -> Self {
+        let settings = &scenario.settings;
+        ScenarioJson {
+            name: scenario.name.clone(),
+            hook: scenario.hook.clone(),
+            command: settings.command.clone(),
+            schedule: settings.schedule.to_string(),
+            max_cycles: settings.max_cycles,
+            max_errors: settings.max_errors,
+            timeout: settings.timeout.to_string(),
+            input: settings.input.as_str(),
+            store_incomplete: settings.store_incomplete,
+            respond: None,
+            active: scenario.active,
+            inactive_since: scenario.inactive_since.map(clock::format),
+            consecutive_errors: scenario.consecutive_errors,
+            created_at: clock::format(scenario.created_at),
+            last_run_at: scenario.last_run_at.map(clock::format),
+        }
+    }
+}
+
+/// An execution record (SPEC §5).
+#[derive(Serialize)]
+struct ExecutionJson {
+    id: i64,
+    scenario: String,
+    trigger: String,
+    started_at: String,
+    finished_at: Option<String>,
+    cycles: u32,
+    status: Option<String>,
+    error: Option<String>,
+}
+
+impl ExecutionJson {
+    fn new(record: &ExecutionRecord) -> Self {
+        ExecutionJson {
+            id: record.id,
+            scenario: record.scenario.clone(),
+            trigger: record.trigger.clone(),
+            started_at: clock::format(record.started_at),
+            finished_at: record.finished_at.map(clock::format),
+            cycles: record.cycles,
+            status: record.status.clone(),
+            error: record.error.clone(),
+        }
+    }
+}

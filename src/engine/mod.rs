@@ -1,0 +1,283 @@
+//! Executions: the five steps of SPEC §5. Initialization (the lease), the
+//! count of cycles, one event per cycle with commit or rollback, the error
+//! policy, finalization. The engine knows nothing of HTTP.
+
+mod runner;
+mod scheduler;
+
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+
+use crate::bundle;
+use crate::clock::{self, Clock};
+use crate::error::Failure;
+use crate::store::{
+    ClaimedEvent, CycleEnd, ExecutionRecord, Input, NewOperation, Scenario, ScenarioUpdate,
+    Schedule, Store, Trigger,
+};
+pub use runner::TAIL;
+pub use scheduler::Scheduler;
+
+/// An `immediately` scenario processes at most this many events per
+/// execution, whatever its max cycles (as the hosted products do).
+pub const IMMEDIATE_MAX_CYCLES: u32 = 100;
+
+/// The message of every failed read of a purged payload.
+pub const PAYLOAD_GONE: &str = "Failed to read file from storage.";
+
+/// What an execution reports of each cycle as it ends (for callers waiting
+/// on one event's outcome).
+pub struct CycleReport<'a> {
+    pub event_id: i64,
+    pub ok: bool,
+    pub stdout: &'a [u8],
+    pub error: Option<&'a str>,
+}
+
+/// Run one execution of `scenario`. `limit` is `--max-cycles` when given.
+/// `stopping` is asked between cycles: a shutdown finishes the cycle in
+/// progress and no more. Exit-code errors: busy (75) when another process
+/// holds the scenario's lease.
+pub fn execute(
+    store: &mut Store,
+    scenario: &Scenario,
+    trigger: Trigger,
+    limit: Option<u32>,
+    clock: &Clock,
+    stopping: &dyn Fn() -> bool,
+    on_cycle: &mut dyn FnMut(&CycleReport<'_>),
+) -> Result<ExecutionRecord> {
+    // Execution bookkeeping need not survive a power cut: delivery is at
+    // least once, and a lost commit only means the event runs again. The
+    // fsync that matters is the one acknowledging an event (FULL, in the
+    // server).
+    store.relax_durability()?;
+    if !store.acquire_lease(scenario.id)? {
+        return Err(
+            Failure::busy(format!("scenario {:?} is already running", scenario.name))
+                .hint("one execution of a scenario at a time; try again when it ends")
+                .into(),
+        );
+    }
+    let result = cycles(store, scenario, trigger, limit, clock, stopping, on_cycle);
+    let released = store.release_lease(scenario.id);
+    let record = result?;
+    released?;
+    Ok(record)
+}
+
+fn cycles(
+    store: &mut Store,
+    scenario: &Scenario,
+    trigger: Trigger,
+    limit: Option<u32>,
+    clock: &Clock,
+    stopping: &dyn Fn() -> bool,
+    on_cycle: &mut dyn FnMut(&CycleReport<'_>),
+) -> Result<ExecutionRecord> {
+    let execution_id = store.start_execution(scenario.id, trigger, clock.now())?;
+    let hook = store.hook(&scenario.hook)?;
+    let limit = limit.unwrap_or(match scenario.settings.schedule {
+        Schedule::Immediately => IMMEDIATE_MAX_CYCLES,
+        _ => scenario.settings.max_cycles,
+    });
+    let planned = store.queued_count(hook.id)?.min(u64::from(limit));
+    let mut done = 0;
+    let mut first_error: Option<String> = None;
+    let mut renewed = Instant::now();
+    for cycle in 1..=planned {
+        if stopping() {
+            break;
+        }
+        let Some(event) = store.take_head(hook.id)? else {
+            break; // someone discarded the rest meanwhile
+        };
+        let started_at = clock.now();
+        let finished = match store.payload(event.id)? {
+            None => runner::Finished::not_run(PAYLOAD_GONE),
+            Some(body) => {
+                let invocation = runner::Invocation {
+                    command: &scenario.settings.command,
+                    env: environment(&event, &hook.name, &scenario.name, cycle),
+                    stdin: input(
+                        scenario.settings.input,
+                        &event,
+                        body,
+                        hook.settings.json_passthrough,
+                    ),
+                    timeout: scenario.settings.timeout.std(),
+                    whole_stdout: false,
+                };
+                // Renew the lease while a long command runs.
+                let mut tick = || renew(store, scenario.id, &mut renewed);
+                runner::run(invocation, &mut tick)
+            }
+        };
+        let end = match (finished.ok(), scenario.settings.store_incomplete) {
+            (true, _) => CycleEnd::Done,
+            (false, true) => CycleEnd::Incomplete,
+            (false, false) => CycleEnd::Queued,
+        };
+        store.finish_cycle(
+            end,
+            &NewOperation {
+                execution_id,
+                event_id: event.id,
+                hook_id: hook.id,
+                scenario: &scenario.name,
+                ok: finished.ok(),
+                exit_code: finished.exit_code,
+                started_at,
+                duration_ms: finished.duration.as_millis() as i64,
+                error: finished.error.as_deref(),
+                stdout: &finished.stdout,
+                stderr: &finished.stderr,
+            },
+        )?;
+        done += 1;
+        on_cycle(&CycleReport {
+            event_id: event.id,
+            ok: finished.ok(),
+            stdout: &finished.stdout,
+            error: finished.error.as_deref(),
+        });
+        renew(store, scenario.id, &mut renewed);
+        if let Some(error) = &finished.error {
+            first_error.get_or_insert_with(|| format!("event {}: {error}", event.id));
+            if end == CycleEnd::Queued {
+                break; // rolled back: the execution stops here
+            }
+        }
+    }
+    let (status, update) = match (done, &first_error) {
+        (0, _) => ("empty", ScenarioUpdate::Unchanged),
+        (_, None) => ("ok", ScenarioUpdate::ResetErrors),
+        (_, Some(_)) => ("error", on_error(scenario)),
+    };
+    store.finish_execution(
+        execution_id,
+        scenario.id,
+        status,
+        first_error.as_deref(),
+        update,
+        clock.now(),
+    )
+}
+
+/// The error policy: an `immediately` scenario is switched off at its first
+/// failed execution; a scheduled or on-demand one after `max_errors`
+/// consecutive failed executions.
+fn on_error(scenario: &Scenario) -> ScenarioUpdate {
+    let errors = scenario.consecutive_errors + 1;
+    match scenario.settings.schedule {
+        Schedule::Immediately => ScenarioUpdate::Deactivate,
+        _ if errors >= scenario.settings.max_errors => ScenarioUpdate::Deactivate,
+        _ => ScenarioUpdate::CountError,
+    }
+}
+
+const RENEW_EVERY: Duration = Duration::from_secs(10);
+
+fn renew(store: &Store, scenario_id: i64, renewed: &mut Instant) {
+    if renewed.elapsed() >= RENEW_EVERY {
+        // A failed renewal is retried at the next tick; the lease lasts 60 s.
+        if store.renew_lease(scenario_id).is_ok() {
+            *renewed = Instant::now();
+        }
+    }
+}
+
+/// The `HOOKQ_*` variables: the event's metadata, never spliced into a
+/// command line.
+fn environment(
+    event: &ClaimedEvent,
+    hook: &str,
+    scenario: &str,
+    cycle: u64,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("HOOKQ_EVENT_ID", event.id.to_string()),
+        ("HOOKQ_HOOK", hook.to_owned()),
+        ("HOOKQ_SCENARIO", scenario.to_owned()),
+        ("HOOKQ_METHOD", event.method.clone()),
+        ("HOOKQ_QUERY", event.query.clone()),
+        (
+            "HOOKQ_CONTENT_TYPE",
+            event.content_type.clone().unwrap_or_default(),
+        ),
+        (
+            "HOOKQ_HEADERS",
+            serde_json::Value::Object(bundle::headers_object(&event.headers)).to_string(),
+        ),
+        ("HOOKQ_RECEIVED_AT", clock::format(event.received_at)),
+        ("HOOKQ_ATTEMPT", event.attempt.to_string()),
+        ("HOOKQ_CYCLE", cycle.to_string()),
+    ]
+}
+
+/// What the command reads on stdin.
+fn input(input: Input, event: &ClaimedEvent, body: Vec<u8>, json_passthrough: bool) -> Vec<u8> {
+    match input {
+        Input::Raw => body,
+        Input::Bundle => {
+            let received_at = clock::format(event.received_at);
+            let bundle = bundle::bundle(&bundle::Request {
+                event_id: event.id,
+                method: &event.method,
+                query: &event.query,
+                headers: &event.headers,
+                content_type: event.content_type.as_deref(),
+                received_at: &received_at,
+                body: &body,
+                json_passthrough,
+            });
+            serde_json::to_vec(&bundle).unwrap_or_default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::ScenarioSettings;
+    use crate::units;
+
+    fn scenario(schedule: Schedule, consecutive_errors: u32, max_errors: u32) -> Scenario {
+        let mut settings = ScenarioSettings::new(vec!["true".into()]);
+        settings.schedule = schedule;
+        settings.max_errors = max_errors;
+        Scenario {
+            id: 1,
+            name: "s".into(),
+            hook_id: 1,
+            hook: "h".into(),
+            settings,
+            active: true,
+            inactive_since: None,
+            consecutive_errors,
+            created_at: 0,
+            last_run_at: None,
+        }
+    }
+
+    #[test]
+    fn immediately_is_switched_off_at_the_first_error() {
+        assert_eq!(
+            on_error(&scenario(Schedule::Immediately, 0, 3)),
+            ScenarioUpdate::Deactivate
+        );
+    }
+
+    #[test]
+    fn scheduled_ones_after_max_errors_consecutive_failures() {
+        let every = Schedule::Every(units::Duration(60_000));
+        assert_eq!(on_error(&scenario(every, 0, 3)), ScenarioUpdate::CountError);
+        assert_eq!(on_error(&scenario(every, 1, 3)), ScenarioUpdate::CountError);
+        assert_eq!(on_error(&scenario(every, 2, 3)), ScenarioUpdate::Deactivate);
+        assert_eq!(
+            on_error(&scenario(Schedule::OnDemand, 0, 1)),
+            ScenarioUpdate::Deactivate
+        );
+    }
+}

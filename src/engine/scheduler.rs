@@ -1,0 +1,214 @@
+//! The server's scheduler: starts executions of `immediately` scenarios as
+//! soon as events wait, and of interval scenarios on their schedule. One
+//! worker thread per running scenario, so different scenarios run in
+//! parallel and one scenario never runs two executions at once.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use anyhow::Result;
+
+use super::{execute, CycleReport};
+use crate::clock::{self, Clock};
+use crate::error::{code_of, Code};
+use crate::shutdown::Shutdown;
+use crate::store::{Scenario, Schedule, Store, Trigger};
+
+/// How often the scheduler looks at the store when nothing woke it: events
+/// added by other processes, activations and schedules are seen this late.
+const LOOK_EVERY: Duration = Duration::from_millis(500);
+
+/// Handle for the server: wake the scheduler when an event arrived.
+#[derive(Clone)]
+pub struct Scheduler {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: PathBuf,
+    clock: Clock,
+    shutdown: Arc<Shutdown>,
+    /// Set when the server committed an event: look now, not in 500 ms.
+    woken: Mutex<bool>,
+    wake: Condvar,
+    /// Scenarios with a worker in this process.
+    running: Mutex<HashSet<i64>>,
+    workers: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Scheduler {
+    pub fn start(
+        db: &Path,
+        clock: Clock,
+        shutdown: Arc<Shutdown>,
+    ) -> Result<(Scheduler, JoinHandle<()>)> {
+        let store = Store::open(db)?;
+        let scheduler = Scheduler {
+            inner: Arc::new(Inner {
+                db: db.to_owned(),
+                clock,
+                shutdown,
+                woken: Mutex::new(false),
+                wake: Condvar::new(),
+                running: Mutex::default(),
+                workers: Mutex::default(),
+            }),
+        };
+        let looper = scheduler.clone();
+        let thread = thread::Builder::new()
+            .name("hookq-scheduler".into())
+            .spawn(move || looper.run(store))?;
+        Ok((scheduler, thread))
+    }
+
+    /// An event was committed for this hook.
+    pub fn notify(&self, _hook_id: i64) {
+        *self.inner.woken.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.inner.wake.notify_one();
+    }
+
+    /// Wake the loop so it sees the shutdown.
+    pub fn stop(&self) {
+        self.inner.shutdown.stop();
+        self.notify(0);
+    }
+
+    fn run(&self, store: Store) {
+        loop {
+            self.wait();
+            if self.inner.shutdown.is_stopped() {
+                break;
+            }
+            if let Err(e) = self.start_due(&store) {
+                log(&self.inner.clock, &format!("scheduler: {e:#}"));
+            }
+        }
+        // Shutdown: each worker finishes the cycle in progress and stops.
+        let workers =
+            std::mem::take(&mut *self.inner.workers.lock().unwrap_or_else(|e| e.into_inner()));
+        for worker in workers {
+            let _ = worker.join();
+        }
+    }
+
+    fn wait(&self) {
+        let woken = self.inner.woken.lock().unwrap_or_else(|e| e.into_inner());
+        let (mut woken, _) = self
+            .inner
+            .wake
+            .wait_timeout_while(woken, LOOK_EVERY, |woken| {
+                !*woken && !self.inner.shutdown.is_stopped()
+            })
+            .unwrap_or_else(|e| e.into_inner());
+        *woken = false;
+    }
+
+    /// Start a worker for every active scenario that has work and none yet.
+    fn start_due(&self, store: &Store) -> Result<()> {
+        let now = self.inner.clock.now();
+        for scenario in store.scenarios()? {
+            let trigger = match scenario.settings.schedule {
+                _ if !scenario.active => continue,
+                Schedule::OnDemand => continue,
+                Schedule::Immediately => {
+                    if store.queued_count(scenario.hook_id)? == 0 {
+                        continue;
+                    }
+                    Trigger::Immediately
+                }
+                Schedule::Every(every) => {
+                    if scenario
+                        .last_run_at
+                        .is_some_and(|last| now - last < every.millis())
+                    {
+                        continue;
+                    }
+                    Trigger::Schedule
+                }
+            };
+            if !self
+                .inner
+                .running
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(scenario.id)
+            {
+                continue; // a worker is on it
+            }
+            let worker = self.clone();
+            let handle = thread::Builder::new()
+                .name(format!("hookq-run-{}", scenario.id))
+                .spawn(move || {
+                    let id = scenario.id;
+                    worker.work(scenario, trigger);
+                    worker
+                        .inner
+                        .running
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .remove(&id);
+                })?;
+            let mut workers = self.inner.workers.lock().unwrap_or_else(|e| e.into_inner());
+            workers.retain(|w| !w.is_finished());
+            workers.push(handle);
+        }
+        Ok(())
+    }
+
+    /// Run executions of one scenario: an `immediately` one runs again at
+    /// once while events wait.
+    fn work(&self, mut scenario: Scenario, trigger: Trigger) {
+        let clock = self.inner.clock;
+        let mut store = match Store::open(&self.inner.db) {
+            Ok(store) => store,
+            Err(e) => return log(&clock, &format!("scenario {}: {e:#}", scenario.name)),
+        };
+        let shutdown = self.inner.shutdown.clone();
+        let stopping = move || shutdown.is_stopped();
+        loop {
+            let result = execute(
+                &mut store,
+                &scenario,
+                trigger,
+                None,
+                &clock,
+                &stopping,
+                &mut |_: &CycleReport<'_>| {},
+            );
+            match result {
+                Ok(record) if record.status.as_deref() == Some("error") => log(
+                    &clock,
+                    &format!(
+                        "scenario {}: execution {} failed: {}",
+                        scenario.name,
+                        record.id,
+                        record.error.unwrap_or_default()
+                    ),
+                ),
+                Ok(_) => {}
+                // Another process runs it (a cron `scenario run`): its turn.
+                Err(e) if code_of(&e) == Code::Busy => return,
+                Err(e) => return log(&clock, &format!("scenario {}: {e:#}", scenario.name)),
+            }
+            if trigger != Trigger::Immediately || stopping() {
+                return;
+            }
+            // Look again: still active, and events waiting?
+            match store.scenario_by_id(scenario.id) {
+                Ok(Some(fresh))
+                    if fresh.active && store.queued_count(fresh.hook_id).unwrap_or(0) > 0 =>
+                {
+                    scenario = fresh;
+                }
+                _ => return,
+            }
+        }
+    }
+}
+
+fn log(clock: &Clock, message: &str) {
+    eprintln!("{} {message}", clock::format(clock.now()));
+}

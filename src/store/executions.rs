@@ -1,0 +1,257 @@
+//! Executions and their cycles: taking the head of a queue, committing or
+//! rolling back an event, and the records of both (executions, operations).
+
+use anyhow::Result;
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::events::headers_from_json;
+use super::Store;
+use crate::clock::Millis;
+
+/// What started an execution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    Immediately,
+    Schedule,
+    Manual,
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Immediately => "immediately",
+            Trigger::Schedule => "schedule",
+            Trigger::Manual => "manual",
+        }
+    }
+}
+
+/// An execution as recorded (`scenario runs`).
+#[derive(Debug, Clone)]
+pub struct ExecutionRecord {
+    pub id: i64,
+    pub scenario: String,
+    pub trigger: String,
+    pub started_at: Millis,
+    pub finished_at: Option<Millis>,
+    pub cycles: u32,
+    pub status: Option<String>,
+    pub error: Option<String>,
+}
+
+/// An event taken from the head of its queue for one cycle.
+#[derive(Debug, Clone)]
+pub struct ClaimedEvent {
+    pub id: i64,
+    pub received_at: Millis,
+    pub method: String,
+    pub query: String,
+    pub headers: Vec<(String, String)>,
+    pub content_type: Option<String>,
+    /// This cycle's attempt, from 1.
+    pub attempt: u32,
+}
+
+/// Where an event goes after its cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CycleEnd {
+    /// Commit: the event is done.
+    Done,
+    /// Rollback: back to the queue, at its old place.
+    Queued,
+    /// Rollback with `--store-incomplete`.
+    Incomplete,
+}
+
+/// One operation: the record of a cycle.
+#[derive(Debug, Clone)]
+pub struct NewOperation<'a> {
+    pub execution_id: i64,
+    pub event_id: i64,
+    pub hook_id: i64,
+    pub scenario: &'a str,
+    pub ok: bool,
+    pub exit_code: Option<i32>,
+    pub started_at: Millis,
+    pub duration_ms: i64,
+    pub error: Option<&'a str>,
+    pub stdout: &'a [u8],
+    pub stderr: &'a [u8],
+}
+
+/// How an execution ends, for the scenario's error policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScenarioUpdate {
+    /// Nothing to change but `last_run_at`.
+    Unchanged,
+    /// A successful execution: consecutive errors back to 0.
+    ResetErrors,
+    /// A failed execution: one more consecutive error.
+    CountError,
+    /// A failed execution that switches the scenario off.
+    Deactivate,
+}
+
+fn execution_from_row(row: &Row<'_>) -> rusqlite::Result<ExecutionRecord> {
+    Ok(ExecutionRecord {
+        id: row.get(0)?,
+        scenario: row.get(1)?,
+        trigger: row.get(2)?,
+        started_at: row.get(3)?,
+        finished_at: row.get(4)?,
+        cycles: row.get(5)?,
+        status: row.get(6)?,
+        error: row.get(7)?,
+    })
+}
+
+impl Store {
+    pub fn queued_count(&self, hook_id: i64) -> Result<u64> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT queued FROM hooks WHERE id = ?1")?
+            .query_row([hook_id], |row| row.get(0))
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    pub fn start_execution(
+        &mut self,
+        scenario_id: i64,
+        trigger: Trigger,
+        now: Millis,
+    ) -> Result<i64> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO executions (scenario_id, trigger, started_at) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![scenario_id, trigger.as_str(), now])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Take the oldest queued event of a hook: it becomes `running`, one
+    /// more attempt. `None` when the queue is empty.
+    pub fn take_head(&mut self, hook_id: i64) -> Result<Option<ClaimedEvent>> {
+        let tx = self.write()?;
+        let event = tx
+            .prepare_cached(
+                "UPDATE events SET state = 'running', attempts = attempts + 1
+                 WHERE id = (SELECT id FROM events WHERE hook_id = ?1 AND state = 'queued'
+                             ORDER BY id LIMIT 1)
+                 RETURNING id, received_at, method, query, headers, content_type, attempts",
+            )?
+            .query_row([hook_id], |row| {
+                let headers: String = row.get(4)?;
+                Ok(ClaimedEvent {
+                    id: row.get(0)?,
+                    received_at: row.get(1)?,
+                    method: row.get(2)?,
+                    query: row.get(3)?,
+                    headers: headers_from_json(&headers),
+                    content_type: row.get(5)?,
+                    attempt: row.get(6)?,
+                })
+            })
+            .optional()?;
+        tx.commit()?;
+        Ok(event)
+    }
+
+    /// The body of an event; `None` once purged by payload retention.
+    pub fn payload(&self, event_id: i64) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT body FROM payloads WHERE event_id = ?1")?
+            .query_row([event_id], |row| row.get(0))
+            .optional()?)
+    }
+
+    /// Commit or roll back a cycle: the event's new state and the operation
+    /// that records it, in one transaction.
+    pub fn finish_cycle(&mut self, end: CycleEnd, op: &NewOperation<'_>) -> Result<()> {
+        let state = match end {
+            CycleEnd::Done => "done",
+            CycleEnd::Queued => "queued",
+            CycleEnd::Incomplete => "incomplete",
+        };
+        let tx = self.write()?;
+        tx.prepare_cached("UPDATE events SET state = ?2 WHERE id = ?1 AND state = 'running'")?
+            .execute(params![op.event_id, state])?;
+        tx.prepare_cached(
+            "INSERT INTO operations (execution_id, event_id, hook_id, scenario, status, exit_code,
+                                     started_at, duration_ms, error, stdout, stderr)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?
+        .execute(params![
+            op.execution_id,
+            op.event_id,
+            op.hook_id,
+            op.scenario,
+            if op.ok { "ok" } else { "error" },
+            op.exit_code,
+            op.started_at,
+            op.duration_ms,
+            op.error,
+            op.stdout,
+            op.stderr,
+        ])?;
+        tx.prepare_cached("UPDATE executions SET cycles = cycles + 1 WHERE id = ?1")?
+            .execute([op.execution_id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Record the end of an execution and apply the scenario's error policy.
+    pub fn finish_execution(
+        &mut self,
+        execution_id: i64,
+        scenario_id: i64,
+        status: &str,
+        error: Option<&str>,
+        update: ScenarioUpdate,
+        now: Millis,
+    ) -> Result<ExecutionRecord> {
+        let tx = self.write()?;
+        tx.execute(
+            "UPDATE executions SET finished_at = ?2, status = ?3, error = ?4 WHERE id = ?1",
+            params![execution_id, now, status, error],
+        )?;
+        let policy = match update {
+            ScenarioUpdate::Unchanged => "",
+            ScenarioUpdate::ResetErrors => ", consecutive_errors = 0",
+            ScenarioUpdate::CountError => ", consecutive_errors = consecutive_errors + 1",
+            ScenarioUpdate::Deactivate => {
+                ", consecutive_errors = consecutive_errors + 1, active = 0,
+                   inactive_since = CASE WHEN active THEN ?2 ELSE inactive_since END"
+            }
+        };
+        tx.execute(
+            &format!("UPDATE scenarios SET last_run_at = ?2{policy} WHERE id = ?1"),
+            params![scenario_id, now],
+        )?;
+        tx.commit()?;
+        self.execution(execution_id)
+    }
+
+    pub fn execution(&self, id: i64) -> Result<ExecutionRecord> {
+        Ok(self.conn.query_row(
+            "SELECT e.id, s.name, e.trigger, e.started_at, e.finished_at, e.cycles, e.status, e.error
+             FROM executions e JOIN scenarios s ON s.id = e.scenario_id WHERE e.id = ?1",
+            [id],
+            execution_from_row,
+        )?)
+    }
+
+    /// A scenario's executions, newest first.
+    pub fn executions(&self, scenario_id: i64, limit: u32) -> Result<Vec<ExecutionRecord>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT e.id, s.name, e.trigger, e.started_at, e.finished_at, e.cycles, e.status, e.error
+             FROM executions e JOIN scenarios s ON s.id = e.scenario_id
+             WHERE e.scenario_id = ?1 ORDER BY e.id DESC LIMIT ?2",
+        )?;
+        let records = stmt
+            .query_map(params![scenario_id, limit], execution_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(records)
+    }
+}
