@@ -18,6 +18,15 @@ fn every_command_has_help_with_an_example() {
         &["hooks", "edit"],
         &["hooks", "delete"],
         &["hooks", "serve"],
+        &["scenario", "create"],
+        &["scenario", "list"],
+        &["scenario", "show"],
+        &["scenario", "edit"],
+        &["scenario", "activate"],
+        &["scenario", "deactivate"],
+        &["scenario", "delete"],
+        &["scenario", "run"],
+        &["scenario", "runs"],
         &["completions"],
     ] {
         let mut args = args.to_vec();

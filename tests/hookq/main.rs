@@ -4,5 +4,6 @@ mod util;
 
 mod cli;
 mod hooks;
+mod scenario;
 mod serve;
 mod store;

@@ -281,3 +281,43 @@ impl Env {
         format!("/wh/{}", url.trim().rsplit('/').next().unwrap())
     }
 }
+
+impl Env {
+    /// Put an event in a hook's queue through the library, as the server
+    /// would (the fast way to fill a queue in tests).
+    pub fn enqueue(&self, hook: &str, content_type: Option<&str>, query: &str, body: &[u8]) -> i64 {
+        let mut store = hookq::store::Store::open(&self.db).unwrap();
+        let hook = store.hook(hook).unwrap();
+        let mut headers = vec![("X-Test".to_owned(), "yes".to_owned())];
+        if let Some(ct) = content_type {
+            headers.push(("Content-Type".to_owned(), ct.to_owned()));
+        }
+        let event = hookq::store::NewEvent {
+            hook_id: hook.id,
+            received_at: hookq::clock::parse("2026-11-29T12:00:00Z").unwrap(),
+            method: "POST".into(),
+            path: format!("/wh/{}", hook.token),
+            query: query.into(),
+            headers,
+            remote_addr: Some("127.0.0.1".into()),
+            content_type: content_type.map(str::to_owned),
+            body: body.to_vec(),
+            replay_of: None,
+        };
+        match store.enqueue(&[event], &[]).unwrap()[0] {
+            hookq::store::Enqueued::Stored(id) => id,
+            other => panic!("not stored: {other:?}"),
+        }
+    }
+
+    /// The state of an event.
+    pub fn state(&self, event: i64) -> String {
+        let store = hookq::store::Store::open(&self.db).unwrap();
+        store
+            .conn()
+            .query_row("SELECT state FROM events WHERE id = ?1", [event], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    }
+}
