@@ -27,6 +27,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --version 'Print version'
             cand hooks 'Create, inspect and serve webhooks'
             cand scenario 'Create and run scenarios: local commands that process a hook''s queue'
+            cand connections 'Manage connections: credentials that verify who sent a webhook'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -53,6 +54,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --max-body 'Largest accepted body, e.g. 512KiB [default: 5MiB]'
             cand --allow-ip 'Only accept clients in this range (repeatable) [default: any]'
             cand --method 'Only accept this HTTP method (repeatable) [default: any]'
+            cand --connection 'Verify every request with this connection (401 when it fails)'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
             cand --json-passthrough 'Give scenarios a JSON body as text instead of parsed JSON'
@@ -103,12 +105,14 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --max-body 'Largest accepted body, e.g. 512KiB [default: 5MiB]'
             cand --allow-ip 'Only accept clients in this range (repeatable) [default: any]'
             cand --method 'Only accept this HTTP method (repeatable) [default: any]'
+            cand --connection 'Verify every request with this connection (401 when it fails)'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
             cand --json-passthrough 'Give scenarios a JSON body as text instead of parsed JSON'
             cand --any-ip 'Accept any client address again'
             cand --any-method 'Accept any HTTP method again'
             cand --no-json-passthrough 'Parse JSON bodies for the scenario again'
+            cand --no-connection 'Stop verifying requests with a connection'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -297,6 +301,73 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;scenario;help;help'= {
         }
+        &'hookq;connections'= {
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand create 'Create a connection; the secret never comes from a plain argument'
+            cand list 'List the connections (secrets masked)'
+            cand show 'Show one connection (secret masked)'
+            cand delete 'Delete a connection (refused while a hook uses it)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hookq;connections;create'= {
+            cand --kind 'github, stripe, standard-webhooks, hmac, api-key or basic'
+            cand --secret-env 'Read the secret from this environment variable'
+            cand --secret-file 'Read the secret from this file (a trailing newline is ignored)'
+            cand --header 'hmac: the header holding the signature; api-key: the header holding the key [default: x-api-key]'
+            cand --algorithm 'hmac: sha1, sha256 or sha512 [default: sha256]'
+            cand --encoding 'hmac: hex or base64 [default: hex]'
+            cand --prefix 'hmac: a prefix before the signature in the header, e.g. sha256='
+            cand --tolerance 'stripe, standard-webhooks: how far the signed timestamp may be from now [default: 5m]'
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --secret-stdin 'Read the secret from standard input (a trailing newline is ignored)'
+            cand --generate 'Generate a secret and print it once'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookq;connections;list'= {
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookq;connections;show'= {
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookq;connections;delete'= {
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookq;connections;help'= {
+            cand create 'Create a connection; the secret never comes from a plain argument'
+            cand list 'List the connections (secrets masked)'
+            cand show 'Show one connection (secret masked)'
+            cand delete 'Delete a connection (refused while a hook uses it)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hookq;connections;help;create'= {
+        }
+        &'hookq;connections;help;list'= {
+        }
+        &'hookq;connections;help;show'= {
+        }
+        &'hookq;connections;help;delete'= {
+        }
+        &'hookq;connections;help;help'= {
+        }
         &'hookq;completions'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
@@ -307,6 +378,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         &'hookq;help'= {
             cand hooks 'Create, inspect and serve webhooks'
             cand scenario 'Create and run scenarios: local commands that process a hook''s queue'
+            cand connections 'Manage connections: credentials that verify who sent a webhook'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -367,6 +439,20 @@ set edit:completion:arg-completer[hookq] = {|@words|
         &'hookq;help;scenario;run'= {
         }
         &'hookq;help;scenario;runs'= {
+        }
+        &'hookq;help;connections'= {
+            cand create 'Create a connection; the secret never comes from a plain argument'
+            cand list 'List the connections (secrets masked)'
+            cand show 'Show one connection (secret masked)'
+            cand delete 'Delete a connection (refused while a hook uses it)'
+        }
+        &'hookq;help;connections;create'= {
+        }
+        &'hookq;help;connections;list'= {
+        }
+        &'hookq;help;connections;show'= {
+        }
+        &'hookq;help;connections;delete'= {
         }
         &'hookq;help;completions'= {
         }

@@ -31,6 +31,7 @@ complete -c hookq -n "__fish_hookq_needs_command" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_needs_command" -s V -l version -d 'Print version'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "hooks" -d 'Create, inspect and serve webhooks'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "scenario" -d 'Create and run scenarios: local commands that process a hook\'s queue'
+complete -c hookq -n "__fish_hookq_needs_command" -f -a "connections" -d 'Manage connections: credentials that verify who sent a webhook'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve help" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
@@ -52,6 +53,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l max-body -d 'Largest accepted body, e.g. 512KiB [default: 5MiB]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l allow-ip -d 'Only accept clients in this range (repeatable) [default: any]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l method -d 'Only accept this HTTP method (repeatable) [default: any]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l connection -d 'Verify every request with this connection (401 when it fails)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l json-passthrough -d 'Give scenarios a JSON body as text instead of parsed JSON'
@@ -84,12 +86,14 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l max-body -d 'Largest accepted body, e.g. 512KiB [default: 5MiB]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l allow-ip -d 'Only accept clients in this range (repeatable) [default: any]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l method -d 'Only accept this HTTP method (repeatable) [default: any]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l connection -d 'Verify every request with this connection (401 when it fails)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l json-passthrough -d 'Give scenarios a JSON body as text instead of parsed JSON'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l any-ip -d 'Accept any client address again'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l any-method -d 'Accept any HTTP method again'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l no-json-passthrough -d 'Parse JSON bodies for the scenario again'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l no-connection -d 'Stop verifying requests with a connection'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from delete" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
@@ -196,14 +200,55 @@ complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_su
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run one execution now (for cron): exit 0 ok, 1 a cycle failed, 3 inactive, 75 already running'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "runs" -d 'The scenario\'s executions, newest first'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -f -a "create" -d 'Create a connection; the secret never comes from a plain argument'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -f -a "list" -d 'List the connections (secrets masked)'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -f -a "show" -d 'Show one connection (secret masked)'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -f -a "delete" -d 'Delete a connection (refused while a hook uses it)'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l kind -d 'github, stripe, standard-webhooks, hmac, api-key or basic' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l secret-env -d 'Read the secret from this environment variable' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l secret-file -d 'Read the secret from this file (a trailing newline is ignored)' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l header -d 'hmac: the header holding the signature; api-key: the header holding the key [default: x-api-key]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l algorithm -d 'hmac: sha1, sha256 or sha512 [default: sha256]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l encoding -d 'hmac: hex or base64 [default: hex]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l prefix -d 'hmac: a prefix before the signature in the header, e.g. sha256=' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l tolerance -d 'stripe, standard-webhooks: how far the signed timestamp may be from now [default: 5m]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l secret-stdin -d 'Read the secret from standard input (a trailing newline is ignored)'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l generate -d 'Generate a secret and print it once'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from list" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from list" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from show" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from show" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from show" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from delete" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from delete" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from delete" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a connection; the secret never comes from a plain argument'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the connections (secrets masked)'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one connection (secret masked)'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a connection (refused while a hook uses it)'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario completions help" -f -a "hooks" -d 'Create, inspect and serve webhooks'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario completions help" -f -a "scenario" -d 'Create and run scenarios: local commands that process a hook\'s queue'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections completions help" -f -a "hooks" -d 'Create, inspect and serve webhooks'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections completions help" -f -a "scenario" -d 'Create and run scenarios: local commands that process a hook\'s queue'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections completions help" -f -a "connections" -d 'Manage connections: credentials that verify who sent a webhook'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "create" -d 'Create a hook and print its URL'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "list" -d 'List the hooks: a table, one row per hook'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "show" -d 'Show one hook in full'
@@ -222,3 +267,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcom
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from scenario" -f -a "delete" -d 'Delete a scenario and its execution history (the hook and its events stay)'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from scenario" -f -a "run" -d 'Run one execution now (for cron): exit 0 ok, 1 a cycle failed, 3 inactive, 75 already running'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from scenario" -f -a "runs" -d 'The scenario\'s executions, newest first'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from connections" -f -a "create" -d 'Create a connection; the secret never comes from a plain argument'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from connections" -f -a "list" -d 'List the connections (secrets masked)'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from connections" -f -a "show" -d 'Show one connection (secret masked)'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from connections" -f -a "delete" -d 'Delete a connection (refused while a hook uses it)'

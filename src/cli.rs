@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::cidr::Cidr;
 use crate::store::{Input, Schedule};
 use crate::units::{Duration, Size};
+use crate::verify::{Algorithm, Encoding, Kind};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -45,6 +46,9 @@ pub enum Command {
     /// Create and run scenarios: local commands that process a hook's queue
     #[command(subcommand)]
     Scenario(ScenarioCommand),
+    /// Manage connections: credentials that verify who sent a webhook
+    #[command(subcommand)]
+    Connections(ConnectionsCommand),
     /// Print a shell completion script
     #[command(
         after_help = "Example:\n  hookq completions bash > ~/.local/share/bash-completion/completions/hookq"
@@ -137,6 +141,9 @@ pub struct EditHook {
     /// Parse JSON bodies for the scenario again
     #[arg(long, conflicts_with = "json_passthrough")]
     pub no_json_passthrough: bool,
+    /// Stop verifying requests with a connection
+    #[arg(long, conflicts_with = "connection")]
+    pub no_connection: bool,
 }
 
 /// The settings of SPEC §3, shared by `create` (defaults apply) and `edit`
@@ -161,6 +168,9 @@ pub struct HookOptions {
     /// Give scenarios a JSON body as text instead of parsed JSON
     #[arg(long)]
     pub json_passthrough: bool,
+    /// Verify every request with this connection (401 when it fails)
+    #[arg(long, value_name = "NAME")]
+    pub connection: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -341,4 +351,73 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
         Duration(0) => Err("a timeout must be longer than 0".into()),
         timeout => Ok(timeout),
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConnectionsCommand {
+    /// Create a connection; the secret never comes from a plain argument
+    #[command(
+        after_help = "Examples:\n  hookq connections create gh --kind github --secret-env GITHUB_WEBHOOK_SECRET\n  hookq connections create pay --kind stripe --secret-file ~/.stripe-whsec\n  hookq connections create svix --kind standard-webhooks --generate\n  hookq connections create ci --kind hmac --header X-Signature --algorithm sha1 --prefix sha1= --secret-stdin < secret.txt\n  hookq hooks edit github-push --connection gh"
+    )]
+    Create(CreateConnection),
+    /// List the connections (secrets masked)
+    #[command(after_help = "Example:\n  hookq connections list")]
+    List,
+    /// Show one connection (secret masked)
+    #[command(after_help = "Example:\n  hookq connections show gh --json")]
+    Show(ConnectionRef),
+    /// Delete a connection (refused while a hook uses it)
+    #[command(after_help = "Example:\n  hookq connections delete gh")]
+    Delete(ConnectionRef),
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectionRef {
+    /// The connection's name
+    #[arg(value_name = "NAME")]
+    pub connection: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateConnection {
+    /// The connection's name (1-64 characters, no whitespace)
+    pub name: String,
+    /// github, stripe, standard-webhooks, hmac, api-key or basic
+    #[arg(long)]
+    pub kind: Kind,
+    #[command(flatten)]
+    pub secret: SecretSource,
+    /// hmac: the header holding the signature; api-key: the header holding the key [default: x-api-key]
+    #[arg(long, value_name = "NAME")]
+    pub header: Option<String>,
+    /// hmac: sha1, sha256 or sha512 [default: sha256]
+    #[arg(long)]
+    pub algorithm: Option<Algorithm>,
+    /// hmac: hex or base64 [default: hex]
+    #[arg(long)]
+    pub encoding: Option<Encoding>,
+    /// hmac: a prefix before the signature in the header, e.g. sha256=
+    #[arg(long, value_name = "P")]
+    pub prefix: Option<String>,
+    /// stripe, standard-webhooks: how far the signed timestamp may be from now [default: 5m]
+    #[arg(long, value_name = "DURATION")]
+    pub tolerance: Option<Duration>,
+}
+
+/// Where the secret comes from: exactly one.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct SecretSource {
+    /// Read the secret from this environment variable
+    #[arg(long, value_name = "VAR")]
+    pub secret_env: Option<String>,
+    /// Read the secret from this file (a trailing newline is ignored)
+    #[arg(long, value_name = "PATH")]
+    pub secret_file: Option<PathBuf>,
+    /// Read the secret from standard input (a trailing newline is ignored)
+    #[arg(long)]
+    pub secret_stdin: bool,
+    /// Generate a secret and print it once
+    #[arg(long)]
+    pub generate: bool,
 }

@@ -18,6 +18,7 @@ pub mod shutdown;
 pub mod store;
 pub mod token;
 pub mod units;
+pub mod verify;
 
 use std::process::ExitCode;
 

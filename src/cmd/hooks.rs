@@ -12,7 +12,7 @@ use crate::clock::{self, Millis};
 use crate::error::Failure;
 use crate::lifecycle;
 use crate::output::{self, Table};
-use crate::store::{Hook, HookSettings};
+use crate::store::{Hook, HookSettings, Store};
 use crate::units::Size;
 
 pub fn run(ctx: &Ctx, command: HooksCommand) -> Result<ExitCode> {
@@ -78,7 +78,7 @@ fn done(ctx: &Ctx, key: &str, what: &str) -> Result<ExitCode> {
 
 fn create(ctx: &Ctx, args: CreateHook) -> Result<ExitCode> {
     let mut store = ctx.open()?;
-    let settings = apply(HookSettings::default(), &args.settings);
+    let settings = apply(&store, HookSettings::default(), &args.settings)?;
     let hook = store.create_hook(&args.name, &settings, ctx.now)?;
     if ctx.global.json {
         output::json(&HookJson::new(ctx, &hook))?;
@@ -91,7 +91,7 @@ fn create(ctx: &Ctx, args: CreateHook) -> Result<ExitCode> {
 fn edit(ctx: &Ctx, args: EditHook) -> Result<ExitCode> {
     let mut store = ctx.open()?;
     let hook = store.hook(&args.hook)?;
-    let mut settings = apply(hook.settings.clone(), &args.settings);
+    let mut settings = apply(&store, hook.settings.clone(), &args.settings)?;
     if args.any_ip {
         settings.allow_ips.clear();
     }
@@ -101,12 +101,15 @@ fn edit(ctx: &Ctx, args: EditHook) -> Result<ExitCode> {
     if args.no_json_passthrough {
         settings.json_passthrough = false;
     }
+    if args.no_connection {
+        settings.connection_id = None;
+    }
     store.update_hook_settings(hook.id, &settings)?;
     done(ctx, &hook.token, "updated")
 }
 
 /// The options given on the command line, over `settings`.
-fn apply(mut settings: HookSettings, options: &HookOptions) -> HookSettings {
+fn apply(store: &Store, mut settings: HookSettings, options: &HookOptions) -> Result<HookSettings> {
     if let Some(rate) = options.rate_limit {
         settings.rate_limit = rate;
     }
@@ -126,7 +129,10 @@ fn apply(mut settings: HookSettings, options: &HookOptions) -> HookSettings {
     if options.json_passthrough {
         settings.json_passthrough = true;
     }
-    settings
+    if let Some(name) = &options.connection {
+        settings.connection_id = Some(store.connection(name)?.id);
+    }
+    Ok(settings)
 }
 
 /// The hook object of `hooks list --json` (SPEC §3), exactly these fields.

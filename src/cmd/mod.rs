@@ -1,5 +1,6 @@
 //! One module per command group; the only place that prints.
 
+mod connections;
 mod hooks;
 mod scenario;
 mod serve;
@@ -56,6 +57,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Hooks(command) => hooks::run(&ctx, command),
         Command::Scenario(command) => scenario::run(&ctx, command),
+        Command::Connections(command) => connections::run(&ctx, command),
         Command::Completions { shell } => completions(shell),
     }
 }

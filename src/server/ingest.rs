@@ -11,6 +11,7 @@ use tiny_http::Request;
 use super::{Answer, Shared};
 use crate::bundle;
 use crate::store::{Enqueued, NewEvent};
+use crate::verify;
 
 /// `Retry-After` for a full queue: a scenario needs a moment to drain it.
 const QUEUE_FULL_RETRY_SECS: u64 = 5;
@@ -67,6 +68,16 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
             )
         })
         .collect();
+    if let Some(connection) = &hook.connection {
+        let request = verify::Request {
+            headers: &headers,
+            query,
+            body: &body,
+        };
+        if let Err(refusal) = verify::verify(connection, &request, shared.now().div_euclid(1000)) {
+            return refuse(Answer::text(401, refusal.to_string()));
+        }
+    }
     if let Err(wait) = shared
         .limiter
         .take(hook.id, hook.settings.rate_limit, Instant::now())

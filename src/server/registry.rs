@@ -9,6 +9,7 @@ use std::sync::{Arc, RwLock};
 use anyhow::Result;
 
 use crate::store::{Hook, HookSettings, Store};
+use crate::verify;
 
 /// What a request thread needs to know of a hook.
 pub struct HookEntry {
@@ -16,6 +17,8 @@ pub struct HookEntry {
     pub name: String,
     pub enabled: bool,
     pub settings: HookSettings,
+    /// Verifies who sent a request, when the hook has a connection.
+    pub connection: Option<verify::Connection>,
     /// Events waiting, as last seen: a cheap early 503. The store checks the
     /// limit again, exactly, inside the commit.
     pub queued: AtomicU64,
@@ -47,15 +50,22 @@ impl Registry {
         let version = store.config_version()? as u64 + 1; // 0 = never loaded
         let reloaded = version != self.version.load(Relaxed);
         if reloaded {
+            let connections = store.connections_by_id()?;
             let map: Map = store
                 .hooks()?
                 .into_iter()
                 .map(|hook: Hook| {
+                    let connection = hook
+                        .settings
+                        .connection_id
+                        .and_then(|id| connections.get(&id))
+                        .map(|c| c.verifier());
                     let entry = HookEntry {
                         id: hook.id,
                         name: hook.name,
                         enabled: hook.enabled,
                         settings: hook.settings,
+                        connection,
                         queued: AtomicU64::new(hook.queued),
                     };
                     (hook.token, Arc::new(entry))

@@ -6,6 +6,7 @@
 //! timeout, the migrations, and the repair of events a crash left running.
 //! The store knows nothing of HTTP or of the command line.
 
+mod connections;
 mod events;
 mod executions;
 mod hooks;
@@ -22,6 +23,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::error::Failure;
 
+pub use connections::StoredConnection;
 pub use events::{Enqueued, NewEvent, RefusalCount};
 pub use executions::{
     ClaimedEvent, CycleEnd, ExecutionRecord, NewOperation, ScenarioUpdate, Trigger,

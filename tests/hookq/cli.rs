@@ -27,6 +27,10 @@ fn every_command_has_help_with_an_example() {
         &["scenario", "delete"],
         &["scenario", "run"],
         &["scenario", "runs"],
+        &["connections", "create"],
+        &["connections", "list"],
+        &["connections", "show"],
+        &["connections", "delete"],
         &["completions"],
     ] {
         let mut args = args.to_vec();

@@ -3,6 +3,7 @@
 mod util;
 
 mod cli;
+mod connections;
 mod hooks;
 mod scenario;
 mod serve;

@@ -1,0 +1,142 @@
+//! Connections: named credentials a hook uses to verify who sent a request.
+
+use anyhow::Result;
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::{validate_name, Store};
+use crate::clock::Millis;
+use crate::error::Failure;
+use crate::verify::{self, Kind, Options};
+
+#[derive(Debug, Clone)]
+pub struct StoredConnection {
+    pub id: i64,
+    pub name: String,
+    pub kind: Kind,
+    pub secret: String,
+    pub options: Options,
+    pub created_at: Millis,
+    /// Names of the hooks that use it.
+    pub hooks: Vec<String>,
+}
+
+impl StoredConnection {
+    pub fn verifier(&self) -> verify::Connection {
+        verify::Connection {
+            kind: self.kind,
+            secret: self.secret.clone(),
+            options: self.options.clone(),
+        }
+    }
+}
+
+const SELECT_CONNECTION: &str = "
+    SELECT c.id, c.name, c.kind, c.secret, c.options, c.created_at,
+           (SELECT json_group_array(h.name) FROM hooks h WHERE h.connection_id = c.id)
+    FROM connections c";
+
+fn connection_from_row(row: &Row<'_>) -> rusqlite::Result<StoredConnection> {
+    let kind: String = row.get(2)?;
+    let options: String = row.get(4)?;
+    let hooks: String = row.get(6)?;
+    Ok(StoredConnection {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        kind: kind.parse().map_err(|e: String| {
+            rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, e.into())
+        })?,
+        secret: row.get(3)?,
+        options: serde_json::from_str(&options).unwrap_or_default(),
+        created_at: row.get(5)?,
+        hooks: serde_json::from_str(&hooks).unwrap_or_default(),
+    })
+}
+
+impl Store {
+    pub fn connections(&self) -> Result<Vec<StoredConnection>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SELECT_CONNECTION} ORDER BY c.name"))?;
+        let all = stmt
+            .query_map([], connection_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(all)
+    }
+
+    /// The connection of this name; exit 3 when there is none.
+    pub fn connection(&self, name: &str) -> Result<StoredConnection> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SELECT_CONNECTION} WHERE c.name = ?1"))?;
+        stmt.query_row([name], connection_from_row)
+            .optional()?
+            .ok_or_else(|| {
+                Failure::refused(format!("no connection named {name:?}"))
+                    .hint("`hookq connections list` shows the connections")
+                    .into()
+            })
+    }
+
+    pub fn create_connection(
+        &mut self,
+        name: &str,
+        kind: Kind,
+        secret: &str,
+        options: &Options,
+        now: Millis,
+    ) -> Result<StoredConnection> {
+        validate_name("connection", name)?;
+        let tx = self.write()?;
+        if tx
+            .query_row("SELECT 1 FROM connections WHERE name = ?1", [name], |_| {
+                Ok(())
+            })
+            .optional()?
+            .is_some()
+        {
+            return Err(
+                Failure::usage(format!("a connection named {name:?} already exists")).into(),
+            );
+        }
+        tx.execute(
+            "INSERT INTO connections (name, kind, secret, options, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                name,
+                kind.as_str(),
+                secret,
+                serde_json::to_string(options)?,
+                now
+            ],
+        )?;
+        tx.commit()?;
+        self.connection(name)
+    }
+
+    /// Delete a connection; refused while a hook uses it.
+    pub fn delete_connection(&mut self, connection: &StoredConnection) -> Result<()> {
+        let tx = self.write()?;
+        let users: Vec<String> = tx
+            .prepare("SELECT name FROM hooks WHERE connection_id = ?1 ORDER BY name")?
+            .query_map([connection.id], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if !users.is_empty() {
+            return Err(Failure::refused(format!(
+                "connection {:?} is used by hook{} {}",
+                connection.name,
+                if users.len() == 1 { "" } else { "s" },
+                users.join(", ")
+            ))
+            .hint("detach it first with `hookq hooks edit HOOK --no-connection`")
+            .into());
+        }
+        tx.execute("DELETE FROM connections WHERE id = ?1", [connection.id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every connection used by a hook, by id, for the server.
+    pub fn connections_by_id(&self) -> Result<std::collections::HashMap<i64, StoredConnection>> {
+        Ok(self.connections()?.into_iter().map(|c| (c.id, c)).collect())
+    }
+}
