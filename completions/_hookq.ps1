@@ -50,6 +50,12 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Change a hook''s settings')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a hook with its events (refused while a scenario uses it)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Receive webhooks: every accepted request is committed to the queue before it is answered')
+            [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'A hook''s events, newest first')
+            [CompletionResult]::new('ops', 'ops', [CompletionResultType]::ParameterValue, 'The operations that processed a hook''s events, newest first')
+            [CompletionResult]::new('payload', 'payload', [CompletionResultType]::ParameterValue, 'Print an event''s body exactly as received (or its bundle)')
+            [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Put copies of stored events at the tail of the queue')
+            [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Enqueue an event locally, through the same checks as the server (but auth, address, rate)')
+            [CompletionResult]::new('discard', 'discard', [CompletionResultType]::ParameterValue, 'Take queued or incomplete events out of the queue (kept as discarded)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -152,6 +158,72 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'hookq;hooks;events' {
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'Only events in this state (repeatable): queued, running, done, incomplete, discarded')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only events received at or after this time (RFC 3339)')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only events received at or before this time (RFC 3339)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most N events')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'hookq;hooks;ops' {
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only operations with this status')
+            [CompletionResult]::new('--event', '--event', [CompletionResultType]::ParameterName, 'Only the operations of this event')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most N operations')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Also print what each command wrote (the last 64 KiB of stdout and stderr)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'hookq;hooks;payload' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--bundle', '--bundle', [CompletionResultType]::ParameterName, 'Print the JSON bundle a scenario would read instead of the raw body')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'hookq;hooks;replay' {
+            [CompletionResult]::new('--event', '--event', [CompletionResultType]::ParameterName, 'Replay this event (repeatable)')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'Replay the events in this state (repeatable): done, incomplete, discarded')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only events received at or after this time (RFC 3339)')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only events received at or before this time (RFC 3339)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Say what would be replayed, change nothing')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'hookq;hooks;send' {
+            [CompletionResult]::new('--data', '--data', [CompletionResultType]::ParameterName, 'The body: a string, @FILE, or @- for standard input [default: empty]')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'A request header ''Name: value'' (repeatable)')
+            [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'The HTTP method')
+            [CompletionResult]::new('--content-type', '--content-type', [CompletionResultType]::ParameterName, 'The Content-Type header')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'hookq;hooks;discard' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'hookq;hooks;help' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a hook and print its URL')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the hooks: a table, one row per hook')
@@ -162,6 +234,12 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Change a hook''s settings')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a hook with its events (refused while a scenario uses it)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Receive webhooks: every accepted request is committed to the queue before it is answered')
+            [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'A hook''s events, newest first')
+            [CompletionResult]::new('ops', 'ops', [CompletionResultType]::ParameterValue, 'The operations that processed a hook''s events, newest first')
+            [CompletionResult]::new('payload', 'payload', [CompletionResultType]::ParameterValue, 'Print an event''s body exactly as received (or its bundle)')
+            [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Put copies of stored events at the tail of the queue')
+            [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Enqueue an event locally, through the same checks as the server (but auth, address, rate)')
+            [CompletionResult]::new('discard', 'discard', [CompletionResultType]::ParameterValue, 'Take queued or incomplete events out of the queue (kept as discarded)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -190,6 +268,24 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;hooks;help;serve' {
+            break
+        }
+        'hookq;hooks;help;events' {
+            break
+        }
+        'hookq;hooks;help;ops' {
+            break
+        }
+        'hookq;hooks;help;payload' {
+            break
+        }
+        'hookq;hooks;help;replay' {
+            break
+        }
+        'hookq;hooks;help;send' {
+            break
+        }
+        'hookq;hooks;help;discard' {
             break
         }
         'hookq;hooks;help;help' {
@@ -451,6 +547,12 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('edit', 'edit', [CompletionResultType]::ParameterValue, 'Change a hook''s settings')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a hook with its events (refused while a scenario uses it)')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Receive webhooks: every accepted request is committed to the queue before it is answered')
+            [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'A hook''s events, newest first')
+            [CompletionResult]::new('ops', 'ops', [CompletionResultType]::ParameterValue, 'The operations that processed a hook''s events, newest first')
+            [CompletionResult]::new('payload', 'payload', [CompletionResultType]::ParameterValue, 'Print an event''s body exactly as received (or its bundle)')
+            [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Put copies of stored events at the tail of the queue')
+            [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Enqueue an event locally, through the same checks as the server (but auth, address, rate)')
+            [CompletionResult]::new('discard', 'discard', [CompletionResultType]::ParameterValue, 'Take queued or incomplete events out of the queue (kept as discarded)')
             break
         }
         'hookq;help;hooks;create' {
@@ -478,6 +580,24 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;help;hooks;serve' {
+            break
+        }
+        'hookq;help;hooks;events' {
+            break
+        }
+        'hookq;help;hooks;ops' {
+            break
+        }
+        'hookq;help;hooks;payload' {
+            break
+        }
+        'hookq;help;hooks;replay' {
+            break
+        }
+        'hookq;help;hooks;send' {
+            break
+        }
+        'hookq;help;hooks;discard' {
             break
         }
         'hookq;help;scenario' {

@@ -97,14 +97,32 @@ _hookq() {
             hookq__subcmd__help__subcmd__hooks,disable)
                 cmd="hookq__subcmd__help__subcmd__hooks__subcmd__disable"
                 ;;
+            hookq__subcmd__help__subcmd__hooks,discard)
+                cmd="hookq__subcmd__help__subcmd__hooks__subcmd__discard"
+                ;;
             hookq__subcmd__help__subcmd__hooks,edit)
                 cmd="hookq__subcmd__help__subcmd__hooks__subcmd__edit"
                 ;;
             hookq__subcmd__help__subcmd__hooks,enable)
                 cmd="hookq__subcmd__help__subcmd__hooks__subcmd__enable"
                 ;;
+            hookq__subcmd__help__subcmd__hooks,events)
+                cmd="hookq__subcmd__help__subcmd__hooks__subcmd__events"
+                ;;
             hookq__subcmd__help__subcmd__hooks,list)
                 cmd="hookq__subcmd__help__subcmd__hooks__subcmd__list"
+                ;;
+            hookq__subcmd__help__subcmd__hooks,ops)
+                cmd="hookq__subcmd__help__subcmd__hooks__subcmd__ops"
+                ;;
+            hookq__subcmd__help__subcmd__hooks,payload)
+                cmd="hookq__subcmd__help__subcmd__hooks__subcmd__payload"
+                ;;
+            hookq__subcmd__help__subcmd__hooks,replay)
+                cmd="hookq__subcmd__help__subcmd__hooks__subcmd__replay"
+                ;;
+            hookq__subcmd__help__subcmd__hooks,send)
+                cmd="hookq__subcmd__help__subcmd__hooks__subcmd__send"
                 ;;
             hookq__subcmd__help__subcmd__hooks,serve)
                 cmd="hookq__subcmd__help__subcmd__hooks__subcmd__serve"
@@ -151,17 +169,35 @@ _hookq() {
             hookq__subcmd__hooks,disable)
                 cmd="hookq__subcmd__hooks__subcmd__disable"
                 ;;
+            hookq__subcmd__hooks,discard)
+                cmd="hookq__subcmd__hooks__subcmd__discard"
+                ;;
             hookq__subcmd__hooks,edit)
                 cmd="hookq__subcmd__hooks__subcmd__edit"
                 ;;
             hookq__subcmd__hooks,enable)
                 cmd="hookq__subcmd__hooks__subcmd__enable"
                 ;;
+            hookq__subcmd__hooks,events)
+                cmd="hookq__subcmd__hooks__subcmd__events"
+                ;;
             hookq__subcmd__hooks,help)
                 cmd="hookq__subcmd__hooks__subcmd__help"
                 ;;
             hookq__subcmd__hooks,list)
                 cmd="hookq__subcmd__hooks__subcmd__list"
+                ;;
+            hookq__subcmd__hooks,ops)
+                cmd="hookq__subcmd__hooks__subcmd__ops"
+                ;;
+            hookq__subcmd__hooks,payload)
+                cmd="hookq__subcmd__hooks__subcmd__payload"
+                ;;
+            hookq__subcmd__hooks,replay)
+                cmd="hookq__subcmd__hooks__subcmd__replay"
+                ;;
+            hookq__subcmd__hooks,send)
+                cmd="hookq__subcmd__hooks__subcmd__send"
                 ;;
             hookq__subcmd__hooks,serve)
                 cmd="hookq__subcmd__hooks__subcmd__serve"
@@ -181,17 +217,35 @@ _hookq() {
             hookq__subcmd__hooks__subcmd__help,disable)
                 cmd="hookq__subcmd__hooks__subcmd__help__subcmd__disable"
                 ;;
+            hookq__subcmd__hooks__subcmd__help,discard)
+                cmd="hookq__subcmd__hooks__subcmd__help__subcmd__discard"
+                ;;
             hookq__subcmd__hooks__subcmd__help,edit)
                 cmd="hookq__subcmd__hooks__subcmd__help__subcmd__edit"
                 ;;
             hookq__subcmd__hooks__subcmd__help,enable)
                 cmd="hookq__subcmd__hooks__subcmd__help__subcmd__enable"
                 ;;
+            hookq__subcmd__hooks__subcmd__help,events)
+                cmd="hookq__subcmd__hooks__subcmd__help__subcmd__events"
+                ;;
             hookq__subcmd__hooks__subcmd__help,help)
                 cmd="hookq__subcmd__hooks__subcmd__help__subcmd__help"
                 ;;
             hookq__subcmd__hooks__subcmd__help,list)
                 cmd="hookq__subcmd__hooks__subcmd__help__subcmd__list"
+                ;;
+            hookq__subcmd__hooks__subcmd__help,ops)
+                cmd="hookq__subcmd__hooks__subcmd__help__subcmd__ops"
+                ;;
+            hookq__subcmd__hooks__subcmd__help,payload)
+                cmd="hookq__subcmd__hooks__subcmd__help__subcmd__payload"
+                ;;
+            hookq__subcmd__hooks__subcmd__help,replay)
+                cmd="hookq__subcmd__hooks__subcmd__help__subcmd__replay"
+                ;;
+            hookq__subcmd__hooks__subcmd__help,send)
+                cmd="hookq__subcmd__hooks__subcmd__help__subcmd__send"
                 ;;
             hookq__subcmd__hooks__subcmd__help,serve)
                 cmd="hookq__subcmd__hooks__subcmd__help__subcmd__serve"
@@ -651,7 +705,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__help__subcmd__hooks)
-            opts="create list show url enable disable edit delete serve"
+            opts="create list show url enable disable edit delete serve events ops payload replay send discard"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -706,6 +760,20 @@ _hookq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hookq__subcmd__help__subcmd__hooks__subcmd__discard)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hookq__subcmd__help__subcmd__hooks__subcmd__edit)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -734,7 +802,77 @@ _hookq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hookq__subcmd__help__subcmd__hooks__subcmd__events)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hookq__subcmd__help__subcmd__hooks__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__help__subcmd__hooks__subcmd__ops)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__help__subcmd__hooks__subcmd__payload)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__help__subcmd__hooks__subcmd__replay)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__help__subcmd__hooks__subcmd__send)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -931,7 +1069,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__hooks)
-            opts="-h --db --base-url --json --help create list show url enable disable edit delete serve help"
+            opts="-h --db --base-url --json --help create list show url enable disable edit delete serve events ops payload replay send discard help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1042,6 +1180,28 @@ _hookq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hookq__subcmd__hooks__subcmd__discard)
+            opts="-h --db --base-url --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hookq__subcmd__hooks__subcmd__edit)
             opts="-h --rate-limit --queue-limit --max-body --allow-ip --method --json-passthrough --connection --any-ip --any-method --no-json-passthrough --no-connection --db --base-url --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1110,8 +1270,46 @@ _hookq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hookq__subcmd__hooks__subcmd__events)
+            opts="-h --state --since --until --limit --db --base-url --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hookq__subcmd__hooks__subcmd__help)
-            opts="create list show url enable disable edit delete serve help"
+            opts="create list show url enable disable edit delete serve events ops payload replay send discard help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1166,6 +1364,20 @@ _hookq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hookq__subcmd__hooks__subcmd__help__subcmd__discard)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hookq__subcmd__hooks__subcmd__help__subcmd__edit)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1194,6 +1406,20 @@ _hookq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hookq__subcmd__hooks__subcmd__help__subcmd__events)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hookq__subcmd__hooks__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1209,6 +1435,62 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__hooks__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__hooks__subcmd__help__subcmd__ops)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__hooks__subcmd__help__subcmd__payload)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__hooks__subcmd__help__subcmd__replay)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__hooks__subcmd__help__subcmd__send)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1276,6 +1558,138 @@ _hookq() {
                     return 0
                     ;;
                 --columns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__hooks__subcmd__ops)
+            opts="-h --status --event --output --limit --db --base-url --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --status)
+                    COMPREPLY=($(compgen -W "ok error" -- "${cur}"))
+                    return 0
+                    ;;
+                --event)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__hooks__subcmd__payload)
+            opts="-h --bundle --db --base-url --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__hooks__subcmd__replay)
+            opts="-h --event --state --since --until --dry-run --db --base-url --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --event)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__hooks__subcmd__send)
+            opts="-h --data --header --method --content-type --db --base-url --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --data)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --method)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --content-type)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -46,6 +46,12 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand edit 'Change a hook''s settings'
             cand delete 'Delete a hook with its events (refused while a scenario uses it)'
             cand serve 'Receive webhooks: every accepted request is committed to the queue before it is answered'
+            cand events 'A hook''s events, newest first'
+            cand ops 'The operations that processed a hook''s events, newest first'
+            cand payload 'Print an event''s body exactly as received (or its bundle)'
+            cand replay 'Put copies of stored events at the tail of the queue'
+            cand send 'Enqueue an event locally, through the same checks as the server (but auth, address, rate)'
+            cand discard 'Take queued or incomplete events out of the queue (kept as discarded)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'hookq;hooks;create'= {
@@ -138,6 +144,66 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'hookq;hooks;events'= {
+            cand --state 'Only events in this state (repeatable): queued, running, done, incomplete, discarded'
+            cand --since 'Only events received at or after this time (RFC 3339)'
+            cand --until 'Only events received at or before this time (RFC 3339)'
+            cand --limit 'Show at most N events'
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookq;hooks;ops'= {
+            cand --status 'Only operations with this status'
+            cand --event 'Only the operations of this event'
+            cand --limit 'Show at most N operations'
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --output 'Also print what each command wrote (the last 64 KiB of stdout and stderr)'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookq;hooks;payload'= {
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --bundle 'Print the JSON bundle a scenario would read instead of the raw body'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookq;hooks;replay'= {
+            cand --event 'Replay this event (repeatable)'
+            cand --state 'Replay the events in this state (repeatable): done, incomplete, discarded'
+            cand --since 'Only events received at or after this time (RFC 3339)'
+            cand --until 'Only events received at or before this time (RFC 3339)'
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --dry-run 'Say what would be replayed, change nothing'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookq;hooks;send'= {
+            cand --data 'The body: a string, @FILE, or @- for standard input [default: empty]'
+            cand --header 'A request header ''Name: value'' (repeatable)'
+            cand --method 'The HTTP method'
+            cand --content-type 'The Content-Type header'
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookq;hooks;discard'= {
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'hookq;hooks;help'= {
             cand create 'Create a hook and print its URL'
             cand list 'List the hooks: a table, one row per hook'
@@ -148,6 +214,12 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand edit 'Change a hook''s settings'
             cand delete 'Delete a hook with its events (refused while a scenario uses it)'
             cand serve 'Receive webhooks: every accepted request is committed to the queue before it is answered'
+            cand events 'A hook''s events, newest first'
+            cand ops 'The operations that processed a hook''s events, newest first'
+            cand payload 'Print an event''s body exactly as received (or its bundle)'
+            cand replay 'Put copies of stored events at the tail of the queue'
+            cand send 'Enqueue an event locally, through the same checks as the server (but auth, address, rate)'
+            cand discard 'Take queued or incomplete events out of the queue (kept as discarded)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'hookq;hooks;help;create'= {
@@ -167,6 +239,18 @@ set edit:completion:arg-completer[hookq] = {|@words|
         &'hookq;hooks;help;delete'= {
         }
         &'hookq;hooks;help;serve'= {
+        }
+        &'hookq;hooks;help;events'= {
+        }
+        &'hookq;hooks;help;ops'= {
+        }
+        &'hookq;hooks;help;payload'= {
+        }
+        &'hookq;hooks;help;replay'= {
+        }
+        &'hookq;hooks;help;send'= {
+        }
+        &'hookq;hooks;help;discard'= {
         }
         &'hookq;hooks;help;help'= {
         }
@@ -392,6 +476,12 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand edit 'Change a hook''s settings'
             cand delete 'Delete a hook with its events (refused while a scenario uses it)'
             cand serve 'Receive webhooks: every accepted request is committed to the queue before it is answered'
+            cand events 'A hook''s events, newest first'
+            cand ops 'The operations that processed a hook''s events, newest first'
+            cand payload 'Print an event''s body exactly as received (or its bundle)'
+            cand replay 'Put copies of stored events at the tail of the queue'
+            cand send 'Enqueue an event locally, through the same checks as the server (but auth, address, rate)'
+            cand discard 'Take queued or incomplete events out of the queue (kept as discarded)'
         }
         &'hookq;help;hooks;create'= {
         }
@@ -410,6 +500,18 @@ set edit:completion:arg-completer[hookq] = {|@words|
         &'hookq;help;hooks;delete'= {
         }
         &'hookq;help;hooks;serve'= {
+        }
+        &'hookq;help;hooks;events'= {
+        }
+        &'hookq;help;hooks;ops'= {
+        }
+        &'hookq;help;hooks;payload'= {
+        }
+        &'hookq;help;hooks;replay'= {
+        }
+        &'hookq;help;hooks;send'= {
+        }
+        &'hookq;help;hooks;discard'= {
         }
         &'hookq;help;scenario'= {
             cand create 'Create a scenario: COMMAND runs once per event of HOOK''s queue, in order'

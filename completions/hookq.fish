@@ -34,20 +34,26 @@ complete -c hookq -n "__fish_hookq_needs_command" -f -a "scenario" -d 'Create an
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "connections" -d 'Manage connections: credentials that verify who sent a webhook'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve help" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve help" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve help" -l json -d 'Print JSON instead of a table'
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve help" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve help" -f -a "create" -d 'Create a hook and print its URL'
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve help" -f -a "list" -d 'List the hooks: a table, one row per hook'
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve help" -f -a "show" -d 'Show one hook in full'
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve help" -f -a "url" -d 'Print a hook\'s URL'
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve help" -f -a "enable" -d 'Accept requests to a hook again'
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve help" -f -a "disable" -d 'Refuse requests to a hook (410), keeping its queue'
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve help" -f -a "edit" -d 'Change a hook\'s settings'
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve help" -f -a "delete" -d 'Delete a hook with its events (refused while a scenario uses it)'
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve help" -f -a "serve" -d 'Receive webhooks: every accepted request is committed to the queue before it is answered'
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -f -a "create" -d 'Create a hook and print its URL'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -f -a "list" -d 'List the hooks: a table, one row per hook'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -f -a "show" -d 'Show one hook in full'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -f -a "url" -d 'Print a hook\'s URL'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -f -a "enable" -d 'Accept requests to a hook again'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -f -a "disable" -d 'Refuse requests to a hook (410), keeping its queue'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -f -a "edit" -d 'Change a hook\'s settings'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -f -a "delete" -d 'Delete a hook with its events (refused while a scenario uses it)'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -f -a "serve" -d 'Receive webhooks: every accepted request is committed to the queue before it is answered'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -f -a "events" -d 'A hook\'s events, newest first'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -f -a "ops" -d 'The operations that processed a hook\'s events, newest first'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -f -a "payload" -d 'Print an event\'s body exactly as received (or its bundle)'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -f -a "replay" -d 'Put copies of stored events at the tail of the queue'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -f -a "send" -d 'Enqueue an event locally, through the same checks as the server (but auth, address, rate)'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -f -a "discard" -d 'Take queued or incomplete events out of the queue (kept as discarded)'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l rate-limit -d 'Accepted requests per second (burst of the same size); 0 = unlimited [default: 5]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l queue-limit -d 'Queued events at most; more are refused with 503 [default: 10000]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l max-body -d 'Largest accepted body, e.g. 512KiB [default: 5MiB]' -r
@@ -111,6 +117,49 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l no-scenarios -d 'Only receive: run no scenarios (drive them with `scenario run` from cron)'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from events" -l state -d 'Only events in this state (repeatable): queued, running, done, incomplete, discarded' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from events" -l since -d 'Only events received at or after this time (RFC 3339)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from events" -l until -d 'Only events received at or before this time (RFC 3339)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from events" -l limit -d 'Show at most N events' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from events" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from events" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from events" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from events" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -l status -d 'Only operations with this status' -r -f -a "ok\t''
+error\t''"
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -l event -d 'Only the operations of this event' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -l limit -d 'Show at most N operations' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -l output -d 'Also print what each command wrote (the last 64 KiB of stdout and stderr)'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from payload" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from payload" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from payload" -l bundle -d 'Print the JSON bundle a scenario would read instead of the raw body'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from payload" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from payload" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -l event -d 'Replay this event (repeatable)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -l state -d 'Replay the events in this state (repeatable): done, incomplete, discarded' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -l since -d 'Only events received at or after this time (RFC 3339)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -l until -d 'Only events received at or before this time (RFC 3339)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -l dry-run -d 'Say what would be replayed, change nothing'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from send" -l data -d 'The body: a string, @FILE, or @- for standard input [default: empty]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from send" -l header -d 'A request header \'Name: value\' (repeatable)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from send" -l method -d 'The HTTP method' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from send" -l content-type -d 'The Content-Type header' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from send" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from send" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from send" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from send" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from discard" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from discard" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from discard" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from discard" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a hook and print its URL'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the hooks: a table, one row per hook'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one hook in full'
@@ -120,6 +169,12 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "edit" -d 'Change a hook\'s settings'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a hook with its events (refused while a scenario uses it)'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Receive webhooks: every accepted request is committed to the queue before it is answered'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "events" -d 'A hook\'s events, newest first'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "ops" -d 'The operations that processed a hook\'s events, newest first'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "payload" -d 'Print an event\'s body exactly as received (or its bundle)'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "replay" -d 'Put copies of stored events at the tail of the queue'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "send" -d 'Enqueue an event locally, through the same checks as the server (but auth, address, rate)'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "discard" -d 'Take queued or incomplete events out of the queue (kept as discarded)'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
@@ -258,6 +313,12 @@ complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcom
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "edit" -d 'Change a hook\'s settings'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "delete" -d 'Delete a hook with its events (refused while a scenario uses it)'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "serve" -d 'Receive webhooks: every accepted request is committed to the queue before it is answered'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "events" -d 'A hook\'s events, newest first'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "ops" -d 'The operations that processed a hook\'s events, newest first'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "payload" -d 'Print an event\'s body exactly as received (or its bundle)'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "replay" -d 'Put copies of stored events at the tail of the queue'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "send" -d 'Enqueue an event locally, through the same checks as the server (but auth, address, rate)'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "discard" -d 'Take queued or incomplete events out of the queue (kept as discarded)'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from scenario" -f -a "create" -d 'Create a scenario: COMMAND runs once per event of HOOK\'s queue, in order'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from scenario" -f -a "list" -d 'List the scenarios'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from scenario" -f -a "show" -d 'Show one scenario'

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cidr::Cidr;
-use crate::store::{Input, Schedule};
+use crate::clock::{self, Millis};
+use crate::store::{EventState, Input, Schedule};
 use crate::units::{Duration, Size};
 use crate::verify::{Algorithm, Encoding, Kind};
 
@@ -15,6 +16,8 @@ use crate::verify::{Algorithm, Encoding, Kind};
 #[command(
     name = "hookq",
     version,
+    // A fixed width: help reads the same everywhere, and docs/cli.md is stable.
+    term_width = 100,
     about = "Receive webhooks into a durable local queue and process them in order",
     after_help = "Examples:\n  hookq hooks create github-push\n  hookq hooks serve\n  hookq hooks list --search git"
 )]
@@ -28,10 +31,10 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct Global {
     /// The database file [default: the platform data directory, .../hookq/hookq.db]
-    #[arg(long, global = true, env = "HOOKQ_DB", value_name = "PATH")]
+    #[arg(long, global = true, env = "HOOKQ_DB", hide_env_values = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
     /// The base of hook URLs [default: http://127.0.0.1:8080]
-    #[arg(long, global = true, env = "HOOKQ_BASE_URL", value_name = "URL")]
+    #[arg(long, global = true, env = "HOOKQ_BASE_URL", hide_env_values = true, value_name = "URL")]
     pub base_url: Option<String>,
     /// Print JSON instead of a table
     #[arg(long, global = true)]
@@ -107,6 +110,34 @@ pub enum HooksCommand {
         after_help = "Examples:\n  hookq hooks serve\n  hookq hooks serve --listen 0.0.0.0:9000 --metrics --quiet"
     )]
     Serve(Serve),
+    /// A hook's events, newest first
+    #[command(
+        after_help = "Examples:\n  hookq hooks events github-push\n  hookq hooks events github-push --state incomplete --since 2026-11-01T00:00:00Z --json"
+    )]
+    Events(ListEvents),
+    /// The operations that processed a hook's events, newest first
+    #[command(
+        after_help = "Examples:\n  hookq hooks ops github-push --status error\n  hookq hooks ops github-push --event 42 --output"
+    )]
+    Ops(ListOps),
+    /// Print an event's body exactly as received (or its bundle)
+    #[command(
+        after_help = "Examples:\n  hookq hooks payload 42 > body.bin\n  hookq hooks payload 42 --bundle | jq .body"
+    )]
+    Payload(ShowPayload),
+    /// Put copies of stored events at the tail of the queue
+    #[command(
+        after_help = "Examples:\n  hookq hooks replay github-push --state incomplete\n  hookq hooks replay github-push --event 41 --event 42\n  hookq hooks replay github-push --state done --since 2026-11-28T00:00:00Z --dry-run"
+    )]
+    Replay(Replay),
+    /// Enqueue an event locally, through the same checks as the server (but auth, address, rate)
+    #[command(
+        after_help = "Examples:\n  hookq hooks send github-push --data '{\"ref\":\"main\"}' --content-type application/json\n  hookq hooks send github-push --data @payload.json --header 'X-GitHub-Event: push'\n  echo hi | hookq hooks send github-push --data @-"
+    )]
+    Send(SendEvent),
+    /// Take queued or incomplete events out of the queue (kept as discarded)
+    #[command(after_help = "Example:\n  hookq hooks discard 41 42")]
+    Discard(Discard),
 }
 
 /// A hook, by name or token.
@@ -420,4 +451,128 @@ pub struct SecretSource {
     /// Generate a secret and print it once
     #[arg(long)]
     pub generate: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListEvents {
+    /// The hook's name or token
+    #[arg(value_name = "NAME")]
+    pub hook: String,
+    /// Only events in this state (repeatable): queued, running, done, incomplete, discarded
+    #[arg(long, value_name = "STATE")]
+    pub state: Vec<EventState>,
+    /// Only events received at or after this time (RFC 3339)
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub since: Option<Millis>,
+    /// Only events received at or before this time (RFC 3339)
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub until: Option<Millis>,
+    /// Show at most N events
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub limit: u64,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OpStatus {
+    Ok,
+    Error,
+}
+
+#[derive(Debug, Args)]
+pub struct ListOps {
+    /// The hook's name or token
+    #[arg(value_name = "NAME")]
+    pub hook: String,
+    /// Only operations with this status
+    #[arg(long, value_enum)]
+    pub status: Option<OpStatus>,
+    /// Only the operations of this event
+    #[arg(long, value_name = "ID")]
+    pub event: Option<i64>,
+    /// Also print what each command wrote (the last 64 KiB of stdout and stderr)
+    #[arg(long)]
+    pub output: bool,
+    /// Show at most N operations
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub limit: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowPayload {
+    /// The event's id
+    #[arg(value_name = "EVENT_ID")]
+    pub event: i64,
+    /// Print the JSON bundle a scenario would read instead of the raw body
+    #[arg(long)]
+    pub bundle: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct Replay {
+    /// The hook's name or token
+    #[arg(value_name = "NAME")]
+    pub hook: String,
+    /// Replay this event (repeatable)
+    #[arg(long = "event", value_name = "ID")]
+    pub events: Vec<i64>,
+    /// Replay the events in this state (repeatable): done, incomplete, discarded
+    #[arg(long, value_name = "STATE")]
+    pub state: Vec<EventState>,
+    /// Only events received at or after this time (RFC 3339)
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub since: Option<Millis>,
+    /// Only events received at or before this time (RFC 3339)
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub until: Option<Millis>,
+    /// Say what would be replayed, change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SendEvent {
+    /// The hook's name or token
+    #[arg(value_name = "NAME")]
+    pub hook: String,
+    /// The body: a string, @FILE, or @- for standard input [default: empty]
+    #[arg(long, value_name = "STRING|@FILE|@-")]
+    pub data: Option<String>,
+    /// A request header 'Name: value' (repeatable)
+    #[arg(long, value_name = "'K: V'", value_parser = parse_header)]
+    pub header: Vec<(String, String)>,
+    /// The HTTP method
+    #[arg(long, value_name = "M", default_value = "POST", value_parser = parse_method)]
+    pub method: String,
+    /// The Content-Type header
+    #[arg(long, value_name = "TYPE")]
+    pub content_type: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct Discard {
+    /// The events' ids
+    #[arg(value_name = "EVENT_ID", required = true)]
+    pub events: Vec<i64>,
+}
+
+fn parse_time(text: &str) -> Result<Millis, String> {
+    clock::parse(text).map_err(|e| e.to_string())
+}
+
+/// `Name: value`, a valid HTTP header.
+pub fn parse_header(text: &str) -> Result<(String, String), String> {
+    let invalid = || format!("invalid header {text:?} (expected 'Name: value')");
+    let (name, value) = text.split_once(':').ok_or_else(invalid)?;
+    let name = name.trim();
+    let value = value.trim();
+    let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if name.is_empty() || !name.bytes().all(token) {
+        return Err(invalid());
+    }
+    if value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
+        return Err(format!(
+            "header {name:?} has a control character in its value"
+        ));
+    }
+    Ok((name.to_owned(), value.to_owned()))
 }

@@ -1,6 +1,7 @@
 //! One module per command group; the only place that prints.
 
 mod connections;
+mod events;
 mod hooks;
 mod scenario;
 mod serve;

@@ -5,6 +5,7 @@ use rusqlite::{params, OptionalExtension};
 
 use super::Store;
 use crate::clock::Millis;
+use crate::error::Failure;
 
 /// A request accepted for a hook, not yet stored.
 #[derive(Debug, Clone)]
@@ -119,4 +120,184 @@ pub(crate) fn headers_json(headers: &[(String, String)]) -> String {
 
 pub(crate) fn headers_from_json(text: &str) -> Vec<(String, String)> {
     serde_json::from_str(text).unwrap_or_default()
+}
+
+/// The states of an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventState {
+    Queued,
+    Running,
+    Done,
+    Incomplete,
+    Discarded,
+}
+
+impl EventState {
+    pub const ALL: [EventState; 5] = [
+        EventState::Queued,
+        EventState::Running,
+        EventState::Done,
+        EventState::Incomplete,
+        EventState::Discarded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventState::Queued => "queued",
+            EventState::Running => "running",
+            EventState::Done => "done",
+            EventState::Incomplete => "incomplete",
+            EventState::Discarded => "discarded",
+        }
+    }
+}
+
+impl std::str::FromStr for EventState {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == text)
+            .ok_or_else(|| {
+                format!("invalid state {text:?} (expected queued, running, done, incomplete or discarded)")
+            })
+    }
+}
+
+/// A stored event, without its body.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub id: i64,
+    pub hook_id: i64,
+    pub hook: String,
+    pub state: String,
+    pub received_at: Millis,
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub headers: Vec<(String, String)>,
+    pub remote_addr: Option<String>,
+    pub content_type: Option<String>,
+    pub size: u64,
+    pub attempts: u32,
+    pub replay_of: Option<i64>,
+    pub payload_available: bool,
+}
+
+/// Which events of a hook to list or replay.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub states: Vec<EventState>,
+    pub since: Option<Millis>,
+    pub until: Option<Millis>,
+    /// Only these ids (empty = any).
+    pub ids: Vec<i64>,
+}
+
+const SELECT_EVENT: &str = "
+    SELECT e.id, e.hook_id, h.name, e.state, e.received_at, e.method, e.path, e.query,
+           e.headers, e.remote_addr, e.content_type, e.size, e.attempts, e.replay_of,
+           EXISTS (SELECT 1 FROM payloads p WHERE p.event_id = e.id)
+    FROM events e JOIN hooks h ON h.id = e.hook_id";
+
+fn event_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
+    let headers: String = row.get(8)?;
+    Ok(Event {
+        id: row.get(0)?,
+        hook_id: row.get(1)?,
+        hook: row.get(2)?,
+        state: row.get(3)?,
+        received_at: row.get(4)?,
+        method: row.get(5)?,
+        path: row.get(6)?,
+        query: row.get(7)?,
+        headers: headers_from_json(&headers),
+        remote_addr: row.get(9)?,
+        content_type: row.get(10)?,
+        size: row.get(11)?,
+        attempts: row.get(12)?,
+        replay_of: row.get(13)?,
+        payload_available: row.get(14)?,
+    })
+}
+
+impl Store {
+    /// A hook's events matching `filter`, newest first (or oldest first), at
+    /// most `limit`.
+    pub fn events(
+        &self,
+        hook_id: i64,
+        filter: &EventFilter,
+        newest_first: bool,
+        limit: u64,
+    ) -> Result<Vec<Event>> {
+        let mut sql = format!("{SELECT_EVENT} WHERE e.hook_id = ?1");
+        if !filter.states.is_empty() {
+            let states: Vec<String> = filter
+                .states
+                .iter()
+                .map(|s| format!("'{}'", s.as_str()))
+                .collect();
+            sql.push_str(&format!(" AND e.state IN ({})", states.join(",")));
+        }
+        if !filter.ids.is_empty() {
+            let ids: Vec<String> = filter.ids.iter().map(i64::to_string).collect();
+            sql.push_str(&format!(" AND e.id IN ({})", ids.join(",")));
+        }
+        sql.push_str(" AND e.received_at >= ?2 AND e.received_at <= ?3");
+        sql.push_str(if newest_first {
+            " ORDER BY e.id DESC"
+        } else {
+            " ORDER BY e.id"
+        });
+        sql.push_str(" LIMIT ?4");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let events = stmt
+            .query_map(
+                params![
+                    hook_id,
+                    filter.since.unwrap_or(i64::MIN),
+                    filter.until.unwrap_or(i64::MAX),
+                    i64::try_from(limit).unwrap_or(i64::MAX)
+                ],
+                event_from_row,
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(events)
+    }
+
+    /// One event by id; exit 3 when there is none.
+    pub fn event(&self, id: i64) -> Result<Event> {
+        self.conn
+            .prepare_cached(&format!("{SELECT_EVENT} WHERE e.id = ?1"))?
+            .query_row([id], event_from_row)
+            .optional()?
+            .ok_or_else(|| Failure::refused(format!("no event {id}")).into())
+    }
+
+    /// Take queued or incomplete events out of the queue (`discarded`, kept
+    /// in history). All or nothing: any other state refuses the whole call.
+    pub fn discard(&mut self, ids: &[i64]) -> Result<()> {
+        let tx = self.write()?;
+        for &id in ids {
+            let state: Option<String> = tx
+                .query_row("SELECT state FROM events WHERE id = ?1", [id], |r| r.get(0))
+                .optional()?;
+            match state.as_deref() {
+                None => return Err(Failure::refused(format!("no event {id}")).into()),
+                Some("queued" | "incomplete") => {
+                    tx.execute("UPDATE events SET state = 'discarded' WHERE id = ?1", [id])?;
+                }
+                Some(state) => {
+                    return Err(Failure::refused(format!(
+                        "event {id} is {state}: only queued or incomplete events can be discarded"
+                    ))
+                    .into())
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
 }

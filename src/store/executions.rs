@@ -255,3 +255,69 @@ impl Store {
         Ok(records)
     }
 }
+
+/// An operation as recorded: what one cycle did with one event.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub id: i64,
+    pub execution_id: Option<i64>,
+    pub event_id: i64,
+    pub scenario: String,
+    pub ok: bool,
+    pub exit_code: Option<i32>,
+    pub started_at: Millis,
+    pub duration_ms: i64,
+    pub error: Option<String>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+impl Store {
+    /// The operations on a hook's events, newest first: all, or only ok or
+    /// failed ones, or only those of one event.
+    pub fn operations(
+        &self,
+        hook_id: i64,
+        ok: Option<bool>,
+        event_id: Option<i64>,
+        limit: u64,
+    ) -> Result<Vec<Operation>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, execution_id, event_id, scenario, status, exit_code, started_at,
+                    duration_ms, error, coalesce(stdout, x''), coalesce(stderr, x'')
+             FROM operations
+             WHERE hook_id = ?1
+               AND (?2 IS NULL OR status = ?2)
+               AND (?3 IS NULL OR event_id = ?3)
+             ORDER BY id DESC LIMIT ?4",
+        )?;
+        let status = ok.map(|ok| if ok { "ok" } else { "error" });
+        let operations = stmt
+            .query_map(
+                params![
+                    hook_id,
+                    status,
+                    event_id,
+                    i64::try_from(limit).unwrap_or(i64::MAX)
+                ],
+                |row| {
+                    let status: String = row.get(4)?;
+                    Ok(Operation {
+                        id: row.get(0)?,
+                        execution_id: row.get(1)?,
+                        event_id: row.get(2)?,
+                        scenario: row.get(3)?,
+                        ok: status == "ok",
+                        exit_code: row.get(5)?,
+                        started_at: row.get(6)?,
+                        duration_ms: row.get(7)?,
+                        error: row.get(8)?,
+                        stdout: row.get(9)?,
+                        stderr: row.get(10)?,
+                    })
+                },
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(operations)
+    }
+}

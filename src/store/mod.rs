@@ -24,9 +24,9 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use crate::error::Failure;
 
 pub use connections::StoredConnection;
-pub use events::{Enqueued, NewEvent, RefusalCount};
+pub use events::{Enqueued, Event, EventFilter, EventState, NewEvent, RefusalCount};
 pub use executions::{
-    ClaimedEvent, CycleEnd, ExecutionRecord, NewOperation, ScenarioUpdate, Trigger,
+    ClaimedEvent, CycleEnd, ExecutionRecord, NewOperation, Operation, ScenarioUpdate, Trigger,
 };
 pub use hooks::{Hook, HookSettings};
 pub use scenarios::{Input, Scenario, ScenarioSettings, Schedule};

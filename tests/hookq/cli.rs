@@ -31,6 +31,12 @@ fn every_command_has_help_with_an_example() {
         &["connections", "list"],
         &["connections", "show"],
         &["connections", "delete"],
+        &["hooks", "events"],
+        &["hooks", "ops"],
+        &["hooks", "payload"],
+        &["hooks", "replay"],
+        &["hooks", "send"],
+        &["hooks", "discard"],
         &["completions"],
     ] {
         let mut args = args.to_vec();
@@ -97,4 +103,44 @@ fn an_invalid_hookq_now_is_an_error() {
     env.at("last tuesday");
     let err = env.fails(&["hooks", "list"], 2);
     assert!(err.contains("HOOKQ_NOW"), "{err}");
+}
+
+/// `docs/cli.md` is every command's `--help`, generated from the clap types.
+/// `HOOKQ_BLESS=1 cargo test --test hookq cli_reference` rewrites it.
+#[test]
+fn cli_reference_matches_the_command_line() {
+    use clap::CommandFactory;
+    fn walk(command: &mut clap::Command, path: &str, out: &mut String) {
+        let name = if path.is_empty() {
+            command.get_name().to_owned()
+        } else {
+            format!("{path} {}", command.get_name())
+        };
+        let help = command.render_long_help().to_string();
+        out.push_str(&format!(
+            "## `{name}`\n\n```text\n{}\n```\n\n",
+            help.trim_end()
+        ));
+        let mut subcommands: Vec<clap::Command> = command.get_subcommands().cloned().collect();
+        for sub in &mut subcommands {
+            if sub.get_name() != "help" {
+                walk(sub, &name, out);
+            }
+        }
+    }
+    let mut command = hookq::cli::Cli::command();
+    command.build();
+    let mut text = String::from(
+        "# Command-line reference\n\nGenerated from the command line itself (`HOOKQ_BLESS=1 cargo test --test hookq cli_reference`); every command with its options and an example.\n\n",
+    );
+    walk(&mut command, "", &mut text);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/cli.md");
+    if std::env::var_os("HOOKQ_BLESS").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == text,
+        "docs/cli.md is stale: run HOOKQ_BLESS=1 cargo test --test hookq cli_reference"
+    );
 }

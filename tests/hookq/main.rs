@@ -5,6 +5,7 @@ mod util;
 mod cli;
 mod connections;
 mod hooks;
+mod inspect;
 mod scenario;
 mod serve;
 mod store;

@@ -1,0 +1,559 @@
+//! Inspecting and replaying (SPEC §8): events, operations, payloads, send,
+//! discard, replay — and the developer loop they make together.
+
+use std::io::Write;
+use std::process::Stdio;
+
+use serde_json::{json, Value};
+
+use crate::util::{http, Env, TestServer};
+
+fn ids(value: &Value) -> Vec<i64> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect()
+}
+
+fn send(env: &Env, hook: &str, data: &str) -> i64 {
+    env.ok(&["hooks", "send", hook, "--data", data])
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn the_developer_loop_fail_discard_fix_replay() {
+    let env = Env::new();
+    let path = env.hook("orders", &["--rate-limit", "0"]);
+    let server = TestServer::start(&env);
+    for n in 1..=3 {
+        let body = format!("{{\"n\":{n}}}");
+        assert_eq!(
+            http(
+                server.addr,
+                "POST",
+                &path,
+                &[("Content-Type", "application/json")],
+                body.as_bytes()
+            )
+            .status,
+            200
+        );
+    }
+    server.stop();
+    // The scenario chokes on n = 2.
+    let fixed = env.path().join("fixed");
+    let script = format!(
+        "grep -q '\"n\":2' && [ ! -e {} ] && exit 7; exit 0",
+        fixed.display()
+    );
+    env.ok(&[
+        "scenario",
+        "create",
+        "import",
+        "--hook",
+        "orders",
+        "--schedule",
+        "on-demand",
+        "--max-cycles",
+        "10",
+        "--",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    let run = env.run(&["scenario", "run", "import"]);
+    assert_eq!(run.status.code(), Some(1));
+    let events = env.json(&["hooks", "events", "orders"]);
+    let states: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        states,
+        ["queued", "queued", "done"],
+        "newest first; the failed one is back in the queue"
+    );
+    let failed = ids(&events)[1];
+    let errors = env.json(&["hooks", "ops", "orders", "--status", "error"]);
+    assert_eq!(errors[0]["event_id"], failed);
+    assert_eq!(errors[0]["exit_code"], 7);
+    assert_eq!(errors[0]["error"], "exit status 7");
+
+    // The developer sets it aside, lets the rest through, fixes, replays it.
+    env.ok(&["hooks", "discard", &failed.to_string()]);
+    assert_eq!(
+        env.run(&["scenario", "run", "import"]).status.code(),
+        Some(0)
+    );
+    std::fs::write(&fixed, "").unwrap();
+    let copy: i64 = env
+        .ok(&["hooks", "replay", "orders", "--event", &failed.to_string()])
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        env.run(&["scenario", "run", "import"]).status.code(),
+        Some(0)
+    );
+    let copy_event = &env.json(&["hooks", "events", "orders", "--limit", "1"])[0];
+    assert_eq!(
+        (copy_event["id"].as_i64(), copy_event["replay_of"].as_i64()),
+        (Some(copy), Some(failed))
+    );
+    assert_eq!(copy_event["state"], "done");
+    // The operations show both attempts at the same payload.
+    let ops = env.json(&["hooks", "ops", "orders"]);
+    let on: Vec<(i64, &str)> = ops
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["event_id"].as_i64().unwrap(),
+                o["status"].as_str().unwrap(),
+            )
+        })
+        .filter(|(e, _)| *e == failed || *e == copy)
+        .collect();
+    assert_eq!(on, [(copy, "ok"), (failed, "error")]);
+    assert_eq!(env.json(&["hooks", "show", "orders"])["queue"], 0);
+}
+
+#[test]
+fn binary_payloads_round_trip_byte_for_byte() {
+    let env = Env::new();
+    let path = env.hook("bin", &["--rate-limit", "0"]);
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
+    let file = env.path().join("body.bin");
+    std::fs::write(&file, &bytes).unwrap();
+    let sent = send(&env, "bin", &format!("@{}", file.display()));
+    assert_eq!(
+        env.run(&["hooks", "payload", &sent.to_string()]).stdout,
+        bytes
+    );
+
+    let mut child = env
+        .cmd(&[
+            "hooks",
+            "send",
+            "bin",
+            "--data",
+            "@-",
+            "--content-type",
+            "application/octet-stream",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let piped: i64 = String::from_utf8(out.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        env.run(&["hooks", "payload", &piped.to_string()]).stdout,
+        bytes
+    );
+
+    let server = TestServer::start(&env);
+    assert_eq!(
+        http(
+            server.addr,
+            "POST",
+            &path,
+            &[("Content-Type", "application/octet-stream")],
+            &bytes
+        )
+        .status,
+        200
+    );
+    server.stop();
+    let received = ids(&env.json(&["hooks", "events", "bin", "--limit", "1"]))[0];
+    assert_eq!(
+        env.run(&["hooks", "payload", &received.to_string()]).stdout,
+        bytes
+    );
+    let bundle: Value = serde_json::from_slice(
+        &env.run(&["hooks", "payload", &received.to_string(), "--bundle"])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(bundle["body_encoding"], "base64");
+    assert_eq!(bundle["event_id"], received);
+}
+
+#[test]
+fn events_filters_and_fields() {
+    let mut env = Env::new();
+    env.hook("h", &[]);
+    env.at("2026-11-01T00:00:00Z");
+    let a = send(&env, "h", "a");
+    env.at("2026-11-02T00:00:00Z");
+    let b = send(&env, "h", "b");
+    env.at("2026-11-03T00:00:00Z");
+    let c = send(&env, "h", "c");
+    env.ok(&["hooks", "discard", &b.to_string()]);
+    assert_eq!(ids(&env.json(&["hooks", "events", "h"])), [c, b, a]);
+    assert_eq!(
+        ids(&env.json(&["hooks", "events", "h", "--state", "discarded"])),
+        [b]
+    );
+    assert_eq!(
+        ids(&env.json(&[
+            "hooks",
+            "events",
+            "h",
+            "--state",
+            "queued",
+            "--state",
+            "discarded"
+        ])),
+        [c, b, a]
+    );
+    assert_eq!(
+        ids(&env.json(&["hooks", "events", "h", "--since", "2026-11-02T00:00:00Z"])),
+        [c, b]
+    );
+    assert_eq!(
+        ids(&env.json(&["hooks", "events", "h", "--until", "2026-11-01T12:00:00Z"])),
+        [a]
+    );
+    assert_eq!(
+        ids(&env.json(&["hooks", "events", "h", "--limit", "1"])),
+        [c]
+    );
+    let event = &env.json(&["hooks", "events", "h", "--limit", "1"])[0];
+    assert_eq!(
+        *event,
+        json!({"id": c, "hook": "h", "state": "queued", "received_at": "2026-11-03T00:00:00Z",
+               "method": "POST", "content_type": null, "size": 1, "attempts": 0,
+               "replay_of": null, "payload_available": true})
+    );
+    env.fails(&["hooks", "events", "h", "--state", "lost"], 2);
+    env.fails(&["hooks", "events", "h", "--since", "yesterday"], 2);
+    env.fails(&["hooks", "events", "nope"], 3);
+    let table = env.ok(&["hooks", "events", "h"]);
+    assert!(table.lines().next().unwrap().starts_with("ID"), "{table}");
+    assert!(table.contains("discarded"), "{table}");
+}
+
+#[test]
+fn ops_show_each_cycle_and_its_output() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    let good = send(&env, "h", "good");
+    let bad = send(&env, "h", "bad");
+    env.ok(&[
+        "scenario",
+        "create",
+        "s",
+        "--hook",
+        "h",
+        "--schedule",
+        "on-demand",
+        "--max-cycles",
+        "5",
+        "--store-incomplete",
+        "--",
+        "sh",
+        "-c",
+        "read x; echo \"out $x\"; echo \"err $x\" >&2; [ \"$x\" = good ]",
+    ]);
+    env.run(&["scenario", "run", "s"]);
+    let ops = env.json(&["hooks", "ops", "h"]);
+    assert_eq!(ops.as_array().unwrap().len(), 2);
+    let mut keys: Vec<&str> = ops[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "duration_ms",
+            "error",
+            "event_id",
+            "exit_code",
+            "id",
+            "run_id",
+            "scenario",
+            "started_at",
+            "status"
+        ]
+    );
+    assert_eq!(
+        ids(&env.json(&["hooks", "ops", "h", "--status", "ok"])).len(),
+        1
+    );
+    let of_bad = env.json(&["hooks", "ops", "h", "--event", &bad.to_string(), "--output"]);
+    assert_eq!(of_bad[0]["stdout"], "out bad\n");
+    assert_eq!(of_bad[0]["stderr"], "err bad\n");
+    let text = env.ok(&[
+        "hooks",
+        "ops",
+        "h",
+        "--event",
+        &good.to_string(),
+        "--output",
+    ]);
+    assert!(
+        text.contains("-- stdout\nout good\n-- stderr\nerr good\n"),
+        "{text}"
+    );
+    assert_eq!(env.state(bad), "incomplete");
+}
+
+#[test]
+fn replay_keeps_the_original_order_and_respects_the_queue_limit() {
+    let env = Env::new();
+    env.hook("h", &["--queue-limit", "3"]);
+    let originals: Vec<i64> = (0..3).map(|i| send(&env, "h", &format!("{i}"))).collect();
+    env.ok(&[
+        "scenario",
+        "create",
+        "s",
+        "--hook",
+        "h",
+        "--schedule",
+        "on-demand",
+        "--max-cycles",
+        "10",
+        "--",
+        "true",
+    ]);
+    env.ok(&["scenario", "run", "s"]);
+    let dry = env.json(&["hooks", "replay", "h", "--state", "done", "--dry-run"]);
+    assert_eq!(
+        dry["replayed"],
+        json!(originals
+            .iter()
+            .map(|&id| json!({"event": id, "new": null}))
+            .collect::<Vec<_>>())
+    );
+    assert_eq!(
+        env.json(&["hooks", "show", "h"])["queue"],
+        0,
+        "a dry run changes nothing"
+    );
+    let extra = send(&env, "h", "x"); // one place taken: two copies fit
+    let out = env.run(&["hooks", "replay", "h", "--state", "done", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "some events did not fit");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let copies: Vec<i64> = report["replayed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["new"].as_i64().unwrap())
+        .collect();
+    let of: Vec<i64> = report["replayed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["event"].as_i64().unwrap())
+        .collect();
+    assert_eq!(of, originals[..2]);
+    assert!(
+        copies[0] > extra && copies[1] > copies[0],
+        "at the tail, in order"
+    );
+    assert_eq!(
+        report["skipped"],
+        json!([{"event": originals[2], "reason": "queue full (3 events)"}])
+    );
+    let queued = env.json(&["hooks", "events", "h", "--state", "queued"]);
+    let replay_of: Vec<Value> = queued
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["replay_of"].clone())
+        .collect();
+    assert_eq!(
+        replay_of,
+        [json!(originals[1]), json!(originals[0]), Value::Null]
+    );
+}
+
+#[test]
+fn purged_payloads_fail_to_read_and_are_skipped_by_replay() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    let kept = send(&env, "h", "kept");
+    let purged = send(&env, "h", "purged");
+    env.ok(&["hooks", "discard", &kept.to_string(), &purged.to_string()]);
+    let store = hookq::store::Store::open(&env.db).unwrap();
+    store
+        .conn()
+        .execute("DELETE FROM payloads WHERE event_id = ?1", [purged])
+        .unwrap();
+    drop(store);
+    let err = env.fails(&["hooks", "payload", &purged.to_string()], 1);
+    assert_eq!(err.trim(), "hookq: Failed to read file from storage.");
+    let event = &env.json(&["hooks", "events", "h", "--state", "discarded"])[0];
+    assert_eq!(
+        (event["id"].as_i64(), event["payload_available"].clone()),
+        (Some(purged), json!(false))
+    );
+    let report = env.json(&["hooks", "replay", "h", "--state", "discarded"]);
+    assert_eq!(report["replayed"].as_array().unwrap().len(), 1);
+    assert_eq!(report["replayed"][0]["event"], kept);
+    assert_eq!(
+        report["skipped"],
+        json!([{"event": purged, "reason": "Failed to read file from storage."}])
+    );
+}
+
+#[test]
+fn send_goes_through_the_checks_of_the_server_but_network_ones() {
+    let env = Env::new();
+    env.ok(&[
+        "connections",
+        "create",
+        "c",
+        "--kind",
+        "api-key",
+        "--generate",
+    ]);
+    env.hook(
+        "h",
+        &[
+            "--max-body",
+            "8",
+            "--method",
+            "POST",
+            "--queue-limit",
+            "2",
+            "--allow-ip",
+            "10.0.0.0/8",
+            "--rate-limit",
+            "1",
+            "--connection",
+            "c",
+        ],
+    );
+    // Auth, address and rate limit are network checks: send skips them.
+    let id = send(&env, "h", "12345678");
+    let event = &env.json(&["hooks", "events", "h"])[0];
+    assert_eq!(
+        (event["id"].as_i64(), event["method"].clone()),
+        (Some(id), json!("POST"))
+    );
+    let cases: &[(&[&str], i32, &str)] = &[
+        (
+            &["hooks", "send", "h", "--data", "123456789"],
+            2,
+            "larger than hook",
+        ),
+        (
+            &["hooks", "send", "h", "--method", "GET"],
+            2,
+            "does not accept GET",
+        ),
+        (
+            &[
+                "hooks",
+                "send",
+                "h",
+                "--data",
+                "{",
+                "--content-type",
+                "application/json",
+            ],
+            2,
+            "invalid JSON body",
+        ),
+        (
+            &["hooks", "send", "h", "--header", "no colon"],
+            2,
+            "invalid header",
+        ),
+        (
+            &["hooks", "send", "h", "--data", "@/no/such/file"],
+            1,
+            "could not read /no/such/file",
+        ),
+        (&["hooks", "send", "nope"], 3, "no hook named"),
+    ];
+    for (args, code, message) in cases {
+        let err = env.fails(args, *code);
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+    send(&env, "h", "2");
+    let err = env.fails(&["hooks", "send", "h", "--data", "3"], 3);
+    assert!(
+        err.contains("queue of hook \"h\" is full (2 events)"),
+        "{err}"
+    );
+    env.ok(&["hooks", "disable", "h"]);
+    let err = env.fails(&["hooks", "send", "h"], 3);
+    assert!(err.contains("is disabled"), "{err}");
+    assert_eq!(env.json(&["hooks", "show", "h"])["queue"], 2);
+}
+
+#[test]
+fn send_keeps_headers_and_content_type() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    let id = env
+        .ok(&[
+            "hooks",
+            "send",
+            "h",
+            "--data",
+            "{\"a\":1}",
+            "--header",
+            "X-GitHub-Event: push",
+            "--content-type",
+            "application/json",
+            "--method",
+            "put",
+        ])
+        .trim()
+        .to_owned();
+    let bundle: Value =
+        serde_json::from_slice(&env.run(&["hooks", "payload", &id, "--bundle"]).stdout).unwrap();
+    assert_eq!(bundle["method"], "PUT");
+    assert_eq!(bundle["headers"]["x-github-event"], "push");
+    assert_eq!(bundle["body"], json!({"a": 1}));
+}
+
+#[test]
+fn discard_takes_only_queued_or_incomplete_events_all_or_nothing() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    let done = send(&env, "h", "1");
+    env.ok(&[
+        "scenario",
+        "create",
+        "s",
+        "--hook",
+        "h",
+        "--schedule",
+        "on-demand",
+        "--",
+        "true",
+    ]);
+    env.ok(&["scenario", "run", "s"]);
+    let queued = send(&env, "h", "2");
+    let err = env.fails(
+        &["hooks", "discard", &queued.to_string(), &done.to_string()],
+        3,
+    );
+    assert!(err.contains(&format!("event {done} is done")), "{err}");
+    assert_eq!(env.state(queued), "queued", "nothing changed");
+    env.fails(&["hooks", "discard", "999"], 3);
+    env.ok(&["hooks", "discard", &queued.to_string()]);
+    assert_eq!(env.state(queued), "discarded");
+    assert_eq!(env.json(&["hooks", "show", "h"])["queue"], 0);
+    env.fails(&["hooks", "replay", "h"], 2);
+}
