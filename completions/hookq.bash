@@ -1831,7 +1831,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__scenario__subcmd__create)
-            opts="-h --hook --schedule --max-cycles --max-errors --timeout --input --store-incomplete --inactive --db --base-url --json --help"
+            opts="-h --hook --schedule --max-cycles --max-errors --timeout --input --store-incomplete --respond --response-status --response-header --response-timeout --inactive --db --base-url --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1858,6 +1858,22 @@ _hookq() {
                     return 0
                     ;;
                 --input)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --respond)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --response-status)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --response-header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --response-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1921,7 +1937,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__scenario__subcmd__edit)
-            opts="-h --hook --schedule --max-cycles --max-errors --timeout --input --store-incomplete --no-store-incomplete --db --base-url --json --help"
+            opts="-h --hook --schedule --max-cycles --max-errors --timeout --input --store-incomplete --respond --response-status --response-header --response-timeout --no-store-incomplete --no-respond --db --base-url --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1948,6 +1964,22 @@ _hookq() {
                     return 0
                     ;;
                 --input)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --respond)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --response-status)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --response-header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --response-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cidr::Cidr;
 use crate::clock::{self, Millis};
+use crate::respond::Respond;
 use crate::store::{EventState, Input, Schedule};
 use crate::units::{Duration, Size};
 use crate::verify::{Algorithm, Encoding, Kind};
@@ -31,10 +32,22 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct Global {
     /// The database file [default: the platform data directory, .../hookq/hookq.db]
-    #[arg(long, global = true, env = "HOOKQ_DB", hide_env_values = true, value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "HOOKQ_DB",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
     pub db: Option<PathBuf>,
     /// The base of hook URLs [default: http://127.0.0.1:8080]
-    #[arg(long, global = true, env = "HOOKQ_BASE_URL", hide_env_values = true, value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "HOOKQ_BASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     pub base_url: Option<String>,
     /// Print JSON instead of a table
     #[arg(long, global = true)]
@@ -326,6 +339,9 @@ pub struct EditScenario {
     /// Put failed events back in the queue again
     #[arg(long, conflicts_with = "store_incomplete")]
     pub no_store_incomplete: bool,
+    /// Stop answering the webhook caller (it gets 200 Accepted)
+    #[arg(long, conflicts_with = "respond")]
+    pub no_respond: bool,
     /// A new command and its arguments, after `--`
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
@@ -352,6 +368,18 @@ pub struct ScenarioOptions {
     /// A failed event goes to `incomplete` instead of back to the queue
     #[arg(long)]
     pub store_incomplete: bool,
+    /// Answer the webhook caller with the command's output: stdout or envelope (immediately scenarios, in serve)
+    #[arg(long, value_name = "MODE")]
+    pub respond: Option<Respond>,
+    /// The answer's status in stdout mode [default: 200]
+    #[arg(long, value_name = "N", value_parser = parse_status)]
+    pub response_status: Option<u16>,
+    /// A header 'Name: value' of the answer in stdout mode (repeatable)
+    #[arg(long, value_name = "'K: V'", value_parser = parse_header)]
+    pub response_header: Vec<(String, String)>,
+    /// How long a caller waits for the answer before getting 200 Accepted [default: 5m]
+    #[arg(long, value_name = "DURATION")]
+    pub response_timeout: Option<Duration>,
 }
 
 #[derive(Debug, Args)]
@@ -375,6 +403,15 @@ pub struct ScenarioRuns {
     /// Show at most N executions
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub limit: u32,
+}
+
+fn parse_status(text: &str) -> Result<u16, String> {
+    match text.parse::<u64>() {
+        Ok(status) if crate::respond::valid_status(status) => Ok(status as u16),
+        _ => Err(format!(
+            "invalid HTTP status {text:?} (expected 100 to 599)"
+        )),
+    }
 }
 
 fn parse_timeout(text: &str) -> Result<Duration, String> {
@@ -565,8 +602,7 @@ pub fn parse_header(text: &str) -> Result<(String, String), String> {
     let (name, value) = text.split_once(':').ok_or_else(invalid)?;
     let name = name.trim();
     let value = value.trim();
-    let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
-    if name.is_empty() || !name.bytes().all(token) {
+    if !crate::respond::valid_header(name, "") {
         return Err(invalid());
     }
     if value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {

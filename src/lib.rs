@@ -13,6 +13,7 @@ pub mod engine;
 pub mod error;
 pub mod lifecycle;
 mod output;
+pub mod respond;
 pub mod server;
 pub mod shutdown;
 pub mod store;

@@ -60,6 +60,18 @@ fn apply(mut settings: ScenarioSettings, options: &ScenarioOptions) -> ScenarioS
     if options.store_incomplete {
         settings.store_incomplete = true;
     }
+    if let Some(mode) = options.respond {
+        settings.respond = Some(mode);
+    }
+    if let Some(status) = options.response_status {
+        settings.response_status = status;
+    }
+    if !options.response_header.is_empty() {
+        settings.response_headers = options.response_header.clone();
+    }
+    if let Some(timeout) = options.response_timeout {
+        settings.response_timeout = timeout;
+    }
     settings
 }
 
@@ -93,6 +105,9 @@ fn edit(ctx: &Ctx, args: EditScenario) -> Result<ExitCode> {
     let mut settings = apply(scenario.settings.clone(), &args.options);
     if args.no_store_incomplete {
         settings.store_incomplete = false;
+    }
+    if args.no_respond {
+        settings.respond = None;
     }
     if !args.command.is_empty() {
         settings.command = args.command;
@@ -261,6 +276,7 @@ fn show(ctx: &Ctx, scenario: &Scenario) -> Result<ExitCode> {
             "store incomplete",
             if s.store_incomplete { "on" } else { "off" }.into(),
         ),
+        ("respond", respond_summary(scenario)),
         ("created", s.created_at.clone()),
         (
             "last run",
@@ -303,7 +319,7 @@ impl ScenarioJson {
             timeout: settings.timeout.to_string(),
             input: settings.input.as_str(),
             store_incomplete: settings.store_incomplete,
-            respond: None,
+            respond: settings.respond.map(|r| r.as_str().to_owned()),
             active: scenario.active,
             inactive_since: scenario.inactive_since.map(clock::format),
             consecutive_errors: scenario.consecutive_errors,
@@ -337,6 +353,28 @@ impl ExecutionJson {
             cycles: record.cycles,
             status: record.status.clone(),
             error: record.error.clone(),
+        }
+    }
+}
+
+fn respond_summary(scenario: &Scenario) -> String {
+    let settings = &scenario.settings;
+    match settings.respond {
+        None => "off".into(),
+        Some(mode) => {
+            let headers: Vec<String> = settings
+                .response_headers
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect();
+            let mut summary = format!(
+                "{mode}, status {}, timeout {}",
+                settings.response_status, settings.response_timeout
+            );
+            if !headers.is_empty() {
+                summary.push_str(&format!(", headers {}", headers.join("; ")));
+            }
+            summary
         }
     }
 }

@@ -9,8 +9,8 @@ use anyhow::{Context, Result};
 use super::Ctx;
 use crate::cli::Serve;
 use crate::clock::Clock;
-use crate::engine::Scheduler;
-use crate::server;
+use crate::engine::{CycleReport, OnCycle, Scheduler};
+use crate::server::{self, Waiters};
 use crate::shutdown::Shutdown;
 use crate::units::Size;
 
@@ -27,16 +27,30 @@ pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
         max_db_size: args.max_db_size.map(|Size(bytes)| bytes),
     };
     let shutdown = Arc::new(Shutdown::default());
+    // Callers of `--respond` scenarios wait here for their event's cycle.
+    let waiters = Arc::new(Waiters::new());
     let scheduler = if args.no_scenarios {
         None
     } else {
-        Some(Scheduler::start(&db, Clock::from_env()?, shutdown.clone())?)
+        let waiters = waiters.clone();
+        let on_cycle: OnCycle = Arc::new(move |cycle: &CycleReport<'_>| {
+            waiters.complete(cycle.event_id, cycle.ok, cycle.stdout, cycle.error);
+        });
+        Some(Scheduler::start(
+            &db,
+            Clock::from_env()?,
+            shutdown.clone(),
+            on_cycle,
+        )?)
     };
-    let on_event: Option<server::OnEvent> = scheduler.as_ref().map(|(scheduler, _)| {
+    let link = scheduler.as_ref().map(|(scheduler, _)| {
         let scheduler = scheduler.clone();
-        Box::new(move |hook_id| scheduler.notify(hook_id)) as server::OnEvent
+        server::Scenarios {
+            notify: Box::new(move |hook_id| scheduler.notify(hook_id)),
+            waiters: waiters.clone(),
+        }
     });
-    let running = server::start(&db, config, shutdown.clone(), on_event)?;
+    let running = server::start(&db, config, shutdown.clone(), link)?;
     let stopper = shutdown.clone();
     let waker = scheduler.as_ref().map(|(scheduler, _)| scheduler.clone());
     ctrlc::set_handler(move || match &waker {

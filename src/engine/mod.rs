@@ -12,12 +12,13 @@ use anyhow::Result;
 use crate::bundle;
 use crate::clock::{self, Clock};
 use crate::error::Failure;
+use crate::respond::{self, Respond};
 use crate::store::{
     ClaimedEvent, CycleEnd, ExecutionRecord, Input, NewOperation, Scenario, ScenarioUpdate,
     Schedule, Store, Trigger,
 };
 pub use runner::TAIL;
-pub use scheduler::Scheduler;
+pub use scheduler::{OnCycle, Scheduler};
 
 /// An `immediately` scenario processes at most this many events per
 /// execution, whatever its max cycles (as the hosted products do).
@@ -107,11 +108,26 @@ fn cycles(
                         hook.settings.json_passthrough,
                     ),
                     timeout: scenario.settings.timeout.std(),
-                    whole_stdout: false,
+                    // A scenario that answers its caller needs all of stdout.
+                    whole_stdout: scenario.settings.respond.is_some(),
                 };
                 // Renew the lease while a long command runs.
                 let mut tick = || renew(store, scenario.id, &mut renewed);
-                runner::run(invocation, &mut tick)
+                let mut finished = runner::run(invocation, &mut tick);
+                // An answer that cannot be sent is a failed cycle.
+                if let (true, Some(mode)) = (finished.ok(), scenario.settings.respond) {
+                    if finished.stdout_cut {
+                        finished.error = Some(format!(
+                            "the answer on stdout is larger than {}",
+                            crate::units::Size(runner::STDOUT_CAP as u64)
+                        ));
+                    } else if mode == Respond::Envelope {
+                        if let Err(invalid) = respond::reply(mode, 200, &[], &finished.stdout) {
+                            finished.error = Some(invalid);
+                        }
+                    }
+                }
+                finished
             }
         };
         let end = match (finished.ok(), scenario.settings.store_incomplete) {
@@ -131,7 +147,7 @@ fn cycles(
                 started_at,
                 duration_ms: finished.duration.as_millis() as i64,
                 error: finished.error.as_deref(),
-                stdout: &finished.stdout,
+                stdout: runner::tail(&finished.stdout),
                 stderr: &finished.stderr,
             },
         )?;

@@ -32,6 +32,8 @@ pub struct Finished {
     /// Why the cycle failed, or `None` if it succeeded.
     pub error: Option<String>,
     pub stdout: Vec<u8>,
+    /// stdout was longer than what was kept.
+    pub stdout_cut: bool,
     pub stderr: Vec<u8>,
     pub duration: Duration,
 }
@@ -47,6 +49,7 @@ impl Finished {
             exit_code: None,
             error: Some(error.to_owned()),
             stdout: Vec::new(),
+            stdout_cut: false,
             stderr: Vec::new(),
             duration: Duration::ZERO,
         }
@@ -62,6 +65,7 @@ impl Finished {
             exit_code: None,
             error: Some(error),
             stdout: Vec::new(),
+            stdout_cut: false,
             stderr: Vec::new(),
             duration: started.elapsed(),
         }
@@ -112,8 +116,8 @@ pub fn run(invocation: Invocation<'_>, tick: &mut dyn FnMut()) -> Finished {
         // group would keep the pipes open forever.
         kill_group(pid);
         let status = status.or_else(|| child.wait().ok());
-        let stdout = out.join().unwrap_or_default();
-        let stderr = err.join().unwrap_or_default();
+        let (stdout, stdout_cut) = out.join().unwrap_or_default();
+        let (stderr, _) = err.join().unwrap_or_default();
         let error = if timed_out {
             Some(format!(
                 "timed out after {}",
@@ -126,6 +130,7 @@ pub fn run(invocation: Invocation<'_>, tick: &mut dyn FnMut()) -> Finished {
             exit_code: status.and_then(|s| s.code()),
             error,
             stdout,
+            stdout_cut,
             stderr,
             duration: started.elapsed(),
         }
@@ -193,8 +198,15 @@ fn describe_failure(status: ExitStatus) -> Option<String> {
     }
 }
 
-/// Read a stream to its end, keeping the last `keep` bytes.
-fn read_tail(mut stream: impl Read, keep: usize) -> Vec<u8> {
+/// The last [`TAIL`] bytes: what an operation keeps.
+pub fn tail(bytes: &[u8]) -> &[u8] {
+    &bytes[bytes.len().saturating_sub(TAIL)..]
+}
+
+/// Read a stream to its end, keeping the last `keep` bytes, and whether
+/// anything was dropped.
+fn read_tail(mut stream: impl Read, keep: usize) -> (Vec<u8>, bool) {
+    let mut cut = false;
     let mut kept = Vec::new();
     let mut buf = [0u8; 16 << 10];
     loop {
@@ -204,6 +216,7 @@ fn read_tail(mut stream: impl Read, keep: usize) -> Vec<u8> {
                 kept.extend_from_slice(&buf[..n]);
                 if kept.len() > 2 * keep {
                     kept.drain(..kept.len() - keep);
+                    cut = true;
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -212,8 +225,9 @@ fn read_tail(mut stream: impl Read, keep: usize) -> Vec<u8> {
     }
     if kept.len() > keep {
         kept.drain(..kept.len() - keep);
+        cut = true;
     }
-    kept
+    (kept, cut)
 }
 
 #[cfg(test)]

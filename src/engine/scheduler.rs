@@ -21,6 +21,9 @@ use crate::store::{Scenario, Schedule, Store, Trigger};
 /// added by other processes, activations and schedules are seen this late.
 const LOOK_EVERY: Duration = Duration::from_millis(500);
 
+/// Called at the end of every cycle the scheduler's executions run.
+pub type OnCycle = Arc<dyn Fn(&CycleReport<'_>) + Send + Sync>;
+
 /// Handle for the server: wake the scheduler when an event arrived.
 #[derive(Clone)]
 pub struct Scheduler {
@@ -31,6 +34,7 @@ struct Inner {
     db: PathBuf,
     clock: Clock,
     shutdown: Arc<Shutdown>,
+    on_cycle: OnCycle,
     /// Set when the server committed an event: look now, not in 500 ms.
     woken: Mutex<bool>,
     wake: Condvar,
@@ -44,6 +48,7 @@ impl Scheduler {
         db: &Path,
         clock: Clock,
         shutdown: Arc<Shutdown>,
+        on_cycle: OnCycle,
     ) -> Result<(Scheduler, JoinHandle<()>)> {
         let store = Store::open(db)?;
         let scheduler = Scheduler {
@@ -51,6 +56,7 @@ impl Scheduler {
                 db: db.to_owned(),
                 clock,
                 shutdown,
+                on_cycle,
                 woken: Mutex::new(false),
                 wake: Condvar::new(),
                 running: Mutex::default(),
@@ -176,7 +182,7 @@ impl Scheduler {
                 None,
                 &clock,
                 &stopping,
-                &mut |_: &CycleReport<'_>| {},
+                &mut |cycle: &CycleReport<'_>| (self.inner.on_cycle)(cycle),
             );
             match result {
                 Ok(record) if record.status.as_deref() == Some("error") => log(

@@ -9,7 +9,12 @@ use std::time::Instant;
 use tiny_http::Request;
 
 use super::{Answer, Shared};
+use std::sync::mpsc;
+
+use super::registry::Responder;
+use super::waiters::CycleOutcome;
 use crate::bundle;
+use crate::respond;
 use crate::store::{Enqueued, NewEvent};
 use crate::verify;
 
@@ -115,11 +120,36 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
         body,
         replay_of: None,
     };
-    match shared.writer.store(event) {
+    // A scenario that answers its caller: wait for this event's cycle.
+    let waiting = hook
+        .respond
+        .as_ref()
+        .filter(|_| shared.waiters().is_some())
+        .map(|responder| (responder, mpsc::sync_channel(1)));
+    let (responder, answer) = match waiting {
+        Some((responder, (tx, rx))) => (Some((responder, rx)), Some(tx)),
+        None => (None, None),
+    };
+    match shared.writer.store(event, answer) {
         Ok(Enqueued::Stored(id)) => {
             hook.queued.fetch_add(1, Relaxed);
             shared.events_arrived(hook.id);
-            Answer::text(200, "Accepted").for_hook(&hook.name).event(id)
+            let accepted = || Answer::text(200, "Accepted").for_hook(&hook.name).event(id);
+            let Some((responder, cycle)) = responder else {
+                return accepted();
+            };
+            match cycle.recv_timeout(responder.timeout) {
+                Ok(outcome) => respond(id, responder, &outcome)
+                    .for_hook(&hook.name)
+                    .event(id),
+                // Timed out, or the server is stopping: the event stays queued.
+                Err(_) => {
+                    if let Some(waiters) = shared.waiters() {
+                        waiters.cancel(id);
+                    }
+                    accepted()
+                }
+            }
         }
         Ok(Enqueued::QueueFull) => refund_and_refuse(queue_full()),
         Ok(Enqueued::NoHook) => Answer::text(404, "Webhook not found."),
@@ -134,6 +164,23 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
             )
         }
     }
+}
+
+/// The answer of a cycle (SPEC §6): the scenario's, or 500 if it failed.
+fn respond(event_id: i64, responder: &Responder, outcome: &CycleOutcome) -> Answer {
+    let reply = match (outcome.ok, &outcome.error) {
+        (true, _) => respond::reply(
+            responder.mode,
+            responder.status,
+            &responder.headers,
+            &outcome.stdout,
+        )
+        .unwrap_or_else(|invalid| respond::failure(event_id, &invalid)),
+        (false, error) => {
+            respond::failure(event_id, error.as_deref().unwrap_or("the cycle failed"))
+        }
+    };
+    Answer::reply(reply)
 }
 
 fn queue_full() -> Answer {

@@ -13,6 +13,7 @@ mod ingest;
 mod metrics;
 mod ratelimit;
 mod registry;
+mod waiters;
 mod writer;
 
 use std::io::Write;
@@ -31,6 +32,7 @@ use crate::store::Store;
 use metrics::Metrics;
 use ratelimit::RateLimiter;
 use registry::Registry;
+pub use waiters::Waiters;
 use writer::Writer;
 
 /// How often other processes' changes to hooks are picked up.
@@ -59,6 +61,13 @@ impl Config {
 /// Called with a hook's id after an event for it was committed.
 pub type OnEvent = Box<dyn Fn(i64) + Send + Sync>;
 
+/// The link to the scenarios when the server runs them: wake the scheduler
+/// when an event arrived, and the callers waiting for their cycle.
+pub struct Scenarios {
+    pub notify: OnEvent,
+    pub waiters: Arc<Waiters>,
+}
+
 /// What the request threads share.
 struct Shared {
     config: Config,
@@ -67,7 +76,7 @@ struct Shared {
     writer: Writer,
     metrics: Arc<Metrics>,
     clock: Clock,
-    on_event: Option<OnEvent>,
+    scenarios: Option<Scenarios>,
 }
 
 impl Shared {
@@ -76,9 +85,14 @@ impl Shared {
     }
 
     fn events_arrived(&self, hook_id: i64) {
-        if let Some(on_event) = &self.on_event {
-            on_event(hook_id);
+        if let Some(scenarios) = &self.scenarios {
+            (scenarios.notify)(hook_id);
         }
+    }
+
+    /// Callers can wait for their cycle only when this server runs scenarios.
+    fn waiters(&self) -> Option<&Waiters> {
+        self.scenarios.as_ref().map(|s| s.waiters.as_ref())
     }
 
     fn log_error(&self, message: &str) {
@@ -89,8 +103,8 @@ impl Shared {
 /// An answer to one HTTP request, and what the request log says of it.
 pub struct Answer {
     status: u16,
-    body: String,
-    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+    headers: Vec<(String, String)>,
     hook: Option<String>,
     event: Option<i64>,
 }
@@ -99,8 +113,19 @@ impl Answer {
     fn text(status: u16, body: impl Into<String>) -> Self {
         Answer {
             status,
-            body: body.into(),
+            body: body.into().into_bytes(),
             headers: Vec::new(),
+            hook: None,
+            event: None,
+        }
+    }
+
+    /// A scenario's answer (SPEC §6).
+    fn reply(reply: crate::respond::Reply) -> Self {
+        Answer {
+            status: reply.status,
+            body: reply.body,
+            headers: reply.headers,
             hook: None,
             event: None,
         }
@@ -111,7 +136,7 @@ impl Answer {
     }
 
     fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.headers.push((name, value.into()));
+        self.headers.push((name.to_owned(), value.into()));
         self
     }
 
@@ -130,6 +155,7 @@ impl Answer {
 pub struct Running {
     addr: SocketAddr,
     shutdown: Arc<Shutdown>,
+    waiters: Option<Arc<Waiters>>,
     threads: Vec<JoinHandle<()>>,
     writer_thread: JoinHandle<()>,
 }
@@ -153,6 +179,10 @@ impl Running {
     }
 
     fn join(self) -> Result<()> {
+        // Callers waiting for their cycle are answered now (200 Accepted).
+        if let Some(waiters) = &self.waiters {
+            waiters.close();
+        }
         for thread in self.threads {
             thread
                 .join()
@@ -170,7 +200,7 @@ pub fn start(
     db: &Path,
     config: Config,
     shutdown: Arc<Shutdown>,
-    on_event: Option<OnEvent>,
+    scenarios: Option<Scenarios>,
 ) -> Result<Running> {
     let clock = Clock::from_env()?;
     let metrics = Arc::new(Metrics::new());
@@ -178,7 +208,9 @@ pub fn start(
     if let Some(bytes) = config.max_db_size {
         store.limit_size(bytes)?;
     }
-    let (writer, writer_thread) = Writer::start(store, metrics.clone());
+    let waiters = scenarios.as_ref().map(|s| s.waiters.clone());
+    let (writer, writer_thread) =
+        Writer::start(store, metrics.clone(), waiters.clone().unwrap_or_default());
     let refresher_store = Store::open(db)?;
     let registry = Registry::default();
     registry.refresh(&refresher_store)?;
@@ -197,7 +229,7 @@ pub fn start(
         writer,
         metrics,
         clock,
-        on_event,
+        scenarios,
     });
     let http = Arc::new(http);
     let mut handles = Vec::with_capacity(threads + 1);
@@ -225,6 +257,7 @@ pub fn start(
     Ok(Running {
         addr,
         shutdown,
+        waiters,
         threads: handles,
         writer_thread,
     })
@@ -267,7 +300,17 @@ fn handle(shared: &Shared, mut request: tiny_http::Request) {
     if !shared.config.quiet {
         log_request(shared, &answer, elapsed);
     }
-    let mut response = Response::from_string(answer.body).with_status_code(answer.status);
+    let mut response = Response::from_data(answer.body).with_status_code(answer.status);
+    if !answer
+        .headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+    {
+        response.add_header(
+            Header::from_bytes("Content-Type", "text/plain; charset=utf-8")
+                .expect("a valid header"),
+        );
+    }
     for (name, value) in &answer.headers {
         if let Ok(header) = Header::from_bytes(name.as_bytes(), value.as_bytes()) {
             response.add_header(header);

@@ -8,7 +8,10 @@ use std::sync::{Arc, RwLock};
 
 use anyhow::Result;
 
-use crate::store::{Hook, HookSettings, Store};
+use std::time::Duration;
+
+use crate::respond::Respond;
+use crate::store::{Hook, HookSettings, Scenario, Schedule, Store};
 use crate::verify;
 
 /// What a request thread needs to know of a hook.
@@ -19,9 +22,36 @@ pub struct HookEntry {
     pub settings: HookSettings,
     /// Verifies who sent a request, when the hook has a connection.
     pub connection: Option<verify::Connection>,
+    /// Set when the hook's scenario is active, `immediately`, and answers
+    /// its callers (SPEC §6).
+    pub respond: Option<Responder>,
     /// Events waiting, as last seen: a cheap early 503. The store checks the
     /// limit again, exactly, inside the commit.
     pub queued: AtomicU64,
+}
+
+/// How the hook's scenario answers a caller.
+pub struct Responder {
+    pub mode: Respond,
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub timeout: Duration,
+}
+
+impl Responder {
+    fn of(scenario: &Scenario) -> Option<Responder> {
+        let settings = &scenario.settings;
+        let immediately = settings.schedule == Schedule::Immediately;
+        match settings.respond {
+            Some(mode) if scenario.active && immediately => Some(Responder {
+                mode,
+                status: settings.response_status,
+                headers: settings.response_headers.clone(),
+                timeout: settings.response_timeout.std(),
+            }),
+            _ => None,
+        }
+    }
 }
 
 type Map = HashMap<String, Arc<HookEntry>>;
@@ -51,6 +81,11 @@ impl Registry {
         let reloaded = version != self.version.load(Relaxed);
         if reloaded {
             let connections = store.connections_by_id()?;
+            let mut responders: HashMap<i64, Responder> = store
+                .scenarios()?
+                .iter()
+                .filter_map(|s| Some((s.hook_id, Responder::of(s)?)))
+                .collect();
             let map: Map = store
                 .hooks()?
                 .into_iter()
@@ -60,7 +95,9 @@ impl Registry {
                         .connection_id
                         .and_then(|id| connections.get(&id))
                         .map(|c| c.verifier());
+                    let respond = responders.remove(&hook.id);
                     let entry = HookEntry {
+                        respond,
                         id: hook.id,
                         name: hook.name,
                         enabled: hook.enabled,

@@ -10,6 +10,7 @@ use std::thread::{self, JoinHandle};
 use anyhow::Result;
 
 use super::metrics::Metrics;
+use super::waiters::{CycleOutcome, Waiters};
 use crate::store::{Enqueued, NewEvent, RefusalCount, Store};
 
 /// Most events in one transaction: bounds the time a batch holds the lock.
@@ -22,6 +23,8 @@ pub enum Job {
     Event {
         event: Box<NewEvent>,
         reply: SyncSender<Outcome>,
+        /// The caller waits for the event's cycle: registered before commit.
+        wait: Option<SyncSender<CycleOutcome>>,
     },
     /// Count a refused request for a hook (status); no answer.
     Refused { hook_id: i64, status: u16 },
@@ -33,23 +36,41 @@ pub struct Writer {
     jobs: Sender<Job>,
 }
 
+/// What the writer thread owns.
+struct Thread {
+    store: Store,
+    metrics: Arc<Metrics>,
+    waiters: Arc<Waiters>,
+}
+
 impl Writer {
-    pub fn start(store: Store, metrics: Arc<Metrics>) -> (Writer, JoinHandle<()>) {
+    pub fn start(
+        store: Store,
+        metrics: Arc<Metrics>,
+        waiters: Arc<Waiters>,
+    ) -> (Writer, JoinHandle<()>) {
         let (jobs, queue) = mpsc::channel();
+        let mut owned = Thread {
+            store,
+            metrics,
+            waiters,
+        };
         let thread = thread::Builder::new()
             .name("hookq-writer".into())
-            .spawn(move || run(store, queue, &metrics))
+            .spawn(move || owned.run(queue))
             .expect("spawn writer thread");
         (Writer { jobs }, thread)
     }
 
     /// Store an event; blocks until its transaction has committed or failed.
-    pub fn store(&self, event: NewEvent) -> Outcome {
+    /// With `wait`, the caller is registered to hear of the event's cycle.
+    pub fn store(&self, event: NewEvent, wait: Option<SyncSender<CycleOutcome>>) -> Outcome {
         let (reply, answer) = mpsc::sync_channel(1);
         self.jobs
             .send(Job::Event {
                 event: Box::new(event),
                 reply,
+                wait,
             })
             .map_err(|_| "the writer has stopped".to_owned())?;
         answer
@@ -62,50 +83,69 @@ impl Writer {
     }
 }
 
-fn run(mut store: Store, queue: Receiver<Job>, metrics: &Metrics) {
-    let mut events = Vec::new();
-    let mut replies = Vec::new();
-    let mut refusals: HashMap<(i64, u16), u64> = HashMap::new();
-    // Block for the first job, then take whatever else is already waiting.
-    while let Ok(first) = queue.recv() {
-        let mut next = Some(first);
-        while let Some(job) = next.take() {
-            match job {
-                Job::Event { event, reply } => {
-                    events.push(*event);
-                    replies.push(reply);
+impl Thread {
+    fn run(&mut self, queue: Receiver<Job>) {
+        let mut events = Vec::new();
+        let mut replies = Vec::new();
+        let mut waits = Vec::new();
+        let mut refusals: HashMap<(i64, u16), u64> = HashMap::new();
+        // Block for the first job, then take whatever else is already waiting.
+        while let Ok(first) = queue.recv() {
+            let mut next = Some(first);
+            while let Some(job) = next.take() {
+                match job {
+                    Job::Event { event, reply, wait } => {
+                        events.push(*event);
+                        replies.push(reply);
+                        waits.push(wait);
+                    }
+                    Job::Refused { hook_id, status } => {
+                        *refusals.entry((hook_id, status)).or_default() += 1;
+                    }
                 }
-                Job::Refused { hook_id, status } => {
-                    *refusals.entry((hook_id, status)).or_default() += 1;
+                if events.len() < MAX_BATCH {
+                    next = queue.try_recv().ok();
                 }
             }
-            if events.len() < MAX_BATCH {
-                next = queue.try_recv().ok();
+            let counts: Vec<RefusalCount> = refusals
+                .iter()
+                .map(|(&(hook, status), &n)| (hook, status, n))
+                .collect();
+            let mut registered = Vec::new();
+            let waiters = &self.waiters;
+            let mut register = |outcomes: &[Enqueued]| {
+                for (outcome, wait) in outcomes.iter().zip(&mut waits) {
+                    if let (&Enqueued::Stored(id), Some(answer)) = (outcome, wait.take()) {
+                        if waiters.register(id, answer) {
+                            registered.push(id);
+                        }
+                    }
+                }
+            };
+            match self.store.enqueue_then(&events, &counts, &mut register) {
+                Ok(outcomes) => {
+                    refusals.clear();
+                    if !events.is_empty() {
+                        self.metrics.batch_size.observe(events.len() as f64);
+                    }
+                    for (reply, outcome) in replies.drain(..).zip(outcomes) {
+                        let _ = reply.send(Ok(outcome));
+                    }
+                }
+                Err(err) => {
+                    for id in registered {
+                        self.waiters.cancel(id);
+                    }
+                    // Nothing of the batch is stored: every caller gets the
+                    // error (503). Refusal counts are kept for the next batch.
+                    let message = format!("{err:#}");
+                    for reply in replies.drain(..) {
+                        let _ = reply.send(Err(message.clone()));
+                    }
+                }
             }
+            events.clear();
+            waits.clear();
         }
-        let counts: Vec<RefusalCount> = refusals
-            .iter()
-            .map(|(&(hook, status), &n)| (hook, status, n))
-            .collect();
-        match store.enqueue(&events, &counts) {
-            Ok(outcomes) => {
-                refusals.clear();
-                if !events.is_empty() {
-                    metrics.batch_size.observe(events.len() as f64);
-                }
-                for (reply, outcome) in replies.drain(..).zip(outcomes) {
-                    let _ = reply.send(Ok(outcome));
-                }
-            }
-            Err(err) => {
-                // Nothing of the batch is stored: every caller gets the error
-                // (503). Refusal counts are kept for the next batch.
-                let message = format!("{err:#}");
-                for reply in replies.drain(..) {
-                    let _ = reply.send(Err(message.clone()));
-                }
-            }
-        }
-        events.clear();
     }
 }

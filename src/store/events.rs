@@ -47,6 +47,17 @@ impl Store {
         events: &[NewEvent],
         refusals: &[RefusalCount],
     ) -> Result<Vec<Enqueued>> {
+        self.enqueue_then(events, refusals, &mut |_| {})
+    }
+
+    /// [`Store::enqueue`], calling `before_commit` with the outcomes once the
+    /// events are inserted but before anyone else can see them.
+    pub fn enqueue_then(
+        &mut self,
+        events: &[NewEvent],
+        refusals: &[RefusalCount],
+        before_commit: &mut dyn FnMut(&[Enqueued]),
+    ) -> Result<Vec<Enqueued>> {
         let tx = self.write()?;
         let mut outcomes = Vec::with_capacity(events.len());
         {
@@ -100,6 +111,7 @@ impl Store {
                 count.execute(params![hook_id, status, n])?;
             }
         }
+        before_commit(&outcomes);
         tx.commit()?;
         Ok(outcomes)
     }

@@ -9,6 +9,7 @@ use rusqlite::{params, OptionalExtension, Row};
 use super::{validate_name, Store};
 use crate::clock::Millis;
 use crate::error::Failure;
+use crate::respond::Respond;
 use crate::units::Duration;
 
 /// When a scenario runs.
@@ -90,6 +91,11 @@ pub struct ScenarioSettings {
     pub timeout: Duration,
     pub input: Input,
     pub store_incomplete: bool,
+    /// Answer the webhook caller (SPEC §6), and how.
+    pub respond: Option<Respond>,
+    pub response_status: u16,
+    pub response_headers: Vec<(String, String)>,
+    pub response_timeout: Duration,
 }
 
 impl ScenarioSettings {
@@ -102,6 +108,10 @@ impl ScenarioSettings {
             timeout: Duration(5 * 60_000),
             input: Input::Raw,
             store_incomplete: false,
+            respond: None,
+            response_status: 200,
+            response_headers: Vec::new(),
+            response_timeout: Duration(5 * 60_000),
         }
     }
 }
@@ -123,13 +133,16 @@ pub struct Scenario {
 const SELECT_SCENARIO: &str = "
     SELECT s.id, s.name, s.hook_id, h.name, s.command, s.schedule, s.max_cycles, s.max_errors,
            s.timeout_ms, s.input, s.store_incomplete, s.active, s.inactive_since,
-           s.consecutive_errors, s.created_at, s.last_run_at
+           s.consecutive_errors, s.created_at, s.last_run_at, s.respond, s.response_status,
+           s.response_headers, s.response_timeout_ms
     FROM scenarios s JOIN hooks h ON h.id = s.hook_id";
 
 fn scenario_from_row(row: &Row<'_>) -> rusqlite::Result<Scenario> {
     let command: String = row.get(4)?;
     let schedule: String = row.get(5)?;
     let input: String = row.get(9)?;
+    let respond: Option<String> = row.get(16)?;
+    let response_headers: String = row.get(18)?;
     Ok(Scenario {
         id: row.get(0)?,
         name: row.get(1)?,
@@ -147,6 +160,10 @@ fn scenario_from_row(row: &Row<'_>) -> rusqlite::Result<Scenario> {
                 Input::Raw
             },
             store_incomplete: row.get(10)?,
+            respond: respond.and_then(|r| r.parse().ok()),
+            response_status: row.get(17)?,
+            response_headers: serde_json::from_str(&response_headers).unwrap_or_default(),
+            response_timeout: Duration(row.get(19)?),
         },
         active: row.get(11)?,
         inactive_since: row.get(12)?,
@@ -217,8 +234,9 @@ impl Store {
         tx.execute(
             "INSERT INTO scenarios (name, hook_id, command, schedule, max_cycles, max_errors,
                                     timeout_ms, input, store_incomplete, active, inactive_since,
-                                    created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                    created_at, respond, response_status, response_headers,
+                                    response_timeout_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             params![
                 name,
                 hook_id,
@@ -232,6 +250,10 @@ impl Store {
                 active,
                 (!active).then_some(now),
                 now,
+                settings.respond.map(Respond::as_str),
+                settings.response_status,
+                serde_json::to_string(&settings.response_headers)?,
+                settings.response_timeout.millis(),
             ],
         )?;
         tx.execute(
@@ -267,7 +289,8 @@ impl Store {
         tx.execute(
             "UPDATE scenarios SET hook_id = ?2, command = ?3, schedule = ?4, max_cycles = ?5,
                                   max_errors = ?6, timeout_ms = ?7, input = ?8,
-                                  store_incomplete = ?9
+                                  store_incomplete = ?9, respond = ?10, response_status = ?11,
+                                  response_headers = ?12, response_timeout_ms = ?13
              WHERE id = ?1",
             params![
                 scenario.id,
@@ -279,6 +302,10 @@ impl Store {
                 settings.timeout.millis(),
                 settings.input.as_str(),
                 settings.store_incomplete,
+                settings.respond.map(Respond::as_str),
+                settings.response_status,
+                serde_json::to_string(&settings.response_headers)?,
+                settings.response_timeout.millis(),
             ],
         )?;
         tx.commit()?;

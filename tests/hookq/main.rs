@@ -6,6 +6,7 @@ mod cli;
 mod connections;
 mod hooks;
 mod inspect;
+mod respond;
 mod scenario;
 mod serve;
 mod store;

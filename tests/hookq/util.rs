@@ -321,3 +321,60 @@ impl Env {
             .unwrap()
     }
 }
+
+/// `hookq hooks serve` as a child process on a free port; killed on drop.
+pub struct ServerProcess {
+    pub addr: std::net::SocketAddr,
+    child: std::process::Child,
+}
+
+impl ServerProcess {
+    pub fn start(env: &Env, extra: &[&str]) -> ServerProcess {
+        use std::io::BufRead;
+        let mut args = vec!["hooks", "serve", "--listen", "127.0.0.1:0", "--quiet"];
+        args.extend_from_slice(extra);
+        let mut child = env
+            .cmd(&args)
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn server");
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        stderr.read_line(&mut line).unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .parse()
+            .unwrap();
+        // Keep draining stderr so the server never blocks on it.
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+        ServerProcess { addr, child }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGTERM, then the exit code.
+    pub fn terminate(mut self) -> Option<i32> {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        self.child.wait().unwrap().code()
+    }
+
+    /// SIGKILL, no goodbye.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,254 @@
+//! The webhook response (SPEC §6): how a scenario's stdout becomes the answer
+//! to the request that carried its event. Pure functions: the engine uses
+//! them to fail a cycle whose envelope is invalid, the server to answer.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde_json::{json, Value};
+
+/// How a scenario answers its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Respond {
+    /// Status and headers as configured, body = stdout.
+    Stdout,
+    /// stdout is `{"status": N, "headers": {...}, "body": ...}`.
+    Envelope,
+}
+
+impl Respond {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Respond::Stdout => "stdout",
+            Respond::Envelope => "envelope",
+        }
+    }
+}
+
+impl FromStr for Respond {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "stdout" => Ok(Respond::Stdout),
+            "envelope" => Ok(Respond::Envelope),
+            other => Err(format!(
+                "invalid response mode {other:?} (expected stdout or envelope)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Respond {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An HTTP answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+pub fn valid_status(status: u64) -> bool {
+    (100..=599).contains(&status)
+}
+
+/// A header that can go on the wire as is: a token name, and a value
+/// without control characters (no CR/LF: no header injection).
+pub fn valid_header(name: &str, value: &str) -> bool {
+    let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    !name.is_empty()
+        && name.bytes().all(token)
+        && value
+            .bytes()
+            .all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+}
+
+fn has_header(headers: &[(String, String)], name: &str) -> bool {
+    headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name))
+}
+
+/// The answer a successful cycle gives, or why its output is not a valid
+/// answer (which fails the cycle).
+pub fn reply(
+    mode: Respond,
+    status: u16,
+    headers: &[(String, String)],
+    stdout: &[u8],
+) -> Result<Reply, String> {
+    match mode {
+        Respond::Stdout => {
+            let mut headers = headers.to_vec();
+            if !has_header(&headers, "content-type") {
+                let json = serde_json::from_slice::<Value>(stdout).is_ok();
+                let content_type = if json {
+                    "application/json"
+                } else {
+                    "text/plain; charset=utf-8"
+                };
+                headers.push(("Content-Type".into(), content_type.into()));
+            }
+            Ok(Reply {
+                status,
+                headers,
+                body: stdout.to_vec(),
+            })
+        }
+        Respond::Envelope => envelope(stdout),
+    }
+}
+
+fn envelope(stdout: &[u8]) -> Result<Reply, String> {
+    let value: Value =
+        serde_json::from_slice(stdout).map_err(|e| format!("invalid response envelope: {e}"))?;
+    let object = value
+        .as_object()
+        .ok_or("invalid response envelope: not a JSON object")?;
+    let status = object
+        .get("status")
+        .and_then(Value::as_u64)
+        .filter(|&s| valid_status(s))
+        .ok_or("invalid response envelope: \"status\" must be a number from 100 to 599")?
+        as u16;
+    let mut headers = Vec::new();
+    match object.get("headers") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(map)) => {
+            for (name, value) in map {
+                let value = match value {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                if !valid_header(name, &value) {
+                    return Err(format!(
+                        "invalid response envelope: header {name:?} is not valid HTTP"
+                    ));
+                }
+                headers.push((name.clone(), value));
+            }
+        }
+        Some(_) => return Err("invalid response envelope: \"headers\" must be an object".into()),
+    }
+    let body = match object.get("body") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::String(text)) => text.clone().into_bytes(),
+        Some(other) => {
+            if !has_header(&headers, "content-type") {
+                headers.push(("Content-Type".into(), "application/json".into()));
+            }
+            other.to_string().into_bytes()
+        }
+    };
+    if !has_header(&headers, "content-type") {
+        headers.push(("Content-Type".into(), "text/plain; charset=utf-8".into()));
+    }
+    Ok(Reply {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// The answer when the cycle of the caller's event failed.
+pub fn failure(event_id: i64, detail: &str) -> Reply {
+    let body =
+        json!({"error": "Scenario failed to complete.", "detail": detail, "event_id": event_id});
+    Reply {
+        status: 500,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: body.to_string().into_bytes(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header<'a>(reply: &'a Reply, name: &str) -> Option<&'a str> {
+        reply
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn stdout_mode_guesses_json_unless_told() {
+        let json = reply(Respond::Stdout, 201, &[], b"{\"ok\":true}\n").unwrap();
+        assert_eq!(
+            (json.status, header(&json, "content-type")),
+            (201, Some("application/json"))
+        );
+        let text = reply(Respond::Stdout, 200, &[], b"hello").unwrap();
+        assert_eq!(
+            header(&text, "content-type"),
+            Some("text/plain; charset=utf-8")
+        );
+        let told = reply(
+            Respond::Stdout,
+            200,
+            &[("Content-Type".into(), "text/csv".into())],
+            b"{}",
+        )
+        .unwrap();
+        assert_eq!(header(&told, "content-type"), Some("text/csv"));
+        assert_eq!(told.body, b"{}");
+    }
+
+    #[test]
+    fn envelopes_give_status_headers_and_body() {
+        let r = reply(
+            Respond::Envelope,
+            200,
+            &[],
+            br#"{"status":202,"headers":{"X-A":"1"},"body":"done"}"#,
+        )
+        .unwrap();
+        assert_eq!((r.status, r.body.as_slice()), (202, &b"done"[..]));
+        assert_eq!(header(&r, "x-a"), Some("1"));
+        let j = reply(
+            Respond::Envelope,
+            200,
+            &[],
+            br#"{"status":200,"body":{"challenge":"abc"}}"#,
+        )
+        .unwrap();
+        assert_eq!(j.body, br#"{"challenge":"abc"}"#);
+        assert_eq!(header(&j, "content-type"), Some("application/json"));
+    }
+
+    #[test]
+    fn invalid_envelopes_fail() {
+        for bad in [
+            &b"not json"[..],
+            b"[1]",
+            br#"{"body":"x"}"#,
+            br#"{"status":99}"#,
+            br#"{"status":600}"#,
+            br#"{"status":200,"headers":["x"]}"#,
+            br#"{"status":200,"headers":{"X-A":"a\r\nSet-Cookie: evil=1"}}"#,
+            br#"{"status":200,"headers":{"Bad Name":"x"}}"#,
+        ] {
+            assert!(
+                reply(Respond::Envelope, 200, &[], bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn failures_are_500_json() {
+        let r = failure(7, "exit status 1");
+        assert_eq!(r.status, 500);
+        let body: Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(
+            body,
+            json!({"error": "Scenario failed to complete.", "detail": "exit status 1", "event_id": 7})
+        );
+    }
+}

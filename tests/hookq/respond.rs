@@ -1,0 +1,335 @@
+//! The webhook response (SPEC §6): a scenario answers the request that
+//! carried its event.
+
+use std::collections::HashSet;
+use std::fs;
+
+use serde_json::{json, Value};
+
+use crate::util::{eventually, http, Env, ServerProcess};
+
+const JSON: &str = "application/json";
+
+fn scenario(env: &Env, options: &[&str], command: &[&str]) {
+    let mut args = vec!["scenario", "create", "s", "--hook", "h"];
+    args.extend_from_slice(options);
+    args.push("--");
+    args.extend_from_slice(command);
+    env.ok(&args);
+}
+
+#[test]
+fn stdout_mode_answers_with_status_headers_and_body() {
+    let env = Env::new();
+    let path = env.hook("h", &["--rate-limit", "0"]);
+    scenario(
+        &env,
+        &[
+            "--respond",
+            "stdout",
+            "--response-status",
+            "201",
+            "--response-header",
+            "X-Hookq: yes",
+        ],
+        &["sh", "-c", "printf '{\"seen\":%s}' \"$(cat)\""],
+    );
+    let server = ServerProcess::start(&env, &[]);
+    let reply = http(
+        server.addr,
+        "POST",
+        &path,
+        &[("Content-Type", JSON)],
+        b"[1,2]",
+    );
+    assert_eq!(reply.status, 201);
+    assert_eq!(reply.header("X-Hookq"), Some("yes"));
+    assert_eq!(reply.header("Content-Type"), Some("application/json"));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&reply.body).unwrap(),
+        json!({"seen": [1, 2]})
+    );
+    assert_eq!(server.terminate(), Some(0));
+    assert_eq!(
+        env.json(&["hooks", "events", "h"])[0]["state"],
+        "done",
+        "committed before the answer"
+    );
+}
+
+#[test]
+fn stdout_mode_text_is_text_plain() {
+    let env = Env::new();
+    let path = env.hook("h", &["--rate-limit", "0"]);
+    scenario(&env, &["--respond", "stdout"], &["echo", "hello there"]);
+    let server = ServerProcess::start(&env, &[]);
+    let reply = http(server.addr, "POST", &path, &[], b"x");
+    assert_eq!(
+        (reply.status, reply.text().as_str()),
+        (200, "hello there\n")
+    );
+    assert_eq!(
+        reply.header("Content-Type"),
+        Some("text/plain; charset=utf-8")
+    );
+}
+
+#[test]
+fn envelope_mode_answers_a_url_verification_challenge() {
+    let env = Env::new();
+    let path = env.hook("h", &["--rate-limit", "0"]);
+    let script = r#"body=$(cat); c=${body#*\"challenge\":\"}; c=${c%%\"*}; printf '{"status":200,"headers":{"X-Verified":"1"},"body":{"challenge":"%s"}}' "$c""#;
+    scenario(&env, &["--respond", "envelope"], &["sh", "-c", script]);
+    let server = ServerProcess::start(&env, &[]);
+    let reply = http(
+        server.addr,
+        "POST",
+        &path,
+        &[("Content-Type", JSON)],
+        br#"{"type":"url_verification","challenge":"3eZbrw1aB"}"#,
+    );
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("X-Verified"), Some("1"));
+    assert_eq!(reply.header("Content-Type"), Some("application/json"));
+    assert_eq!(reply.text(), r#"{"challenge":"3eZbrw1aB"}"#);
+}
+
+#[test]
+fn an_invalid_envelope_or_a_failed_cycle_answers_500_and_keeps_the_event() {
+    for (options, command, detail) in [
+        (
+            &["--respond", "envelope"][..],
+            &["echo", "{\"status\": 700}"][..],
+            "invalid response envelope: \"status\" must be a number from 100 to 599",
+        ),
+        (
+            &["--respond", "envelope"],
+            &[
+                "sh",
+                "-c",
+                "printf '{\"status\":200,\"headers\":{\"X\":\"a\\\\r\\\\nSet-Cookie: x\"}}'",
+            ],
+            "invalid response envelope: header \"X\" is not valid HTTP",
+        ),
+        (
+            &["--respond", "stdout"],
+            &["sh", "-c", "echo partial; exit 3"],
+            "exit status 3",
+        ),
+    ] {
+        let env = Env::new();
+        let path = env.hook("h", &["--rate-limit", "0"]);
+        scenario(&env, options, command);
+        let server = ServerProcess::start(&env, &[]);
+        let reply = http(server.addr, "POST", &path, &[], b"x");
+        assert_eq!(reply.status, 500, "{command:?}");
+        let body: Value = serde_json::from_slice(&reply.body).unwrap();
+        let event = env.json(&["hooks", "events", "h"])[0].clone();
+        assert_eq!(
+            body,
+            json!({"error": "Scenario failed to complete.", "detail": detail, "event_id": event["id"]})
+        );
+        assert_eq!(event["state"], "queued", "rolled back");
+        assert_eq!(server.terminate(), Some(0));
+    }
+}
+
+#[test]
+fn a_response_timeout_answers_accepted_and_the_event_is_processed_later() {
+    let env = Env::new();
+    let path = env.hook("h", &["--rate-limit", "0"]);
+    let gate = env.path().join("gate");
+    let out = env.path().join("out");
+    let script = format!(
+        "while [ ! -e {g} ]; do sleep 0.02; done; cat >> {o}",
+        g = gate.display(),
+        o = out.display()
+    );
+    scenario(
+        &env,
+        &["--respond", "stdout", "--response-timeout", "300ms"],
+        &["sh", "-c", &script],
+    );
+    let server = ServerProcess::start(&env, &[]);
+    let reply = http(server.addr, "POST", &path, &[], b"late");
+    assert_eq!((reply.status, reply.text().as_str()), (200, "Accepted"));
+    fs::write(&gate, "").unwrap();
+    eventually(60, "the event to be processed after the timeout", || {
+        fs::read_to_string(&out).unwrap_or_default() == "late"
+    });
+}
+
+#[test]
+fn twenty_concurrent_callers_each_get_the_answer_for_their_own_event() {
+    let env = Env::new();
+    let path = env.hook("h", &["--rate-limit", "0"]);
+    scenario(
+        &env,
+        &["--respond", "stdout"],
+        &["sh", "-c", "printf '%s:%s' \"$HOOKQ_EVENT_ID\" \"$(cat)\""],
+    );
+    let server = ServerProcess::start(&env, &["--threads", "24"]);
+    let addr = server.addr;
+    let callers: Vec<_> = (0..20)
+        .map(|i| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let reply = http(addr, "POST", &path, &[], format!("caller-{i}").as_bytes());
+                assert_eq!(reply.status, 200);
+                let text = reply.text();
+                let (id, payload) = text.split_once(':').unwrap();
+                assert_eq!(
+                    payload,
+                    format!("caller-{i}"),
+                    "an answer for someone else's event"
+                );
+                id.parse::<i64>().unwrap()
+            })
+        })
+        .collect();
+    let ids: HashSet<i64> = callers.into_iter().map(|c| c.join().unwrap()).collect();
+    assert_eq!(ids.len(), 20);
+    let events = env.json(&["hooks", "events", "h"]);
+    let stored: HashSet<i64> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, stored);
+}
+
+#[test]
+fn a_shutdown_answers_every_waiting_caller() {
+    let env = Env::new();
+    let path = env.hook("h", &["--rate-limit", "0"]);
+    let gate = env.path().join("gate");
+    scenario(
+        &env,
+        &["--respond", "stdout"],
+        &[
+            "sh",
+            "-c",
+            &format!("while [ ! -e {} ]; do sleep 0.02; done", gate.display()),
+        ],
+    );
+    let server = ServerProcess::start(&env, &[]);
+    let addr = server.addr;
+    let callers: Vec<_> = (0..3)
+        .map(|_| {
+            let path = path.clone();
+            std::thread::spawn(move || http(addr, "POST", &path, &[], b"x"))
+        })
+        .collect();
+    eventually(60, "the callers to be waiting", || {
+        env.json(&["hooks", "events", "h"])
+            .as_array()
+            .unwrap()
+            .len()
+            == 3
+    });
+    let pid = server.pid().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    for caller in callers {
+        let reply = caller.join().unwrap();
+        assert_eq!((reply.status, reply.text().as_str()), (200, "Accepted"));
+    }
+    fs::write(&gate, "").unwrap(); // the cycle in progress may now finish
+    assert_eq!(server.terminate(), Some(0));
+    let states: Vec<Value> = env
+        .json(&["hooks", "events", "h"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["state"].clone())
+        .collect();
+    assert_eq!(
+        states.iter().filter(|s| **s == "queued").count(),
+        2,
+        "{states:?}"
+    );
+}
+
+#[test]
+fn no_answer_without_an_active_immediately_scenario_in_a_server_that_runs_it() {
+    let env = Env::new();
+    let path = env.hook("h", &["--rate-limit", "0"]);
+    scenario(&env, &["--respond", "stdout"], &["echo", "answer"]);
+    let accepted = |server: &ServerProcess| http(server.addr, "POST", &path, &[], b"x").text();
+    let server = ServerProcess::start(&env, &["--no-scenarios"]);
+    assert_eq!(accepted(&server), "Accepted");
+    drop(server);
+    env.ok(&["scenario", "deactivate", "s"]);
+    let server = ServerProcess::start(&env, &[]);
+    assert_eq!(accepted(&server), "Accepted");
+    drop(server);
+    env.ok(&["scenario", "edit", "s", "--schedule", "on-demand"]);
+    env.ok(&["scenario", "activate", "s"]);
+    let server = ServerProcess::start(&env, &[]);
+    assert_eq!(accepted(&server), "Accepted");
+    drop(server);
+    env.ok(&["scenario", "edit", "s", "--schedule", "immediately"]);
+    let server = ServerProcess::start(&env, &[]);
+    eventually(60, "the scenario to answer", || {
+        accepted(&server) == "answer\n"
+    });
+}
+
+#[test]
+fn invalid_response_settings_are_refused() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    for (args, message) in [
+        (&["--respond", "json"][..], "invalid response mode"),
+        (
+            &["--respond", "stdout", "--response-status", "99"],
+            "invalid HTTP status",
+        ),
+        (
+            &["--respond", "stdout", "--response-status", "600"],
+            "invalid HTTP status",
+        ),
+        (
+            &["--respond", "stdout", "--response-header", "Bad Name: x"],
+            "invalid header",
+        ),
+        (
+            &[
+                "--respond",
+                "stdout",
+                "--response-header",
+                "X-A: a\r\nSet-Cookie: y",
+            ],
+            "control character",
+        ),
+        (
+            &["--respond", "stdout", "--response-timeout", "soon"],
+            "invalid duration",
+        ),
+    ] {
+        let mut full = vec!["scenario", "create", "s", "--hook", "h"];
+        full.extend_from_slice(args);
+        full.extend_from_slice(&["--", "true"]);
+        let err = env.fails(&full, 2);
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+    env.ok(&[
+        "scenario",
+        "create",
+        "s",
+        "--hook",
+        "h",
+        "--respond",
+        "envelope",
+        "--response-timeout",
+        "30s",
+        "--",
+        "true",
+    ]);
+    assert_eq!(env.json(&["scenario", "show", "s"])["respond"], "envelope");
+    env.ok(&["scenario", "edit", "s", "--no-respond"]);
+    assert_eq!(env.json(&["scenario", "show", "s"])["respond"], Value::Null);
+}
