@@ -71,7 +71,7 @@ fn unknown_tokens_and_paths_are_404_and_store_nothing() {
     let env = Env::new();
     env.hook("gh", &[]);
     let server = TestServer::start(&env);
-    let long = format!("/wh/{}", "a".repeat(10_000));
+    let long = format!("/wh/{}", "a".repeat(5_000));
     for path in [
         "/wh/doesnotexistdoesnotexistdoesnot",
         "/wh/",
@@ -87,6 +87,9 @@ fn unknown_tokens_and_paths_are_404_and_store_nothing() {
             assert_eq!(reply.text(), "Webhook not found.", "{path}");
         }
     }
+    // Past 8 KiB the request line itself is refused.
+    let huge = format!("/wh/{}", "a".repeat(10_000));
+    assert_eq!(server.post(&huge, JSON, b"{}").status, 414);
     server.stop();
     assert_eq!(env.sql_count("SELECT COUNT(*) FROM events"), 0);
 }

@@ -1,0 +1,438 @@
+use ascii::AsciiString;
+
+use std::io::Error as IoError;
+use std::io::Result as IoResult;
+use std::io::{BufReader, BufWriter, ErrorKind, Read};
+
+use std::net::SocketAddr;
+use std::str::FromStr;
+
+use crate::common::{HTTPVersion, Method};
+use crate::util::RefinedTcpStream;
+use crate::util::{SequentialReader, SequentialReaderBuilder, SequentialWriterBuilder};
+use crate::Request;
+
+/// A ClientConnection is an object that will store a socket to a client
+/// and return Request objects.
+pub struct ClientConnection {
+    // address of the client
+    remote_addr: IoResult<Option<SocketAddr>>,
+
+    // sequence of Readers to the stream, so that the data is not read in
+    //  the wrong order
+    source: SequentialReaderBuilder<BufReader<RefinedTcpStream>>,
+
+    // sequence of Writers to the stream, to avoid writing response #2 before
+    //  response #1
+    sink: SequentialWriterBuilder<BufWriter<RefinedTcpStream>>,
+
+    // Reader to read the next header from
+    next_header_source: SequentialReader<BufReader<RefinedTcpStream>>,
+
+    // set to true if we know that the previous request is the last one
+    no_more_requests: bool,
+
+    // true if the connection goes through SSL
+    secure: bool,
+}
+
+// hookq: limits on the request head (upstream had none: a client could send gigabytes
+// of header). Over a limit, the client gets 414 (request line) or 431 (headers) and the
+// connection is closed.
+/// hookq: maximum length of the request line and of each header line, without CRLF.
+const MAX_LINE_LEN: usize = 8 * 1024;
+/// hookq: maximum size of the whole head (request line, headers, CRLFs).
+const MAX_HEAD_LEN: usize = 64 * 1024;
+/// hookq: maximum number of header lines.
+const MAX_HEADERS: usize = 100;
+
+/// Error that can happen when reading a request.
+#[derive(Debug)]
+enum ReadError {
+    WrongRequestLine,
+    WrongHeader(HTTPVersion),
+    /// the client sent an unrecognized `Expect` header
+    ExpectationFailed(HTTPVersion),
+    ReadIoError(IoError),
+    /// hookq: request line longer than `MAX_LINE_LEN` (answered with 414)
+    RequestLineTooLong,
+    /// hookq: a header line, the head or the header count is over its limit (431)
+    HeadersTooLarge(HTTPVersion),
+    /// hookq: the read timeout expired before the first byte of a request (close
+    /// silently; a partial request gets 408 instead)
+    IdleTimeout,
+}
+
+/// hookq: error of `read_next_line`
+enum LineError {
+    /// I/O error; `partial` is true if some bytes of the line had been read
+    Io { err: IoError, partial: bool },
+    /// the line is longer than allowed
+    TooLong,
+    /// the line is not ASCII
+    NotAscii,
+}
+
+/// hookq: a socket read timeout shows up as `WouldBlock` on Unix and `TimedOut` on
+/// Windows.
+fn is_timeout(err: &IoError) -> bool {
+    matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
+}
+
+impl ClientConnection {
+    /// Creates a new `ClientConnection` that takes ownership of the `TcpStream`.
+    pub fn new(
+        write_socket: RefinedTcpStream,
+        mut read_socket: RefinedTcpStream,
+    ) -> ClientConnection {
+        let remote_addr = read_socket.peer_addr();
+        let secure = read_socket.secure();
+
+        let mut source = SequentialReaderBuilder::new(BufReader::with_capacity(1024, read_socket));
+        let first_header = source.next().unwrap();
+
+        ClientConnection {
+            source,
+            sink: SequentialWriterBuilder::new(BufWriter::with_capacity(1024, write_socket)),
+            remote_addr,
+            next_header_source: first_header,
+            no_more_requests: false,
+            secure,
+        }
+    }
+
+    /// true if the connection is HTTPS
+    pub fn secure(&self) -> bool {
+        self.secure
+    }
+
+    /// Reads the next line from self.next_header_source.
+    ///
+    /// Reads until `CRLF` is reached. The next read will start
+    ///  at the first byte of the new line.
+    ///
+    /// hookq: fails with `TooLong` once the line (without CRLF) exceeds `max_len` bytes,
+    /// instead of growing the buffer without limit.
+    // `bytes()` is fine here: the source is a `BufReader`
+    #[allow(clippy::unbuffered_bytes)]
+    fn read_next_line(&mut self, max_len: usize) -> Result<AsciiString, LineError> {
+        let mut buf = Vec::new();
+        let mut prev_byte_was_cr = false;
+
+        loop {
+            let byte = self.next_header_source.by_ref().bytes().next();
+
+            let byte = match byte {
+                Some(Ok(b)) => b,
+                Some(Err(err)) => {
+                    let partial = !buf.is_empty();
+                    return Err(LineError::Io { err, partial });
+                }
+                None => {
+                    let err = IoError::new(ErrorKind::ConnectionAborted, "Unexpected EOF");
+                    let partial = !buf.is_empty();
+                    return Err(LineError::Io { err, partial });
+                }
+            };
+
+            if byte == b'\n' && prev_byte_was_cr {
+                buf.pop(); // removing the '\r'
+                return AsciiString::from_ascii(buf).map_err(|_| LineError::NotAscii);
+            }
+
+            prev_byte_was_cr = byte == b'\r';
+
+            buf.push(byte);
+
+            // hookq: `buf` may end with the '\r' of the CRLF, hence the + 1
+            if buf.len() > max_len.saturating_add(1) {
+                return Err(LineError::TooLong);
+            }
+        }
+    }
+
+    /// Reads a request from the stream.
+    /// Blocks until the header has been read.
+    fn read(&mut self) -> Result<Request, ReadError> {
+        let (method, path, version, headers) = {
+            // hookq: bytes of head still allowed (request line and header lines + CRLFs)
+            let mut head_budget = MAX_HEAD_LEN;
+
+            // reading the request line
+            let (method, path, version) = {
+                // hookq: map line errors: too long => 414, not ASCII => 400, nothing
+                // received before the read timeout => close silently
+                let line = match self.read_next_line(MAX_LINE_LEN) {
+                    Ok(line) => line,
+                    Err(LineError::Io { err, partial }) => {
+                        return Err(if !partial && is_timeout(&err) {
+                            ReadError::IdleTimeout
+                        } else {
+                            ReadError::ReadIoError(err)
+                        })
+                    }
+                    Err(LineError::TooLong) => return Err(ReadError::RequestLineTooLong),
+                    Err(LineError::NotAscii) => return Err(ReadError::WrongRequestLine),
+                };
+                head_budget = head_budget.saturating_sub(line.len() + 2);
+
+                parse_request_line(
+                    line.as_str().trim(), // TODO: remove this conversion
+                )?
+            };
+
+            // getting all headers
+            let headers = {
+                let mut headers = Vec::new();
+                loop {
+                    // hookq: each line is limited by `MAX_LINE_LEN` and by what is left
+                    // of `MAX_HEAD_LEN`; too long => 431, not ASCII => 400
+                    let line_limit = MAX_LINE_LEN.min(head_budget.saturating_sub(2));
+                    let line = match self.read_next_line(line_limit) {
+                        Ok(line) => line,
+                        Err(LineError::Io { err, .. }) => return Err(ReadError::ReadIoError(err)),
+                        Err(LineError::TooLong) => return Err(ReadError::HeadersTooLarge(version)),
+                        Err(LineError::NotAscii) => return Err(ReadError::WrongHeader(version)),
+                    };
+                    head_budget = head_budget.saturating_sub(line.len() + 2);
+
+                    if line.is_empty() {
+                        break;
+                    };
+                    // hookq: at most `MAX_HEADERS` headers
+                    if headers.len() >= MAX_HEADERS {
+                        return Err(ReadError::HeadersTooLarge(version));
+                    }
+                    headers.push(match FromStr::from_str(line.as_str().trim()) {
+                        // TODO: remove this conversion
+                        Ok(h) => h,
+                        _ => return Err(ReadError::WrongHeader(version)),
+                    });
+                }
+
+                headers
+            };
+
+            (method, path, version, headers)
+        };
+
+        // building the writer for the request
+        let writer = self.sink.next().unwrap();
+
+        // follow-up for next potential request
+        let mut data_source = self.source.next().unwrap();
+        std::mem::swap(&mut self.next_header_source, &mut data_source);
+
+        // hookq: upstream unwrapped this and panicked when `peer_addr()` had failed
+        // (e.g. the client reset the connection right after connecting)
+        let remote_addr = match self.remote_addr {
+            Ok(addr) => addr,
+            Err(ref e) => {
+                return Err(ReadError::ReadIoError(IoError::new(
+                    e.kind(),
+                    e.to_string(),
+                )))
+            }
+        };
+
+        // building the next reader
+        let (request, body_signal) = crate::request::new_request_with_body_signal(
+            self.secure,
+            method,
+            path,
+            version.clone(),
+            headers,
+            remote_addr,
+            data_source,
+            writer,
+        )
+        .map_err(|e| {
+            use crate::request;
+            match e {
+                request::RequestCreationError::CreationIoError(e) => ReadError::ReadIoError(e),
+                request::RequestCreationError::ExpectationFailed => {
+                    ReadError::ExpectationFailed(version)
+                }
+                // hookq: bad `Content-Length` => 400
+                request::RequestCreationError::InvalidContentLength => {
+                    ReadError::WrongHeader(version)
+                }
+            }
+        })?;
+
+        // hookq: if this request's body is dropped half read and can't be drained, the
+        // next read of the connection fails, so the rest of the body is never parsed
+        // as a request and the connection gets closed.
+        if let Some(signal) = body_signal {
+            self.next_header_source.set_previous_body_signal(signal);
+        }
+
+        // return the request
+        Ok(request)
+    }
+}
+
+impl Iterator for ClientConnection {
+    type Item = Request;
+
+    /// Blocks until the next Request is available.
+    /// Returns None when no new Requests will come from the client.
+    fn next(&mut self) -> Option<Request> {
+        use crate::{Response, StatusCode};
+
+        // the client sent a "connection: close" header in this previous request
+        //  or is using HTTP 1.0, meaning that no new request will come
+        if self.no_more_requests {
+            return None;
+        }
+
+        loop {
+            let rq = match self.read() {
+                Err(ReadError::WrongRequestLine) => {
+                    let writer = self.sink.next().unwrap();
+                    let response = Response::new_empty(StatusCode(400));
+                    response
+                        .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
+                        .ok();
+                    return None; // we don't know where the next request would start,
+                                 // se we have to close
+                }
+
+                Err(ReadError::WrongHeader(ver)) => {
+                    let writer = self.sink.next().unwrap();
+                    let response = Response::new_empty(StatusCode(400));
+                    response.raw_print(writer, ver, &[], false, None).ok();
+                    return None; // we don't know where the next request would start,
+                                 // se we have to close
+                }
+
+                // hookq: 414 / 431 for a head over the limits, then close (we don't
+                // know where the next request would start)
+                Err(ReadError::RequestLineTooLong) => {
+                    let writer = self.sink.next().unwrap();
+                    let response = Response::new_empty(StatusCode(414));
+                    response
+                        .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
+                        .ok();
+                    return None;
+                }
+
+                Err(ReadError::HeadersTooLarge(ver)) => {
+                    let writer = self.sink.next().unwrap();
+                    let response = Response::new_empty(StatusCode(431));
+                    response.raw_print(writer, ver, &[], false, None).ok();
+                    return None;
+                }
+
+                // hookq: idle (keep-alive) connection timed out: just close
+                Err(ReadError::IdleTimeout) => return None,
+
+                // hookq: also `WouldBlock`, which is how a read timeout shows on Unix
+                Err(ReadError::ReadIoError(ref err)) if is_timeout(err) => {
+                    // request timeout
+                    let writer = self.sink.next().unwrap();
+                    let response = Response::new_empty(StatusCode(408));
+                    response
+                        .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
+                        .ok();
+                    return None; // closing the connection
+                }
+
+                Err(ReadError::ExpectationFailed(ver)) => {
+                    let writer = self.sink.next().unwrap();
+                    let response = Response::new_empty(StatusCode(417));
+                    response.raw_print(writer, ver, &[], true, None).ok();
+                    return None; // TODO: should be recoverable, but needs handling in case of body
+                }
+
+                Err(ReadError::ReadIoError(_)) => return None,
+
+                Ok(rq) => rq,
+            };
+
+            // checking HTTP version
+            if *rq.http_version() > (1, 1) {
+                // hookq: upstream wrote this response to a new writer from `self.sink`,
+                // which waits for `rq`'s writer to be dropped, while `rq` was still
+                // alive: the connection thread hung forever on e.g. `GET / HTTP/2.0`.
+                // Write it to `rq`'s own writer instead (no 500 is sent for `rq` then).
+                let writer = rq.into_writer();
+                let response = Response::from_string(
+                    "This server only supports HTTP versions 1.0 and 1.1".to_owned(),
+                )
+                .with_status_code(StatusCode(505));
+                response
+                    .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
+                    .ok();
+                continue;
+            }
+
+            // updating the status of the connection
+            let connection_header = rq
+                .headers()
+                .iter()
+                .find(|h| h.field.equiv("Connection"))
+                .map(|h| h.value.as_str());
+
+            let lowercase = connection_header.map(|h| h.to_ascii_lowercase());
+
+            match lowercase {
+                Some(ref val) if val.contains("close") => self.no_more_requests = true,
+                Some(ref val) if val.contains("upgrade") => self.no_more_requests = true,
+                Some(ref val)
+                    if !val.contains("keep-alive") && *rq.http_version() == HTTPVersion(1, 0) =>
+                {
+                    self.no_more_requests = true
+                }
+                None if *rq.http_version() == HTTPVersion(1, 0) => self.no_more_requests = true,
+                _ => (),
+            };
+
+            // returning the request
+            return Some(rq);
+        }
+    }
+}
+
+/// Parses a "HTTP/1.1" string.
+fn parse_http_version(version: &str) -> Result<HTTPVersion, ReadError> {
+    let (major, minor) = match version {
+        "HTTP/0.9" => (0, 9),
+        "HTTP/1.0" => (1, 0),
+        "HTTP/1.1" => (1, 1),
+        "HTTP/2.0" => (2, 0),
+        "HTTP/3.0" => (3, 0),
+        _ => return Err(ReadError::WrongRequestLine),
+    };
+
+    Ok(HTTPVersion(major, minor))
+}
+
+/// Parses the request line of the request.
+/// eg. GET / HTTP/1.1
+fn parse_request_line(line: &str) -> Result<(Method, String, HTTPVersion), ReadError> {
+    let mut parts = line.split(' ');
+
+    let method = parts.next().and_then(|w| w.parse().ok());
+    let path = parts.next().map(ToOwned::to_owned);
+    let version = parts.next().and_then(|w| parse_http_version(w).ok());
+
+    method
+        .and_then(|method| Some((method, path?, version?)))
+        .ok_or(ReadError::WrongRequestLine)
+}
+
+#[cfg(test)]
+mod test {
+    #[test]
+    fn test_parse_request_line() {
+        let (method, path, ver) = super::parse_request_line("GET /hello HTTP/1.1").unwrap();
+
+        assert!(method == crate::Method::Get);
+        assert!(path == "/hello");
+        assert!(ver == crate::common::HTTPVersion(1, 1));
+
+        assert!(super::parse_request_line("GET /hello").is_err());
+        assert!(super::parse_request_line("qsd qsd qsd").is_err());
+    }
+}
