@@ -87,13 +87,19 @@ fn cycles(
     let mut done = 0;
     let mut first_error: Option<String> = None;
     let mut renewed = Instant::now();
+    let mut next = if planned > 0 && !stopping() {
+        store.take_head(hook.id)?
+    } else {
+        None
+    };
     for cycle in 1..=planned {
+        let Some(event) = next.take() else {
+            break; // someone discarded the rest meanwhile, or stopping
+        };
         if stopping() {
+            store.unclaim(event.id)?; // taken with the last commit, never started
             break;
         }
-        let Some(event) = store.take_head(hook.id)? else {
-            break; // someone discarded the rest meanwhile
-        };
         let started_at = clock.now();
         let finished = match store.payload(event.id)? {
             None => runner::Finished::not_run(PAYLOAD_GONE),
@@ -135,7 +141,9 @@ fn cycles(
             (false, true) => CycleEnd::Incomplete,
             (false, false) => CycleEnd::Queued,
         };
-        store.finish_cycle(
+        // The next event is taken in the same transaction as this commit.
+        let go_on = cycle < planned && end != CycleEnd::Queued && !stopping();
+        next = store.finish_cycle(
             end,
             &NewOperation {
                 execution_id,
@@ -150,6 +158,7 @@ fn cycles(
                 stdout: runner::tail(&finished.stdout),
                 stderr: &finished.stderr,
             },
+            go_on.then_some(hook.id),
         )?;
         done += 1;
         on_cycle(&CycleReport {

@@ -3,11 +3,10 @@
 //! whole group, and stdout/stderr drained concurrently so a command that
 //! writes a lot never deadlocks against a full pipe.
 
-use std::io::{self, Read, Write};
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::thread;
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// How much of stdout and stderr an operation keeps: the last 64 KiB.
@@ -72,8 +71,19 @@ impl Finished {
     }
 }
 
+/// How often `tick` is called while a command runs.
+const TICK: Duration = Duration::from_secs(10);
+/// After the command exited and its group was killed, how long to wait for
+/// its pipes to close (a process that left the group may hold them).
+const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(1);
+
 /// Run the command to completion or timeout. `tick` is called now and then
 /// while waiting (the execution renews its lease there).
+///
+/// One thread does everything with `poll(2)`: stdin written, stdout and
+/// stderr drained as they fill, the exit seen through a pidfd, the timeout.
+/// No thread per cycle: scenarios that run thousands of short commands pay
+/// for the command, not for the bookkeeping.
 pub fn run(invocation: Invocation<'_>, tick: &mut dyn FnMut()) -> Finished {
     let started = Instant::now();
     let Some((program, args)) = invocation.command.split_first() else {
@@ -93,93 +103,247 @@ pub fn run(invocation: Invocation<'_>, tick: &mut dyn FnMut()) -> Finished {
         Err(e) => return Finished::failed_to_start(program, &e, started),
     };
     let pid = child.id() as libc::pid_t;
-    let (mut stdin, stdout, stderr) = (
-        child.stdin.take().expect("piped stdin"),
-        child.stdout.take().expect("piped stdout"),
-        child.stderr.take().expect("piped stderr"),
-    );
-    let stdout_keep = if invocation.whole_stdout {
+    let keep = if invocation.whole_stdout {
         STDOUT_CAP
     } else {
         TAIL
     };
-    let input = invocation.stdin;
-    thread::scope(|scope| {
-        // A command that never reads stdin gets EPIPE on our side: fine.
-        scope.spawn(move || {
-            let _ = stdin.write_all(&input);
-        });
-        let out = scope.spawn(move || read_tail(stdout, stdout_keep));
-        let err = scope.spawn(move || read_tail(stderr, TAIL));
-        let (status, timed_out) = wait(&mut child, pid, invocation.timeout, tick);
-        // The command is done (or killed): whatever it left running in its
-        // group would keep the pipes open forever.
-        kill_group(pid);
-        let status = status.or_else(|| child.wait().ok());
-        let (stdout, stdout_cut) = out.join().unwrap_or_default();
-        let (stderr, _) = err.join().unwrap_or_default();
-        let error = if timed_out {
-            Some(format!(
-                "timed out after {}",
-                crate::units::Duration(invocation.timeout.as_millis() as i64)
-            ))
-        } else {
-            status.and_then(describe_failure)
-        };
-        Finished {
-            exit_code: status.and_then(|s| s.code()),
-            error,
-            stdout,
-            stdout_cut,
-            stderr,
-            duration: started.elapsed(),
+    let mut pipes = Pipes {
+        stdin: child.stdin.take().map(|p| (OwnedFd::from(p), 0)),
+        stdout: child.stdout.take().map(OwnedFd::from),
+        stderr: child.stderr.take().map(OwnedFd::from),
+        out: Tail::new(keep),
+        err: Tail::new(TAIL),
+    };
+    pipes.nonblocking();
+    let exit = ExitWatch::new(pid);
+    let deadline = started + invocation.timeout;
+    let mut ticked = Instant::now();
+    let mut timed_out = false;
+    let mut exited_at: Option<Instant> = None;
+    loop {
+        let now = Instant::now();
+        if exited_at.is_none() && exit.exited() {
+            // The command is done: whatever it left running in its group
+            // would keep the pipes open forever. Its pid is not reaped yet,
+            // so the group id cannot have been reused.
+            kill_group(pid);
+            exited_at = Some(now);
         }
-    })
+        if let Some(at) = exited_at {
+            if pipes.drained() || now.duration_since(at) > DRAIN_AFTER_EXIT {
+                break;
+            }
+        } else if now >= deadline && !timed_out {
+            kill_group(pid);
+            timed_out = true;
+        }
+        if now.duration_since(ticked) >= TICK {
+            tick();
+            ticked = now;
+        }
+        let wait = if exited_at.is_some() || timed_out || exit.fd().is_none() {
+            Duration::from_millis(50)
+        } else {
+            deadline.saturating_duration_since(now).min(TICK)
+        };
+        pipes.poll(&invocation.stdin, exit.fd(), wait);
+    }
+    let status = child.wait().ok();
+    let error = if timed_out {
+        Some(format!(
+            "timed out after {}",
+            crate::units::Duration(invocation.timeout.as_millis() as i64)
+        ))
+    } else {
+        status.and_then(describe_failure)
+    };
+    let (stdout, stdout_cut) = pipes.out.finish();
+    let (stderr, _) = pipes.err.finish();
+    Finished {
+        exit_code: status.and_then(|s| s.code()),
+        error,
+        stdout,
+        stdout_cut,
+        stderr,
+        duration: started.elapsed(),
+    }
 }
 
-/// Wait for the command without reaping it (so its pid, which is also its
-/// process group id, cannot be reused before the group is killed). Returns
-/// the status if reaped here, and whether it timed out.
-fn wait(
-    child: &mut Child,
-    pid: libc::pid_t,
-    timeout: Duration,
-    tick: &mut dyn FnMut(),
-) -> (Option<ExitStatus>, bool) {
-    let (exited, exit) = mpsc::channel();
-    thread::scope(|scope| {
-        scope.spawn(move || {
-            // waitid(WNOWAIT): blocks until the child exits, leaves it a zombie.
-            let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-            loop {
-                let rc = unsafe {
-                    libc::waitid(
-                        libc::P_PID,
-                        pid as libc::id_t,
-                        &mut info,
-                        libc::WEXITED | libc::WNOWAIT,
-                    )
-                };
-                if rc == 0 || io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
-                    break;
-                }
-            }
-            let _ = exited.send(());
-        });
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                kill_group(pid);
-                let _ = exit.recv(); // the waiter returns once the kill lands
-                return (child.wait().ok(), true);
-            }
-            match exit.recv_timeout(left.min(Duration::from_secs(10))) {
-                Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => return (None, false),
-                Err(mpsc::RecvTimeoutError::Timeout) => tick(),
+/// The command's three pipes, seen from our side.
+struct Pipes {
+    /// With how much of the input is written.
+    stdin: Option<(OwnedFd, usize)>,
+    stdout: Option<OwnedFd>,
+    stderr: Option<OwnedFd>,
+    out: Tail,
+    err: Tail,
+}
+
+impl Pipes {
+    fn nonblocking(&self) {
+        let fds = [
+            self.stdin.as_ref().map(|(fd, _)| fd),
+            self.stdout.as_ref(),
+            self.stderr.as_ref(),
+        ];
+        for fd in fds.into_iter().flatten() {
+            unsafe {
+                let flags = libc::fcntl(fd.as_raw_fd(), libc::F_GETFL);
+                libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK);
             }
         }
-    })
+    }
+
+    fn drained(&self) -> bool {
+        self.stdout.is_none() && self.stderr.is_none()
+    }
+
+    /// Wait up to `wait` for any pipe (or the exit) and move what can be
+    /// moved without blocking.
+    fn poll(&mut self, input: &[u8], exit: Option<RawFd>, wait: Duration) {
+        if self
+            .stdin
+            .as_ref()
+            .is_some_and(|(_, written)| *written >= input.len())
+        {
+            self.stdin = None; // all written: close, the command sees EOF
+        }
+        let mut fds = Vec::with_capacity(4);
+        let watch = |fd: RawFd, events: libc::c_short| libc::pollfd {
+            fd,
+            events,
+            revents: 0,
+        };
+        let (mut i_out, mut i_err, mut i_in) = (None, None, None);
+        if let Some(fd) = &self.stdout {
+            i_out = Some(fds.len());
+            fds.push(watch(fd.as_raw_fd(), libc::POLLIN));
+        }
+        if let Some(fd) = &self.stderr {
+            i_err = Some(fds.len());
+            fds.push(watch(fd.as_raw_fd(), libc::POLLIN));
+        }
+        if let Some((fd, _)) = &self.stdin {
+            i_in = Some(fds.len());
+            fds.push(watch(fd.as_raw_fd(), libc::POLLOUT));
+        }
+        if let Some(fd) = exit {
+            fds.push(watch(fd, libc::POLLIN));
+        }
+        let ms = wait.as_millis().clamp(1, i32::MAX as u128) as libc::c_int;
+        if unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) } <= 0 {
+            return; // timeout or EINTR: the caller looks at the clock
+        }
+        let ready = |i: Option<usize>| i.is_some_and(|i| fds[i].revents != 0);
+        if ready(i_out) && !drain(self.stdout.as_ref(), &mut self.out) {
+            self.stdout = None;
+        }
+        if ready(i_err) && !drain(self.stderr.as_ref(), &mut self.err) {
+            self.stderr = None;
+        }
+        if ready(i_in) {
+            if let Some((fd, written)) = &mut self.stdin {
+                let rest = &input[*written..];
+                let n = unsafe { libc::write(fd.as_raw_fd(), rest.as_ptr().cast(), rest.len()) };
+                if n > 0 {
+                    *written += n as usize;
+                } else if io::Error::last_os_error().kind() != io::ErrorKind::WouldBlock {
+                    // EPIPE: the command does not read its stdin. Fine.
+                    self.stdin = None;
+                }
+            }
+        }
+    }
+}
+
+/// Read what is there; false at end of file (or on an error).
+fn drain(fd: Option<&OwnedFd>, into: &mut Tail) -> bool {
+    let Some(fd) = fd else { return false };
+    let mut buf = [0u8; 64 << 10];
+    loop {
+        let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+        match n {
+            0 => return false,
+            n if n > 0 => into.push(&buf[..n as usize]),
+            _ => {
+                return match io::Error::last_os_error().kind() {
+                    io::ErrorKind::WouldBlock => true,
+                    io::ErrorKind::Interrupted => continue,
+                    _ => false,
+                }
+            }
+        }
+    }
+}
+
+/// The last `keep` bytes of a stream, and whether anything was dropped.
+struct Tail {
+    bytes: Vec<u8>,
+    keep: usize,
+    cut: bool,
+}
+
+impl Tail {
+    fn new(keep: usize) -> Self {
+        Tail {
+            bytes: Vec::new(),
+            keep,
+            cut: false,
+        }
+    }
+
+    fn push(&mut self, data: &[u8]) {
+        self.bytes.extend_from_slice(data);
+        // Trim in large steps: amortized O(1) per byte.
+        if self.bytes.len() > 2 * self.keep {
+            self.bytes.drain(..self.bytes.len() - self.keep);
+            self.cut = true;
+        }
+    }
+
+    /// The kept bytes: at most `keep`.
+    fn finish(mut self) -> (Vec<u8>, bool) {
+        if self.bytes.len() > self.keep {
+            self.bytes.drain(..self.bytes.len() - self.keep);
+            self.cut = true;
+        }
+        (self.bytes, self.cut)
+    }
+}
+
+/// Knows when the command exited, without reaping it: a pidfd where the
+/// kernel has them (Linux 5.3+), else `waitid(WNOHANG | WNOWAIT)` polled.
+struct ExitWatch {
+    pid: libc::pid_t,
+    pidfd: Option<OwnedFd>,
+}
+
+impl ExitWatch {
+    fn new(pid: libc::pid_t) -> Self {
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+        let pidfd = (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) });
+        ExitWatch { pid, pidfd }
+    }
+
+    /// The fd to poll; `None` means poll with a short timeout and ask.
+    fn fd(&self) -> Option<RawFd> {
+        self.pidfd.as_ref().map(|fd| fd.as_raw_fd())
+    }
+
+    fn exited(&self) -> bool {
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let rc = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                self.pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+            )
+        };
+        // With WNOHANG, a child still running leaves si_pid at 0.
+        rc == 0 && unsafe { info.si_pid() } == self.pid
+    }
 }
 
 fn kill_group(pid: libc::pid_t) {
@@ -201,33 +365,6 @@ fn describe_failure(status: ExitStatus) -> Option<String> {
 /// The last [`TAIL`] bytes: what an operation keeps.
 pub fn tail(bytes: &[u8]) -> &[u8] {
     &bytes[bytes.len().saturating_sub(TAIL)..]
-}
-
-/// Read a stream to its end, keeping the last `keep` bytes, and whether
-/// anything was dropped.
-fn read_tail(mut stream: impl Read, keep: usize) -> (Vec<u8>, bool) {
-    let mut cut = false;
-    let mut kept = Vec::new();
-    let mut buf = [0u8; 16 << 10];
-    loop {
-        match stream.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                kept.extend_from_slice(&buf[..n]);
-                if kept.len() > 2 * keep {
-                    kept.drain(..kept.len() - keep);
-                    cut = true;
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => break,
-        }
-    }
-    if kept.len() > keep {
-        kept.drain(..kept.len() - keep);
-        cut = true;
-    }
-    (kept, cut)
 }
 
 #[cfg(test)]

@@ -156,6 +156,10 @@ impl Scheduler {
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
                         .remove(&id);
+                    // An event may have come between the worker's last look
+                    // at the queue and now, its wake-up skipped because this
+                    // worker still ran: look again at once.
+                    worker.notify(0);
                 })?;
             let mut workers = self.inner.workers.lock().unwrap_or_else(|e| e.into_inner());
             workers.retain(|w| !w.is_finished());

@@ -133,28 +133,19 @@ impl Store {
     /// more attempt. `None` when the queue is empty.
     pub fn take_head(&mut self, hook_id: i64) -> Result<Option<ClaimedEvent>> {
         let tx = self.write()?;
-        let event = tx
-            .prepare_cached(
-                "UPDATE events SET state = 'running', attempts = attempts + 1
-                 WHERE id = (SELECT id FROM events WHERE hook_id = ?1 AND state = 'queued'
-                             ORDER BY id LIMIT 1)
-                 RETURNING id, received_at, method, query, headers, content_type, attempts",
-            )?
-            .query_row([hook_id], |row| {
-                let headers: String = row.get(4)?;
-                Ok(ClaimedEvent {
-                    id: row.get(0)?,
-                    received_at: row.get(1)?,
-                    method: row.get(2)?,
-                    query: row.get(3)?,
-                    headers: headers_from_json(&headers),
-                    content_type: row.get(5)?,
-                    attempt: row.get(6)?,
-                })
-            })
-            .optional()?;
+        let event = claim_head(&tx, hook_id)?;
         tx.commit()?;
         Ok(event)
+    }
+
+    /// Put back an event taken for a cycle that did not start.
+    pub fn unclaim(&mut self, event_id: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE events SET state = 'queued', attempts = attempts - 1
+             WHERE id = ?1 AND state = 'running'",
+            [event_id],
+        )?;
+        Ok(())
     }
 
     /// The body of an event; `None` once purged by payload retention.
@@ -167,8 +158,14 @@ impl Store {
     }
 
     /// Commit or roll back a cycle: the event's new state and the operation
-    /// that records it, in one transaction.
-    pub fn finish_cycle(&mut self, end: CycleEnd, op: &NewOperation<'_>) -> Result<()> {
+    /// that records it, and with `next_of` the next event of that hook taken
+    /// for the next cycle, all in one transaction.
+    pub fn finish_cycle(
+        &mut self,
+        end: CycleEnd,
+        op: &NewOperation<'_>,
+        next_of: Option<i64>,
+    ) -> Result<Option<ClaimedEvent>> {
         let state = match end {
             CycleEnd::Done => "done",
             CycleEnd::Queued => "queued",
@@ -197,8 +194,12 @@ impl Store {
         ])?;
         tx.prepare_cached("UPDATE executions SET cycles = cycles + 1 WHERE id = ?1")?
             .execute([op.execution_id])?;
+        let next = match next_of {
+            Some(hook_id) => claim_head(&tx, hook_id)?,
+            None => None,
+        };
         tx.commit()?;
-        Ok(())
+        Ok(next)
     }
 
     /// Record the end of an execution and apply the scenario's error policy.
@@ -320,4 +321,28 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?;
         Ok(operations)
     }
+}
+
+/// The oldest queued event of a hook, marked `running` (one more attempt).
+fn claim_head(tx: &rusqlite::Transaction<'_>, hook_id: i64) -> Result<Option<ClaimedEvent>> {
+    Ok(tx
+        .prepare_cached(
+            "UPDATE events SET state = 'running', attempts = attempts + 1
+             WHERE id = (SELECT id FROM events WHERE hook_id = ?1 AND state = 'queued'
+                         ORDER BY id LIMIT 1)
+             RETURNING id, received_at, method, query, headers, content_type, attempts",
+        )?
+        .query_row([hook_id], |row| {
+            let headers: String = row.get(4)?;
+            Ok(ClaimedEvent {
+                id: row.get(0)?,
+                received_at: row.get(1)?,
+                method: row.get(2)?,
+                query: row.get(3)?,
+                headers: headers_from_json(&headers),
+                content_type: row.get(5)?,
+                attempt: row.get(6)?,
+            })
+        })
+        .optional()?)
 }
