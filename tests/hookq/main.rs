@@ -6,6 +6,7 @@ mod cli;
 mod connections;
 mod hooks;
 mod inspect;
+mod reliability;
 mod respond;
 mod scenario;
 mod serve;

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-use crate::util::{eventually, http, http_raw, Env, TestServer, BIN};
+use crate::util::{eventually, http, http_raw, try_http, Env, TestServer, BIN};
 
 const JSON: &str = "application/json";
 
@@ -375,16 +375,14 @@ fn every_acknowledged_event_survives_kill_9() {
                         break;
                     }
                     let body = format!("{client}-{n}");
-                    let ok = std::panic::catch_unwind(|| {
-                        http(
-                            addr,
-                            "POST",
-                            &path,
-                            &[("Content-Type", "text/plain")],
-                            body.as_bytes(),
-                        )
-                        .status
-                    });
+                    let ok = try_http(
+                        addr,
+                        "POST",
+                        &path,
+                        &[("Content-Type", "text/plain")],
+                        body.as_bytes(),
+                    )
+                    .map(|r| r.status);
                     match ok {
                         Ok(200) => acked.lock().unwrap().push(body),
                         _ => break, // the server is gone

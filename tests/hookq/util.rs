@@ -140,6 +140,18 @@ pub fn http(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Reply {
+    try_http(addr, method, path, headers, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+}
+
+/// [`http`], with the connection's failure as an error (a server killed
+/// under the client).
+pub fn try_http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<Reply> {
     use std::io::Write;
     let mut raw = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (k, v) in headers {
@@ -148,12 +160,10 @@ pub fn http(
     raw.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
     let mut bytes = raw.into_bytes();
     bytes.extend_from_slice(body);
-    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(60)))
-        .unwrap();
-    stream.write_all(&bytes).expect("send request");
-    read_reply(&mut stream)
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(60)))?;
+    stream.write_all(&bytes)?;
+    try_read_reply(&mut stream)
 }
 
 /// Send raw bytes (for malformed or chunked requests) and read the answer.
@@ -169,6 +179,10 @@ pub fn http_raw(addr: std::net::SocketAddr, bytes: &[u8]) -> Reply {
 }
 
 pub fn read_reply(stream: &mut std::net::TcpStream) -> Reply {
+    try_read_reply(stream).unwrap_or_else(|e| panic!("reading the reply: {e}"))
+}
+
+pub fn try_read_reply(stream: &mut std::net::TcpStream) -> std::io::Result<Reply> {
     use std::io::Read;
     let mut raw = Vec::new();
     let mut buf = [0u8; 8192];
@@ -177,14 +191,18 @@ pub fn read_reply(stream: &mut std::net::TcpStream) -> Reply {
             Ok(0) => break,
             Ok(n) => raw.extend_from_slice(&buf[..n]),
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset && !raw.is_empty() => break,
-            Err(e) => panic!("reading the reply: {e}"),
+            Err(e) => return Err(e),
         }
         if let Some(reply) = parse_reply(&raw) {
-            return reply;
+            return Ok(reply);
         }
     }
-    parse_reply(&raw)
-        .unwrap_or_else(|| panic!("incomplete reply: {:?}", String::from_utf8_lossy(&raw)))
+    parse_reply(&raw).ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("incomplete reply: {:?}", String::from_utf8_lossy(&raw)),
+        )
+    })
 }
 
 fn parse_reply(raw: &[u8]) -> Option<Reply> {
