@@ -498,15 +498,22 @@ pub struct ListEvents {
     /// Only events in this state (repeatable): queued, running, done, incomplete, discarded
     #[arg(long, value_name = "STATE")]
     pub state: Vec<EventState>,
+    #[command(flatten)]
+    pub received: Received,
+    /// Show at most N events
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub limit: u64,
+}
+
+/// A window on when events were received.
+#[derive(Debug, Args)]
+pub struct Received {
     /// Only events received at or after this time (RFC 3339)
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub since: Option<Millis>,
     /// Only events received at or before this time (RFC 3339)
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub until: Option<Millis>,
-    /// Show at most N events
-    #[arg(long, value_name = "N", default_value_t = 50)]
-    pub limit: u64,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -555,12 +562,8 @@ pub struct Replay {
     /// Replay the events in this state (repeatable): done, incomplete, discarded
     #[arg(long, value_name = "STATE")]
     pub state: Vec<EventState>,
-    /// Only events received at or after this time (RFC 3339)
-    #[arg(long, value_name = "TIME", value_parser = parse_time)]
-    pub since: Option<Millis>,
-    /// Only events received at or before this time (RFC 3339)
-    #[arg(long, value_name = "TIME", value_parser = parse_time)]
-    pub until: Option<Millis>,
+    #[command(flatten)]
+    pub received: Received,
     /// Say what would be replayed, change nothing
     #[arg(long)]
     pub dry_run: bool,

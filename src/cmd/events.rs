@@ -9,7 +9,9 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::bundle;
-use crate::cli::{Discard, ListEvents, ListOps, OpStatus, Replay, SendEvent, ShowPayload};
+use crate::cli::{
+    Discard, ListEvents, ListOps, OpStatus, Received, Replay, SendEvent, ShowPayload,
+};
 use crate::clock;
 use crate::engine::PAYLOAD_GONE;
 use crate::error::Failure;
@@ -57,8 +59,8 @@ pub fn events(ctx: &Ctx, args: ListEvents) -> Result<ExitCode> {
     let hook = store.hook(&args.hook)?;
     let filter = EventFilter {
         states: args.state,
-        since: args.since,
-        until: args.until,
+        since: args.received.since,
+        until: args.received.until,
         ids: Vec::new(),
     };
     let events: Vec<EventJson> = store
@@ -254,11 +256,8 @@ struct ReplayReport {
 }
 
 pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
-    if args.events.is_empty()
-        && args.state.is_empty()
-        && args.since.is_none()
-        && args.until.is_none()
-    {
+    let Received { since, until } = args.received;
+    if args.events.is_empty() && args.state.is_empty() && since.is_none() && until.is_none() {
         return Err(Failure::usage("say which events to replay")
             .hint("--event ID, --state incomplete|done|discarded, --since TIME or --until TIME")
             .into());
@@ -278,8 +277,8 @@ pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
     };
     let filter = EventFilter {
         states,
-        since: args.since,
-        until: args.until,
+        since,
+        until,
         ids: args.events.clone(),
     };
     let candidates = store.events(hook.id, &filter, false, u64::MAX)?;

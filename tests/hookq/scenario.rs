@@ -2,13 +2,12 @@
 //! policies, the lease, the command's input and environment.
 
 use std::fs;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Stdio;
 
 use serde_json::{json, Value};
 
-use crate::util::{eventually, http, Env};
+use crate::util::{eventually, http, Env, ServerProcess};
 
 /// A command that appends its event id to `log` and fails for `fail_on`.
 fn recorder(log: &Path, fail_on: &str) -> Vec<String> {
@@ -644,21 +643,8 @@ fn the_server_runs_immediately_scenarios_as_events_arrive() {
     let path = env.hook("h", &["--rate-limit", "0"]);
     let log = env.path().join("log");
     create(&env, "s", "h", &[], &recorder(&log, "none"));
-    let mut child = env
-        .cmd(&["hooks", "serve", "--listen", "127.0.0.1:0", "--quiet"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap()
-        .parse()
-        .unwrap();
-    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    let server = ServerProcess::start(&env, &[]);
+    let addr = server.addr;
     for i in 0..20 {
         assert_eq!(
             http(addr, "POST", &path, &[], format!("{i}").as_bytes()).status,
@@ -676,11 +662,7 @@ fn the_server_runs_immediately_scenarios_as_events_arrive() {
     // Events added by another process are seen too.
     let late = env.enqueue("h", None, "", b"late");
     eventually(60, "the late event", || env.state(late) == "done");
-    std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert_eq!(server.terminate(), Some(0));
     assert!(env
         .json(&["scenario", "runs", "s"])
         .as_array()

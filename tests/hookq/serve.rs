@@ -2,11 +2,10 @@
 //! concurrency, crashes, live changes and storage faults.
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::io::BufRead;
 use std::sync::{Arc, Mutex};
 
-use crate::util::{eventually, http, http_raw, try_http, Env, TestServer, BIN};
+use crate::util::{eventually, http, http_raw, try_http, Env, ServerProcess, TestServer};
 
 const JSON: &str = "application/json";
 
@@ -340,30 +339,12 @@ fn concurrent_requests_are_each_stored_exactly_once_in_commit_order() {
     assert_eq!(queued(&env, "load"), 3200);
 }
 
-/// The binary, serving on a free port; the address is read from stderr.
-fn spawn_server(env: &Env, extra: &[&str]) -> (Child, std::net::SocketAddr) {
-    let mut args = vec!["hooks", "serve", "--listen", "127.0.0.1:0"];
-    args.extend_from_slice(extra);
-    let mut child = env.cmd(&args).stderr(Stdio::piped()).spawn().unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .parse()
-        .unwrap();
-    // Keep draining the request log so the server never blocks on stderr.
-    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-    (child, addr)
-}
-
 #[test]
 fn every_acknowledged_event_survives_kill_9() {
     let env = Env::new();
     let path = env.hook("crash", &["--rate-limit", "0", "--queue-limit", "1000000"]);
-    let (mut child, addr) = spawn_server(&env, &["--quiet"]);
+    let server = ServerProcess::start(&env, &[]);
+    let addr = server.addr;
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let clients: Vec<_> = (0..8)
@@ -394,8 +375,7 @@ fn every_acknowledged_event_survives_kill_9() {
     eventually(60, "some events to be acknowledged", || {
         acked.lock().unwrap().len() >= 300
     });
-    child.kill().unwrap(); // SIGKILL, in the middle of the load
-    child.wait().unwrap();
+    server.kill(); // SIGKILL, in the middle of the load
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for client in clients {
         client.join().unwrap();
@@ -456,58 +436,23 @@ fn a_full_database_answers_503_and_recovers_when_space_returns() {
 fn serve_logs_each_request_and_exits_0_on_sigterm() {
     let env = Env::new();
     let path = env.hook("gh", &[]);
-    let mut child = env
-        .cmd(&["hooks", "serve", "--listen", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let (server, mut stderr) = ServerProcess::logged(&env, &[]);
+    assert_eq!(http(server.addr, "POST", &path, &[], b"hi").status, 200);
     let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert_eq!(http(addr, "POST", &path, &[], b"hi").status, 200);
-    line.clear();
     stderr.read_line(&mut line).unwrap();
     let fields: Vec<&str> = line.split_whitespace().collect();
     assert_eq!(&fields[1..4], ["gh", "200", "event=1"], "{line}");
     assert!(fields[4].ends_with("ms"), "{line}");
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert_eq!(server.terminate(), Some(0));
 }
 
 #[test]
 fn quiet_serve_logs_nothing_per_request() {
     let env = Env::new();
     let path = env.hook("gh", &[]);
-    let mut child = Command::new(BIN)
-        .args(["hooks", "serve", "--listen", "127.0.0.1:0", "--quiet"])
-        .env("HOOKQ_DB", &env.db)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert_eq!(http(addr, "POST", &path, &[], b"hi").status, 200);
-    Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let (server, mut stderr) = ServerProcess::logged(&env, &["--quiet"]);
+    assert_eq!(http(server.addr, "POST", &path, &[], b"hi").status, 200);
+    assert_eq!(server.signal("-INT"), Some(0));
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
     assert_eq!(rest, "");

@@ -347,10 +347,25 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
+    /// `hooks serve --quiet` with `extra` flags; its stderr is drained.
     pub fn start(env: &Env, extra: &[&str]) -> ServerProcess {
+        let mut flags = vec!["--quiet"];
+        flags.extend_from_slice(extra);
+        let (server, mut stderr) = Self::logged(env, &flags);
+        // Keep draining stderr so the server never blocks on it.
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+        server
+    }
+
+    /// `hooks serve` with `flags`, and its stderr after the first line
+    /// (`listening on http://ADDR`), for tests that read the request log.
+    pub fn logged(
+        env: &Env,
+        flags: &[&str],
+    ) -> (ServerProcess, std::io::BufReader<std::process::ChildStderr>) {
         use std::io::BufRead;
-        let mut args = vec!["hooks", "serve", "--listen", "127.0.0.1:0", "--quiet"];
-        args.extend_from_slice(extra);
+        let mut args = vec!["hooks", "serve", "--listen", "127.0.0.1:0"];
+        args.extend_from_slice(flags);
         let mut child = env
             .cmd(&args)
             .stderr(Stdio::piped())
@@ -365,9 +380,7 @@ impl ServerProcess {
             .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
             .parse()
             .unwrap();
-        // Keep draining stderr so the server never blocks on it.
-        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-        ServerProcess { addr, child }
+        (ServerProcess { addr, child }, stderr)
     }
 
     pub fn pid(&self) -> u32 {
@@ -375,9 +388,14 @@ impl ServerProcess {
     }
 
     /// SIGTERM, then the exit code.
-    pub fn terminate(mut self) -> Option<i32> {
+    pub fn terminate(self) -> Option<i32> {
+        self.signal("-TERM")
+    }
+
+    /// Send a signal (`-INT`, `-TERM`), then the exit code.
+    pub fn signal(mut self, signal: &str) -> Option<i32> {
         Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args([signal, &self.child.id().to_string()])
             .status()
             .unwrap();
         self.child.wait().unwrap().code()
