@@ -458,8 +458,8 @@ mod tests {
             "trap '' TERM; sleep 600 & echo $! > {}; wait",
             pidfile.display()
         );
-        let done = sh(&script, 300, b"");
-        assert_eq!(done.error.as_deref(), Some("timed out after 300ms"));
+        let done = sh(&script, 2_000, b"");
+        assert_eq!(done.error.as_deref(), Some("timed out after 2s"));
         assert_eq!(done.exit_code, None);
         let child = std::fs::read_to_string(&pidfile).unwrap();
         let deadline = Instant::now() + Duration::from_secs(30);

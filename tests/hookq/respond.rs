@@ -221,12 +221,16 @@ fn a_shutdown_answers_every_waiting_caller() {
             std::thread::spawn(move || http(addr, "POST", &path, &[], b"x"))
         })
         .collect();
+    // Three callers waiting, and the cycle of the first one in progress.
     eventually(60, "the callers to be waiting", || {
-        env.json(&["hooks", "events", "h"])
+        let events = env.json(&["hooks", "events", "h"]);
+        let states: Vec<&str> = events
             .as_array()
             .unwrap()
-            .len()
-            == 3
+            .iter()
+            .map(|e| e["state"].as_str().unwrap())
+            .collect();
+        states.len() == 3 && states.contains(&"running")
     });
     let pid = server.pid().to_string();
     std::process::Command::new("kill")
