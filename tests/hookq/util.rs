@@ -366,11 +366,17 @@ impl ServerProcess {
         use std::io::BufRead;
         let mut args = vec!["hooks", "serve", "--listen", "127.0.0.1:0"];
         args.extend_from_slice(flags);
-        let mut child = env
-            .cmd(&args)
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn server");
+        let mut command = env.cmd(&args);
+        command.stderr(Stdio::piped());
+        // Never outlive the test: killed if the test's thread ends first.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let mut child = command.spawn().expect("spawn server");
         let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
         let mut line = String::new();
         stderr.read_line(&mut line).unwrap();
