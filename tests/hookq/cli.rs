@@ -31,6 +31,7 @@ fn every_command_has_help_with_an_example() {
         &["connections", "list"],
         &["connections", "show"],
         &["connections", "delete"],
+        &["sweep"],
         &["completions"],
     ] {
         let mut args = args.to_vec();

@@ -8,3 +8,4 @@ mod hooks;
 mod scenario;
 mod serve;
 mod store;
+mod sweep;
