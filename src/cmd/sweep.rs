@@ -2,11 +2,12 @@
 //! runs.
 //!
 //! One reading of the facts gives the plan (`lifecycle::plan`); a dry run
-//! reports it, a real run applies it rule by rule in short transactions of
-//! at most [`BATCH`] rows, each of which asks its rule again on the facts as
-//! they are then. Between two transactions the sweep pauses as long as the
-//! last one held the write lock, so a server's group commit and scenario
-//! runs waiting for the lock get it within a few milliseconds.
+//! reports it, a real run applies it rule by rule in short transactions
+//! (sized by a [`Pacer`] to hold the write lock about 10 ms), each of which
+//! asks its rule again on the facts as they are then. Between two
+//! transactions the sweep pauses as long as the last one held the lock, so
+//! a server's group commit and scenario runs waiting for it get it within
+//! a few milliseconds.
 
 use std::collections::HashSet;
 use std::io::{self, IsTerminal, Write};
@@ -24,10 +25,6 @@ use crate::lifecycle::{self, Limits, Plan};
 use crate::output;
 use crate::store::{DeleteStep, PurgeCursor, Store};
 
-/// Rows per write transaction: a few milliseconds of work.
-const BATCH: usize = 1_000;
-/// Free pages given back per transaction (4 MiB with 4 KiB pages).
-const RECLAIM_PAGES: u64 = 1_000;
 /// Progress appears on a terminal only for a sweep that takes longer.
 const QUIET_FOR: Duration = Duration::from_secs(2);
 
@@ -63,6 +60,7 @@ pub fn run(ctx: &Ctx, args: Sweep) -> Result<ExitCode> {
         // A sweep commit lost in a power cut is done again by the next
         // sweep; no need to fsync each batch.
         store.relax_durability()?;
+        store.wait_eagerly()?;
         let mut progress = Progress::new();
         let report = apply(&mut store, &plan, &limits, ctx.now, &mut progress);
         progress.clear();
@@ -117,10 +115,14 @@ fn apply(
         payloads_purged: 0,
     };
 
-    for chunk in plan.disable.chunks(BATCH) {
+    let mut pacer = Pacer::new();
+    let mut rest = &plan.disable[..];
+    while !rest.is_empty() {
+        let (chunk, after) = rest.split_at(pacer.batch().min(rest.len()));
+        rest = after;
         let ids: Vec<i64> = chunk.iter().map(|(id, _, _)| *id).collect();
-        let started = Instant::now();
         let disabled = store.sweep_disable(&ids, now, |hook| hook.disable_reason(limits, now))?;
+        pacer.done(chunk.len());
         let disabled: HashSet<i64> = disabled.into_iter().map(|(id, _)| id).collect();
         // The plan's order (by name), less the hooks spared meanwhile.
         report
@@ -132,15 +134,18 @@ fn apply(
                 },
             ));
         progress.show("disabling hooks", report.disabled.len() as u64);
-        breathe(started);
     }
 
+    let mut pacer = Pacer::new();
     for (id, name) in &plan.delete {
         let mut events = 0;
         loop {
-            let started = Instant::now();
-            let step = store.sweep_delete_step(*id, BATCH, |hook| hook.must_delete(limits, now))?;
-            breathe(started);
+            let batch = pacer.batch();
+            let step = store.sweep_delete_step(*id, batch, |hook| hook.must_delete(limits, now))?;
+            match step {
+                DeleteStep::Events(n) | DeleteStep::Deleted(n) => pacer.done(n as usize + 1),
+                DeleteStep::Spared | DeleteStep::Gone => pacer.done(1),
+            }
             match step {
                 DeleteStep::Events(n) => {
                     events += n;
@@ -157,13 +162,15 @@ fn apply(
 
     let before = lifecycle::purge_before(limits, now);
     let mut cursor = PurgeCursor::default();
+    let mut pacer = Pacer::new();
     loop {
-        let batch = store.payloads_to_purge(before, cursor, BATCH)?;
+        // The read takes no lock: it is not paced.
+        let batch = store.payloads_to_purge(before, cursor, pacer.batch())?;
         let Some(&last) = batch.last() else { break };
         let ids: Vec<i64> = batch.iter().map(|event| event.event_id).collect();
-        let started = Instant::now();
+        pacer.start();
         report.payloads_purged += store.purge_payloads(&ids, before)?;
-        breathe(started);
+        pacer.done(ids.len());
         progress.show("purging payloads", report.payloads_purged);
         cursor = last;
     }
@@ -171,10 +178,10 @@ fn apply(
     // Deleted rows leave free pages inside the file: give them back, a
     // bounded number per transaction (moving pages holds the write lock).
     let mut reclaimed = 0;
+    let mut pacer = Pacer::new();
     while store.free_pages()? > 0 {
-        let started = Instant::now();
-        let pages = store.reclaim_pages(RECLAIM_PAGES)?;
-        breathe(started);
+        let pages = store.reclaim_pages(pacer.batch() as u64)?;
+        pacer.done(pages as usize);
         if pages == 0 {
             break;
         }
@@ -193,12 +200,62 @@ fn apply(
     Ok(report)
 }
 
-/// Leave the write lock free for about as long as the last transaction
-/// held it. SQLite's busy handler retries by sleeping; a sweep that took
-/// the lock again at once could keep a server's writer waiting for long.
-fn breathe(started: Instant) {
-    let held = started.elapsed();
-    thread::sleep(held.clamp(Duration::from_millis(1), Duration::from_millis(50)));
+/// Sizes the sweep's write transactions and spaces them out.
+///
+/// Each transaction gets as many rows as the last ones did in about
+/// [`Pacer::TARGET`], so a slow disk gets smaller transactions and a fast
+/// one fewer. After each, the sweep leaves the write lock free for about
+/// as long as it held it: SQLite's busy handler retries by sleeping, and a
+/// sweep that took the lock again at once could keep a server's writer
+/// waiting for long.
+struct Pacer {
+    batch: usize,
+    started: Instant,
+}
+
+impl Pacer {
+    const TARGET: Duration = Duration::from_millis(10);
+    const FIRST: usize = 500;
+    const MIN: usize = 50;
+    const MAX: usize = 5_000;
+
+    fn new() -> Self {
+        Pacer {
+            batch: Self::FIRST,
+            started: Instant::now(),
+        }
+    }
+
+    /// The rows of the next transaction, which starts now.
+    fn batch(&mut self) -> usize {
+        self.start();
+        self.batch
+    }
+
+    /// The transaction starts now (after a read that takes no lock).
+    fn start(&mut self) {
+        self.started = Instant::now();
+    }
+
+    /// The transaction that started last has committed `rows` rows: size
+    /// the next one (at most twice or half this one), and pause.
+    fn done(&mut self, rows: usize) {
+        let held = self.started.elapsed();
+        self.batch = Self::next_batch(self.batch, rows, held);
+        thread::sleep(held.clamp(Duration::from_millis(1), Duration::from_millis(50)));
+    }
+
+    /// The rows that fit in [`Pacer::TARGET`] at the pace of the last
+    /// transaction (`rows` in `held`), within half and twice `batch`.
+    fn next_batch(batch: usize, rows: usize, held: Duration) -> usize {
+        if rows == 0 {
+            return batch;
+        }
+        let fits = rows as f64 * Self::TARGET.as_secs_f64() / held.as_secs_f64().max(1e-6);
+        (fits as usize)
+            .clamp(batch / 2, batch * 2)
+            .clamp(Self::MIN, Self::MAX)
+    }
 }
 
 fn print_summary(report: &Report) -> Result<()> {
@@ -292,5 +349,25 @@ impl Progress {
         if self.shown.take().is_some() {
             let _ = write!(io::stderr().lock(), "\r\x1b[K");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transactions_are_sized_to_hold_the_lock_about_10_ms() {
+        let ms = Duration::from_millis;
+        // 500 rows in 20 ms: 250 fit in 10 ms.
+        assert_eq!(Pacer::next_batch(500, 500, ms(20)), 250);
+        // Never more than half or twice at a time, nor out of bounds.
+        assert_eq!(Pacer::next_batch(500, 500, ms(1)), 1_000);
+        assert_eq!(Pacer::next_batch(500, 500, ms(1_000)), 250);
+        assert_eq!(Pacer::next_batch(4_000, 4_000, ms(1)), Pacer::MAX);
+        assert_eq!(Pacer::next_batch(60, 60, ms(1_000)), Pacer::MIN);
+        // A short step (a hook with few events) tells the pace all the same.
+        assert_eq!(Pacer::next_batch(500, 100, ms(1)), 1_000);
+        assert_eq!(Pacer::next_batch(500, 0, ms(5)), 500);
     }
 }
