@@ -9,7 +9,7 @@
 //! a server's group commit and scenario runs waiting for it get it within
 //! a few milliseconds.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::thread;
@@ -21,7 +21,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::cli::Sweep;
 use crate::clock::{self, Millis};
-use crate::lifecycle::{self, Limits, Plan};
+use crate::lifecycle::{self, DisableReason, Limits, Plan};
 use crate::output;
 use crate::store::{DeleteStep, PurgeCursor, Store};
 
@@ -123,16 +123,17 @@ fn apply(
         let ids: Vec<i64> = chunk.iter().map(|(id, _, _)| *id).collect();
         let disabled = store.sweep_disable(&ids, now, |hook| hook.disable_reason(limits, now))?;
         pacer.done(chunk.len());
-        let disabled: HashSet<i64> = disabled.into_iter().map(|(id, _)| id).collect();
-        // The plan's order (by name), less the hooks spared meanwhile.
+        let disabled: HashMap<i64, DisableReason> = disabled.into_iter().collect();
+        // The plan's order (by name), less the hooks spared meanwhile, with
+        // the reason recorded.
         report
             .disabled
-            .extend(chunk.iter().filter(|(id, _, _)| disabled.contains(id)).map(
-                |(_, name, reason)| Disabled {
+            .extend(chunk.iter().filter_map(|(id, name, _)| {
+                disabled.get(id).map(|reason| Disabled {
                     hook: name.clone(),
                     reason: reason.to_string(),
-                },
-            ));
+                })
+            }));
         progress.show("disabling hooks", report.disabled.len() as u64);
     }
 
@@ -153,6 +154,7 @@ fn apply(
                 }
                 DeleteStep::Deleted(_) => {
                     report.deleted.push(name.clone());
+                    progress.show("deleting hooks", report.deleted.len() as u64);
                     break;
                 }
                 DeleteStep::Spared | DeleteStep::Gone => break,
