@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('hooks', 'hooks', [CompletionResultType]::ParameterValue, 'Create, inspect and serve webhooks')
             [CompletionResult]::new('scenario', 'scenario', [CompletionResultType]::ParameterValue, 'Create and run scenarios: local commands that process a hook''s queue')
             [CompletionResult]::new('connections', 'connections', [CompletionResultType]::ParameterValue, 'Manage connections: credentials that verify who sent a webhook')
+            [CompletionResult]::new('sweep', 'sweep', [CompletionResultType]::ParameterValue, 'Apply the lifecycle rules: expiry, deactivation, deletion, payload retention')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -530,6 +531,19 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         'hookq;connections;help;help' {
             break
         }
+        'hookq;sweep' {
+            [CompletionResult]::new('--disable-unassigned-after', '--disable-unassigned-after', [CompletionResultType]::ParameterName, 'Disable an enabled hook that has had no scenario for longer than this')
+            [CompletionResult]::new('--disable-inactive-after', '--disable-inactive-after', [CompletionResultType]::ParameterName, 'Disable an enabled hook whose scenario has been inactive for longer than this')
+            [CompletionResult]::new('--delete-after', '--delete-after', [CompletionResultType]::ParameterName, 'Delete a hook disabled for longer than this that has no scenario, with its events')
+            [CompletionResult]::new('--payload-retention', '--payload-retention', [CompletionResultType]::ParameterName, 'Purge the bodies of events received longer ago than this (the events stay)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Report what a sweep would do now, and change nothing')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'hookq;completions' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
@@ -542,6 +556,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('hooks', 'hooks', [CompletionResultType]::ParameterValue, 'Create, inspect and serve webhooks')
             [CompletionResult]::new('scenario', 'scenario', [CompletionResultType]::ParameterValue, 'Create and run scenarios: local commands that process a hook''s queue')
             [CompletionResult]::new('connections', 'connections', [CompletionResultType]::ParameterValue, 'Manage connections: credentials that verify who sent a webhook')
+            [CompletionResult]::new('sweep', 'sweep', [CompletionResultType]::ParameterValue, 'Apply the lifecycle rules: expiry, deactivation, deletion, payload retention')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -665,6 +680,9 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;help;connections;delete' {
+            break
+        }
+        'hookq;help;sweep' {
             break
         }
         'hookq;help;completions' {

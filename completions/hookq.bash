@@ -31,6 +31,9 @@ _hookq() {
             hookq,scenario)
                 cmd="hookq__subcmd__scenario"
                 ;;
+            hookq,sweep)
+                cmd="hookq__subcmd__sweep"
+                ;;
             hookq__subcmd__connections,create)
                 cmd="hookq__subcmd__connections__subcmd__create"
                 ;;
@@ -75,6 +78,9 @@ _hookq() {
                 ;;
             hookq__subcmd__help,scenario)
                 cmd="hookq__subcmd__help__subcmd__scenario"
+                ;;
+            hookq__subcmd__help,sweep)
+                cmd="hookq__subcmd__help__subcmd__sweep"
                 ;;
             hookq__subcmd__help__subcmd__connections,create)
                 cmd="hookq__subcmd__help__subcmd__connections__subcmd__create"
@@ -323,7 +329,7 @@ _hookq() {
 
     case "${cmd}" in
         hookq)
-            opts="-h -V --db --base-url --json --help --version hooks scenario connections completions help"
+            opts="-h -V --db --base-url --json --help --version hooks scenario connections sweep completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -593,7 +599,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__help)
-            opts="hooks scenario connections completions help"
+            opts="hooks scenario connections sweep completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1057,6 +1063,20 @@ _hookq() {
         hookq__subcmd__help__subcmd__scenario__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__help__subcmd__sweep)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2233,6 +2253,44 @@ _hookq() {
                 return 0
             fi
             case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__sweep)
+            opts="-h --disable-unassigned-after --disable-inactive-after --delete-after --payload-retention --dry-run --db --base-url --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --disable-unassigned-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --disable-inactive-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --delete-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --payload-retention)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -28,6 +28,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand hooks 'Create, inspect and serve webhooks'
             cand scenario 'Create and run scenarios: local commands that process a hook''s queue'
             cand connections 'Manage connections: credentials that verify who sent a webhook'
+            cand sweep 'Apply the lifecycle rules: expiry, deactivation, deletion, payload retention'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -461,6 +462,18 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;connections;help;help'= {
         }
+        &'hookq;sweep'= {
+            cand --disable-unassigned-after 'Disable an enabled hook that has had no scenario for longer than this'
+            cand --disable-inactive-after 'Disable an enabled hook whose scenario has been inactive for longer than this'
+            cand --delete-after 'Delete a hook disabled for longer than this that has no scenario, with its events'
+            cand --payload-retention 'Purge the bodies of events received longer ago than this (the events stay)'
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --dry-run 'Report what a sweep would do now, and change nothing'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'hookq;completions'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
@@ -472,6 +485,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand hooks 'Create, inspect and serve webhooks'
             cand scenario 'Create and run scenarios: local commands that process a hook''s queue'
             cand connections 'Manage connections: credentials that verify who sent a webhook'
+            cand sweep 'Apply the lifecycle rules: expiry, deactivation, deletion, payload retention'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -564,6 +578,8 @@ set edit:completion:arg-completer[hookq] = {|@words|
         &'hookq;help;connections;show'= {
         }
         &'hookq;help;connections;delete'= {
+        }
+        &'hookq;help;sweep'= {
         }
         &'hookq;help;completions'= {
         }

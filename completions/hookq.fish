@@ -32,6 +32,7 @@ complete -c hookq -n "__fish_hookq_needs_command" -s V -l version -d 'Print vers
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "hooks" -d 'Create, inspect and serve webhooks'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "scenario" -d 'Create and run scenarios: local commands that process a hook\'s queue'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "connections" -d 'Manage connections: credentials that verify who sent a webhook'
+complete -c hookq -n "__fish_hookq_needs_command" -f -a "sweep" -d 'Apply the lifecycle rules: expiry, deactivation, deletion, payload retention'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
@@ -304,15 +305,25 @@ complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one connection (secret masked)'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a connection (refused while a hook uses it)'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l disable-unassigned-after -d 'Disable an enabled hook that has had no scenario for longer than this' -r
+complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l disable-inactive-after -d 'Disable an enabled hook whose scenario has been inactive for longer than this' -r
+complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l delete-after -d 'Delete a hook disabled for longer than this that has no scenario, with its events' -r
+complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l payload-retention -d 'Purge the bodies of events received longer ago than this (the events stay)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l dry-run -d 'Report what a sweep would do now, and change nothing'
+complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand sweep" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections completions help" -f -a "hooks" -d 'Create, inspect and serve webhooks'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections completions help" -f -a "scenario" -d 'Create and run scenarios: local commands that process a hook\'s queue'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections completions help" -f -a "connections" -d 'Manage connections: credentials that verify who sent a webhook'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep completions help" -f -a "hooks" -d 'Create, inspect and serve webhooks'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep completions help" -f -a "scenario" -d 'Create and run scenarios: local commands that process a hook\'s queue'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep completions help" -f -a "connections" -d 'Manage connections: credentials that verify who sent a webhook'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep completions help" -f -a "sweep" -d 'Apply the lifecycle rules: expiry, deactivation, deletion, payload retention'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "create" -d 'Create a hook and print its URL'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "list" -d 'List the hooks: a table, one row per hook'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "show" -d 'Show one hook in full'

@@ -65,6 +65,11 @@ pub enum Command {
     /// Manage connections: credentials that verify who sent a webhook
     #[command(subcommand)]
     Connections(ConnectionsCommand),
+    /// Apply the lifecycle rules: expiry, deactivation, deletion, payload retention
+    #[command(
+        after_help = "Examples:\n  hookq sweep --dry-run\n  hookq sweep --payload-retention 7d --delete-after 90d\n  0 3 * * * hookq sweep --json >> ~/hookq-sweep.log\n  HOOKQ_NOW=2027-01-01T00:00:00Z hookq sweep --dry-run   # what would a sweep then do?"
+    )]
+    Sweep(Sweep),
     /// Print a shell completion script
     #[command(
         after_help = "Example:\n  hookq completions bash > ~/.local/share/bash-completion/completions/hookq"
@@ -73,6 +78,26 @@ pub enum Command {
         #[arg(value_enum)]
         shell: Shell,
     },
+}
+
+/// The thresholds of SPEC §7; every one is strict ("more than").
+#[derive(Debug, Args)]
+pub struct Sweep {
+    /// Disable an enabled hook that has had no scenario for longer than this
+    #[arg(long, value_name = "DURATION", default_value = "120h")]
+    pub disable_unassigned_after: Duration,
+    /// Disable an enabled hook whose scenario has been inactive for longer than this
+    #[arg(long, value_name = "DURATION", default_value = "30d")]
+    pub disable_inactive_after: Duration,
+    /// Delete a hook disabled for longer than this that has no scenario, with its events
+    #[arg(long, value_name = "DURATION", default_value = "30d")]
+    pub delete_after: Duration,
+    /// Purge the bodies of events received longer ago than this (the events stay)
+    #[arg(long, value_name = "DURATION", default_value = "30d")]
+    pub payload_retention: Duration,
+    /// Report what a sweep would do now, and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

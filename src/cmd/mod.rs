@@ -5,6 +5,7 @@ mod events;
 mod hooks;
 mod scenario;
 mod serve;
+mod sweep;
 
 use std::io;
 use std::path::PathBuf;
@@ -59,6 +60,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Hooks(command) => hooks::run(&ctx, command),
         Command::Scenario(command) => scenario::run(&ctx, command),
         Command::Connections(command) => connections::run(&ctx, command),
+        Command::Sweep(args) => sweep::run(&ctx, args),
         Command::Completions { shell } => completions(shell),
     }
 }

@@ -12,6 +12,7 @@ mod executions;
 mod hooks;
 mod leases;
 mod scenarios;
+mod sweep;
 
 use std::fs::{DirBuilder, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -30,6 +31,7 @@ pub use executions::{
 };
 pub use hooks::{Hook, HookSettings};
 pub use scenarios::{Input, Scenario, ScenarioSettings, Schedule};
+pub use sweep::{DeleteStep, PurgeCursor};
 
 /// Append-only: a released migration is never edited, only followed.
 const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];

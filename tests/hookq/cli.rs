@@ -37,6 +37,7 @@ fn every_command_has_help_with_an_example() {
         &["hooks", "replay"],
         &["hooks", "send"],
         &["hooks", "discard"],
+        &["sweep"],
         &["completions"],
     ] {
         let mut args = args.to_vec();

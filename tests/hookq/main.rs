@@ -11,3 +11,4 @@ mod respond;
 mod scenario;
 mod serve;
 mod store;
+mod sweep;

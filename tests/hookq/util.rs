@@ -328,6 +328,37 @@ impl Env {
         }
     }
 
+    /// Put `n` events with this body in a hook's queue, received at
+    /// `received_at` (RFC 3339), in one transaction. Returns their ids.
+    pub fn enqueue_at(&self, hook: &str, received_at: &str, n: usize, body: &[u8]) -> Vec<i64> {
+        let mut store = hookq::store::Store::open(&self.db).unwrap();
+        let hook = store.hook(hook).unwrap();
+        let received_at = hookq::clock::parse(received_at).unwrap();
+        let events: Vec<hookq::store::NewEvent> = (0..n)
+            .map(|_| hookq::store::NewEvent {
+                hook_id: hook.id,
+                received_at,
+                method: "POST".into(),
+                path: format!("/wh/{}", hook.token),
+                query: String::new(),
+                headers: Vec::new(),
+                remote_addr: Some("127.0.0.1".into()),
+                content_type: None,
+                body: body.to_vec(),
+                replay_of: None,
+            })
+            .collect();
+        store
+            .enqueue(&events, &[])
+            .unwrap()
+            .into_iter()
+            .map(|outcome| match outcome {
+                hookq::store::Enqueued::Stored(id) => id,
+                other => panic!("not stored: {other:?}"),
+            })
+            .collect()
+    }
+
     /// The state of an event.
     pub fn state(&self, event: i64) -> String {
         let store = hookq::store::Store::open(&self.db).unwrap();

@@ -1,0 +1,370 @@
+//! The sweep's reads and writes (SPEC §7), each write one short
+//! transaction of at most a batch of rows, so that a server and scenario
+//! runs keep getting the write lock during a long sweep. The rules
+//! themselves are in `lifecycle`; the writes take them as closures and ask
+//! them again, inside the transaction, on the facts as they are then.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use rusqlite::{params, OptionalExtension, Row, Transaction};
+
+use super::Store;
+use crate::clock::Millis;
+use crate::lifecycle::{HookFacts, ScenarioFacts};
+
+const SELECT_FACTS: &str = "
+    SELECT h.id, h.name, h.enabled, h.created_at, h.enabled_at, h.disabled_at,
+           h.unassigned_since, h.last_event_at, s.id IS NOT NULL, s.active, s.inactive_since
+    FROM hooks h LEFT JOIN scenarios s ON s.hook_id = h.id";
+
+fn facts_from_row(row: &Row<'_>) -> rusqlite::Result<HookFacts> {
+    let has_scenario: bool = row.get(8)?;
+    Ok(HookFacts {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        enabled: row.get(2)?,
+        created_at: row.get(3)?,
+        enabled_at: row.get(4)?,
+        disabled_at: row.get(5)?,
+        unassigned_since: row.get(6)?,
+        last_event_at: row.get(7)?,
+        scenario: if has_scenario {
+            Some(ScenarioFacts {
+                active: row.get(9)?,
+                inactive_since: row.get(10)?,
+            })
+        } else {
+            None
+        },
+    })
+}
+
+fn facts_of(tx: &Transaction<'_>, hook_id: i64) -> Result<Option<HookFacts>> {
+    Ok(tx
+        .prepare_cached(&format!("{SELECT_FACTS} WHERE h.id = ?1"))?
+        .query_row([hook_id], facts_from_row)
+        .optional()?)
+}
+
+/// Where a payload purge has got to: the last event looked at, in
+/// (received_at, id) order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PurgeCursor {
+    pub received_at: Millis,
+    pub event_id: i64,
+}
+
+/// What one step of deleting a hook did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteStep {
+    /// Deleted this many of its events (with payloads and operations); more remain.
+    Events(u64),
+    /// Deleted its last events (this many) and the hook itself.
+    Deleted(u64),
+    /// The rule no longer holds (re-enabled, attached): left alone.
+    Spared,
+    /// Someone else deleted it meanwhile.
+    Gone,
+}
+
+/// How long a sweep transaction waits for the write lock before it fails.
+const PATIENCE: Duration = Duration::from_secs(60);
+/// How often it tries to take the lock meanwhile.
+const TRY_EVERY: Duration = Duration::from_micros(500);
+
+impl Store {
+    /// Wait for the write lock the way a long background job must: try
+    /// again every half millisecond, for up to a minute. A server under
+    /// steady load commits back to back and leaves the lock free only for
+    /// microseconds between two transactions; the default busy handler,
+    /// which sleeps longer and longer (up to 100 ms) between tries, can
+    /// miss every one of those gaps until it gives up.
+    pub fn wait_eagerly(&self) -> Result<()> {
+        fn try_again(tries: i32) -> bool {
+            std::thread::sleep(TRY_EVERY);
+            u128::from(tries.unsigned_abs()) < PATIENCE.as_micros() / TRY_EVERY.as_micros()
+        }
+        self.conn.busy_handler(Some(try_again))?;
+        Ok(())
+    }
+
+    /// The facts the lifecycle rules read, for every hook.
+    pub fn hook_facts(&self) -> Result<Vec<HookFacts>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SELECT_FACTS} ORDER BY h.name"))?;
+        let facts = stmt
+            .query_map([], facts_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(facts)
+    }
+
+    /// In one transaction, disable each of these hooks for which `rule`,
+    /// asked on its facts as they are now, gives a reason; record `now` and
+    /// the reason. Returns the hooks disabled, with their reasons.
+    pub fn sweep_disable<R: ToString>(
+        &mut self,
+        hook_ids: &[i64],
+        now: Millis,
+        rule: impl Fn(&HookFacts) -> Option<R>,
+    ) -> Result<Vec<(i64, R)>> {
+        let tx = self.write()?;
+        let mut disabled = Vec::new();
+        {
+            let mut disable = tx.prepare_cached(
+                "UPDATE hooks SET enabled = 0, disabled_at = ?2, disabled_reason = ?3
+                 WHERE id = ?1 AND enabled = 1",
+            )?;
+            for &id in hook_ids {
+                let Some(reason) = facts_of(&tx, id)?.and_then(|facts| rule(&facts)) else {
+                    continue;
+                };
+                if disable.execute(params![id, now, reason.to_string()])? == 1 {
+                    disabled.push((id, reason));
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(disabled)
+    }
+
+    /// One step of deleting a hook, in one transaction: if `rule` still
+    /// holds on its facts, delete up to `batch` of its events with their
+    /// payloads and operations, and the hook itself once it has no more.
+    /// A hook with a million events is deleted in many short steps; a sweep
+    /// interrupted between two leaves a disabled hook with fewer events
+    /// (counters kept right), which the next sweep finishes.
+    pub fn sweep_delete_step(
+        &mut self,
+        hook_id: i64,
+        batch: usize,
+        rule: impl Fn(&HookFacts) -> bool,
+    ) -> Result<DeleteStep> {
+        let tx = self.write()?;
+        let Some(facts) = facts_of(&tx, hook_id)? else {
+            return Ok(DeleteStep::Gone);
+        };
+        if !rule(&facts) {
+            return Ok(DeleteStep::Spared);
+        }
+        let events: Vec<i64> = tx
+            .prepare_cached("SELECT id FROM events WHERE hook_id = ?1 LIMIT ?2")?
+            .query_map(params![hook_id, batch as i64], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut operations = 0;
+        {
+            let mut delete_operations =
+                tx.prepare_cached("DELETE FROM operations WHERE event_id = ?1")?;
+            // Its payload goes with it (ON DELETE CASCADE).
+            let mut delete_event = tx.prepare_cached("DELETE FROM events WHERE id = ?1")?;
+            for &id in &events {
+                operations += delete_operations.execute([id])?;
+                delete_event.execute([id])?;
+            }
+        }
+        let deleted = events.len() as u64;
+        let step = if events.len() < batch {
+            tx.execute("DELETE FROM hooks WHERE id = ?1", [hook_id])?;
+            DeleteStep::Deleted(deleted)
+        } else {
+            tx.execute(
+                "UPDATE hooks SET operations = operations - ?2 WHERE id = ?1",
+                params![hook_id, operations as i64],
+            )?;
+            DeleteStep::Events(deleted)
+        };
+        tx.commit()?;
+        Ok(step)
+    }
+
+    /// The next events received before `before` that still have a payload,
+    /// after `cursor`, at most `batch`, oldest first. A plain read: it takes
+    /// no lock, however many purged events it walks past.
+    pub fn payloads_to_purge(
+        &self,
+        before: Millis,
+        cursor: PurgeCursor,
+        batch: usize,
+    ) -> Result<Vec<PurgeCursor>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT e.received_at, e.id FROM events e
+             WHERE e.received_at < ?1 AND (e.received_at, e.id) > (?2, ?3)
+               AND EXISTS (SELECT 1 FROM payloads p WHERE p.event_id = e.id)
+             ORDER BY e.received_at, e.id LIMIT ?4",
+        )?;
+        let events = stmt
+            .query_map(
+                params![before, cursor.received_at, cursor.event_id, batch as i64],
+                |row| {
+                    Ok(PurgeCursor {
+                        received_at: row.get(0)?,
+                        event_id: row.get(1)?,
+                    })
+                },
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(events)
+    }
+
+    /// Purge the payloads of these events, in one transaction; the events
+    /// stay. Each is checked again (received before `before`) in case an id
+    /// was reused meanwhile. Returns how many payloads were purged.
+    pub fn purge_payloads(&mut self, event_ids: &[i64], before: Millis) -> Result<u64> {
+        let tx = self.write()?;
+        let mut purged = 0;
+        {
+            let mut purge = tx.prepare_cached(
+                "DELETE FROM payloads WHERE event_id = ?1
+                 AND EXISTS (SELECT 1 FROM events WHERE id = ?1 AND received_at < ?2)",
+            )?;
+            for &id in event_ids {
+                purged += purge.execute(params![id, before])? as u64;
+            }
+        }
+        tx.commit()?;
+        Ok(purged)
+    }
+
+    /// How many payloads a purge before `before` would take, leaving out
+    /// the events of the hooks `deleting` (they go with their hook).
+    pub fn count_payloads_to_purge(&self, before: Millis, deleting: &[i64]) -> Result<u64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM events e JOIN payloads p ON p.event_id = e.id
+             WHERE e.received_at < ?1 AND e.hook_id NOT IN (SELECT value FROM json_each(?2))",
+            params![before, serde_json::to_string(deleting)?],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// Pages of the file that hold nothing (freed by deletions).
+    pub fn free_pages(&self) -> Result<u64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "freelist_count", |row| row.get(0))?)
+    }
+
+    /// Give at most `pages` free pages back to the file system, in one
+    /// transaction (`PRAGMA incremental_vacuum`: the file was created with
+    /// `auto_vacuum=INCREMENTAL`). Returns how many were given back.
+    pub fn reclaim_pages(&mut self, pages: u64) -> Result<u64> {
+        let tx = self.write()?;
+        let mut reclaimed = 0;
+        {
+            // One result row per page moved; the work happens as they are read.
+            let mut stmt = tx.prepare(&format!("PRAGMA incremental_vacuum({})", pages.max(1)))?;
+            let mut rows = stmt.query([])?;
+            while rows.next()?.is_some() {
+                reclaimed += 1;
+            }
+        }
+        tx.commit()?;
+        Ok(reclaimed)
+    }
+
+    /// Copy what the WAL holds into the file without waiting for anyone
+    /// (`wal_checkpoint(PASSIVE)`), so that the file shows the pages given
+    /// back. Best effort: readers may hold part of the WAL.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Enqueued, HookSettings, NewEvent};
+
+    fn event(hook_id: i64, received_at: Millis) -> NewEvent {
+        NewEvent {
+            hook_id,
+            received_at,
+            method: "POST".into(),
+            path: "/".into(),
+            query: String::new(),
+            headers: Vec::new(),
+            remote_addr: None,
+            content_type: None,
+            body: vec![b'x'; 100],
+            replay_of: None,
+        }
+    }
+
+    fn fill(store: &mut Store, hook_id: i64, received_at: Millis, n: usize) {
+        let events: Vec<NewEvent> = (0..n).map(|_| event(hook_id, received_at)).collect();
+        let stored = store.enqueue(&events, &[]).unwrap();
+        assert!(stored.iter().all(|e| matches!(e, Enqueued::Stored(_))));
+    }
+
+    fn count(store: &Store, sql: &str) -> i64 {
+        store.conn().query_row(sql, [], |row| row.get(0)).unwrap()
+    }
+
+    #[test]
+    fn the_purge_cursor_walks_past_events_with_the_same_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+        let hook = store.create_hook("h", &HookSettings::default(), 0).unwrap();
+        fill(&mut store, hook.id, 1_000, 250);
+        fill(&mut store, hook.id, 2_000, 10);
+        assert_eq!(store.count_payloads_to_purge(2_000, &[]).unwrap(), 250);
+        assert_eq!(store.count_payloads_to_purge(2_000, &[hook.id]).unwrap(), 0);
+        let mut cursor = PurgeCursor::default();
+        let mut purged = 0;
+        loop {
+            let batch = store.payloads_to_purge(2_000, cursor, 100).unwrap();
+            let Some(&last) = batch.last() else { break };
+            let ids: Vec<i64> = batch.iter().map(|e| e.event_id).collect();
+            purged += store.purge_payloads(&ids, 2_000).unwrap();
+            cursor = last;
+        }
+        assert_eq!(purged, 250);
+        assert_eq!(count(&store, "SELECT count(*) FROM payloads"), 10);
+        assert_eq!(count(&store, "SELECT count(*) FROM events"), 260);
+    }
+
+    #[test]
+    fn a_hook_is_deleted_in_steps_and_spared_when_the_rule_stops_holding() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+        let hook = store.create_hook("h", &HookSettings::default(), 0).unwrap();
+        fill(&mut store, hook.id, 1_000, 250);
+        let step = |store: &mut Store| store.sweep_delete_step(hook.id, 100, |_| true).unwrap();
+        assert_eq!(step(&mut store), DeleteStep::Events(100));
+        assert_eq!(count(&store, "SELECT queued FROM hooks"), 150);
+        assert_eq!(
+            store.sweep_delete_step(hook.id, 100, |_| false).unwrap(),
+            DeleteStep::Spared
+        );
+        assert_eq!(step(&mut store), DeleteStep::Events(100));
+        assert_eq!(step(&mut store), DeleteStep::Deleted(50));
+        assert_eq!(step(&mut store), DeleteStep::Gone);
+        assert_eq!(count(&store, "SELECT count(*) FROM payloads"), 0);
+        assert_eq!(count(&store, "SELECT count(*) FROM hooks"), 0);
+    }
+
+    #[test]
+    fn free_pages_are_given_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+        let hook = store.create_hook("h", &HookSettings::default(), 0).unwrap();
+        fill(&mut store, hook.id, 1_000, 500);
+        let ids: Vec<i64> = store
+            .payloads_to_purge(2_000, PurgeCursor::default(), 1_000)
+            .unwrap()
+            .iter()
+            .map(|e| e.event_id)
+            .collect();
+        assert_eq!(store.purge_payloads(&ids, 2_000).unwrap(), 500);
+        let free = store.free_pages().unwrap();
+        assert!(free > 0);
+        assert_eq!(store.reclaim_pages(1).unwrap(), 1);
+        let mut reclaimed = 1;
+        while store.free_pages().unwrap() > 0 {
+            reclaimed += store.reclaim_pages(10).unwrap();
+        }
+        assert_eq!(reclaimed, free);
+    }
+}
