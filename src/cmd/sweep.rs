@@ -60,7 +60,6 @@ pub fn run(ctx: &Ctx, args: Sweep) -> Result<ExitCode> {
         // A sweep commit lost in a power cut is done again by the next
         // sweep; no need to fsync each batch.
         store.relax_durability()?;
-        store.wait_eagerly()?;
         let mut progress = Progress::new();
         let report = apply(&mut store, &plan, &limits, ctx.now, &mut progress);
         progress.clear();

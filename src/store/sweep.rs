@@ -4,8 +4,6 @@
 //! themselves are in `lifecycle`; the writes take them as closures and ask
 //! them again, inside the transaction, on the facts as they are then.
 
-use std::time::Duration;
-
 use anyhow::Result;
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
@@ -68,27 +66,7 @@ pub enum DeleteStep {
     Gone,
 }
 
-/// How long a sweep transaction waits for the write lock before it fails.
-const PATIENCE: Duration = Duration::from_secs(60);
-/// How often it tries to take the lock meanwhile.
-const TRY_EVERY: Duration = Duration::from_micros(500);
-
 impl Store {
-    /// Wait for the write lock the way a long background job must: try
-    /// again every half millisecond, for up to a minute. A server under
-    /// steady load commits back to back and leaves the lock free only for
-    /// microseconds between two transactions; the default busy handler,
-    /// which sleeps longer and longer (up to 100 ms) between tries, can
-    /// miss every one of those gaps until it gives up.
-    pub fn wait_eagerly(&self) -> Result<()> {
-        fn try_again(tries: i32) -> bool {
-            std::thread::sleep(TRY_EVERY);
-            u128::from(tries.unsigned_abs()) < PATIENCE.as_micros() / TRY_EVERY.as_micros()
-        }
-        self.conn.busy_handler(Some(try_again))?;
-        Ok(())
-    }
-
     /// The facts the lifecycle rules read, for every hook.
     pub fn hook_facts(&self) -> Result<Vec<HookFacts>> {
         let mut stmt = self
