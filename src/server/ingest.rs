@@ -4,15 +4,14 @@
 use std::io::Read;
 use std::net::IpAddr;
 use std::sync::atomic::Ordering::Relaxed;
+use std::sync::mpsc::{self, Receiver};
 use std::time::Instant;
 
 use tiny_http::Request;
 
-use super::{Answer, Shared};
-use std::sync::mpsc;
-
-use super::registry::Responder;
+use super::registry::{HookEntry, Responder};
 use super::waiters::CycleOutcome;
+use super::{Answer, Shared};
 use crate::bundle;
 use crate::respond;
 use crate::store::{Enqueued, NewEvent};
@@ -134,21 +133,9 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
         Ok(Enqueued::Stored(id)) => {
             hook.queued.fetch_add(1, Relaxed);
             shared.events_arrived(hook.id);
-            let accepted = || Answer::text(200, "Accepted").for_hook(&hook.name).event(id);
-            let Some((responder, cycle)) = responder else {
-                return accepted();
-            };
-            match cycle.recv_timeout(responder.timeout) {
-                Ok(outcome) => respond(id, responder, &outcome)
-                    .for_hook(&hook.name)
-                    .event(id),
-                // Timed out, or the server is stopping: the event stays queued.
-                Err(_) => {
-                    if let Some(waiters) = shared.waiters() {
-                        waiters.cancel(id);
-                    }
-                    accepted()
-                }
+            match responder {
+                Some((responder, cycle)) => await_cycle(shared, &hook, id, responder, cycle),
+                None => accepted(&hook, id),
             }
         }
         Ok(Enqueued::QueueFull) => refund_and_refuse(queue_full()),
@@ -162,6 +149,32 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
             refund_and_refuse(
                 Answer::text(503, "Could not store the event.").header("Retry-After", "1"),
             )
+        }
+    }
+}
+
+fn accepted(hook: &HookEntry, id: i64) -> Answer {
+    Answer::text(200, "Accepted").for_hook(&hook.name).event(id)
+}
+
+/// Hold the request until the cycle of its event ends (SPEC §6); on
+/// timeout or shutdown, the usual `200 Accepted`, the event staying queued.
+fn await_cycle(
+    shared: &Shared,
+    hook: &HookEntry,
+    id: i64,
+    responder: &Responder,
+    cycle: Receiver<CycleOutcome>,
+) -> Answer {
+    match cycle.recv_timeout(responder.timeout) {
+        Ok(outcome) => respond(id, responder, &outcome)
+            .for_hook(&hook.name)
+            .event(id),
+        Err(_) => {
+            if let Some(waiters) = shared.waiters() {
+                waiters.cancel(id);
+            }
+            accepted(hook, id)
         }
     }
 }
