@@ -187,7 +187,7 @@ pub fn read_reply(stream: &mut std::net::TcpStream) -> Reply {
         .unwrap_or_else(|| panic!("incomplete reply: {:?}", String::from_utf8_lossy(&raw)))
 }
 
-fn parse_reply(raw: &[u8]) -> Option<Reply> {
+pub fn parse_reply(raw: &[u8]) -> Option<Reply> {
     let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
     let head = std::str::from_utf8(&raw[..end]).ok()?;
     let mut lines = head.split("\r\n");
@@ -330,14 +330,21 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub fn start(env: &Env, extra: &[&str]) -> ServerProcess {
+        Self::start_with(env, extra, |_| {})
+    }
+
+    /// Start it with a last change to its command (limits, environment).
+    pub fn start_with(
+        env: &Env,
+        extra: &[&str],
+        tweak: impl FnOnce(&mut Command),
+    ) -> ServerProcess {
         use std::io::BufRead;
         let mut args = vec!["hooks", "serve", "--listen", "127.0.0.1:0", "--quiet"];
         args.extend_from_slice(extra);
-        let mut child = env
-            .cmd(&args)
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn server");
+        let mut cmd = env.cmd(&args);
+        tweak(&mut cmd);
+        let mut child = cmd.stderr(Stdio::piped()).spawn().expect("spawn server");
         let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
         let mut line = String::new();
         stderr.read_line(&mut line).unwrap();
