@@ -16,6 +16,7 @@ use crate::units::Size;
 
 pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
     let db = ctx.db_path()?;
+    raise_open_files_limit();
     let config = server::Config {
         listen: args.listen,
         threads: args
@@ -68,4 +69,24 @@ pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
             .map_err(|_| anyhow::anyhow!("the scheduler panicked"))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Each connection takes two descriptors (tiny_http duplicates the socket),
+/// so the usual soft limit of 1024 lets some 500 idle clients keep everyone
+/// else out until their 30 s socket timeout. Like other servers, raise it
+/// to the hard limit, which any process may do.
+fn raise_open_files_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write `limit`.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
+        {
+            limit.rlim_cur = limit.rlim_max;
+            // On failure the limit stays as it was: fewer connections, no harm.
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
 }

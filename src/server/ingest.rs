@@ -50,7 +50,11 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
     {
         return refuse(Answer::empty(413).header("Connection", "close"));
     }
-    let body = match read_body(request, max_body) {
+    // The client sets the pace of its body.
+    let held = shared.held();
+    let body = read_body(request, max_body);
+    drop(held);
+    let body = match body {
         Ok(body) => body,
         Err(BodyError::TooLarge) => {
             return refuse(Answer::empty(413).header("Connection", "close"))
@@ -166,7 +170,11 @@ fn await_cycle(
     responder: &Responder,
     cycle: Receiver<CycleOutcome>,
 ) -> Answer {
-    match cycle.recv_timeout(responder.timeout) {
+    // While it waits, this thread counts as held: a spare one serves others.
+    let held = shared.held();
+    let outcome = cycle.recv_timeout(responder.timeout);
+    drop(held);
+    match outcome {
         Ok(outcome) => respond(id, responder, &outcome)
             .for_hook(&hook.name)
             .event(id),

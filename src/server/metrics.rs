@@ -7,6 +7,8 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Mutex;
 
+use super::threads::Counts;
+
 #[derive(Default)]
 pub struct Metrics {
     /// (hook name, or "" for an unknown token; HTTP status) → requests.
@@ -31,8 +33,9 @@ impl Metrics {
         *requests.entry((hook.to_owned(), status)).or_default() += 1;
     }
 
-    /// The Prometheus text exposition, with the queue depth of each hook.
-    pub fn render(&self, queues: &[(String, u64)]) -> String {
+    /// The Prometheus text exposition, with the queue depth of each hook and
+    /// the request threads.
+    pub fn render(&self, queues: &[(String, u64)], threads: Counts) -> String {
         let mut out = String::new();
         out.push_str(
             "# HELP hookq_requests_total HTTP requests to webhook URLs, by hook and status.\n",
@@ -56,6 +59,16 @@ impl Metrics {
                 escape(hook)
             );
         }
+        let _ = writeln!(
+            out,
+            "# HELP hookq_request_threads Request threads running, spares included.\n\
+             # TYPE hookq_request_threads gauge\n\
+             hookq_request_threads {}\n\
+             # HELP hookq_request_threads_held Request threads waiting on a client or a scenario.\n\
+             # TYPE hookq_request_threads_held gauge\n\
+             hookq_request_threads_held {}",
+            threads.running, threads.held
+        );
         self.batch_size.render(
             &mut out,
             "hookq_commit_batch_size",
@@ -136,13 +149,19 @@ mod tests {
         metrics.request("", 404);
         metrics.batch_size.observe(3.0);
         metrics.batch_size.observe(1.0);
-        let text = metrics.render(&[("gh".into(), 7)]);
+        let threads = Counts {
+            running: 9,
+            held: 2,
+        };
+        let text = metrics.render(&[("gh".into(), 7)], threads);
         assert!(
             text.contains("hookq_requests_total{hook=\"gh\",status=\"200\"} 2\n"),
             "{text}"
         );
         assert!(text.contains("hookq_requests_total{hook=\"\",status=\"404\"} 1\n"));
         assert!(text.contains("hookq_queue_depth{hook=\"gh\"} 7\n"));
+        assert!(text.contains("hookq_request_threads 9\n"), "{text}");
+        assert!(text.contains("hookq_request_threads_held 2\n"), "{text}");
         assert!(text.contains("hookq_commit_batch_size_bucket{le=\"1\"} 1\n"));
         assert!(text.contains("hookq_commit_batch_size_bucket{le=\"4\"} 2\n"));
         assert!(text.contains("hookq_commit_batch_size_count 2\n"));

@@ -3,8 +3,10 @@
 //!
 //! Request threads route and check a request against the in-memory
 //! [`registry`], read its body, and hand the event to the group-commit
-//! [`writer`]; the answer is sent only once the event is committed. A
-//! refresher thread reloads hooks changed by other processes.
+//! [`writer`]; the answer is sent only once the event is committed. While
+//! slow clients hold every request thread, spares are started
+//! ([`threads`]). A refresher thread reloads hooks changed by other
+//! processes.
 //!
 //! [`start`] is a library function: tests bind `127.0.0.1:0`, get the
 //! address, and stop the server with [`Running::stop`].
@@ -13,13 +15,14 @@ mod ingest;
 mod metrics;
 mod ratelimit;
 mod registry;
+mod threads;
 mod waiters;
 mod writer;
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -32,6 +35,7 @@ use crate::store::Store;
 use metrics::Metrics;
 use ratelimit::RateLimiter;
 use registry::Registry;
+use threads::{Held, Threads};
 pub use waiters::Waiters;
 use writer::Writer;
 
@@ -71,12 +75,17 @@ pub struct Scenarios {
 /// What the request threads share.
 struct Shared {
     config: Config,
+    http: tiny_http::Server,
+    shutdown: Arc<Shutdown>,
+    threads: Threads,
     registry: Registry,
     limiter: RateLimiter,
     writer: Writer,
     metrics: Arc<Metrics>,
     clock: Clock,
     scenarios: Option<Scenarios>,
+    /// What a spare thread is started with.
+    this: Weak<Shared>,
 }
 
 impl Shared {
@@ -97,6 +106,36 @@ impl Shared {
 
     fn log_error(&self, message: &str) {
         eprintln!("{} error: {message}", clock::format(self.now()));
+    }
+
+    /// This thread now waits on a client or a scenario, until the guard
+    /// drops; if every thread does, a spare is started (see [`threads`]).
+    fn held(&self) -> Held<'_> {
+        let (held, all_held) = self.threads.hold();
+        if all_held && !self.shutdown.is_stopped() && self.threads.reserve_spare() {
+            self.start_spare();
+        }
+        held
+    }
+
+    fn start_spare(&self) {
+        let Some(shared) = self.this.upgrade() else {
+            return self.threads.release_spare();
+        };
+        let started = thread::Builder::new()
+            .name("hookq-http-spare".into())
+            .spawn(move || {
+                if !serve_requests(&shared, true) {
+                    shared.threads.release_spare();
+                }
+            });
+        match started {
+            Ok(spare) => self.threads.keep(spare),
+            Err(e) => {
+                self.threads.release_spare();
+                self.log_error(&format!("could not start a spare request thread: {e}"));
+            }
+        }
     }
 }
 
@@ -157,6 +196,7 @@ pub struct Running {
     shutdown: Arc<Shutdown>,
     waiters: Option<Arc<Waiters>>,
     threads: Vec<JoinHandle<()>>,
+    spares: Arc<Mutex<Vec<JoinHandle<()>>>>,
     writer_thread: JoinHandle<()>,
 }
 
@@ -187,6 +227,20 @@ impl Running {
             thread
                 .join()
                 .map_err(|_| anyhow!("a server thread panicked"))?;
+        }
+        // A spare is kept by the thread that started it, before that thread
+        // can end: once none is left, none can start.
+        loop {
+            let spares =
+                std::mem::take(&mut *self.spares.lock().unwrap_or_else(|e| e.into_inner()));
+            if spares.is_empty() {
+                break;
+            }
+            for spare in spares {
+                spare
+                    .join()
+                    .map_err(|_| anyhow!("a server thread panicked"))?;
+            }
         }
         // Every writer handle is gone with the threads: it drains and ends.
         self.writer_thread
@@ -222,23 +276,29 @@ pub fn start(
         .to_ip()
         .context("the listener has no IP address")?;
     let threads = config.threads.max(1);
-    let shared = Arc::new(Shared {
+    let shared = Arc::new_cyclic(|this| Shared {
         config,
+        http,
+        shutdown: shutdown.clone(),
+        threads: Threads::new(threads),
         registry,
         limiter: RateLimiter::default(),
         writer,
         metrics,
         clock,
         scenarios,
+        this: this.clone(),
     });
-    let http = Arc::new(http);
+    let spares = shared.threads.spares();
     let mut handles = Vec::with_capacity(threads + 1);
     for i in 0..threads {
-        let (http, shared, shutdown) = (http.clone(), shared.clone(), shutdown.clone());
+        let shared = shared.clone();
         handles.push(
             thread::Builder::new()
                 .name(format!("hookq-http-{i}"))
-                .spawn(move || serve_requests(&http, &shared, &shutdown))?,
+                .spawn(move || {
+                    serve_requests(&shared, false);
+                })?,
         );
     }
     let (refresher_shared, refresher_shutdown) = (shared.clone(), shutdown.clone());
@@ -259,21 +319,37 @@ pub fn start(
         shutdown,
         waiters,
         threads: handles,
+        spares,
         writer_thread,
     })
 }
 
-fn serve_requests(http: &tiny_http::Server, shared: &Shared, shutdown: &Shutdown) {
-    while !shutdown.is_stopped() {
-        match http.recv_timeout(POLL_EVERY) {
-            Ok(Some(request)) => handle(shared, request),
-            Ok(None) => {}
+/// Take requests until the server stops; a spare also ends once it has
+/// been idle for a while and another thread is free. True if it so retired
+/// (and was counted out).
+fn serve_requests(shared: &Shared, spare: bool) -> bool {
+    let mut idle_since = Instant::now();
+    while !shared.shutdown.is_stopped() {
+        match shared.http.recv_timeout(POLL_EVERY) {
+            Ok(Some(request)) => {
+                handle(shared, request);
+                idle_since = Instant::now();
+            }
+            Ok(None) => {
+                if spare
+                    && idle_since.elapsed() >= threads::SPARE_IDLE
+                    && shared.threads.retire_spare()
+                {
+                    return true;
+                }
+            }
             Err(e) => {
                 shared.log_error(&format!("listener failed: {e}"));
-                shutdown.stop();
+                shared.shutdown.stop();
             }
         }
     }
+    false
 }
 
 fn handle(shared: &Shared, mut request: tiny_http::Request) {
@@ -285,8 +361,14 @@ fn handle(shared: &Shared, mut request: tiny_http::Request) {
     } else if path == "/healthz" {
         Answer::text(200, "ok")
     } else if path == "/metrics" && shared.config.metrics {
-        Answer::text(200, shared.metrics.render(&shared.registry.queue_depths()))
-            .header("Content-Type", "text/plain; version=0.0.4")
+        let threads = shared.threads.counts();
+        Answer::text(
+            200,
+            shared
+                .metrics
+                .render(&shared.registry.queue_depths(), threads),
+        )
+        .header("Content-Type", "text/plain; version=0.0.4")
     } else {
         Answer::text(404, "Not found.")
     };
@@ -316,6 +398,9 @@ fn handle(shared: &Shared, mut request: tiny_http::Request) {
             response.add_header(header);
         }
     }
+    // Writing the answer, and dropping the request with any body left
+    // unread (tiny_http drains it), wait on the client.
+    let _held = shared.held();
     // A client that went away is not the server's problem.
     let _ = request.respond(response);
 }

@@ -5,6 +5,7 @@ mod util;
 mod cli;
 mod connections;
 mod hooks;
+mod hostile;
 mod inspect;
 mod reliability;
 mod respond;

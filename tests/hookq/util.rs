@@ -205,7 +205,7 @@ pub fn try_read_reply(stream: &mut std::net::TcpStream) -> std::io::Result<Reply
     })
 }
 
-fn parse_reply(raw: &[u8]) -> Option<Reply> {
+pub fn parse_reply(raw: &[u8]) -> Option<Reply> {
     let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
     let head = std::str::from_utf8(&raw[..end]).ok()?;
     let mut lines = head.split("\r\n");
@@ -380,9 +380,19 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// `hooks serve --quiet` with `extra` flags; its stderr is drained.
     pub fn start(env: &Env, extra: &[&str]) -> ServerProcess {
+        Self::start_with(env, extra, |_| {})
+    }
+
+    /// [`ServerProcess::start`] with a last change to its command (limits,
+    /// environment).
+    pub fn start_with(
+        env: &Env,
+        extra: &[&str],
+        tweak: impl FnOnce(&mut Command),
+    ) -> ServerProcess {
         let mut flags = vec!["--quiet"];
         flags.extend_from_slice(extra);
-        let (server, mut stderr) = Self::logged(env, &flags);
+        let (server, mut stderr) = Self::logged_with(env, &flags, tweak);
         // Keep draining stderr so the server never blocks on it.
         std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
         server
@@ -393,6 +403,14 @@ impl ServerProcess {
     pub fn logged(
         env: &Env,
         flags: &[&str],
+    ) -> (ServerProcess, std::io::BufReader<std::process::ChildStderr>) {
+        Self::logged_with(env, flags, |_| {})
+    }
+
+    fn logged_with(
+        env: &Env,
+        flags: &[&str],
+        tweak: impl FnOnce(&mut Command),
     ) -> (ServerProcess, std::io::BufReader<std::process::ChildStderr>) {
         use std::io::BufRead;
         let mut args = vec!["hooks", "serve", "--listen", "127.0.0.1:0"];
@@ -407,6 +425,7 @@ impl ServerProcess {
                 Ok(())
             });
         }
+        tweak(&mut command);
         let mut child = command.spawn().expect("spawn server");
         let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
         let mut line = String::new();

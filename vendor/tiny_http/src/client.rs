@@ -69,8 +69,17 @@ enum LineError {
     Io { err: IoError, partial: bool },
     /// the line is longer than allowed
     TooLong,
-    /// the line is not ASCII
+    /// the line is not ASCII, or holds a control character other than HTAB
     NotAscii,
+}
+
+/// hookq: a control character (other than HTAB) in the request line or a header line.
+/// RFC 9110 (5.5) lets a recipient reject CR, LF and NUL in a field value, and the other
+/// controls are not valid either. Applications hand these values on (hookq passes the
+/// query and the `Content-Type` to commands as environment variables, where a NUL cannot
+/// be represented and makes the spawn fail), so they are refused like non-ASCII bytes.
+fn has_control(line: &[u8]) -> bool {
+    line.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f)
 }
 
 /// hookq: a socket read timeout shows up as `WouldBlock` on Unix and `TimedOut` on
@@ -137,6 +146,11 @@ impl ClientConnection {
 
             if byte == b'\n' && prev_byte_was_cr {
                 buf.pop(); // removing the '\r'
+
+                // hookq: a bare CR or LF, a NUL or another control byte => 400
+                if has_control(&buf) {
+                    return Err(LineError::NotAscii);
+                }
                 return AsciiString::from_ascii(buf).map_err(|_| LineError::NotAscii);
             }
 

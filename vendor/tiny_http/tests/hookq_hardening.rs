@@ -360,6 +360,32 @@ fn non_ascii_header_gets_400() {
 }
 
 #[test]
+fn control_characters_in_the_head_get_400() {
+    let (_server, addr) = start_server(2, ok_handler);
+    let heads: &[&[u8]] = &[
+        b"GET /?q=\x00 HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        b"GET /\x7f HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        b"GET / HTTP/1.1\r\nX-Nul: a\x00b\r\n\r\n",
+        b"GET / HTTP/1.1\r\nX-Control: a\x01b\r\n\r\n",
+        b"GET / HTTP/1.1\r\nX-Lf: a\nb\r\n\r\n",
+        b"GET / HTTP/1.1\r\nX-Cr: a\rb\r\n\r\n",
+        b"GET / HTTP/1.1\r\nX\x00: name\r\n\r\n",
+    ];
+    for head in heads {
+        let mut client = connect(addr);
+        client.write_all(head).unwrap();
+        let (data, _) = read_until_closed(&mut client);
+        assert_eq!(status_of(&data), 400, "{:?}", String::from_utf8_lossy(head));
+    }
+    // A tab is part of a field value.
+    let mut client = connect(addr);
+    client
+        .write_all(b"GET / HTTP/1.1\r\nX-Tab: a\tb\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&mut client).status, 200);
+}
+
+#[test]
 fn http2_request_line_gets_505_without_hanging() {
     let (_server, addr) = start_server(2, ok_handler);
 

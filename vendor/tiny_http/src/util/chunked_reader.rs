@@ -15,7 +15,7 @@
 
 use std::io::Result as IoResult;
 use std::io::{Error as IoError, ErrorKind, Read};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
 
@@ -30,10 +30,13 @@ const MAX_CHUNK_FRAMING: usize = 8 * 1024;
 /// Reader between the decoder and the connection that lets through at most `budget`
 /// bytes, after which it fails. Refilled before each call to the decoder. (The budget
 /// is shared rather than reached through `Decoder::get_mut`, which older
-/// `chunked_transfer` 1.x releases lack.)
+/// `chunked_transfer` 1.x releases lack.) It also notes when the connection ended:
+/// the decoder returns `Ok(0)` both after the last chunk and when the connection ends
+/// inside a chunk, and only the second reads the connection to its end.
 struct Budget<R> {
     inner: R,
     budget: Arc<AtomicUsize>,
+    ended: Arc<AtomicBool>,
 }
 
 impl<R: Read> Read for Budget<R> {
@@ -47,6 +50,9 @@ impl<R: Read> Read for Budget<R> {
         }
         let len = buf.len().min(budget);
         let read = self.inner.read(&mut buf[..len])?;
+        if read == 0 && len > 0 {
+            self.ended.store(true, Ordering::Relaxed);
+        }
         self.budget.store(budget - read, Ordering::Relaxed);
         Ok(read)
     }
@@ -56,6 +62,8 @@ impl<R: Read> Read for Budget<R> {
 pub struct ChunkedReader<R: Read> {
     decoder: Decoder<Budget<R>>,
     budget: Arc<AtomicUsize>,
+    // the connection ended (see `Budget`)
+    ended: Arc<AtomicBool>,
     // the decoder returned the end of the body
     finished: bool,
     // a read failed: the decoder's state is unknown, the body can't be trusted any more
@@ -67,12 +75,15 @@ impl<R: Read> ChunkedReader<R> {
     pub fn new(reader: R) -> (ChunkedReader<R>, Receiver<IoResult<()>>) {
         let (tx, rx) = channel();
         let budget = Arc::new(AtomicUsize::new(0));
+        let ended = Arc::new(AtomicBool::new(false));
         let r = ChunkedReader {
             decoder: Decoder::new(Budget {
                 inner: reader,
                 budget: budget.clone(),
+                ended: ended.clone(),
             }),
             budget,
+            ended,
             finished: false,
             failed: false,
             last_read_signal: tx,
@@ -98,6 +109,14 @@ impl<R: Read> Read for ChunkedReader<R> {
             Ordering::Relaxed,
         );
         match self.decoder.read(buf) {
+            // the connection ended inside a chunk: an error, not the end of the body
+            Ok(0) if !buf.is_empty() && self.ended.load(Ordering::Relaxed) => {
+                self.failed = true;
+                Err(IoError::new(
+                    ErrorKind::UnexpectedEof,
+                    "the connection closed before the end of the chunked request body",
+                ))
+            }
             Ok(0) if !buf.is_empty() => {
                 self.finished = true;
                 Ok(0)
@@ -177,6 +196,22 @@ mod tests {
         };
         assert!(rx.recv().unwrap().is_err());
         assert!(src.position() < 2 * 1024 * 1024);
+    }
+
+    #[test]
+    fn a_body_cut_short_is_an_error() {
+        for cut in [
+            &b"5\r\nab"[..],
+            b"5\r\nhello\r\n",
+            b"5\r\nhello\r\n0\r\n",
+            b"5\r",
+        ] {
+            let (mut r, rx) = ChunkedReader::new(Cursor::new(cut.to_vec()));
+            let mut body = Vec::new();
+            assert!(r.read_to_end(&mut body).is_err(), "{:?}", cut);
+            drop(r);
+            assert!(rx.recv().unwrap().is_err());
+        }
     }
 
     #[test]

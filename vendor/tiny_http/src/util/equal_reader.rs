@@ -96,6 +96,16 @@ where
         };
 
         match self.reader.read(buf) {
+            // hookq: the connection ended before `Content-Length` bytes: an error, not
+            // the end of the body (upstream returned `Ok(0)`, so an application took a
+            // truncated body for a whole one)
+            Ok(0) if !buf.is_empty() => {
+                self.failed = true;
+                Err(IoError::new(
+                    ErrorKind::UnexpectedEof,
+                    "the connection closed before the end of the request body",
+                ))
+            }
             Ok(len) => {
                 self.size -= len;
                 Ok(len)
@@ -133,8 +143,8 @@ where
             // `self.read` stops at the end of the body (returns 0 once `size` is 0)
             drain(self, MAX_DRAIN_BYTES)
         };
-        // Ok: fully drained, or the client closed the connection (the next read then
-        // sees EOF, as upstream).
+        // Ok: fully drained. A client that closed the connection midway makes the drain
+        // fail (hookq: `read` returns `UnexpectedEof`), and the connection is closed.
         self.last_read_signal.send(result).ok();
     }
 }
@@ -211,6 +221,20 @@ mod tests {
         };
         assert!(rx.recv().unwrap().is_ok());
         assert_eq!(org_reader.position(), 50_000);
+    }
+
+    // hookq: a body cut short by the end of the connection is an error, not a short body.
+    #[test]
+    fn test_early_eof_is_an_error() {
+        use std::io::Cursor;
+
+        let (mut equal_reader, rx) = EqualReader::new(Cursor::new(b"abc".to_vec()), 10);
+        let mut body = Vec::new();
+        let err = equal_reader.read_to_end(&mut body).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+        assert_eq!(body, b"abc");
+        drop(equal_reader);
+        assert!(rx.recv().unwrap().is_err());
     }
 
     // hookq: a drain that hits a read error is abandoned with an `Err`.
