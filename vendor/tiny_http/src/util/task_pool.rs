@@ -69,7 +69,13 @@ impl TaskPool {
     pub fn spawn(&self, code: Box<dyn FnMut() + Send>) {
         let mut queue = self.sharing.todo.lock().unwrap();
 
-        if self.sharing.waiting_tasks.load(Ordering::Acquire) == 0 {
+        // hookq: a task is a client connection, held for its whole keep-alive
+        // life. Upstream queued it whenever any thread was counted idle; but a
+        // woken thread stays counted until it runs, so a burst of connections
+        // (16 opened at once) was queued behind a few threads and most waited
+        // until others closed. Queue only while more threads are idle than
+        // tasks already wait for one.
+        if self.sharing.waiting_tasks.load(Ordering::Acquire) <= queue.len() {
             self.add_thread(Some(code));
         } else {
             queue.push_back(code);
@@ -143,5 +149,37 @@ impl Drop for TaskPool {
             .active_tasks
             .store(999_999_999, Ordering::Release);
         self.sharing.condvar.notify_all();
+    }
+}
+
+// hookq: a burst of long tasks (keep-alive connections) all run at once.
+#[cfg(test)]
+mod tests {
+    use super::TaskPool;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_burst_of_long_tasks_runs_at_once_not_behind_the_idle_threads() {
+        let pool = TaskPool::new();
+        let started = Arc::new(AtomicUsize::new(0));
+        let release = Arc::new(AtomicBool::new(false));
+        for _ in 0..16 {
+            let (started, release) = (started.clone(), release.clone());
+            pool.spawn(Box::new(move || {
+                started.fetch_add(1, Ordering::SeqCst);
+                while !release.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }));
+        }
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while started.load(Ordering::SeqCst) < 16 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let running = started.load(Ordering::SeqCst);
+        release.store(true, Ordering::SeqCst);
+        assert_eq!(running, 16, "tasks queued behind busy threads");
     }
 }
