@@ -5,10 +5,12 @@
 //! for a given batch size: the server can go no faster than this.
 //!
 //!     hookq hooks create bench --rate-limit 0 --queue-limit 100000000   # HOOKQ_DB=DB
-//!     cargo run --release --example commit_cost -- DB HOOK_ID [EVENTS_PER_SIZE] [SIZES]
+//!     cargo run --release --example commit_cost -- DB HOOK_ID [EVENTS_PER_SIZE] [SIZES] [CHECKPOINT]
 //!
-//! SIZES is a comma list (default 1,2,4,8,16,64,256). Prints one line per
-//! size, and `COMMIT_COST batch=B events_per_s=E us_per_commit=U` lines.
+//! SIZES is a comma list (default 1,2,4,8,16,64,256). CHECKPOINT is
+//! `wal_autocheckpoint` in pages: 1000 (SQLite's default, what hookq runs
+//! with) or 0 to leave checkpoints out and see what they cost. Prints one
+//! line per size, and `COMMIT_COST batch=B events_per_s=E us_per_commit=U`.
 
 use std::time::{Duration, Instant};
 
@@ -17,7 +19,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 fn main() -> rusqlite::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 2 {
-        eprintln!("usage: commit_cost DB HOOK_ID [EVENTS_PER_SIZE] [SIZES]");
+        eprintln!("usage: commit_cost DB HOOK_ID [EVENTS_PER_SIZE] [SIZES] [CHECKPOINT]");
         std::process::exit(2);
     }
     let hook_id: i64 = args[1].parse().expect("HOOK_ID");
@@ -30,11 +32,13 @@ fn main() -> rusqlite::Result<()> {
         .split(',')
         .map(|n| n.parse().expect("SIZES"))
         .collect();
+    let checkpoint: i64 = args.get(4).map_or(1000, |n| n.parse().expect("CHECKPOINT"));
     let mut conn = Connection::open(&args[0])?;
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "wal_autocheckpoint", checkpoint)?;
     // A 1 KiB JSON body, like the one bench/ingest.sh posts.
     let head = r#"{"event":"push","ref":"refs/heads/main","repository":{"id":123456,"full_name":"acme/widgets"},"sender":{"login":"octocat"},"pad":""#;
     let body = format!("{head}{}\"}}", "x".repeat(1024 - head.len() - 2)).into_bytes();
