@@ -15,7 +15,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use hookq::store::{NewEvent, Store};
+use hookq::store::{Enqueued, NewEvent, Store};
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -62,7 +62,12 @@ fn main() -> anyhow::Result<()> {
         let commits = (per_size / size).max(1);
         let started = Instant::now();
         for _ in 0..commits {
-            store.enqueue(&batch, &[])?;
+            let outcomes = store.enqueue(&batch, &[])?;
+            anyhow::ensure!(
+                outcomes.iter().all(|o| matches!(o, Enqueued::Stored(_))),
+                "not stored: {:?} (is HOOK_ID a hook with room in its queue?)",
+                outcomes[0]
+            );
         }
         let secs = started.elapsed().as_secs_f64();
         let events = (commits * size) as f64;
