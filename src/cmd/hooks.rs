@@ -58,9 +58,9 @@ pub fn run(ctx: &Ctx, command: HooksCommand) -> Result<ExitCode> {
         HooksCommand::Events(args) => super::events::events(ctx, args),
         HooksCommand::Ops(args) => super::events::ops(ctx, args),
         HooksCommand::Payload(args) => super::events::payload(ctx, args),
-        HooksCommand::Replay(args) => super::events::replay(ctx, args),
-        HooksCommand::Send(args) => super::events::send(ctx, args),
-        HooksCommand::Discard(args) => super::events::discard(ctx, args),
+        HooksCommand::Replay(args) => super::replay::replay(ctx, args),
+        HooksCommand::Send(args) => super::replay::send(ctx, args),
+        HooksCommand::Discard(args) => super::replay::discard(ctx, args),
         HooksCommand::Delete(args) => {
             let mut store = ctx.open()?;
             let hook = store.hook(&args.hook)?;

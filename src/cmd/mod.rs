@@ -3,6 +3,7 @@
 mod connections;
 mod events;
 mod hooks;
+mod replay;
 mod scenario;
 mod serve;
 mod sweep;

@@ -1,0 +1,284 @@
+//! `hookq hooks replay|send|discard`: set failed events aside, fix, and put
+//! them (or new ones) back in the queue.
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use super::events::EventJson;
+use super::Ctx;
+use crate::bundle;
+use crate::cli::{Discard, Received, Replay, SendEvent};
+use crate::engine::PAYLOAD_GONE;
+use crate::error::Failure;
+use crate::output;
+use crate::store::{Enqueued, EventFilter, EventState, NewEvent};
+use crate::units::Size;
+
+/// Events copied per transaction by `replay`.
+const REPLAY_BATCH: usize = 500;
+
+/// What `replay` did, or would do, with one event.
+#[derive(Serialize)]
+struct Replayed {
+    event: i64,
+    /// The copy's id; `null` in a dry run.
+    new: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct Skipped {
+    event: i64,
+    reason: String,
+}
+
+#[derive(Serialize)]
+struct ReplayReport {
+    dry_run: bool,
+    replayed: Vec<Replayed>,
+    skipped: Vec<Skipped>,
+}
+
+pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
+    let Received { since, until } = args.received;
+    if args.events.is_empty() && args.state.is_empty() && since.is_none() && until.is_none() {
+        return Err(Failure::usage("say which events to replay")
+            .hint("--event ID, --state incomplete|done|discarded, --since TIME or --until TIME")
+            .into());
+    }
+    let mut store = ctx.open()?;
+    let hook = store.hook(&args.hook)?;
+    // Named events are taken whatever their state (and refused below if still
+    // waiting); otherwise only events that have left the queue.
+    let states = match (args.state.is_empty(), args.events.is_empty()) {
+        (false, _) => args.state,
+        (true, false) => Vec::new(),
+        (true, true) => vec![
+            EventState::Done,
+            EventState::Incomplete,
+            EventState::Discarded,
+        ],
+    };
+    let filter = EventFilter {
+        states,
+        since,
+        until,
+        ids: args.events.clone(),
+    };
+    let candidates = store.events(hook.id, &filter, false, u64::MAX)?;
+    if let Some(missing) = args
+        .events
+        .iter()
+        .find(|id| !candidates.iter().any(|e| e.id == **id))
+    {
+        return Err(Failure::refused(format!(
+            "no event {missing} of hook {:?} matches",
+            hook.name
+        ))
+        .into());
+    }
+    let mut report = ReplayReport {
+        dry_run: args.dry_run,
+        replayed: Vec::new(),
+        skipped: Vec::new(),
+    };
+    let mut chosen = Vec::new();
+    for event in candidates {
+        let reason = match event.state.as_str() {
+            "queued" | "running" => Some(format!("still {}", event.state)),
+            _ if !event.payload_available => Some(PAYLOAD_GONE.to_owned()),
+            _ => None,
+        };
+        match reason {
+            Some(reason) => report.skipped.push(Skipped {
+                event: event.id,
+                reason,
+            }),
+            None => chosen.push(event),
+        }
+    }
+    let progress = chosen.len() > 1_000 && io::stderr().is_terminal();
+    let mut queue_full = false;
+    for (batch_number, batch) in chosen.chunks(REPLAY_BATCH).enumerate() {
+        if args.dry_run {
+            report.replayed.extend(batch.iter().map(|e| Replayed {
+                event: e.id,
+                new: None,
+            }));
+            continue;
+        }
+        let mut copies = Vec::with_capacity(batch.len());
+        let mut originals = Vec::with_capacity(batch.len());
+        for event in batch {
+            // Purged between the listing and now: reported, never half-copied.
+            match store.payload(event.id)? {
+                Some(body) => {
+                    copies.push(NewEvent {
+                        hook_id: hook.id,
+                        received_at: ctx.now,
+                        method: event.method.clone(),
+                        path: event.path.clone(),
+                        query: event.query.clone(),
+                        headers: event.headers.clone(),
+                        remote_addr: event.remote_addr.clone(),
+                        content_type: event.content_type.clone(),
+                        body,
+                        replay_of: Some(event.id),
+                    });
+                    originals.push(event.id);
+                }
+                None => report.skipped.push(Skipped {
+                    event: event.id,
+                    reason: PAYLOAD_GONE.to_owned(),
+                }),
+            }
+        }
+        for (original, outcome) in originals.into_iter().zip(store.enqueue(&copies, &[])?) {
+            match outcome {
+                Enqueued::Stored(id) => report.replayed.push(Replayed {
+                    event: original,
+                    new: Some(id),
+                }),
+                Enqueued::QueueFull => {
+                    queue_full = true;
+                    report.skipped.push(Skipped {
+                        event: original,
+                        reason: format!("queue full ({} events)", hook.settings.queue_limit),
+                    });
+                }
+                Enqueued::NoHook => {
+                    return Err(
+                        Failure::refused(format!("hook {:?} was deleted", hook.name)).into(),
+                    )
+                }
+            }
+        }
+        if progress {
+            eprint!(
+                "\rreplayed {} of {}",
+                (batch_number + 1) * REPLAY_BATCH,
+                chosen.len()
+            );
+        }
+    }
+    if progress {
+        eprintln!();
+    }
+    report.skipped.sort_by_key(|s| s.event);
+    if ctx.global.json {
+        output::json(&report)?;
+    } else {
+        let mut out = io::stdout().lock();
+        for r in &report.replayed {
+            match r.new {
+                Some(id) => writeln!(out, "{id}")?,
+                None => writeln!(out, "would replay event {}", r.event)?,
+            }
+        }
+        for s in &report.skipped {
+            eprintln!("skipped event {}: {}", s.event, s.reason);
+        }
+    }
+    Ok(if queue_full {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub fn send(ctx: &Ctx, args: SendEvent) -> Result<ExitCode> {
+    let mut store = ctx.open()?;
+    let hook = store.hook(&args.hook)?;
+    if !hook.enabled {
+        return Err(
+            Failure::refused(format!("hook {:?} is disabled", hook.name))
+                .hint(format!("`hookq hooks enable {}`", hook.name))
+                .into(),
+        );
+    }
+    let methods = &hook.settings.methods;
+    if !methods.is_empty() && !methods.contains(&args.method) {
+        return Err(Failure::usage(format!(
+            "hook {:?} does not accept {} (only {})",
+            hook.name,
+            args.method,
+            methods.join(", ")
+        ))
+        .into());
+    }
+    let body = match args.data.as_deref() {
+        None => Vec::new(),
+        Some("@-") => {
+            let mut body = Vec::new();
+            io::stdin()
+                .read_to_end(&mut body)
+                .context("could not read standard input")?;
+            body
+        }
+        Some(data) => match data.strip_prefix('@') {
+            Some(path) => std::fs::read(path).with_context(|| format!("could not read {path}"))?,
+            None => data.as_bytes().to_vec(),
+        },
+    };
+    if body.len() as u64 > hook.settings.max_body {
+        return Err(Failure::usage(format!(
+            "the body ({}) is larger than hook {:?} accepts ({})",
+            Size(body.len() as u64),
+            hook.name,
+            Size(hook.settings.max_body)
+        ))
+        .into());
+    }
+    let mut headers = args.header;
+    if let Some(content_type) = &args.content_type {
+        headers.retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
+        headers.push(("Content-Type".into(), content_type.clone()));
+    }
+    let content_type = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v.clone());
+    bundle::check_json(content_type.as_deref(), &body).map_err(Failure::usage)?;
+    let event = NewEvent {
+        hook_id: hook.id,
+        received_at: ctx.now,
+        method: args.method,
+        path: format!("/wh/{}", hook.token),
+        query: String::new(),
+        headers,
+        remote_addr: None,
+        content_type,
+        body,
+        replay_of: None,
+    };
+    match store.enqueue(&[event], &[])?[0] {
+        Enqueued::Stored(id) => {
+            if ctx.global.json {
+                output::json(&EventJson::new(&store.event(id)?))?;
+            } else {
+                output::line(id)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Enqueued::QueueFull => Err(Failure::refused(format!(
+            "the queue of hook {:?} is full ({} events)",
+            hook.name, hook.settings.queue_limit
+        ))
+        .into()),
+        Enqueued::NoHook => {
+            Err(Failure::refused(format!("hook {:?} was deleted", hook.name)).into())
+        }
+    }
+}
+
+pub fn discard(ctx: &Ctx, args: Discard) -> Result<ExitCode> {
+    ctx.open()?.discard(&args.events)?;
+    let n = args.events.len();
+    output::line(format_args!(
+        "discarded {n} event{}",
+        if n == 1 { "" } else { "s" }
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
