@@ -136,7 +136,9 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
     match shared.writer.store(event, answer) {
         Ok(Enqueued::Stored(id)) => {
             hook.queued.fetch_add(1, Relaxed);
-            shared.events_arrived(hook.id);
+            if hook.immediate {
+                shared.events_arrived(hook.id);
+            }
             match responder {
                 Some((responder, cycle)) => await_cycle(shared, &hook, id, responder, cycle),
                 None => accepted(&hook, id),

@@ -2,7 +2,7 @@
 //! reloaded when another process changes hooks (within about a second),
 //! so request threads never touch the database before the commit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, RwLock};
 
@@ -25,6 +25,10 @@ pub struct HookEntry {
     /// Set when the hook's scenario is active, `immediately`, and answers
     /// its callers (SPEC §6).
     pub respond: Option<Responder>,
+    /// The hook's scenario is active and `immediately`: wake the scheduler
+    /// when an event is committed (for any other hook, that would only cost
+    /// a context switch per request).
+    pub immediate: bool,
     /// Events waiting, as last seen: a cheap early 503. The store checks the
     /// limit again, exactly, inside the commit.
     pub queued: AtomicU64,
@@ -81,10 +85,15 @@ impl Registry {
         let reloaded = version != self.version.load(Relaxed);
         if reloaded {
             let connections = store.connections_by_id()?;
-            let mut responders: HashMap<i64, Responder> = store
-                .scenarios()?
+            let scenarios = store.scenarios()?;
+            let mut responders: HashMap<i64, Responder> = scenarios
                 .iter()
                 .filter_map(|s| Some((s.hook_id, Responder::of(s)?)))
+                .collect();
+            let immediate: HashSet<i64> = scenarios
+                .iter()
+                .filter(|s| s.active && s.settings.schedule == Schedule::Immediately)
+                .map(|s| s.hook_id)
                 .collect();
             let map: Map = store
                 .hooks()?
@@ -98,6 +107,7 @@ impl Registry {
                     let respond = responders.remove(&hook.id);
                     let entry = HookEntry {
                         respond,
+                        immediate: immediate.contains(&hook.id),
                         id: hook.id,
                         name: hook.name,
                         enabled: hook.enabled,
