@@ -8,9 +8,12 @@ use serde::Serialize;
 
 /// Pretty JSON and a newline on stdout.
 pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
-    let mut out = io::stdout().lock();
+    // Buffered: stdout is line-buffered, and a pretty list of 10,000 hooks
+    // is 170,000 lines (one write each).
+    let mut out = io::BufWriter::new(io::stdout().lock());
     serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::from)?;
     writeln!(out)?;
+    out.flush()?;
     Ok(())
 }
 

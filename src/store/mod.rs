@@ -175,9 +175,14 @@ fn wait_for_lock(tries: i32) -> bool {
 
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_handler(Some(wait_for_lock))?;
-    // Only takes effect on a new, empty file; lets the sweep give purged
-    // payload pages back (PRAGMA incremental_vacuum).
-    conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+    // Lets the sweep give purged payload pages back (PRAGMA
+    // incremental_vacuum). It only takes effect on a new, empty file, and
+    // setting it takes the write lock and syncs: so only on a new file, not
+    // on every open (`hooks show` would pay five fsyncs for nothing).
+    let pages: i64 = conn.pragma_query_value(None, "page_count", |r| r.get(0))?;
+    if pages == 0 {
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+    }
     let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
         bail!("could not switch to WAL mode (journal mode is {mode})");
