@@ -37,25 +37,34 @@ revision() {
     echo "$rev"
 }
 
-# Jiffies of all CPUs: total and idle (idle + iowait).
-machine_cpu() { awk '/^cpu / { print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6 }' /proc/stat; }
+# CPU ticks used so far by every process outside this script's process group,
+# children they reaped included (so a build's finished compilers count).
+others_ticks() {
+    local me
+    me=$(ps -o pgid= -p $$ | tr -d ' ')
+    cat /proc/[0-9]*/stat 2>/dev/null | awk -v me="$me" '
+        { sub(/^.*\) /, ""); if ($3 != me) t += $12 + $13 + $14 + $15 }
+        END { print t + 0 }'
+}
 
-# Share of the machine's CPU in use over the next $1 seconds, in percent.
-busy_pct() {
-    local t0 i0 t1 i1
-    read -r t0 i0 < <(machine_cpu); sleep "$1"; read -r t1 i1 < <(machine_cpu)
-    echo $(( 100 * ((t1 - t0) - (i1 - i0)) / (t1 - t0 > 0 ? t1 - t0 : 1) ))
+# Share of the machine's CPU that other processes use over the next $1
+# seconds, in percent.
+others_pct() {
+    local a b
+    a=$(others_ticks); sleep "$1"; b=$(others_ticks)
+    awk -v t=$((b - a)) -v tck="$(getconf CLK_TCK)" -v s="$1" -v n="$(nproc)" 'BEGIN { printf "%d", 100 * t / tck / s / n }'
 }
 
 # Other work on the machine skews every figure. Report how busy it is; with
 # WAIT_QUIET=SECONDS, wait up to that long for it to fall under 10%.
 check_quiet() {
     local busy waited=0
-    busy=$(busy_pct 2)
+    busy=$(others_pct 2)
     while [ "$busy" -ge 10 ] && [ "$waited" -lt "${WAIT_QUIET:-0}" ]; do
-        echo "machine ${busy}% busy; waiting for it to quiet down" >&2
-        sleep 3; waited=$((waited + 5)); busy=$(busy_pct 2)
+        echo "other processes use ${busy}% of the machine; waiting for it to quiet down" >&2
+        sleep 3; waited=$((waited + 5)); busy=$(others_pct 2)
     done
-    [ "$busy" -lt 10 ] || echo "warning: machine ${busy}% busy before the run; figures will be low" >&2
-    QUIET="${busy}% busy before start"
+    [ "$busy" -lt 10 ] || echo "warning: other processes use ${busy}% of the machine; figures will be low" >&2
+    QUIET="${busy}% busy with other work before start"
 }
+
