@@ -260,12 +260,10 @@ impl Pipes {
 /// Read what is there; false at end of file (or on an error).
 fn drain(fd: Option<&OwnedFd>, into: &mut Tail) -> bool {
     let Some(fd) = fd else { return false };
-    let mut buf = [0u8; 64 << 10];
     loop {
-        let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-        match n {
+        match into.read_from(fd.as_raw_fd()) {
             0 => return false,
-            n if n > 0 => into.push(&buf[..n as usize]),
+            n if n > 0 => continue,
             _ => {
                 return match io::Error::last_os_error().kind() {
                     io::ErrorKind::WouldBlock => true,
@@ -293,13 +291,23 @@ impl Tail {
         }
     }
 
-    fn push(&mut self, data: &[u8]) {
-        self.bytes.extend_from_slice(data);
-        // Trim in large steps: amortized O(1) per byte.
-        if self.bytes.len() > 2 * self.keep {
-            self.bytes.drain(..self.bytes.len() - self.keep);
-            self.cut = true;
+    /// One `read(2)` straight into the kept bytes (no zeroed buffer, no
+    /// copy): what `read` returns.
+    fn read_from(&mut self, fd: RawFd) -> isize {
+        const CHUNK: usize = 64 << 10;
+        self.bytes.reserve(CHUNK);
+        let spare = self.bytes.spare_capacity_mut();
+        let n = unsafe { libc::read(fd, spare.as_mut_ptr().cast(), spare.len().min(CHUNK)) };
+        if n > 0 {
+            // SAFETY: read(2) initialized the first n bytes of the spare capacity.
+            unsafe { self.bytes.set_len(self.bytes.len() + n as usize) };
+            // Trim in large steps: amortized O(1) per byte.
+            if self.bytes.len() > 2 * self.keep {
+                self.bytes.drain(..self.bytes.len() - self.keep);
+                self.cut = true;
+            }
         }
+        n
     }
 
     /// The kept bytes: at most `keep`.

@@ -279,6 +279,44 @@ fn one_execution_at_a_time_a_second_run_gets_75() {
 }
 
 #[test]
+fn an_execution_in_progress_shows_the_cycles_done_so_far() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    for body in ["1", "2", "3"] {
+        env.enqueue("h", None, "", body.as_bytes());
+    }
+    let gate = env.path().join("gate");
+    let script = format!(
+        "[ \"$HOOKQ_CYCLE\" != 3 ] || while [ ! -e {} ]; do sleep 0.02; done",
+        gate.display()
+    );
+    create(
+        &env,
+        "s",
+        "h",
+        &["--schedule", "on-demand", "--max-cycles", "3"],
+        &["sh".into(), "-c".into(), script],
+    );
+    let mut run = env
+        .cmd(&["scenario", "run", "s"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut in_progress = Value::Null;
+    eventually(60, "the third cycle to start", || {
+        in_progress = env.json(&["scenario", "runs", "s"]);
+        in_progress[0]["cycles"] == 2
+    });
+    assert_eq!(in_progress[0]["status"], Value::Null);
+    assert_eq!(in_progress[0]["finished_at"], Value::Null);
+    fs::write(&gate, "").unwrap();
+    assert_eq!(run.wait().unwrap().code(), Some(0));
+    let finished = env.json(&["scenario", "runs", "s"]);
+    assert_eq!(finished[0]["cycles"], 3);
+    assert_eq!(finished[0]["status"], "ok");
+}
+
+#[test]
 fn a_killed_run_puts_its_running_event_back_at_its_place() {
     let env = Env::new();
     env.hook("h", &[]);
