@@ -31,7 +31,7 @@ use tiny_http::{Header, Response};
 
 use crate::clock::{self, Clock, Millis};
 use crate::shutdown::Shutdown;
-use crate::store::Store;
+use crate::store::{Checkpointer, Store};
 use metrics::Metrics;
 use ratelimit::RateLimiter;
 use registry::Registry;
@@ -198,6 +198,8 @@ pub struct Running {
     threads: Vec<JoinHandle<()>>,
     spares: Arc<Mutex<Vec<JoinHandle<()>>>>,
     writer_thread: JoinHandle<()>,
+    /// Stopped once the writer has ended.
+    checkpointer: Checkpointer,
 }
 
 impl Running {
@@ -243,9 +245,12 @@ impl Running {
             }
         }
         // Every writer handle is gone with the threads: it drains and ends.
-        self.writer_thread
+        let writer = self
+            .writer_thread
             .join()
-            .map_err(|_| anyhow!("the writer thread panicked"))
+            .map_err(|_| anyhow!("the writer thread panicked"));
+        drop(self.checkpointer);
+        writer
     }
 }
 
@@ -262,6 +267,9 @@ pub fn start(
     if let Some(bytes) = config.max_db_size {
         store.limit_size(bytes)?;
     }
+    // Acknowledged requests wait for their commit, never for a checkpoint.
+    let checkpointer = Checkpointer::start(db)?;
+    checkpointer.take_over(&store)?;
     let waiters = scenarios.as_ref().map(|s| s.waiters.clone());
     let (writer, writer_thread) =
         Writer::start(store, metrics.clone(), waiters.clone().unwrap_or_default());
@@ -321,6 +329,7 @@ pub fn start(
         threads: handles,
         spares,
         writer_thread,
+        checkpointer,
     })
 }
 

@@ -1,5 +1,7 @@
 //! Events: the queue itself, and the group commit that fills it.
 
+use std::collections::hash_map::{Entry, HashMap};
+
 use anyhow::Result;
 use rusqlite::{params, OptionalExtension};
 
@@ -70,18 +72,23 @@ impl Store {
             )?;
             let mut insert_payload =
                 tx.prepare_cached("INSERT INTO payloads (event_id, body) VALUES (?1, ?2)")?;
-            let mut touch_hook = tx.prepare_cached(
-                "UPDATE hooks SET last_event_at = max(coalesce(last_event_at, ?2), ?2)
-                 WHERE id = ?1",
-            )?;
+            // Each hook of the batch is read once and written once (its
+            // `queued` count apart, kept by the insert trigger).
+            let mut hooks: HashMap<i64, BatchHook> = HashMap::new();
             for event in events {
-                let room: Option<i64> = room
-                    .query_row([event.hook_id], |row| row.get(0))
-                    .optional()?;
-                let outcome = match room {
+                let hook = match hooks.entry(event.hook_id) {
+                    Entry::Occupied(known) => known.into_mut(),
+                    Entry::Vacant(new) => new.insert(BatchHook {
+                        room: room
+                            .query_row([event.hook_id], |row| row.get(0))
+                            .optional()?,
+                        last_event_at: None,
+                    }),
+                };
+                let outcome = match hook.room {
                     None => Enqueued::NoHook,
                     Some(room) if room <= 0 => Enqueued::QueueFull,
-                    Some(_) => {
+                    Some(ref mut room) => {
                         insert_event.execute(params![
                             event.hook_id,
                             event.received_at,
@@ -96,11 +103,21 @@ impl Store {
                         ])?;
                         let id = tx.last_insert_rowid();
                         insert_payload.execute(params![id, event.body])?;
-                        touch_hook.execute(params![event.hook_id, event.received_at])?;
+                        *room -= 1;
+                        hook.last_event_at = hook.last_event_at.max(Some(event.received_at));
                         Enqueued::Stored(id)
                     }
                 };
                 outcomes.push(outcome);
+            }
+            let mut touch_hook = tx.prepare_cached(
+                "UPDATE hooks SET last_event_at = max(coalesce(last_event_at, ?2), ?2)
+                 WHERE id = ?1",
+            )?;
+            for (hook_id, hook) in &hooks {
+                if let Some(at) = hook.last_event_at {
+                    touch_hook.execute(params![hook_id, at])?;
+                }
             }
             let mut count = tx.prepare_cached(
                 "INSERT INTO refusals (hook_id, status, count)
@@ -124,6 +141,14 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?;
         Ok(depths)
     }
+}
+
+/// A hook as one batch of [`Store::enqueue_then`] sees it.
+struct BatchHook {
+    /// Events its queue still takes; `None`: no such hook.
+    room: Option<i64>,
+    /// The newest event of the batch stored for it.
+    last_event_at: Option<Millis>,
 }
 
 pub(crate) fn headers_json(headers: &[(String, String)]) -> String {
