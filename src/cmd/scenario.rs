@@ -15,7 +15,7 @@ use crate::clock::{self, Clock};
 use crate::engine;
 use crate::error::Failure;
 use crate::output::{self, Table};
-use crate::store::{Checkpointer, ExecutionRecord, Scenario, ScenarioSettings, Trigger};
+use crate::store::{ExecutionRecord, Scenario, ScenarioSettings, Trigger};
 
 pub fn run(ctx: &Ctx, command: ScenarioCommand) -> Result<ExitCode> {
     match command {
@@ -159,9 +159,6 @@ fn run_now(ctx: &Ctx, args: RunScenario) -> Result<ExitCode> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
-    // A long drain does not stop for checkpoints either.
-    let checkpointer = Checkpointer::start(store.path())?;
-    checkpointer.take_over(&store)?;
     let record = engine::execute(
         &mut store,
         &scenario,

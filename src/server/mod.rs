@@ -31,7 +31,7 @@ use tiny_http::{Header, Response};
 
 use crate::clock::{self, Clock, Millis};
 use crate::shutdown::Shutdown;
-use crate::store::{Checkpointer, Store};
+use crate::store::Store;
 use metrics::Metrics;
 use ratelimit::RateLimiter;
 use registry::Registry;
@@ -198,8 +198,6 @@ pub struct Running {
     threads: Vec<JoinHandle<()>>,
     spares: Arc<Mutex<Vec<JoinHandle<()>>>>,
     writer_thread: JoinHandle<()>,
-    /// Stopped once the writer has ended.
-    checkpointer: Checkpointer,
 }
 
 impl Running {
@@ -245,12 +243,9 @@ impl Running {
             }
         }
         // Every writer handle is gone with the threads: it drains and ends.
-        let writer = self
-            .writer_thread
+        self.writer_thread
             .join()
-            .map_err(|_| anyhow!("the writer thread panicked"));
-        drop(self.checkpointer);
-        writer
+            .map_err(|_| anyhow!("the writer thread panicked"))
     }
 }
 
@@ -267,9 +262,6 @@ pub fn start(
     if let Some(bytes) = config.max_db_size {
         store.limit_size(bytes)?;
     }
-    // Acknowledged requests wait for their commit, never for a checkpoint.
-    let checkpointer = Checkpointer::start(db)?;
-    checkpointer.take_over(&store)?;
     let waiters = scenarios.as_ref().map(|s| s.waiters.clone());
     let (writer, writer_thread) =
         Writer::start(store, metrics.clone(), waiters.clone().unwrap_or_default());
@@ -329,7 +321,6 @@ pub fn start(
         threads: handles,
         spares,
         writer_thread,
-        checkpointer,
     })
 }
 

@@ -6,7 +6,6 @@
 //! timeout, the migrations, and the repair of events a crash left running.
 //! The store knows nothing of HTTP or of the command line.
 
-mod checkpoint;
 mod connections;
 mod events;
 mod executions;
@@ -25,7 +24,6 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::error::Failure;
 
-pub use checkpoint::Checkpointer;
 pub use connections::StoredConnection;
 pub use events::{Enqueued, Event, EventFilter, EventState, NewEvent, RefusalCount};
 pub use executions::{
