@@ -10,12 +10,11 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 
 use crate::bundle;
-use crate::clock::{self, Clock};
+use crate::clock::{self, Clock, Millis};
 use crate::error::Failure;
-use crate::respond::{self, Respond};
 use crate::store::{
-    ClaimedEvent, CycleEnd, ExecutionRecord, Input, NewOperation, Scenario, ScenarioUpdate,
-    Schedule, Store, Trigger,
+    Ahead, ClaimedEvent, CycleEnd, ExecutionRecord, Hook, Input, NewOperation, Scenario,
+    ScenarioUpdate, Schedule, Store, Trigger,
 };
 pub use runner::TAIL;
 pub use scheduler::{OnCycle, Scheduler};
@@ -46,7 +45,7 @@ pub fn execute(
     trigger: Trigger,
     limit: Option<u32>,
     clock: &Clock,
-    stopping: &dyn Fn() -> bool,
+    stopping: &(dyn Fn() -> bool + Sync),
     on_cycle: &mut dyn FnMut(&CycleReport<'_>),
 ) -> Result<ExecutionRecord> {
     // Execution bookkeeping need not survive a power cut: delivery is at
@@ -74,7 +73,7 @@ fn cycles(
     trigger: Trigger,
     limit: Option<u32>,
     clock: &Clock,
-    stopping: &dyn Fn() -> bool,
+    stopping: &(dyn Fn() -> bool + Sync),
     on_cycle: &mut dyn FnMut(&CycleReport<'_>),
 ) -> Result<ExecutionRecord> {
     let execution_id = store.start_execution(scenario.id, trigger, clock.now())?;
@@ -86,94 +85,82 @@ fn cycles(
     let planned = store.queued_count(hook.id)?.min(u64::from(limit));
     let mut done = 0;
     let mut first_error: Option<String> = None;
-    let mut renewed = Instant::now();
-    let mut next = if planned > 0 && !stopping() {
-        store.take_head(hook.id)?
-    } else {
-        None
-    };
-    for cycle in 1..=planned {
-        let Some(event) = next.take() else {
-            break; // someone discarded the rest meanwhile, or stopping
+    if planned > 0 && !stopping() {
+        let chain = runner::Chain {
+            after_failure: scenario.settings.store_incomplete,
+            stopping,
         };
-        if stopping() {
-            store.unclaim(event.id)?; // taken with the last commit, never started
-            break;
-        }
-        let started_at = clock.now();
-        let finished = match store.payload(event.id)? {
-            None => runner::Finished::not_run(PAYLOAD_GONE),
-            Some(body) => {
-                let invocation = runner::Invocation {
-                    command: &scenario.settings.command,
-                    env: environment(&event, &hook.name, &scenario.name, cycle),
-                    stdin: input(
-                        scenario.settings.input,
-                        &event,
-                        body,
-                        hook.settings.json_passthrough,
-                    ),
-                    timeout: scenario.settings.timeout.std(),
-                    // A scenario that answers its caller needs all of stdout.
-                    whole_stdout: scenario.settings.respond.is_some(),
+        let mut renewed = Instant::now();
+        runner::with_worker(&chain, |worker| {
+            // Two events out of the queue at a time: the one whose command
+            // runs, and the next, taken ahead so that its command starts the
+            // moment this one ends, while this one is recorded.
+            let mut taken = store.take_first(hook.id, planned)?.into_iter();
+            let mut count = taken.len() as u64;
+            let Some(first) = taken.next() else {
+                return Ok(()); // someone discarded them meanwhile
+            };
+            let mut ahead = taken.next();
+            let mut cycle = Cycle::new(first, 1, clock);
+            worker.start(cycle.job(scenario, &hook))?;
+            loop {
+                let mut following = ahead
+                    .take()
+                    .map(|event| Cycle::new(event, cycle.number + 1, clock));
+                worker.then(following.as_mut().map(|next| next.job(scenario, &hook)))?;
+                let runner::Ended {
+                    finished,
+                    next_started,
+                } = worker.wait(&mut || renew(store, scenario.id, &mut renewed))?;
+                let end = match (finished.ok(), scenario.settings.store_incomplete) {
+                    (true, _) => CycleEnd::Done,
+                    (false, true) => CycleEnd::Incomplete,
+                    (false, false) => CycleEnd::Queued, // rolled back; the chain ended
                 };
-                // Renew the lease while a long command runs.
-                let mut tick = || renew(store, scenario.id, &mut renewed);
-                let mut finished = runner::run(invocation, &mut tick);
-                // An answer that cannot be sent is a failed cycle.
-                if let (true, Some(mode)) = (finished.ok(), scenario.settings.respond) {
-                    if finished.stdout_cut {
-                        finished.error = Some(format!(
-                            "the answer on stdout is larger than {}",
-                            crate::units::Size(runner::STDOUT_CAP as u64)
-                        ));
-                    } else if mode == Respond::Envelope {
-                        if let Err(invalid) = respond::reply(mode, 200, &[], &finished.stdout) {
-                            finished.error = Some(invalid);
-                        }
+                let mut next = Ahead::default();
+                let following = match following {
+                    Some(mut following) if next_started => {
+                        following.started_at = clock.now();
+                        next.take_from = (count < planned).then_some(hook.id);
+                        Some(following)
                     }
+                    not_started => {
+                        next.release = not_started.map(|cycle| cycle.event.id);
+                        None
+                    }
+                };
+                let operation = NewOperation {
+                    execution_id,
+                    event_id: cycle.event.id,
+                    hook_id: hook.id,
+                    scenario: &scenario.name,
+                    ok: finished.ok(),
+                    exit_code: finished.exit_code,
+                    started_at: cycle.started_at,
+                    duration_ms: finished.duration.as_millis() as i64,
+                    error: finished.error.as_deref(),
+                    stdout: runner::tail(&finished.stdout),
+                    stderr: &finished.stderr,
+                };
+                ahead = store.finish_cycle(end, &operation, next)?;
+                count += u64::from(ahead.is_some());
+                done += 1;
+                on_cycle(&CycleReport {
+                    event_id: cycle.event.id,
+                    ok: finished.ok(),
+                    stdout: &finished.stdout,
+                    error: finished.error.as_deref(),
+                });
+                renew(store, scenario.id, &mut renewed);
+                if let Some(error) = &finished.error {
+                    first_error.get_or_insert_with(|| format!("event {}: {error}", cycle.event.id));
                 }
-                finished
+                match following {
+                    Some(following) => cycle = following,
+                    None => return Ok(()),
+                }
             }
-        };
-        let end = match (finished.ok(), scenario.settings.store_incomplete) {
-            (true, _) => CycleEnd::Done,
-            (false, true) => CycleEnd::Incomplete,
-            (false, false) => CycleEnd::Queued,
-        };
-        // The next event is taken in the same transaction as this commit.
-        let go_on = cycle < planned && end != CycleEnd::Queued && !stopping();
-        next = store.finish_cycle(
-            end,
-            &NewOperation {
-                execution_id,
-                event_id: event.id,
-                hook_id: hook.id,
-                scenario: &scenario.name,
-                ok: finished.ok(),
-                exit_code: finished.exit_code,
-                started_at,
-                duration_ms: finished.duration.as_millis() as i64,
-                error: finished.error.as_deref(),
-                stdout: runner::tail(&finished.stdout),
-                stderr: &finished.stderr,
-            },
-            go_on.then_some(hook.id),
-        )?;
-        done += 1;
-        on_cycle(&CycleReport {
-            event_id: event.id,
-            ok: finished.ok(),
-            stdout: &finished.stdout,
-            error: finished.error.as_deref(),
-        });
-        renew(store, scenario.id, &mut renewed);
-        if let Some(error) = &finished.error {
-            first_error.get_or_insert_with(|| format!("event {}: {error}", event.id));
-            if end == CycleEnd::Queued {
-                break; // rolled back: the execution stops here
-            }
-        }
+        })?;
     }
     let (status, update) = match (done, &first_error) {
         (0, _) => ("empty", ScenarioUpdate::Unchanged),
@@ -188,6 +175,43 @@ fn cycles(
         update,
         clock.now(),
     )
+}
+
+/// One cycle: its number in the execution and its event.
+struct Cycle {
+    number: u64,
+    event: ClaimedEvent,
+    /// When its command started (set when it does).
+    started_at: Millis,
+}
+
+impl Cycle {
+    fn new(event: ClaimedEvent, number: u64, clock: &Clock) -> Cycle {
+        Cycle {
+            number,
+            event,
+            started_at: clock.now(),
+        }
+    }
+
+    /// The command to run for this cycle, with the event's body (taken out).
+    fn job<'a>(&mut self, scenario: &'a Scenario, hook: &Hook) -> runner::Job<'a> {
+        let Some(body) = self.event.body.take() else {
+            return runner::Job::NotRun(PAYLOAD_GONE);
+        };
+        runner::Job::Run(runner::Invocation {
+            command: &scenario.settings.command,
+            env: environment(&self.event, &hook.name, &scenario.name, self.number),
+            stdin: input(
+                scenario.settings.input,
+                &self.event,
+                body,
+                hook.settings.json_passthrough,
+            ),
+            timeout: scenario.settings.timeout.std(),
+            answer: scenario.settings.respond,
+        })
+    }
 }
 
 /// The error policy: an `immediately` scenario is switched off at its first

@@ -1,13 +1,27 @@
-//! Running a scenario's command for one cycle: no shell, the event on stdin
-//! and in the environment, its own process group, a timeout that kills the
-//! whole group, and stdout/stderr drained concurrently so a command that
-//! writes a lot never deadlocks against a full pipe.
+//! Running a scenario's commands: no shell, the event on stdin and in the
+//! environment, its own process group, a timeout that kills the whole
+//! group, and stdout/stderr drained concurrently so a command that writes a
+//! lot never deadlocks against a full pipe.
+//!
+//! Commands run one at a time on a thread of their own, the [`Worker`], in
+//! a chain: the execution names each command's successor while it runs, and
+//! the worker starts that successor the moment the command ends (if it may).
+//! The execution records cycle N while the command of cycle N+1 already
+//! runs, so a cycle costs the command and little else. The next command is
+//! not started by the thread that writes to the store: a child begins on
+//! its parent's CPU, where it would wait for that work.
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread;
 use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context, Result};
+
+use crate::respond::{self, Respond};
 
 /// How much of stdout and stderr an operation keeps: the last 64 KiB.
 pub const TAIL: usize = 64 << 10;
@@ -19,8 +33,16 @@ pub struct Invocation<'a> {
     pub env: Vec<(&'static str, String)>,
     pub stdin: Vec<u8>,
     pub timeout: Duration,
-    /// Keep stdout whole (up to [`STDOUT_CAP`]) instead of its tail.
-    pub whole_stdout: bool,
+    /// The scenario answers its caller: stdout is kept whole (up to
+    /// [`STDOUT_CAP`]) and must be an answer that can be sent.
+    pub answer: Option<Respond>,
+}
+
+/// One cycle's work for the worker.
+pub enum Job<'a> {
+    Run(Invocation<'a>),
+    /// Nothing to run: the cycle failed before its command, with this error.
+    NotRun(&'static str),
 }
 
 /// How a command ended.
@@ -31,8 +53,6 @@ pub struct Finished {
     /// Why the cycle failed, or `None` if it succeeded.
     pub error: Option<String>,
     pub stdout: Vec<u8>,
-    /// stdout was longer than what was kept.
-    pub stdout_cut: bool,
     pub stderr: Vec<u8>,
     pub duration: Duration,
 }
@@ -48,7 +68,6 @@ impl Finished {
             exit_code: None,
             error: Some(error.to_owned()),
             stdout: Vec::new(),
-            stdout_cut: false,
             stderr: Vec::new(),
             duration: Duration::ZERO,
         }
@@ -64,30 +83,150 @@ impl Finished {
             exit_code: None,
             error: Some(error),
             stdout: Vec::new(),
-            stdout_cut: false,
             stderr: Vec::new(),
             duration: started.elapsed(),
         }
     }
 }
 
-/// How often `tick` is called while a command runs.
+/// A command's end, and whether the worker started the next one.
+#[derive(Debug)]
+pub struct Ended {
+    pub finished: Finished,
+    pub next_started: bool,
+}
+
+/// When the worker goes on to the next command of a chain.
+pub struct Chain<'s> {
+    /// After a failed command too (`--store-incomplete`).
+    pub after_failure: bool,
+    /// Asked before each next command: a shutdown ends the chain.
+    pub stopping: &'s (dyn Fn() -> bool + Sync),
+}
+
+/// How often [`Worker::wait`] calls its `tick` while a command runs.
 const TICK: Duration = Duration::from_secs(10);
 /// After the command exited and its group was killed, how long to wait for
 /// its pipes to close (a process that left the group may hold them).
 const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(1);
 
-/// Run the command to completion or timeout. `tick` is called now and then
-/// while waiting (the execution renews its lease there).
-///
-/// One thread does everything with `poll(2)`: stdin written, stdout and
-/// stderr drained as they fill, the exit seen through a pidfd, the timeout.
-/// No thread per cycle: scenarios that run thousands of short commands pay
-/// for the command, not for the bookkeeping.
-pub fn run(invocation: Invocation<'_>, tick: &mut dyn FnMut()) -> Finished {
+/// The thread that runs an execution's commands, one at a time.
+pub struct Worker<'a> {
+    jobs: Sender<Option<Job<'a>>>,
+    ended: Receiver<Ended>,
+}
+
+impl<'a> Worker<'a> {
+    /// Start a chain with its first job.
+    pub fn start(&self, job: Job<'a>) -> Result<()> {
+        self.send(Some(job))
+    }
+
+    /// Name what follows the job running now, before waiting for it: the
+    /// next job, which the worker starts as soon as this one ends if the
+    /// [`Chain`] allows, or `None` to end the chain there.
+    pub fn then(&self, job: Option<Job<'a>>) -> Result<()> {
+        self.send(job)
+    }
+
+    /// Wait for the job running now to end. `tick` is called now and then
+    /// meanwhile (the execution renews its lease there).
+    pub fn wait(&self, tick: &mut dyn FnMut()) -> Result<Ended> {
+        loop {
+            match self.ended.recv_timeout(TICK) {
+                Ok(ended) => return Ok(ended),
+                Err(RecvTimeoutError::Timeout) => tick(),
+                Err(RecvTimeoutError::Disconnected) => return Err(stopped()),
+            }
+        }
+    }
+
+    fn send(&self, job: Option<Job<'a>>) -> Result<()> {
+        self.jobs.send(job).map_err(|_| stopped())
+    }
+}
+
+fn stopped() -> anyhow::Error {
+    anyhow!("the thread running commands has stopped")
+}
+
+/// Run `body` with a [`Worker`] that follows `chain`. When `body` returns,
+/// a command still running is waited for (never left behind), then the
+/// thread ends.
+pub fn with_worker<'a, R>(
+    chain: &Chain<'_>,
+    body: impl FnOnce(&Worker<'a>) -> Result<R>,
+) -> Result<R> {
+    thread::scope(|scope| {
+        let (jobs, queue) = mpsc::channel();
+        let (ended, ends) = mpsc::channel();
+        thread::Builder::new()
+            .name("hookq-command".into())
+            .spawn_scoped(scope, move || work(&queue, &ended, chain))
+            .context("could not start the thread that runs commands")?;
+        body(&Worker { jobs, ended: ends })
+    })
+}
+
+/// The worker's loop: chains of jobs until the execution hangs up.
+fn work(jobs: &Receiver<Option<Job<'_>>>, ended: &Sender<Ended>, chain: &Chain<'_>) {
+    while let Ok(Some(first)) = jobs.recv() {
+        let mut running = start(first);
+        loop {
+            let finished = match running {
+                Ok(running) => running.wait(),
+                Err(finished) => finished,
+            };
+            // Named while this one ran; a hang-up ends the chain.
+            let next = jobs.recv().ok().flatten();
+            let go_on = (finished.ok() || chain.after_failure) && !(chain.stopping)();
+            let next = next.filter(|_| go_on).map(start);
+            let next_started = next.is_some();
+            // The execution may have given up (a store error): the command
+            // started is still waited for.
+            let _ = ended.send(Ended {
+                finished,
+                next_started,
+            });
+            match next {
+                Some(next) => running = next,
+                None => break,
+            }
+        }
+    }
+}
+
+/// Run a job to its end, on the calling thread.
+#[cfg(test)]
+fn run(job: Job<'_>) -> Finished {
+    match start(job) {
+        Ok(running) => running.wait(),
+        Err(finished) => finished,
+    }
+}
+
+/// A command started, until it ends.
+struct Running {
+    child: Child,
+    pid: libc::pid_t,
+    pipes: Pipes,
+    exit: ExitWatch,
+    stdin: Vec<u8>,
+    started: Instant,
+    timeout: Duration,
+    answer: Option<Respond>,
+}
+
+/// Start a job's command; `Err` with its end when there is none to run.
+fn start(job: Job<'_>) -> Result<Running, Finished> {
     let started = Instant::now();
+    let invocation = match job {
+        Job::Run(invocation) => invocation,
+        Job::NotRun(error) => return Err(Finished::not_run(error)),
+    };
     let Some((program, args)) = invocation.command.split_first() else {
-        return Finished::failed_to_start("", &io::Error::from(io::ErrorKind::NotFound), started);
+        let missing = io::Error::from(io::ErrorKind::NotFound);
+        return Err(Finished::failed_to_start("", &missing, started));
     };
     let mut command = Command::new(program);
     command
@@ -100,15 +239,15 @@ pub fn run(invocation: Invocation<'_>, tick: &mut dyn FnMut()) -> Finished {
         .process_group(0);
     let mut child = match command.spawn() {
         Ok(child) => child,
-        Err(e) => return Finished::failed_to_start(program, &e, started),
+        Err(e) => return Err(Finished::failed_to_start(program, &e, started)),
     };
     let pid = child.id() as libc::pid_t;
-    let keep = if invocation.whole_stdout {
+    let keep = if invocation.answer.is_some() {
         STDOUT_CAP
     } else {
         TAIL
     };
-    let mut pipes = Pipes {
+    let pipes = Pipes {
         stdin: child.stdin.take().map(|p| (OwnedFd::from(p), 0)),
         stdout: child.stdout.take().map(OwnedFd::from),
         stderr: child.stderr.take().map(OwnedFd::from),
@@ -116,57 +255,88 @@ pub fn run(invocation: Invocation<'_>, tick: &mut dyn FnMut()) -> Finished {
         err: Tail::new(TAIL),
     };
     pipes.nonblocking();
-    let exit = ExitWatch::new(pid);
-    let deadline = started + invocation.timeout;
-    let mut ticked = Instant::now();
-    let mut timed_out = false;
-    let mut exited_at: Option<Instant> = None;
-    loop {
-        let now = Instant::now();
-        if exited_at.is_none() && exit.exited() {
-            // The command is done: whatever it left running in its group
-            // would keep the pipes open forever. Its pid is not reaped yet,
-            // so the group id cannot have been reused.
-            kill_group(pid);
-            exited_at = Some(now);
-        }
-        if let Some(at) = exited_at {
-            if pipes.drained() || now.duration_since(at) > DRAIN_AFTER_EXIT {
-                break;
+    Ok(Running {
+        child,
+        pid,
+        pipes,
+        exit: ExitWatch::new(pid),
+        stdin: invocation.stdin,
+        started,
+        timeout: invocation.timeout,
+        answer: invocation.answer,
+    })
+}
+
+impl Running {
+    /// Wait for the command to end or time out.
+    ///
+    /// One `poll(2)` loop does everything: stdin written, stdout and stderr
+    /// drained as they fill, the exit seen through a pidfd, the timeout.
+    fn wait(mut self) -> Finished {
+        let pid = self.pid;
+        let deadline = self.started + self.timeout;
+        let mut timed_out = false;
+        let mut exited_at: Option<Instant> = None;
+        loop {
+            let now = Instant::now();
+            if exited_at.is_none() && self.exit.exited() {
+                // The command is done: whatever it left running in its group
+                // would keep the pipes open forever. Its pid is not reaped
+                // yet, so the group id cannot have been reused.
+                kill_group(pid);
+                exited_at = Some(now);
             }
-        } else if now >= deadline && !timed_out {
-            kill_group(pid);
-            timed_out = true;
+            if let Some(at) = exited_at {
+                if self.pipes.drained() || now.duration_since(at) > DRAIN_AFTER_EXIT {
+                    break;
+                }
+            } else if now >= deadline && !timed_out {
+                kill_group(pid);
+                timed_out = true;
+            }
+            let wait = if exited_at.is_some() || timed_out || self.exit.fd().is_none() {
+                Duration::from_millis(50)
+            } else {
+                deadline.saturating_duration_since(now)
+            };
+            self.pipes.poll(&self.stdin, self.exit.fd(), wait);
         }
-        if now.duration_since(ticked) >= TICK {
-            tick();
-            ticked = now;
-        }
-        let wait = if exited_at.is_some() || timed_out || exit.fd().is_none() {
-            Duration::from_millis(50)
+        let status = self.child.wait().ok();
+        let mut error = if timed_out {
+            Some(format!(
+                "timed out after {}",
+                crate::units::Duration(self.timeout.as_millis() as i64)
+            ))
         } else {
-            deadline.saturating_duration_since(now).min(TICK)
+            status.and_then(describe_failure)
         };
-        pipes.poll(&invocation.stdin, exit.fd(), wait);
+        let (stdout, stdout_cut) = self.pipes.out.finish();
+        let (stderr, _) = self.pipes.err.finish();
+        if let (None, Some(mode)) = (&error, self.answer) {
+            error = unsendable(mode, &stdout, stdout_cut);
+        }
+        Finished {
+            exit_code: status.and_then(|s| s.code()),
+            error,
+            stdout,
+            stderr,
+            duration: self.started.elapsed(),
+        }
     }
-    let status = child.wait().ok();
-    let error = if timed_out {
-        Some(format!(
-            "timed out after {}",
-            crate::units::Duration(invocation.timeout.as_millis() as i64)
-        ))
-    } else {
-        status.and_then(describe_failure)
-    };
-    let (stdout, stdout_cut) = pipes.out.finish();
-    let (stderr, _) = pipes.err.finish();
-    Finished {
-        exit_code: status.and_then(|s| s.code()),
-        error,
-        stdout,
-        stdout_cut,
-        stderr,
-        duration: started.elapsed(),
+}
+
+/// Why a successful command's answer cannot be sent to its caller: that
+/// makes the cycle a failed one.
+fn unsendable(mode: Respond, stdout: &[u8], cut: bool) -> Option<String> {
+    if cut {
+        return Some(format!(
+            "the answer on stdout is larger than {}",
+            crate::units::Size(STDOUT_CAP as u64)
+        ));
+    }
+    match mode {
+        Respond::Envelope => respond::reply(mode, 200, &[], stdout).err(),
+        Respond::Stdout => None,
     }
 }
 
@@ -381,16 +551,13 @@ mod tests {
 
     fn sh(script: &str, timeout_ms: u64, stdin: &[u8]) -> Finished {
         let command = vec!["sh".to_owned(), "-c".to_owned(), script.to_owned()];
-        run(
-            Invocation {
-                command: &command,
-                env: vec![("HOOKQ_TEST", "yes".into())],
-                stdin: stdin.to_vec(),
-                timeout: Duration::from_millis(timeout_ms),
-                whole_stdout: false,
-            },
-            &mut || {},
-        )
+        run(Job::Run(Invocation {
+            command: &command,
+            env: vec![("HOOKQ_TEST", "yes".into())],
+            stdin: stdin.to_vec(),
+            timeout: Duration::from_millis(timeout_ms),
+            answer: None,
+        }))
     }
 
     #[test]
@@ -406,6 +573,93 @@ mod tests {
         assert_eq!(done.stderr, b"oops\n");
     }
 
+    fn job<'a>(command: &'a [String], stdin: &[u8]) -> Job<'a> {
+        Job::Run(Invocation {
+            command,
+            env: vec![],
+            stdin: stdin.to_vec(),
+            timeout: Duration::from_secs(30),
+            answer: None,
+        })
+    }
+
+    fn sh_c(script: &str) -> Vec<String> {
+        vec!["sh".to_owned(), "-c".to_owned(), script.to_owned()]
+    }
+
+    const GO_ON: Chain<'static> = Chain {
+        after_failure: false,
+        stopping: &|| false,
+    };
+
+    /// Run `inputs` through `command` as one chain; what each command read,
+    /// and whether the one after it started.
+    fn chain(chain: &Chain<'_>, command: &[String], inputs: &[&[u8]]) -> Vec<(String, bool)> {
+        with_worker(chain, |worker| {
+            let mut jobs = inputs.iter().map(|input| job(command, input));
+            let mut ends = Vec::new();
+            worker.start(jobs.next().unwrap())?;
+            loop {
+                worker.then(jobs.next())?;
+                let ended = worker.wait(&mut || {})?;
+                let out = String::from_utf8(ended.finished.stdout).unwrap();
+                ends.push((out, ended.next_started));
+                if !ended.next_started {
+                    return Ok(ends);
+                }
+            }
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_chain_runs_each_command_in_turn() {
+        let ends = chain(&GO_ON, &["cat".to_owned()], &[b"one", b"two", b"three"]);
+        let expected = [("one", true), ("two", true), ("three", false)];
+        assert_eq!(ends, expected.map(|(out, next)| (out.to_owned(), next)));
+    }
+
+    #[test]
+    fn a_failed_command_ends_the_chain_unless_failures_go_on() {
+        let command = sh_c("read -r line; echo \"$line\"; test \"$line\" != fail");
+        let inputs: [&[u8]; 3] = [b"ok\n", b"fail\n", b"after\n"];
+        let stops = chain(&GO_ON, &command, &inputs);
+        assert_eq!(
+            stops,
+            [("ok\n".to_owned(), true), ("fail\n".to_owned(), false)]
+        );
+        let goes_on = Chain {
+            after_failure: true,
+            stopping: &|| false,
+        };
+        let all = chain(&goes_on, &command, &inputs);
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[2], ("after\n".to_owned(), false));
+    }
+
+    #[test]
+    fn a_stop_ends_the_chain_after_the_command_in_progress() {
+        let stop = Chain {
+            after_failure: true,
+            stopping: &|| true,
+        };
+        let ends = chain(&stop, &["cat".to_owned()], &[b"one", b"two"]);
+        assert_eq!(ends, [("one".to_owned(), false)]);
+    }
+
+    #[test]
+    fn a_command_still_running_is_waited_for_when_the_execution_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let done = dir.path().join("done");
+        let command = sh_c(&format!("read line; echo \"$line\" > {}", done.display()));
+        let result: Result<()> = with_worker(&GO_ON, |worker| {
+            worker.start(job(&command, b"finished\n"))?;
+            Err(anyhow!("the store failed"))
+        });
+        assert_eq!(result.unwrap_err().to_string(), "the store failed");
+        assert_eq!(std::fs::read_to_string(&done).unwrap(), "finished\n");
+    }
+
     #[test]
     fn a_non_zero_exit_fails_the_cycle() {
         let done = sh("exit 3", 30_000, b"");
@@ -416,16 +670,13 @@ mod tests {
     #[test]
     fn a_missing_command_fails_with_its_name() {
         let command = vec!["/no/such/command".to_owned()];
-        let done = run(
-            Invocation {
-                command: &command,
-                env: vec![],
-                stdin: vec![],
-                timeout: Duration::from_secs(5),
-                whole_stdout: false,
-            },
-            &mut || {},
-        );
+        let done = run(Job::Run(Invocation {
+            command: &command,
+            env: vec![],
+            stdin: vec![],
+            timeout: Duration::from_secs(5),
+            answer: None,
+        }));
         assert_eq!(
             done.error.as_deref(),
             Some("command not found: /no/such/command")

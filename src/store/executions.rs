@@ -50,6 +50,20 @@ pub struct ClaimedEvent {
     pub content_type: Option<String>,
     /// This cycle's attempt, from 1.
     pub attempt: u32,
+    /// `None` once purged by payload retention.
+    pub body: Option<Vec<u8>>,
+}
+
+/// What a cycle's transaction does with the events after it. An execution
+/// takes the next event one cycle ahead, so that its command can start the
+/// moment the previous one ends, while that one is being recorded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Ahead {
+    /// The event taken ahead that this execution will not run: back to the
+    /// queue at its place, its attempt not counted.
+    pub release: Option<i64>,
+    /// Take the next event of this hook ahead.
+    pub take_from: Option<i64>,
 }
 
 /// Where an event goes after its cycle.
@@ -129,42 +143,34 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// Take the oldest queued event of a hook: it becomes `running`, one
-    /// more attempt. `None` when the queue is empty.
-    pub fn take_head(&mut self, hook_id: i64) -> Result<Option<ClaimedEvent>> {
+    /// Take the first events of an execution from the head of a hook's queue:
+    /// up to `count`, at most two (the first and the next one, ahead).
+    pub fn take_first(&mut self, hook_id: i64, count: u64) -> Result<Vec<ClaimedEvent>> {
         let tx = self.write()?;
-        let event = claim_head(&tx, hook_id)?;
+        let mut taken = Vec::new();
+        while (taken.len() as u64) < count.min(2) {
+            match claim_head(&tx, hook_id)? {
+                Some(event) => taken.push(event),
+                None => break,
+            }
+        }
         tx.commit()?;
-        Ok(event)
-    }
-
-    /// Put back an event taken for a cycle that did not start.
-    pub fn unclaim(&mut self, event_id: i64) -> Result<()> {
-        self.conn.execute(
-            "UPDATE events SET state = 'queued', attempts = attempts - 1
-             WHERE id = ?1 AND state = 'running'",
-            [event_id],
-        )?;
-        Ok(())
+        Ok(taken)
     }
 
     /// The body of an event; `None` once purged by payload retention.
     pub fn payload(&self, event_id: i64) -> Result<Option<Vec<u8>>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT body FROM payloads WHERE event_id = ?1")?
-            .query_row([event_id], |row| row.get(0))
-            .optional()?)
+        payload(&self.conn, event_id)
     }
 
     /// Commit or roll back a cycle: the event's new state and the operation
-    /// that records it, and with `next_of` the next event of that hook taken
-    /// for the next cycle, all in one transaction.
+    /// that records it, and what [`Ahead`] asks of the events after it, all
+    /// in one transaction. Returns the event taken ahead, if any.
     pub fn finish_cycle(
         &mut self,
         end: CycleEnd,
         op: &NewOperation<'_>,
-        next_of: Option<i64>,
+        ahead: Ahead,
     ) -> Result<Option<ClaimedEvent>> {
         let state = match end {
             CycleEnd::Done => "done",
@@ -192,7 +198,14 @@ impl Store {
             op.stdout,
             op.stderr,
         ])?;
-        let next = match next_of {
+        if let Some(id) = ahead.release {
+            tx.prepare_cached(
+                "UPDATE events SET state = 'queued', attempts = attempts - 1
+                 WHERE id = ?1 AND state = 'running'",
+            )?
+            .execute([id])?;
+        }
+        let next = match ahead.take_from {
             Some(hook_id) => claim_head(&tx, hook_id)?,
             None => None,
         };
@@ -335,9 +348,13 @@ impl Store {
     }
 }
 
-/// The oldest queued event of a hook, marked `running` (one more attempt).
+/// The oldest queued event of a hook, marked `running` with one more
+/// attempt, and its body. An attempt counts from the moment the event is
+/// taken, ahead of its command: after a crash, the event taken ahead may
+/// show an attempt that never ran, never the reverse (a command can trust
+/// `HOOKQ_ATTEMPT` = 1 to mean a first run).
 fn claim_head(tx: &rusqlite::Transaction<'_>, hook_id: i64) -> Result<Option<ClaimedEvent>> {
-    Ok(tx
+    let event = tx
         .prepare_cached(
             "UPDATE events SET state = 'running', attempts = attempts + 1
              WHERE id = (SELECT id FROM events WHERE hook_id = ?1 AND state = 'queued'
@@ -354,7 +371,21 @@ fn claim_head(tx: &rusqlite::Transaction<'_>, hook_id: i64) -> Result<Option<Cla
                 headers: headers_from_json(&headers),
                 content_type: row.get(5)?,
                 attempt: row.get(6)?,
+                body: None,
             })
         })
+        .optional()?;
+    event
+        .map(|mut event| {
+            event.body = payload(tx, event.id)?;
+            Ok(event)
+        })
+        .transpose()
+}
+
+fn payload(conn: &rusqlite::Connection, event_id: i64) -> Result<Option<Vec<u8>>> {
+    Ok(conn
+        .prepare_cached("SELECT body FROM payloads WHERE event_id = ?1")?
+        .query_row([event_id], |row| row.get(0))
         .optional()?)
 }

@@ -2,8 +2,8 @@
 //! policies, the lease, the command's input and environment.
 
 use std::fs;
-use std::path::Path;
-use std::process::Stdio;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 
 use serde_json::{json, Value};
 
@@ -98,6 +98,8 @@ fn a_failed_cycle_rolls_back_to_the_head_of_the_queue_and_stops() {
     assert_eq!(env.state(ids[0]), "done");
     assert_eq!(env.state(ids[1]), "queued");
     assert_eq!(env.state(ids[2]), "queued");
+    let attempts = |id: i64| env.sql_count(&format!("SELECT attempts FROM events WHERE id = {id}"));
+    assert_eq!(attempts(ids[2]), 0, "taken ahead, put back uncounted");
     // The next run starts with the same event, its second attempt.
     run_json(&env, "s", &[], 1);
     let lines = log_lines(&log);
@@ -278,6 +280,50 @@ fn one_execution_at_a_time_a_second_run_gets_75() {
     assert_eq!(env.state(event), "done");
 }
 
+/// `events` queued on hook "h", an on-demand scenario "s" for all of them
+/// whose command waits for the gate file, and a `scenario run` of it, once
+/// its first cycle runs (the second event taken ahead).
+fn gated_run(env: &Env, events: u8) -> (Vec<i64>, PathBuf, Child) {
+    env.hook("h", &[]);
+    let ids: Vec<i64> = (0..events)
+        .map(|i| env.enqueue("h", None, "", &[i]))
+        .collect();
+    let gate = env.path().join("gate");
+    let cycles = events.to_string();
+    let options = ["--schedule", "on-demand", "--max-cycles", &cycles];
+    create(env, "s", "h", &options, &gated(&gate));
+    let run = env
+        .cmd(&["scenario", "run", "s"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    eventually(60, "the first cycle to start", || {
+        env.state(ids[0]) == "running"
+    });
+    assert_eq!(env.state(ids[1]), "running", "taken ahead");
+    (ids, gate, run)
+}
+
+#[test]
+fn a_stopped_run_finishes_its_cycle_and_puts_the_next_event_back() {
+    let env = Env::new();
+    let (ids, gate, mut run) = gated_run(&env, 3);
+    let stopped = Command::new("kill")
+        .args(["-TERM", &run.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    fs::write(&gate, "").unwrap(); // the cycle in progress may now end
+    assert_eq!(run.wait().unwrap().code(), Some(0));
+    assert_eq!(env.state(ids[0]), "done");
+    for id in &ids[1..] {
+        assert_eq!(env.state(*id), "queued");
+        let attempts = env.sql_count(&format!("SELECT attempts FROM events WHERE id = {id}"));
+        assert_eq!(attempts, 0, "event {id} never ran");
+    }
+    assert_eq!(env.json(&["scenario", "runs", "s"])[0]["cycles"], 1);
+}
+
 #[test]
 fn an_execution_in_progress_shows_the_cycles_done_so_far() {
     let env = Env::new();
@@ -316,26 +362,21 @@ fn an_execution_in_progress_shows_the_cycles_done_so_far() {
     assert_eq!(finished[0]["status"], "ok");
 }
 
+/// The run is killed while the first event's command runs; the second was
+/// taken ahead. Both go back to the queue at their places. Attempts count
+/// from the take: the second shows a second attempt although its command
+/// never started (never the reverse, so attempt 1 means a first run).
 #[test]
-fn a_killed_run_puts_its_running_event_back_at_its_place() {
+fn a_killed_run_puts_its_running_events_back_at_their_places() {
     let env = Env::new();
-    env.hook("h", &[]);
-    let first = env.enqueue("h", None, "", b"1");
-    let second = env.enqueue("h", None, "", b"2");
-    let gate = env.path().join("gate");
-    create(&env, "s", "h", &["--schedule", "on-demand"], &gated(&gate));
-    let mut run = env
-        .cmd(&["scenario", "run", "s"])
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    eventually(60, "the cycle to start", || env.state(first) == "running");
+    let (ids, gate, mut run) = gated_run(&env, 2);
+    let (first, second) = (ids[0], ids[1]);
     run.kill().unwrap(); // SIGKILL: no chance to clean up
     run.wait().unwrap();
     fs::write(&gate, "").unwrap(); // let the orphaned command end
-                                   // Any hookq process that opens the store repairs it.
-    env.ok(&["hooks", "list"]);
+    env.ok(&["hooks", "list"]); // any hookq process that opens the store repairs it
     assert_eq!(env.state(first), "queued");
+    assert_eq!(env.state(second), "queued");
     let log = env.path().join("log");
     env.ok(&[
         "scenario",
@@ -349,7 +390,7 @@ fn a_killed_run_puts_its_running_event_back_at_its_place() {
     run_json(&env, "s", &["--max-cycles", "5"], 0);
     assert_eq!(
         log_lines(&log),
-        [format!("{first} 2"), format!("{second} 1")]
+        [format!("{first} 2"), format!("{second} 2")]
     );
 }
 
