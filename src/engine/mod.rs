@@ -23,6 +23,11 @@ pub use scheduler::{OnCycle, Scheduler};
 /// execution, whatever its max cycles (as the hosted products do).
 pub const IMMEDIATE_MAX_CYCLES: u32 = 100;
 
+/// An execution of this many cycles or more leaves its checkpoints to a
+/// thread of their own (a checkpoint comes every ~100 cycles and takes
+/// milliseconds: the next command would wait for it).
+const CHECKPOINTS_ASIDE_FROM: u64 = 100;
+
 /// The message of every failed read of a purged payload.
 pub const PAYLOAD_GONE: &str = "Failed to read file from storage.";
 
@@ -76,105 +81,150 @@ fn cycles(
     stopping: &(dyn Fn() -> bool + Sync),
     on_cycle: &mut dyn FnMut(&CycleReport<'_>),
 ) -> Result<ExecutionRecord> {
-    let execution_id = store.start_execution(scenario.id, trigger, clock.now())?;
     let hook = store.hook(&scenario.hook)?;
     let limit = limit.unwrap_or(match scenario.settings.schedule {
         Schedule::Immediately => IMMEDIATE_MAX_CYCLES,
         _ => scenario.settings.max_cycles,
     });
-    let planned = store.queued_count(hook.id)?.min(u64::from(limit));
-    let mut done = 0;
-    let mut first_error: Option<String> = None;
-    if planned > 0 && !stopping() {
+    let mut execution = Execution {
+        id: store.start_execution(scenario.id, trigger, clock.now())?,
+        scenario,
+        planned: store.queued_count(hook.id)?.min(u64::from(limit)),
+        hook,
+        clock,
+        done: 0,
+        first_error: None,
+        renewed: Instant::now(),
+    };
+    if execution.planned > 0 && !stopping() {
         let chain = runner::Chain {
             after_failure: scenario.settings.store_incomplete,
             stopping,
         };
-        let mut renewed = Instant::now();
-        runner::with_worker(&chain, |worker| {
-            // Two events out of the queue at a time: the one whose command
-            // runs, and the next, taken ahead so that its command starts the
-            // moment this one ends, while this one is recorded.
-            let mut taken = store.take_first(hook.id, planned)?.into_iter();
-            let mut count = taken.len() as u64;
-            let Some(first) = taken.next() else {
-                return Ok(()); // someone discarded them meanwhile
-            };
-            let mut ahead = taken.next();
-            let mut cycle = Cycle::new(first, 1, clock);
-            worker.start(cycle.job(scenario, &hook))?;
-            loop {
-                let mut following = ahead
-                    .take()
-                    .map(|event| Cycle::new(event, cycle.number + 1, clock));
-                worker.then(following.as_mut().map(|next| next.job(scenario, &hook)))?;
-                let runner::Ended {
-                    finished,
-                    next_started,
-                } = worker.wait(&mut || renew(store, scenario.id, &mut renewed))?;
-                let end = match (finished.ok(), scenario.settings.store_incomplete) {
-                    (true, _) => CycleEnd::Done,
-                    (false, true) => CycleEnd::Incomplete,
-                    (false, false) => CycleEnd::Queued, // rolled back; the chain ended
-                };
-                let mut next = Ahead::default();
-                let following = match following {
-                    Some(mut following) if next_started => {
-                        following.started_at = clock.now();
-                        next.take_from = (count < planned).then_some(hook.id);
-                        Some(following)
-                    }
-                    not_started => {
-                        next.release = not_started.map(|cycle| cycle.event.id);
-                        None
-                    }
-                };
-                let operation = NewOperation {
-                    execution_id,
-                    event_id: cycle.event.id,
-                    hook_id: hook.id,
-                    scenario: &scenario.name,
-                    ok: finished.ok(),
-                    exit_code: finished.exit_code,
-                    started_at: cycle.started_at,
-                    duration_ms: finished.duration.as_millis() as i64,
-                    error: finished.error.as_deref(),
-                    stdout: runner::tail(&finished.stdout),
-                    stderr: &finished.stderr,
-                };
-                ahead = store.finish_cycle(end, &operation, next)?;
-                count += u64::from(ahead.is_some());
-                done += 1;
-                on_cycle(&CycleReport {
-                    event_id: cycle.event.id,
-                    ok: finished.ok(),
-                    stdout: &finished.stdout,
-                    error: finished.error.as_deref(),
-                });
-                renew(store, scenario.id, &mut renewed);
-                if let Some(error) = &finished.error {
-                    first_error.get_or_insert_with(|| format!("event {}: {error}", cycle.event.id));
-                }
-                match following {
-                    Some(following) => cycle = following,
-                    None => return Ok(()),
-                }
-            }
-        })?;
+        let long = execution.planned >= CHECKPOINTS_ASIDE_FROM;
+        let mut run = |store: &mut Store| {
+            runner::with_worker(&chain, |worker| execution.run(store, worker, on_cycle))
+        };
+        if long {
+            store.with_checkpoints_aside(run)?;
+        } else {
+            run(store)?;
+        }
     }
-    let (status, update) = match (done, &first_error) {
+    let (status, update) = match (execution.done, &execution.first_error) {
         (0, _) => ("empty", ScenarioUpdate::Unchanged),
         (_, None) => ("ok", ScenarioUpdate::ResetErrors),
         (_, Some(_)) => ("error", on_error(scenario)),
     };
     store.finish_execution(
-        execution_id,
+        execution.id,
         scenario.id,
         status,
-        first_error.as_deref(),
+        execution.first_error.as_deref(),
         update,
         clock.now(),
     )
+}
+
+/// An execution under way.
+struct Execution<'a> {
+    id: i64,
+    scenario: &'a Scenario,
+    hook: Hook,
+    /// How many cycles at most: min(queued, limit).
+    planned: u64,
+    clock: &'a Clock,
+    /// Cycles recorded so far.
+    done: u64,
+    first_error: Option<String>,
+    /// When the lease was last renewed.
+    renewed: Instant,
+}
+
+impl<'a> Execution<'a> {
+    /// The cycles, as one chain of commands on `worker`. Two events are out
+    /// of the queue at a time: the one whose command runs, and the next,
+    /// taken ahead so that its command starts the moment this one ends,
+    /// while this one is recorded.
+    fn run(
+        &mut self,
+        store: &mut Store,
+        worker: &runner::Worker<'a>,
+        on_cycle: &mut dyn FnMut(&CycleReport<'_>),
+    ) -> Result<()> {
+        let (scenario, clock) = (self.scenario, self.clock);
+        let mut taken = store.take_first(self.hook.id, self.planned)?.into_iter();
+        let mut count = taken.len() as u64;
+        let Some(first) = taken.next() else {
+            return Ok(()); // someone discarded them meanwhile
+        };
+        let mut ahead = taken.next();
+        let mut cycle = Cycle::new(first, 1, clock);
+        worker.start(cycle.job(scenario, &self.hook))?;
+        loop {
+            let mut following = ahead
+                .take()
+                .map(|event| Cycle::new(event, cycle.number + 1, clock));
+            worker.then(
+                following
+                    .as_mut()
+                    .map(|next| next.job(scenario, &self.hook)),
+            )?;
+            let renewed = &mut self.renewed;
+            let runner::Ended {
+                finished,
+                next_started,
+            } = worker.wait(&mut || renew(store, scenario.id, renewed))?;
+            let end = match (finished.ok(), scenario.settings.store_incomplete) {
+                (true, _) => CycleEnd::Done,
+                (false, true) => CycleEnd::Incomplete,
+                (false, false) => CycleEnd::Queued, // rolled back; the chain ended
+            };
+            let mut next = Ahead::default();
+            let following = match following {
+                Some(mut following) if next_started => {
+                    following.started_at = clock.now();
+                    next.take_from = (count < self.planned).then_some(self.hook.id);
+                    Some(following)
+                }
+                not_started => {
+                    next.release = not_started.map(|cycle| cycle.event.id);
+                    None
+                }
+            };
+            let operation = NewOperation {
+                execution_id: self.id,
+                event_id: cycle.event.id,
+                hook_id: self.hook.id,
+                scenario: &scenario.name,
+                ok: finished.ok(),
+                exit_code: finished.exit_code,
+                started_at: cycle.started_at,
+                duration_ms: finished.duration.as_millis() as i64,
+                error: finished.error.as_deref(),
+                stdout: runner::tail(&finished.stdout),
+                stderr: &finished.stderr,
+            };
+            ahead = store.finish_cycle(end, &operation, next)?;
+            count += u64::from(ahead.is_some());
+            self.done += 1;
+            on_cycle(&CycleReport {
+                event_id: cycle.event.id,
+                ok: finished.ok(),
+                stdout: &finished.stdout,
+                error: finished.error.as_deref(),
+            });
+            renew(store, scenario.id, &mut self.renewed);
+            if let Some(error) = &finished.error {
+                self.first_error
+                    .get_or_insert_with(|| format!("event {}: {error}", cycle.event.id));
+            }
+            match following {
+                Some(following) => cycle = following,
+                None => return Ok(()),
+            }
+        }
+    }
 }
 
 /// One cycle: its number in the execution and its event.

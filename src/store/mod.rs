@@ -17,6 +17,8 @@ mod sweep;
 use std::fs::{DirBuilder, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
@@ -36,6 +38,12 @@ pub use sweep::{DeleteStep, PurgeCursor};
 
 /// Append-only: a released migration is never edited, only followed.
 const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+
+/// How often an execution's checkpoint thread checkpoints
+/// ([`Store::with_checkpoints_aside`]): about 1,000 WAL pages of cycles.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+/// SQLite's own checkpoint threshold, in WAL pages.
+const DEFAULT_AUTOCHECKPOINT: i64 = 1000;
 
 /// How long a statement waits for another process's write lock before it
 /// fails with "database is locked".
@@ -107,6 +115,45 @@ impl Store {
     pub fn relax_durability(&self) -> Result<()> {
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         Ok(())
+    }
+
+    /// Run `body` with this connection's checkpoints left to a thread of
+    /// their own. A checkpoint copies the WAL back into the database file
+    /// and syncs it: a few milliseconds that a long execution would
+    /// otherwise spend every hundred cycles or so with its next command
+    /// waiting. The thread checkpoints every [`CHECKPOINT_EVERY`] (PASSIVE:
+    /// it never waits for this connection's writes); afterwards this
+    /// connection checkpoints by itself again.
+    pub fn with_checkpoints_aside<R>(
+        &mut self,
+        body: impl FnOnce(&mut Store) -> Result<R>,
+    ) -> Result<R> {
+        let checkpoints = Connection::open(&self.path)
+            .map_err(anyhow::Error::from)
+            .and_then(|conn| {
+                conn.busy_handler(Some(wait_for_lock))?;
+                Ok(conn)
+            })
+            .with_context(|| format!("could not open database {}", self.path.display()))?;
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = thread::Builder::new()
+            .name("hookq-checkpoint".into())
+            .spawn(move || {
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
+                    // Busy or failed: the next one, or this connection's own
+                    // afterwards, does it.
+                    let _ = checkpoints.execute_batch("PRAGMA wal_checkpoint(PASSIVE)");
+                }
+            })
+            .context("could not start the checkpoint thread")?;
+        // (On an error from here on, `stop` goes and the thread ends.)
+        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let result = body(self);
+        drop(stop);
+        let _ = thread.join();
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", DEFAULT_AUTOCHECKPOINT)?;
+        result
     }
 
     /// A number that changes whenever hooks, connections or scenarios change.
@@ -243,6 +290,40 @@ mod tests {
         assert!(validate_name("hook", "tab\there").is_err());
         assert!(validate_name("hook", &"x".repeat(64)).is_ok());
         assert!(validate_name("hook", &"x".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn checkpoints_aside_reach_the_database_file_then_come_back_inline() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        let mut store = Store::open(&path).unwrap();
+        let file_size = || std::fs::metadata(&path).unwrap().len();
+        let before = file_size();
+        store
+            .with_checkpoints_aside(|store| {
+                let autocheckpoint: i64 =
+                    store
+                        .conn
+                        .pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))?;
+                assert_eq!(autocheckpoint, 0, "not on this connection meanwhile");
+                // 2 MiB in the WAL: only a checkpoint puts it in the file.
+                store.conn.execute_batch(
+                    "CREATE TABLE filler (b BLOB);
+                     INSERT INTO filler VALUES (zeroblob(2097152));",
+                )?;
+                let deadline = std::time::Instant::now() + Duration::from_secs(60);
+                while file_size() < before + 2_097_152 {
+                    assert!(std::time::Instant::now() < deadline, "never checkpointed");
+                    thread::sleep(Duration::from_millis(5));
+                }
+                Ok(())
+            })
+            .unwrap();
+        let autocheckpoint: i64 = store
+            .conn
+            .pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))
+            .unwrap();
+        assert_eq!(autocheckpoint, DEFAULT_AUTOCHECKPOINT);
     }
 
     #[test]
