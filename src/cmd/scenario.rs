@@ -158,7 +158,11 @@ fn run_now(ctx: &Ctx, args: RunScenario) -> Result<ExitCode> {
     // not reach it.
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
-    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    let _ = ctrlc::set_handler(move || {
+        if !flag.swap(true, Ordering::Relaxed) {
+            eprintln!("hookq: stopping after the cycle in progress");
+        }
+    });
     let record = engine::execute(
         &mut store,
         &scenario,

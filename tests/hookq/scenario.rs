@@ -2,6 +2,7 @@
 //! policies, the lease, the command's input and environment.
 
 use std::fs;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -295,6 +296,7 @@ fn gated_run(env: &Env, events: u8) -> (Vec<i64>, PathBuf, Child) {
     let run = env
         .cmd(&["scenario", "run", "s"])
         .stdout(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     eventually(60, "the first cycle to start", || {
@@ -313,6 +315,10 @@ fn a_stopped_run_finishes_its_cycle_and_puts_the_next_event_back() {
         .status()
         .unwrap();
     assert!(stopped.success());
+    let mut stderr = BufReader::new(run.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert_eq!(line, "hookq: stopping after the cycle in progress\n");
     fs::write(&gate, "").unwrap(); // the cycle in progress may now end
     assert_eq!(run.wait().unwrap().code(), Some(0));
     assert_eq!(env.state(ids[0]), "done");
