@@ -7,9 +7,10 @@
 //! a chain: the execution names each command's successor while it runs, and
 //! the worker starts that successor the moment the command ends (if it may).
 //! The execution records cycle N while the command of cycle N+1 already
-//! runs, so a cycle costs the command and little else. The next command is
-//! not started by the thread that writes to the store: a child begins on
-//! its parent's CPU, where it would wait for that work.
+//! runs, so a cycle costs the command and little else. Neither thread waits
+//! for the other between two commands: were the store's thread to start
+//! them, or to tell this one when, each command would wait for a commit or
+//! a wake-up (docs/benchmarks.md, "Scenario throughput").
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
