@@ -4,6 +4,7 @@
 
 mod runner;
 mod scheduler;
+mod spawn;
 
 use std::time::{Duration, Instant};
 
@@ -149,7 +150,7 @@ impl<'a> Execution<'a> {
     fn run(
         &mut self,
         store: &mut Store,
-        worker: &runner::Worker<'a>,
+        worker: &runner::Worker,
         on_cycle: &mut dyn FnMut(&CycleReport<'_>),
     ) -> Result<()> {
         let (scenario, clock) = (self.scenario, self.clock);

@@ -14,14 +14,15 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::os::unix::process::ExitStatusExt;
+use std::process::ExitStatus;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
 
+use super::spawn::{self, Prepared};
 use crate::respond::{self, Respond};
 
 /// How much of stdout and stderr an operation keeps: the last 64 KiB.
@@ -74,7 +75,7 @@ impl Finished {
         }
     }
 
-    fn failed_to_start(command: &str, error: &io::Error, started: Instant) -> Finished {
+    fn failed_to_start(command: &str, error: &io::Error, duration: Duration) -> Finished {
         let error = match error.kind() {
             io::ErrorKind::NotFound => format!("command not found: {command}"),
             io::ErrorKind::PermissionDenied => format!("command not executable: {command}"),
@@ -85,7 +86,7 @@ impl Finished {
             error: Some(error),
             stdout: Vec::new(),
             stderr: Vec::new(),
-            duration: started.elapsed(),
+            duration,
         }
     }
 }
@@ -112,22 +113,23 @@ const TICK: Duration = Duration::from_secs(10);
 const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(1);
 
 /// The thread that runs an execution's commands, one at a time.
-pub struct Worker<'a> {
-    jobs: Sender<Option<Job<'a>>>,
+pub struct Worker {
+    jobs: Sender<Option<Ready>>,
     ended: Receiver<Ended>,
 }
 
-impl<'a> Worker<'a> {
+impl Worker {
     /// Start a chain with its first job.
-    pub fn start(&self, job: Job<'a>) -> Result<()> {
-        self.send(Some(job))
+    pub fn start(&self, job: Job<'_>) -> Result<()> {
+        self.send(Some(prepare(job)))
     }
 
     /// Name what follows the job running now, before waiting for it: the
     /// next job, which the worker starts as soon as this one ends if the
-    /// [`Chain`] allows, or `None` to end the chain there.
-    pub fn then(&self, job: Option<Job<'a>>) -> Result<()> {
-        self.send(job)
+    /// [`Chain`] allows, or `None` to end the chain there. The job is
+    /// prepared here, on the caller's thread, while the command runs.
+    pub fn then(&self, job: Option<Job<'_>>) -> Result<()> {
+        self.send(job.map(prepare))
     }
 
     /// Wait for the job running now to end. `tick` is called now and then
@@ -142,7 +144,7 @@ impl<'a> Worker<'a> {
         }
     }
 
-    fn send(&self, job: Option<Job<'a>>) -> Result<()> {
+    fn send(&self, job: Option<Ready>) -> Result<()> {
         self.jobs.send(job).map_err(|_| stopped())
     }
 }
@@ -154,10 +156,7 @@ fn stopped() -> anyhow::Error {
 /// Run `body` with a [`Worker`] that follows `chain`. When `body` returns,
 /// a command still running is waited for (never left behind), then the
 /// thread ends.
-pub fn with_worker<'a, R>(
-    chain: &Chain<'_>,
-    body: impl FnOnce(&Worker<'a>) -> Result<R>,
-) -> Result<R> {
+pub fn with_worker<R>(chain: &Chain<'_>, body: impl FnOnce(&Worker) -> Result<R>) -> Result<R> {
     thread::scope(|scope| {
         let (jobs, queue) = mpsc::channel();
         let (ended, ends) = mpsc::channel();
@@ -170,7 +169,7 @@ pub fn with_worker<'a, R>(
 }
 
 /// The worker's loop: chains of jobs until the execution hangs up.
-fn work(jobs: &Receiver<Option<Job<'_>>>, ended: &Sender<Ended>, chain: &Chain<'_>) {
+fn work(jobs: &Receiver<Option<Ready>>, ended: &Sender<Ended>, chain: &Chain<'_>) {
     while let Ok(Some(first)) = jobs.recv() {
         let mut running = start(first);
         loop {
@@ -200,15 +199,46 @@ fn work(jobs: &Receiver<Option<Job<'_>>>, ended: &Sender<Ended>, chain: &Chain<'
 /// Run a job to its end, on the calling thread.
 #[cfg(test)]
 fn run(job: Job<'_>) -> Finished {
-    match start(job) {
+    match start(prepare(job)) {
         Ok(running) => running.wait(),
         Err(finished) => finished,
     }
 }
 
+/// A job as the worker gets it: ready to start, or ended before it could.
+enum Ready {
+    Start {
+        prepared: Prepared,
+        /// The program, for messages.
+        program: String,
+        stdin: Vec<u8>,
+        timeout: Duration,
+        answer: Option<Respond>,
+    },
+    Ended(Finished),
+}
+
+/// Everything a job's start needs that can be done beforehand.
+fn prepare(job: Job<'_>) -> Ready {
+    let invocation = match job {
+        Job::Run(invocation) => invocation,
+        Job::NotRun(error) => return Ready::Ended(Finished::not_run(error)),
+    };
+    let program = invocation.command.first().cloned().unwrap_or_default();
+    match Prepared::new(invocation.command, &invocation.env) {
+        Ok(prepared) => Ready::Start {
+            prepared,
+            program,
+            stdin: invocation.stdin,
+            timeout: invocation.timeout,
+            answer: invocation.answer,
+        },
+        Err(e) => Ready::Ended(Finished::failed_to_start(&program, &e, Duration::ZERO)),
+    }
+}
+
 /// A command started, until it ends.
 struct Running {
-    child: Child,
     pid: libc::pid_t,
     pipes: Pipes,
     exit: ExitWatch,
@@ -219,52 +249,36 @@ struct Running {
 }
 
 /// Start a job's command; `Err` with its end when there is none to run.
-fn start(job: Job<'_>) -> Result<Running, Finished> {
+fn start(ready: Ready) -> Result<Running, Finished> {
     let started = Instant::now();
-    let invocation = match job {
-        Job::Run(invocation) => invocation,
-        Job::NotRun(error) => return Err(Finished::not_run(error)),
+    let (prepared, program, stdin, timeout, answer) = match ready {
+        Ready::Start {
+            prepared,
+            program,
+            stdin,
+            timeout,
+            answer,
+        } => (prepared, program, stdin, timeout, answer),
+        Ready::Ended(finished) => return Err(finished),
     };
-    let Some((program, args)) = invocation.command.split_first() else {
-        let missing = io::Error::from(io::ErrorKind::NotFound);
-        return Err(Finished::failed_to_start("", &missing, started));
-    };
-    let mut command = Command::new(program);
-    command
-        .args(args)
-        .envs(invocation.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // Its own process group: a timeout kills the command and its children.
-        .process_group(0);
-    let mut child = match command.spawn() {
-        Ok(child) => child,
-        Err(e) => return Err(Finished::failed_to_start(program, &e, started)),
-    };
-    let pid = child.id() as libc::pid_t;
-    let keep = if invocation.answer.is_some() {
-        STDOUT_CAP
-    } else {
-        TAIL
-    };
-    let pipes = Pipes {
-        stdin: child.stdin.take().map(|p| (OwnedFd::from(p), 0)),
-        stdout: child.stdout.take().map(OwnedFd::from),
-        stderr: child.stderr.take().map(OwnedFd::from),
-        out: Tail::new(keep),
-        err: Tail::new(TAIL),
-    };
-    pipes.nonblocking();
+    let (pid, ours) = prepared
+        .spawn()
+        .map_err(|e| Finished::failed_to_start(&program, &e, started.elapsed()))?;
+    let keep = if answer.is_some() { STDOUT_CAP } else { TAIL };
     Ok(Running {
-        child,
         pid,
-        pipes,
+        pipes: Pipes {
+            stdin: Some((ours.stdin, 0)),
+            stdout: Some(ours.stdout),
+            stderr: Some(ours.stderr),
+            out: Tail::new(keep),
+            err: Tail::new(TAIL),
+        },
         exit: ExitWatch::new(pid),
-        stdin: invocation.stdin,
+        stdin,
         started,
-        timeout: invocation.timeout,
-        answer: invocation.answer,
+        timeout,
+        answer,
     })
 }
 
@@ -302,7 +316,7 @@ impl Running {
             };
             self.pipes.poll(&self.stdin, self.exit.fd(), wait);
         }
-        let status = self.child.wait().ok();
+        let status = spawn::wait(pid).ok();
         let mut error = if timed_out {
             Some(format!(
                 "timed out after {}",
@@ -352,20 +366,6 @@ struct Pipes {
 }
 
 impl Pipes {
-    fn nonblocking(&self) {
-        let fds = [
-            self.stdin.as_ref().map(|(fd, _)| fd),
-            self.stdout.as_ref(),
-            self.stderr.as_ref(),
-        ];
-        for fd in fds.into_iter().flatten() {
-            unsafe {
-                let flags = libc::fcntl(fd.as_raw_fd(), libc::F_GETFL);
-                libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK);
-            }
-        }
-    }
-
     fn drained(&self) -> bool {
         self.stdout.is_none() && self.stderr.is_none()
     }
