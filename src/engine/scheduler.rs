@@ -3,11 +3,11 @@
 //! worker thread per running scenario, so different scenarios run in
 //! parallel and one scenario never runs two executions at once.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
@@ -20,6 +20,13 @@ use crate::store::{Scenario, Schedule, Store, Trigger};
 /// How often the scheduler looks at the store when nothing woke it: events
 /// added by other processes, activations and schedules are seen this late.
 const LOOK_EVERY: Duration = Duration::from_millis(500);
+
+/// How long a scenario is left alone after its worker could not run it:
+/// another process held it (a cron `scenario run`, a second server), or an
+/// error (disk full, too many open files). Without this pause the server
+/// would try again at once, and again, burning a core for as long as that
+/// lasts.
+const RETRY_LATER: Duration = Duration::from_secs(1);
 
 /// Called at the end of every cycle the scheduler's executions run.
 pub type OnCycle = Arc<dyn Fn(&CycleReport<'_>) + Send + Sync>;
@@ -40,6 +47,8 @@ struct Inner {
     wake: Condvar,
     /// Scenarios with a worker in this process.
     running: Mutex<HashSet<i64>>,
+    /// Scenarios left alone until then (see [`RETRY_LATER`]).
+    not_before: Mutex<HashMap<i64, Instant>>,
     workers: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -60,6 +69,7 @@ impl Scheduler {
                 woken: Mutex::new(false),
                 wake: Condvar::new(),
                 running: Mutex::default(),
+                not_before: Mutex::default(),
                 workers: Mutex::default(),
             }),
         };
@@ -115,9 +125,19 @@ impl Scheduler {
     /// Start a worker for every active scenario that has work and none yet.
     fn start_due(&self, store: &Store) -> Result<()> {
         let now = self.inner.clock.now();
+        let later = {
+            let mut not_before = self
+                .inner
+                .not_before
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            let instant = Instant::now();
+            not_before.retain(|_, until| *until > instant);
+            not_before.keys().copied().collect::<HashSet<i64>>()
+        };
         for scenario in store.scenarios()? {
             let trigger = match scenario.settings.schedule {
-                _ if !scenario.active => continue,
+                _ if !scenario.active || later.contains(&scenario.id) => continue,
                 Schedule::OnDemand => continue,
                 Schedule::Immediately => {
                     if store.queued_count(scenario.hook_id)? == 0 {
@@ -149,7 +169,15 @@ impl Scheduler {
                 .name(format!("hookq-run-{}", scenario.id))
                 .spawn(move || {
                     let id = scenario.id;
-                    worker.work(scenario, trigger);
+                    let done = worker.work(scenario, trigger);
+                    if done == Done::NotRun {
+                        worker
+                            .inner
+                            .not_before
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .insert(id, Instant::now() + RETRY_LATER);
+                    }
                     worker
                         .inner
                         .running
@@ -170,11 +198,14 @@ impl Scheduler {
 
     /// Run executions of one scenario: an `immediately` one runs again at
     /// once while events wait.
-    fn work(&self, mut scenario: Scenario, trigger: Trigger) {
+    fn work(&self, mut scenario: Scenario, trigger: Trigger) -> Done {
         let clock = self.inner.clock;
         let mut store = match Store::open(&self.inner.db) {
             Ok(store) => store,
-            Err(e) => return log(&clock, &format!("scenario {}: {e:#}", scenario.name)),
+            Err(e) => {
+                log(&clock, &format!("scenario {}: {e:#}", scenario.name));
+                return Done::NotRun;
+            }
         };
         let shutdown = self.inner.shutdown.clone();
         let stopping = move || shutdown.is_stopped();
@@ -200,11 +231,14 @@ impl Scheduler {
                 ),
                 Ok(_) => {}
                 // Another process runs it (a cron `scenario run`): its turn.
-                Err(e) if code_of(&e) == Code::Busy => return,
-                Err(e) => return log(&clock, &format!("scenario {}: {e:#}", scenario.name)),
+                Err(e) if code_of(&e) == Code::Busy => return Done::NotRun,
+                Err(e) => {
+                    log(&clock, &format!("scenario {}: {e:#}", scenario.name));
+                    return Done::NotRun;
+                }
             }
             if trigger != Trigger::Immediately || stopping() {
-                return;
+                return Done::Ran;
             }
             // Look again: still active, and events waiting?
             match store.scenario_by_id(scenario.id) {
@@ -213,10 +247,20 @@ impl Scheduler {
                 {
                     scenario = fresh;
                 }
-                _ => return,
+                _ => return Done::Ran,
             }
         }
     }
+}
+
+/// How a worker's turn at a scenario ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Done {
+    /// Its executions ran; look again whenever woken.
+    Ran,
+    /// It could not run (held elsewhere, or an error): leave it alone for
+    /// [`RETRY_LATER`].
+    NotRun,
 }
 
 fn log(clock: &Clock, message: &str) {

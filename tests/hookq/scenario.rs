@@ -756,6 +756,63 @@ fn the_server_runs_immediately_scenarios_as_events_arrive() {
         .all(|r| r["trigger"] == "immediately"));
 }
 
+/// CPU time a process has used, from /proc (user + system), in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name, which is in parentheses.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
+}
+
+#[test]
+fn the_server_waits_quietly_while_another_process_runs_its_scenario() {
+    let env = Env::new();
+    env.hook("h", &["--rate-limit", "0"]);
+    let go = env.path().join("go");
+    let wait_for_go = format!("until [ -e {} ]; do sleep 0.01; done", go.display());
+    create(
+        &env,
+        "s",
+        "h",
+        &[],
+        &["sh".into(), "-c".into(), wait_for_go],
+    );
+    let first = env.enqueue("h", None, "", b"1");
+    let second = env.enqueue("h", None, "", b"2");
+    // A cron run holds the scenario, its command waiting for `go`.
+    let mut cron = env
+        .cmd(&["scenario", "run", "s", "--max-cycles", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    eventually(60, "the cron run to take its event", || {
+        env.state(first) == "running"
+    });
+    let server = ServerProcess::start(&env, &[]);
+    // The server finds the scenario busy with events queued. It used to try
+    // again at once, over and over: a whole core for as long as the cron
+    // run lasted.
+    let before = cpu_seconds(server.pid());
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let used = cpu_seconds(server.pid()) - before;
+    assert!(used < 0.5, "the idle server used {used:.2} s of CPU in 2 s");
+    // Once the cron run is over, the server takes the rest.
+    fs::write(&go, "").unwrap();
+    assert!(cron.wait().unwrap().success());
+    assert_eq!(env.state(first), "done");
+    eventually(60, "the server to run the second event", || {
+        env.state(second) == "done"
+    });
+    assert_eq!(server.terminate(), Some(0));
+}
+
 #[test]
 fn no_scenarios_only_receives() {
     let env = Env::new();
