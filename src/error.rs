@@ -86,13 +86,13 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
     if broken_pipe {
         return ExitCode::SUCCESS;
     }
-    eprintln!("hookq: {err:#}");
+    crate::output::note(format_args!("hookq: {err:#}"));
     if let Some(hint) = err
         .chain()
         .find_map(|cause| cause.downcast_ref::<Failure>())
         .and_then(|failure| failure.hint.as_deref())
     {
-        eprintln!("hint: {hint}");
+        crate::output::note(format_args!("hint: {hint}"));
     }
     ExitCode::from(code_of(err) as u8)
 }

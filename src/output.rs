@@ -23,6 +23,14 @@ pub fn line(text: impl std::fmt::Display) -> Result<()> {
     Ok(())
 }
 
+/// One line on stderr: a log line, a notice, an error report. Unlike
+/// `eprintln!`, it never panics: when stderr is a pipe whose reader died
+/// (`serve 2>&1 | logger`, the logger gone), a panic would end the server
+/// thread that was logging, one request or scheduler at a time.
+pub fn note(text: impl std::fmt::Display) {
+    let _ = writeln!(io::stderr().lock(), "{text}");
+}
+
 /// A table with a header row; columns padded to their widest cell.
 pub struct Table {
     header: Vec<String>,

@@ -48,10 +48,10 @@ fn create(ctx: &Ctx, args: CreateConnection) -> Result<ExitCode> {
         output::json(&json)?;
     } else if generated {
         output::line(&secret)?;
-        eprintln!(
+        output::note(format_args!(
             "connection {} created; this secret is not shown again: give it to the sender now",
             connection.name
-        );
+        ));
     } else {
         output::line(format_args!(
             "connection {} created ({})",

@@ -156,7 +156,8 @@ pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
             }
         }
         if progress {
-            eprint!(
+            let _ = write!(
+                io::stderr().lock(),
                 "\rreplayed {} of {}",
                 (batch_number + 1) * REPLAY_BATCH,
                 chosen.len()
@@ -164,7 +165,7 @@ pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
         }
     }
     if progress {
-        eprintln!();
+        output::note("");
     }
     report.skipped.sort_by_key(|s| s.event);
     if ctx.global.json {
@@ -178,7 +179,7 @@ pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
             }
         }
         for s in &report.skipped {
-            eprintln!("skipped event {}: {}", s.event, s.reason);
+            output::note(format_args!("skipped event {}: {}", s.event, s.reason));
         }
     }
     Ok(if queue_full {

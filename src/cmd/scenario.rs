@@ -160,7 +160,7 @@ fn run_now(ctx: &Ctx, args: RunScenario) -> Result<ExitCode> {
     let flag = stop.clone();
     let _ = ctrlc::set_handler(move || {
         if !flag.swap(true, Ordering::Relaxed) {
-            eprintln!("hookq: stopping after the cycle in progress");
+            output::note("hookq: stopping after the cycle in progress");
         }
     });
     let record = engine::execute(

@@ -10,6 +10,7 @@ use super::Ctx;
 use crate::cli::Serve;
 use crate::clock::Clock;
 use crate::engine::{CycleReport, OnCycle, Scheduler};
+use crate::output;
 use crate::server::{self, Waiters};
 use crate::shutdown::Shutdown;
 use crate::units::Size;
@@ -61,7 +62,7 @@ pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
     .context("could not install the signal handler")?;
     // The address goes to stderr with the request log; with port 0 this is
     // how a script learns the port.
-    eprintln!("listening on http://{}", running.addr());
+    output::note(format_args!("listening on http://{}", running.addr()));
     running.wait()?;
     if let Some((_, thread)) = scheduler {
         thread

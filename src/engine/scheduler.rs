@@ -264,5 +264,5 @@ enum Done {
 }
 
 fn log(clock: &Clock, message: &str) {
-    eprintln!("{} {message}", clock::format(clock.now()));
+    crate::output::note(format_args!("{} {message}", clock::format(clock.now())));
 }

@@ -105,7 +105,10 @@ impl Shared {
     }
 
     fn log_error(&self, message: &str) {
-        eprintln!("{} error: {message}", clock::format(self.now()));
+        crate::output::note(format_args!(
+            "{} error: {message}",
+            clock::format(self.now())
+        ));
     }
 
     /// This thread now waits on a client or a scenario, until the guard

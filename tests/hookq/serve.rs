@@ -433,6 +433,37 @@ fn a_full_database_answers_503_and_recovers_when_space_returns() {
 }
 
 #[test]
+fn errors_logged_to_a_broken_stderr_do_not_stop_the_server() {
+    let env = Env::new();
+    let filler = env.hook("filler", &["--rate-limit", "0", "--queue-limit", "1000000"]);
+    let cap = (std::fs::metadata(&env.db).unwrap().len() + 256 * 1024).to_string();
+    // `serve 2>&1 | logger`, and the logger dies: stderr is a broken pipe.
+    let (server, stderr) = ServerProcess::logged(&env, &["--threads", "2", "--max-db-size", &cap]);
+    drop(stderr);
+    let body = vec![b'z'; 16 * 1024];
+    let mut refused = 0;
+    for _ in 0..1000 {
+        let reply = try_http(server.addr, "POST", &filler, &[], &body).unwrap();
+        match reply.status {
+            200 => {}
+            status => {
+                // Each refusal logs "could not store an event" on stderr.
+                assert_eq!(status, 503);
+                refused += 1;
+                if refused == 6 {
+                    break;
+                }
+            }
+        }
+    }
+    assert_eq!(refused, 6, "the cap never took effect");
+    // More errors were logged than there are request threads: none died.
+    let health = try_http(server.addr, "GET", "/healthz", &[], b"").unwrap();
+    assert_eq!(health.status, 200);
+    assert_eq!(server.terminate(), Some(0));
+}
+
+#[test]
 fn serve_logs_each_request_and_exits_0_on_sigterm() {
     let env = Env::new();
     let path = env.hook("gh", &[]);
