@@ -75,6 +75,64 @@ pub fn code_of(err: &anyhow::Error) -> Code {
         .map_or(Code::Failed, |failure| failure.code)
 }
 
+/// A command line clap could not parse: like every other error, one line
+/// `hookq: <what went wrong>` and a hint (clap's own form is several lines,
+/// with a usage that lists options taken from the environment), exit 2.
+/// `--help` and `--version` print as clap does.
+pub fn usage(err: clap::Error, command: &clap::Command, args: &[String]) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        err.exit();
+    }
+    let (message, tip) = one_line(&err.render().to_string());
+    let hint = tip.unwrap_or_else(|| format!("see '{} --help'", command_path(command, args)));
+    crate::output::note(format_args!("hookq: {message}"));
+    crate::output::note(format_args!("hint: {hint}"));
+    ExitCode::from(Code::Usage as u8)
+}
+
+/// The subcommands named on the command line: `hookq hooks create`.
+fn command_path(command: &clap::Command, args: &[String]) -> String {
+    let mut path = vec![command.get_name().to_owned()];
+    let mut current = command;
+    for arg in args {
+        if let Some(sub) = current.find_subcommand(arg) {
+            path.push(sub.get_name().to_owned());
+            current = sub;
+        }
+    }
+    path.join(" ")
+}
+
+/// clap's rendered error as one line, and its tip if it has one.
+fn one_line(rendered: &str) -> (String, Option<String>) {
+    let mut message = String::new();
+    let mut tip = None;
+    for line in rendered.lines() {
+        let line = line.trim();
+        if line.starts_with("Usage: ") {
+            continue;
+        } else if let Some(text) = line.strip_prefix("tip: ") {
+            tip = Some(text.to_owned());
+        } else if line.is_empty() || line.starts_with("For more information") {
+            continue;
+        } else if message.is_empty() {
+            message = line.strip_prefix("error: ").unwrap_or(line).to_owned();
+        } else {
+            // The list after "the following required arguments were not provided:".
+            let sep = if message.ends_with(':') { " " } else { ", " };
+            message.push_str(sep);
+            message.push_str(line);
+        }
+    }
+    (message, tip)
+}
+
 /// Print `hookq: <what went wrong>` (and a hint) on stderr and return the exit
 /// code. A closed stdout (`hookq hooks list | head -1`) is not an error.
 pub fn report(err: &anyhow::Error) -> ExitCode {
@@ -95,4 +153,36 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
         crate::output::note(format_args!("hint: {hint}"));
     }
     ExitCode::from(code_of(err) as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_clap_error_becomes_one_line_and_a_hint() {
+        let rendered = "error: the following required arguments were not provided:\n  \
+                        --hook <HOOK>\n  <COMMAND>...\n\nUsage: hookq scenario create \
+                        --hook <HOOK> --db <PATH> <NAME> -- <COMMAND>...\n\n\
+                        For more information, try '--help'.\n";
+        assert_eq!(
+            super::one_line(rendered),
+            (
+                "the following required arguments were not provided: --hook <HOOK>, <COMMAND>..."
+                    .to_owned(),
+                None
+            )
+        );
+        let cli = <crate::cli::Cli as clap::CommandFactory>::command();
+        let args = ["scenario", "create", "x", "--hook"].map(String::from);
+        assert_eq!(super::command_path(&cli, &args), "hookq scenario create");
+        let rendered = "error: unexpected argument '--quick' found\n\n  \
+                        tip: a similar argument exists: '--quiet'\n\nUsage: hookq hooks serve \
+                        --quiet\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            super::one_line(rendered),
+            (
+                "unexpected argument '--quick' found".to_owned(),
+                Some("a similar argument exists: '--quiet'".to_owned())
+            )
+        );
+    }
 }

@@ -2,10 +2,16 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 fn main() -> ExitCode {
-    let cli = hookq::cli::Cli::parse();
+    let cli = match hookq::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let args: Vec<String> = std::env::args().skip(1).collect();
+            return hookq::error::usage(err, &hookq::cli::Cli::command(), &args);
+        }
+    };
     match hookq::run(cli) {
         Ok(code) => code,
         Err(err) => hookq::error::report(&err),

@@ -44,6 +44,9 @@ const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
 /// How often an execution's checkpoint thread checkpoints
 /// ([`Store::with_checkpoints_aside`]): about 1,000 WAL pages of cycles.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+/// The most a WAL file keeps once written back (`journal_size_limit`), in
+/// bytes: well above the 4 to 7 MB it runs at, so it is cut only after a peak.
+const WAL_SIZE_LIMIT: i64 = 32 << 20;
 /// SQLite's own checkpoint threshold, in WAL pages.
 const DEFAULT_AUTOCHECKPOINT: i64 = 1000;
 
@@ -276,6 +279,11 @@ fn configure(conn: &Connection) -> Result<()> {
     // acknowledged event survives a power cut, not only a crash.
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // SQLite reuses the WAL file from its start and never shrinks it: a
+    // peak (a bulk replay, deleting a hook with a long history) would stay
+    // on disk for as long as a server keeps the file open. Past this size
+    // the WAL is cut back when it starts over.
+    conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
     Ok(())
 }
 
@@ -399,6 +407,36 @@ mod tests {
                 Ok(())
             })
             .unwrap();
+    }
+
+    #[test]
+    fn the_wal_is_cut_back_after_a_peak() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        let mut store = Store::open(&path).unwrap();
+        let wal_size = || {
+            std::fs::metadata(dir.path().join("h.db-wal"))
+                .unwrap()
+                .len()
+        };
+        let write = |store: &mut Store, sql: &str| {
+            let tx = store.write().unwrap();
+            tx.execute_batch(sql).unwrap();
+            tx.commit().unwrap();
+        };
+        write(&mut store, "CREATE TABLE filler (b BLOB)");
+        // One 48 MiB transaction: the WAL holds it all.
+        write(&mut store, "INSERT INTO filler VALUES (zeroblob(50331648))");
+        assert!(wal_size() > WAL_SIZE_LIMIT as u64);
+        // Written back (this commit's own checkpoint did it), the WAL starts
+        // over at the next write, and is cut back.
+        write(&mut store, "DELETE FROM filler");
+        write(&mut store, "INSERT INTO filler VALUES (x'00')");
+        assert!(
+            wal_size() <= WAL_SIZE_LIMIT as u64,
+            "the WAL stayed at {} bytes",
+            wal_size()
+        );
     }
 
     #[test]
