@@ -57,13 +57,22 @@ pub struct Global {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create, inspect and serve webhooks
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  hookq hooks create github-push\n  hookq hooks serve\n  hookq hooks events github-push --state incomplete"
+    )]
     Hooks(HooksCommand),
     /// Create and run scenarios: local commands that process a hook's queue
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  hookq scenario create deploy --hook github-push -- ./deploy.sh\n  hookq scenario run deploy --max-cycles 10\n  hookq scenario runs deploy"
+    )]
     Scenario(ScenarioCommand),
     /// Manage connections: credentials that verify who sent a webhook
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  hookq connections create gh --kind github --secret-env GITHUB_WEBHOOK_SECRET\n  hookq hooks edit github-push --connection gh"
+    )]
     Connections(ConnectionsCommand),
     /// Apply the lifecycle rules: expiry, deactivation, deletion, payload retention
     #[command(
@@ -165,7 +174,7 @@ pub enum HooksCommand {
     Payload(ShowPayload),
     /// Put copies of stored events at the tail of the queue
     #[command(
-        after_help = "Examples:\n  hookq hooks replay github-push --state incomplete\n  hookq hooks replay github-push --event 41 --event 42\n  hookq hooks replay github-push --state done --since 2026-11-28T00:00:00Z --dry-run"
+        after_help = "Examples:\n  hookq hooks replay github-push --state incomplete\n  hookq hooks replay github-push --event 41 --event 42\n  hookq hooks replay github-push --state done --since 2026-11-28T00:00:00Z --dry-run\n\nEvents still queued or running are skipped. An event whose payload was purged is skipped (\"Failed to read file from storage.\"), and so are the rest once the queue is full (\"queue full\"): then the others are replayed and the command exits 1."
     )]
     Replay(Replay),
     /// Enqueue an event locally, through the same checks as the server (but auth, address, rate)

@@ -8,7 +8,10 @@ fn main() -> ExitCode {
     let cli = match hookq::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
-            let args: Vec<String> = std::env::args().skip(1).collect();
+            let args: Vec<String> = std::env::args_os()
+                .skip(1)
+                .map(|arg| arg.to_string_lossy().into_owned())
+                .collect();
             return hookq::error::usage(err, &hookq::cli::Cli::command(), &args);
         }
     };

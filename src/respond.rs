@@ -5,7 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// How a scenario answers its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,12 +155,22 @@ fn envelope(stdout: &[u8]) -> Result<Reply, String> {
 
 /// The answer when the cycle of the caller's event failed.
 pub fn failure(event_id: i64, detail: &str) -> Reply {
-    let body =
-        json!({"error": "Scenario failed to complete.", "detail": detail, "event_id": event_id});
+    /// The fields in the order SPEC §6 writes them (a JSON map would sort them).
+    #[derive(serde::Serialize)]
+    struct Failed<'a> {
+        error: &'a str,
+        detail: &'a str,
+        event_id: i64,
+    }
+    let body = Failed {
+        error: "Scenario failed to complete.",
+        detail,
+        event_id,
+    };
     Reply {
         status: 500,
         headers: vec![("Content-Type".into(), "application/json".into())],
-        body: body.to_string().into_bytes(),
+        body: serde_json::to_vec(&body).expect("plain fields serialize"),
     }
 }
 
@@ -245,10 +255,9 @@ mod tests {
     fn failures_are_500_json() {
         let r = failure(7, "exit status 1");
         assert_eq!(r.status, 500);
-        let body: Value = serde_json::from_slice(&r.body).unwrap();
         assert_eq!(
-            body,
-            json!({"error": "Scenario failed to complete.", "detail": "exit status 1", "event_id": 7})
+            String::from_utf8(r.body).unwrap(),
+            r#"{"error":"Scenario failed to complete.","detail":"exit status 1","event_id":7}"#
         );
     }
 }

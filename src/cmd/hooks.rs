@@ -22,7 +22,12 @@ pub fn run(ctx: &Ctx, command: HooksCommand) -> Result<ExitCode> {
         HooksCommand::Show(args) => show(ctx, &args.hook),
         HooksCommand::Url(args) => {
             let hook = ctx.open()?.hook(&args.hook)?;
-            output::line(ctx.url(&hook.token))?;
+            let url = ctx.url(&hook.token);
+            if ctx.global.json {
+                output::json(&serde_json::json!({"name": hook.name, "url": url}))?;
+            } else {
+                output::line(url)?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         HooksCommand::Enable(args) => {

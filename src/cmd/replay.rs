@@ -182,7 +182,10 @@ pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
             output::note(format_args!("skipped event {}: {}", s.event, s.reason));
         }
     }
-    Ok(if queue_full {
+    // A payload that could not be read fails the command too (SPEC §7),
+    // though the other events were replayed.
+    let payload_gone = report.skipped.iter().any(|s| s.reason == PAYLOAD_GONE);
+    Ok(if queue_full || payload_gone {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

@@ -7,41 +7,27 @@ use crate::util::Env;
 
 #[test]
 fn every_command_has_help_with_an_example() {
+    // Every command clap knows, groups included (`hooks`, `scenario`...),
+    // so that a new command cannot be missed.
+    fn paths(command: &clap::Command, prefix: Vec<String>, all: &mut Vec<Vec<String>>) {
+        for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+            let mut path = prefix.clone();
+            path.push(sub.get_name().to_owned());
+            all.push(path.clone());
+            paths(sub, path, all);
+        }
+    }
+    let mut all = Vec::new();
+    paths(
+        &<hookq::cli::Cli as clap::CommandFactory>::command(),
+        Vec::new(),
+        &mut all,
+    );
+    assert!(all.len() > 30, "{all:?}");
     let env = Env::new();
-    for args in [
-        &["hooks", "create"][..],
-        &["hooks", "list"],
-        &["hooks", "show"],
-        &["hooks", "url"],
-        &["hooks", "enable"],
-        &["hooks", "disable"],
-        &["hooks", "edit"],
-        &["hooks", "delete"],
-        &["hooks", "serve"],
-        &["scenario", "create"],
-        &["scenario", "list"],
-        &["scenario", "show"],
-        &["scenario", "edit"],
-        &["scenario", "activate"],
-        &["scenario", "deactivate"],
-        &["scenario", "delete"],
-        &["scenario", "run"],
-        &["scenario", "runs"],
-        &["connections", "create"],
-        &["connections", "list"],
-        &["connections", "show"],
-        &["connections", "delete"],
-        &["hooks", "events"],
-        &["hooks", "ops"],
-        &["hooks", "payload"],
-        &["hooks", "replay"],
-        &["hooks", "send"],
-        &["hooks", "discard"],
-        &["sweep"],
-        &["completions"],
-    ] {
-        let mut args = args.to_vec();
-        args.push("--help");
+    for mut args in std::iter::once(Vec::new()).chain(all) {
+        args.push("--help".to_owned());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = env.ok(&args);
         assert!(out.contains("Example"), "{args:?} has no example:\n{out}");
         assert!(out.contains("hookq "), "{args:?}");

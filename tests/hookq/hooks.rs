@@ -28,6 +28,9 @@ fn create_prints_a_url_with_a_fresh_token() {
         url,
         "a hook is addressed by its token too"
     );
+    let json = env.json(&["hooks", "url", "github-push"]);
+    assert_eq!(json["name"], "github-push");
+    assert_eq!(json["url"], url.trim());
 }
 
 #[test]

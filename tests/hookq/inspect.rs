@@ -404,12 +404,21 @@ fn purged_payloads_fail_to_read_and_are_skipped_by_replay() {
         (event["id"].as_i64(), event["payload_available"].clone()),
         (Some(purged), json!(false))
     );
-    let report = env.json(&["hooks", "replay", "h", "--state", "discarded"]);
+    // The others are replayed, and the command fails (exit 1): reading that
+    // payload failed (SPEC §7).
+    let out = env.run(&["--json", "hooks", "replay", "h", "--state", "discarded"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["replayed"].as_array().unwrap().len(), 1);
     assert_eq!(report["replayed"][0]["event"], kept);
     assert_eq!(
         report["skipped"],
         json!([{"event": purged, "reason": "Failed to read file from storage."}])
+    );
+    let err = env.fails(&["hooks", "replay", "h", "--event", &purged.to_string()], 1);
+    assert_eq!(
+        err.trim(),
+        format!("skipped event {purged}: Failed to read file from storage.")
     );
 }
 
