@@ -192,6 +192,16 @@ fn run_now(ctx: &Ctx, args: RunScenario) -> Result<ExitCode> {
             record.scenario, record.id, record.cycles
         ))?;
     }
+    if failed {
+        // Exit 1 comes with its `hookq:` line, as every failure does: a cron
+        // job's mail shows what went wrong without the output.
+        output::note(format_args!(
+            "hookq: scenario {}: execution {} failed: {}",
+            record.scenario,
+            record.id,
+            record.error.as_deref().unwrap_or("a cycle failed")
+        ));
+    }
     Ok(if failed {
         ExitCode::FAILURE
     } else {

@@ -112,6 +112,15 @@ fn a_failed_cycle_rolls_back_to_the_head_of_the_queue_and_stops() {
             format!("{} 2", ids[1])
         ]
     );
+    // Exit 1 says why on stderr, in the one-line form of every error.
+    let err = env.fails(&["scenario", "run", "s"], 1);
+    assert_eq!(
+        err.trim(),
+        format!(
+            "hookq: scenario s: execution 3 failed: event {}: exit status 1",
+            ids[1]
+        )
+    );
 }
 
 #[test]
