@@ -96,6 +96,7 @@ fn cycles(
         done: 0,
         first_error: None,
         renewed: Instant::now(),
+        lease_lost: false,
     };
     if execution.planned > 0 && !stopping() {
         let chain = runner::Chain {
@@ -111,6 +112,25 @@ fn cycles(
         } else {
             run(store)?;
         }
+    }
+    if execution.lease_lost {
+        // Not the command's fault: the error policy is left out of it.
+        let lost = format!(
+            "stopped after {} cycles: another process took over the scenario's lease",
+            execution.done
+        );
+        let error = match &execution.first_error {
+            Some(first) => format!("{first}; then {lost}"),
+            None => lost,
+        };
+        return store.finish_execution(
+            execution.id,
+            scenario.id,
+            "error",
+            Some(&error),
+            ScenarioUpdate::Unchanged,
+            clock.now(),
+        );
     }
     let (status, update) = match (execution.done, &execution.first_error) {
         (0, _) => ("empty", ScenarioUpdate::Unchanged),
@@ -140,6 +160,9 @@ struct Execution<'a> {
     first_error: Option<String>,
     /// When the lease was last renewed.
     renewed: Instant,
+    /// Another process took the lease over: no cycle after the one that
+    /// found out (and the one already started beside it).
+    lease_lost: bool,
 }
 
 impl<'a> Execution<'a> {
@@ -206,7 +229,9 @@ impl<'a> Execution<'a> {
                 stdout: runner::tail(&finished.stdout),
                 stderr: &finished.stderr,
             };
-            ahead = store.finish_cycle(end, &operation, next)?;
+            let committed = store.finish_cycle(scenario.id, end, &operation, next)?;
+            ahead = committed.ahead;
+            self.lease_lost |= !committed.lease_held;
             count += u64::from(ahead.is_some());
             self.done += 1;
             on_cycle(&CycleReport {

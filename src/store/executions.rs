@@ -66,6 +66,16 @@ pub struct Ahead {
     pub take_from: Option<i64>,
 }
 
+/// What [`Store::finish_cycle`] leaves for the next cycle.
+#[derive(Debug)]
+pub struct Committed {
+    /// The event taken ahead, if asked and the lease is still held.
+    pub ahead: Option<ClaimedEvent>,
+    /// False when another process took the scenario's lease over (this one
+    /// stalled past its expiry, or the clock jumped): stop.
+    pub lease_held: bool,
+}
+
 /// Where an event goes after its cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CycleEnd {
@@ -165,13 +175,16 @@ impl Store {
 
     /// Commit or roll back a cycle: the event's new state and the operation
     /// that records it, and what [`Ahead`] asks of the events after it, all
-    /// in one transaction. Returns the event taken ahead, if any.
+    /// in one transaction. Also looks whether this process still holds the
+    /// lease of `scenario_id`: if another process took it over, no event is
+    /// taken ahead.
     pub fn finish_cycle(
         &mut self,
+        scenario_id: i64,
         end: CycleEnd,
         op: &NewOperation<'_>,
         ahead: Ahead,
-    ) -> Result<Option<ClaimedEvent>> {
+    ) -> Result<Committed> {
         let state = match end {
             CycleEnd::Done => "done",
             CycleEnd::Queued => "queued",
@@ -205,12 +218,20 @@ impl Store {
             )?
             .execute([id])?;
         }
+        let holder: Option<u32> = tx
+            .prepare_cached("SELECT pid FROM leases WHERE scenario_id = ?1")?
+            .query_row([scenario_id], |row| row.get(0))
+            .optional()?;
+        let lease_held = holder == Some(std::process::id());
         let next = match ahead.take_from {
-            Some(hook_id) => claim_head(&tx, hook_id)?,
-            None => None,
+            Some(hook_id) if lease_held => claim_head(&tx, hook_id)?,
+            _ => None,
         };
         tx.commit()?;
-        Ok(next)
+        Ok(Committed {
+            ahead: next,
+            lease_held,
+        })
     }
 
     /// Record the end of an execution and apply the scenario's error policy.

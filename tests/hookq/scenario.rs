@@ -316,6 +316,38 @@ fn gated_run(env: &Env, events: u8) -> (Vec<i64>, PathBuf, Child) {
 }
 
 #[test]
+fn a_run_whose_lease_was_taken_over_stops_after_the_cycles_under_way() {
+    let env = Env::new();
+    let (ids, gate, run) = gated_run(&env, 4);
+    // This run stalled past its lease (SIGSTOP, a suspended laptop, a clock
+    // step): another process took the scenario over.
+    let store = hookq::store::Store::open(&env.db).unwrap();
+    let taken = store
+        .conn()
+        .execute(
+            "UPDATE leases SET pid = ?1 WHERE scenario_id = (SELECT id FROM scenarios)",
+            [std::process::id()],
+        )
+        .unwrap();
+    assert_eq!(taken, 1);
+    fs::write(&gate, "").unwrap();
+    let out = run.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    // The cycle in progress and the one taken ahead end; no other starts.
+    assert_eq!(env.state(ids[0]), "done");
+    assert_eq!(env.state(ids[1]), "done");
+    assert_eq!(env.state(ids[2]), "queued");
+    assert_eq!(env.state(ids[3]), "queued");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "hookq: scenario s: execution 1 failed: stopped after 2 cycles: \
+         another process took over the scenario's lease"
+    );
+    // Not the command's fault: the scenario stays active.
+    assert_eq!(env.json(&["scenario", "show", "s"])["active"], true);
+}
+
+#[test]
 fn a_stopped_run_finishes_its_cycle_and_puts_the_next_event_back() {
     let env = Env::new();
     let (ids, gate, mut run) = gated_run(&env, 3);
@@ -784,14 +816,7 @@ fn the_server_waits_quietly_while_another_process_runs_its_scenario() {
     let env = Env::new();
     env.hook("h", &["--rate-limit", "0"]);
     let go = env.path().join("go");
-    let wait_for_go = format!("until [ -e {} ]; do sleep 0.01; done", go.display());
-    create(
-        &env,
-        "s",
-        "h",
-        &[],
-        &["sh".into(), "-c".into(), wait_for_go],
-    );
+    create(&env, "s", "h", &[], &gated(&go));
     let first = env.enqueue("h", None, "", b"1");
     let second = env.enqueue("h", None, "", b"2");
     // A cron run holds the scenario, its command waiting for `go`.
