@@ -286,7 +286,7 @@ pub struct Serve {
     /// Only receive: run no scenarios (drive them with `scenario run` from cron)
     #[arg(long)]
     pub no_scenarios: bool,
-    /// Refuse new events (503) while the database file is this large, e.g. 2GiB [default: no cap]
+    /// Refuse new events (503) once the database file would grow past this size, e.g. 2GiB (a file already that large: exit 3) [default: no cap]
     #[arg(long, value_name = "SIZE")]
     pub max_db_size: Option<Size>,
 }

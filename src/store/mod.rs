@@ -115,10 +115,25 @@ impl Store {
 
     /// Cap the file at about `bytes` for writes on this connection: past it
     /// a write fails with "database or disk is full" and changes nothing.
+    /// Refused (exit 3) if the file is that large already: SQLite would
+    /// quietly take the current size as the cap instead.
     pub fn limit_size(&self, bytes: u64) -> Result<()> {
         let page_size: u64 = self
             .conn
             .pragma_query_value(None, "page_size", |r| r.get(0))?;
+        let page_count: u64 = self
+            .conn
+            .pragma_query_value(None, "page_count", |r| r.get(0))?;
+        let size = page_count * page_size;
+        if size >= bytes {
+            return Err(Failure::refused(format!(
+                "the database is {} already, at or over the cap of {}",
+                crate::units::Size(size),
+                crate::units::Size(bytes)
+            ))
+            .hint("raise --max-db-size, or make room (hookq sweep, hooks delete)")
+            .into());
+        }
         let pages = (bytes / page_size.max(1)).max(1);
         self.conn.pragma_update(None, "max_page_count", pages)?;
         Ok(())

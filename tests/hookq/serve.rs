@@ -433,6 +433,25 @@ fn a_full_database_answers_503_and_recovers_when_space_returns() {
 }
 
 #[test]
+fn a_cap_below_the_database_size_is_refused_at_start() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    let err = env.fails(
+        &[
+            "hooks",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--max-db-size",
+            "1KiB",
+        ],
+        3,
+    );
+    assert!(err.starts_with("hookq: the database is "), "{err}");
+    assert!(err.contains("at or over the cap of 1KiB"), "{err}");
+}
+
+#[test]
 fn errors_logged_to_a_broken_stderr_do_not_stop_the_server() {
     let env = Env::new();
     let filler = env.hook("filler", &["--rate-limit", "0", "--queue-limit", "1000000"]);
