@@ -27,6 +27,7 @@ pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
         quiet: args.quiet,
         trust_proxy: args.trust_proxy,
         max_db_size: args.max_db_size.map(|Size(bytes)| bytes),
+        grace: server::Config::GRACE,
     };
     let shutdown = Arc::new(Shutdown::default());
     // Callers of `--respond` scenarios wait here for their event's cycle.

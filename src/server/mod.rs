@@ -41,6 +41,8 @@ use writer::Writer;
 
 /// How often other processes' changes to hooks are picked up.
 const REFRESH_EVERY: Duration = Duration::from_millis(500);
+/// How often a stopping server looks whether its threads have ended.
+const JOIN_POLL: Duration = Duration::from_millis(20);
 /// How often an idle request thread looks at the stop flag.
 const POLL_EVERY: Duration = Duration::from_millis(200);
 
@@ -52,9 +54,17 @@ pub struct Config {
     pub trust_proxy: bool,
     /// Cap on the database file, in bytes: past it events are refused (503).
     pub max_db_size: Option<u64>,
+    /// At a stop, how long requests in progress have to finish; past it the
+    /// server ends without them (see [`Running::stop`]).
+    pub grace: Duration,
 }
 
 impl Config {
+    /// Requests in progress at a stop get this long to finish: a request
+    /// commits in milliseconds, but a client trickling its body can keep one
+    /// going for as long as it likes.
+    pub const GRACE: Duration = Duration::from_secs(10);
+
     /// A small multiple of the cores: request threads mostly wait for the
     /// group commit, and more of them waiting means bigger batches.
     pub fn default_threads() -> usize {
@@ -198,6 +208,7 @@ pub struct Running {
     addr: SocketAddr,
     shutdown: Arc<Shutdown>,
     waiters: Option<Arc<Waiters>>,
+    grace: Duration,
     threads: Vec<JoinHandle<()>>,
     spares: Arc<Mutex<Vec<JoinHandle<()>>>>,
     writer_thread: JoinHandle<()>,
@@ -209,7 +220,10 @@ impl Running {
     }
 
     /// Stop: no new requests are taken, the ones in progress are answered,
-    /// the last batch is committed.
+    /// the last batch is committed. Requests still in progress after the
+    /// grace period (slow clients) are left unanswered: the server returns
+    /// without them, their threads ending with the process. Nothing they
+    /// could lose was acknowledged.
     pub fn stop(self) -> Result<()> {
         self.shutdown.stop();
         self.join()
@@ -226,24 +240,36 @@ impl Running {
         if let Some(waiters) = &self.waiters {
             waiters.close();
         }
-        for thread in self.threads {
-            thread
-                .join()
-                .map_err(|_| anyhow!("a server thread panicked"))?;
-        }
+        let deadline = Instant::now() + self.grace;
+        let mut threads = self.threads;
         // A spare is kept by the thread that started it, before that thread
         // can end: once none is left, none can start.
         loop {
-            let spares =
-                std::mem::take(&mut *self.spares.lock().unwrap_or_else(|e| e.into_inner()));
-            if spares.is_empty() {
-                break;
-            }
-            for spare in spares {
-                spare
+            threads.extend(std::mem::take(
+                &mut *self.spares.lock().unwrap_or_else(|e| e.into_inner()),
+            ));
+            let (done, running): (Vec<_>, Vec<_>) =
+                threads.into_iter().partition(JoinHandle::is_finished);
+            for thread in done {
+                thread
                     .join()
                     .map_err(|_| anyhow!("a server thread panicked"))?;
             }
+            threads = running;
+            if threads.is_empty() {
+                break;
+            }
+            if Instant::now() >= deadline {
+                // Their writer handles keep the writer going meanwhile.
+                crate::output::note(format_args!(
+                    "{} stopping without {} request(s) still in progress after {:?}",
+                    clock::format(clock::system_now()),
+                    threads.len(),
+                    self.grace
+                ));
+                return Ok(());
+            }
+            thread::sleep(JOIN_POLL);
         }
         // Every writer handle is gone with the threads: it drains and ends.
         self.writer_thread
@@ -279,6 +305,7 @@ pub fn start(
         .to_ip()
         .context("the listener has no IP address")?;
     let threads = config.threads.max(1);
+    let grace = config.grace;
     let shared = Arc::new_cyclic(|this| Shared {
         config,
         http,
@@ -321,6 +348,7 @@ pub fn start(
         addr,
         shutdown,
         waiters,
+        grace,
         threads: handles,
         spares,
         writer_thread,

@@ -433,6 +433,50 @@ fn a_full_database_answers_503_and_recovers_when_space_returns() {
 }
 
 #[test]
+fn a_client_trickling_its_body_does_not_hold_up_a_stop() {
+    use std::io::Write;
+    let env = Env::new();
+    let path = env.hook("h", &["--rate-limit", "0"]);
+    let server = TestServer::with(&env, |c| {
+        c.grace = std::time::Duration::from_millis(300);
+        c.metrics = true;
+    });
+    let addr = server.addr;
+    // One byte every 100 ms of a 5,000-byte body (over 1 KiB, so a request
+    // thread reads it, not tiny_http): each read is well within the socket
+    // timeout, and the body takes over 8 minutes.
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let trickler = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut stream = std::net::TcpStream::connect(addr).unwrap();
+            let head = format!("POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n");
+            stream.write_all(head.as_bytes()).unwrap();
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                if stream.write_all(b"x").is_err() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        })
+    };
+    eventually(30, "the request to be in progress", || {
+        let metrics = http(addr, "GET", "/metrics", &[], b"").text();
+        metrics.contains("hookq_request_threads_held 1")
+    });
+    let (stopped, stopping) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        server.stop();
+        let _ = stopped.send(());
+    });
+    let outcome = stopping.recv_timeout(std::time::Duration::from_secs(60));
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    trickler.join().unwrap();
+    assert!(outcome.is_ok(), "the stop waited for the slow client");
+    assert_eq!(env.sql_count("SELECT COUNT(*) FROM events"), 0);
+}
+
+#[test]
 fn a_cap_below_the_database_size_is_refused_at_start() {
     let env = Env::new();
     env.hook("h", &[]);

@@ -257,6 +257,7 @@ impl TestServer {
             quiet: true,
             trust_proxy: false,
             max_db_size: None,
+            grace: hookq::server::Config::GRACE,
         };
         tweak(&mut config);
         let shutdown = std::sync::Arc::new(hookq::shutdown::Shutdown::default());
