@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use serde::Serialize;
 
+use super::sweep::Pacer;
 use super::Ctx;
 use crate::cli::{CreateHook, EditHook, HookOptions, HooksCommand, ListHooks};
 use crate::clock::{self, Millis};
@@ -69,7 +70,13 @@ pub fn run(ctx: &Ctx, command: HooksCommand) -> Result<ExitCode> {
         HooksCommand::Delete(args) => {
             let mut store = ctx.open()?;
             let hook = store.hook(&args.hook)?;
-            store.delete_hook(&hook)?;
+            // In short steps, as the sweep deletes: one transaction for a
+            // long history would hold the write lock for seconds, and a
+            // server waiting on it answers 503 after 30 s.
+            let mut pacer = Pacer::new();
+            while let Some(deleted) = store.delete_hook_step(&hook, pacer.batch())? {
+                pacer.done(deleted as usize);
+            }
             output::line(format_args!("deleted hook {}", hook.name))?;
             Ok(ExitCode::SUCCESS)
         }

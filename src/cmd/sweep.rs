@@ -201,7 +201,8 @@ fn apply(
     Ok(report)
 }
 
-/// Sizes the sweep's write transactions and spaces them out.
+/// Sizes the write transactions of the sweep (and of `hooks delete`) and
+/// spaces them out.
 ///
 /// Each transaction gets as many rows as the last ones did in about
 /// [`Pacer::TARGET`], so a slow disk gets smaller transactions and a fast
@@ -209,7 +210,7 @@ fn apply(
 /// as long as it held it: SQLite's busy handler retries by sleeping, and a
 /// sweep that took the lock again at once could keep a server's writer
 /// waiting for long.
-struct Pacer {
+pub(super) struct Pacer {
     batch: usize,
     started: Instant,
 }
@@ -220,7 +221,7 @@ impl Pacer {
     const MIN: usize = 50;
     const MAX: usize = 5_000;
 
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Pacer {
             batch: Self::FIRST,
             started: Instant::now(),
@@ -228,7 +229,7 @@ impl Pacer {
     }
 
     /// The rows of the next transaction, which starts now.
-    fn batch(&mut self) -> usize {
+    pub(super) fn batch(&mut self) -> usize {
         self.start();
         self.batch
     }
@@ -240,7 +241,7 @@ impl Pacer {
 
     /// The transaction that started last has committed `rows` rows: size
     /// the next one (at most twice or half this one), and pause.
-    fn done(&mut self, rows: usize) {
+    pub(super) fn done(&mut self, rows: usize) {
         let held = self.started.elapsed();
         self.batch = Self::next_batch(self.batch, rows, held);
         thread::sleep(held.clamp(Duration::from_millis(1), Duration::from_millis(50)));

@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 use rusqlite::{params, OptionalExtension, Row};
 
-use super::{validate_name, Store};
+use super::{validate_name, DeleteStep, Store};
 use crate::cidr::Cidr;
 use crate::clock::Millis;
 use crate::error::Failure;
@@ -249,28 +249,33 @@ impl Store {
         Ok(changed == 1)
     }
 
-    /// Delete a hook with its events, payloads and operations. Refused while
-    /// a scenario uses it.
-    pub fn delete_hook(&mut self, hook: &Hook) -> Result<()> {
-        let tx = self.write()?;
-        let scenario: Option<String> = tx
-            .query_row(
-                "SELECT name FROM scenarios WHERE hook_id = ?1",
-                [hook.id],
-                |row| row.get(0),
-            )
-            .optional()?;
-        if let Some(scenario) = scenario {
-            return Err(Failure::refused(format!(
-                "hook {:?} is used by scenario {scenario:?}",
-                hook.name
-            ))
-            .hint("delete the scenario, or move it with `hookq scenario edit --hook`")
-            .into());
+    /// One step of deleting a hook with its events, payloads and
+    /// operations: up to `batch` events, and the hook once none is left, in
+    /// one transaction (as the sweep does: [`Store::sweep_delete_step`]).
+    /// The events deleted while more remain, `None` once the hook is gone.
+    /// Refused while a scenario uses it.
+    pub fn delete_hook_step(&mut self, hook: &Hook, batch: usize) -> Result<Option<u64>> {
+        match self.sweep_delete_step(hook.id, batch, |facts| facts.scenario.is_none())? {
+            DeleteStep::Events(deleted) => Ok(Some(deleted)),
+            DeleteStep::Deleted(_) | DeleteStep::Gone => Ok(None),
+            DeleteStep::Spared => {
+                let scenario: Option<String> = self
+                    .conn
+                    .query_row(
+                        "SELECT name FROM scenarios WHERE hook_id = ?1",
+                        [hook.id],
+                        |row| row.get(0),
+                    )
+                    .optional()?;
+                Err(Failure::refused(format!(
+                    "hook {:?} is used by scenario {:?}",
+                    hook.name,
+                    scenario.unwrap_or_default()
+                ))
+                .hint("delete the scenario, or move it with `hookq scenario edit --hook`")
+                .into())
+            }
         }
-        tx.execute("DELETE FROM hooks WHERE id = ?1", [hook.id])?;
-        tx.commit()?;
-        Ok(())
     }
 
     /// Refused requests of a hook: (HTTP status, count), by status.

@@ -252,6 +252,32 @@ fn delete_removes_the_hook() {
 }
 
 #[test]
+fn a_hook_with_a_long_history_is_deleted_in_short_steps() {
+    let env = Env::new();
+    env.ok(&["hooks", "create", "a", "--queue-limit", "100000"]);
+    env.ok(&["hooks", "create", "b"]);
+    let kept = env.enqueue("b", None, "", b"b");
+    env.enqueue_at("a", "2026-11-01T00:00:00Z", 2_500, b"a");
+    let mut store = hookq::store::Store::open(&env.db).unwrap();
+    let hook = store.hook("a").unwrap();
+    // One transaction per step: 1,000 events, 1,000, then the last 500 and
+    // the hook. Each holds the write lock briefly, whatever the history.
+    let steps: Vec<Option<u64>> = (0..3)
+        .map(|_| store.delete_hook_step(&hook, 1_000).unwrap())
+        .collect();
+    assert_eq!(steps, [Some(1_000), Some(1_000), None]);
+    assert_eq!(env.sql_count("SELECT COUNT(*) FROM events"), 1);
+    assert_eq!(env.sql_count("SELECT COUNT(*) FROM payloads"), 1);
+    assert_eq!(env.state(kept), "queued");
+    env.fails(&["hooks", "show", "a"], 3);
+    // The command does the same, paced as the sweep is.
+    env.enqueue_at("b", "2026-11-01T00:00:00Z", 2_500, b"b");
+    env.ok(&["hooks", "delete", "b"]);
+    assert_eq!(env.sql_count("SELECT COUNT(*) FROM events"), 0);
+    assert_eq!(env.json(&["hooks", "list"]), json!([]));
+}
+
+#[test]
 fn show_prints_settings_for_people() {
     let env = Env::new();
     env.ok(&[
