@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::Result;
 use serde::Serialize;
 
+use super::sweep::Pacer;
 use super::Ctx;
 use crate::cli::{
     CreateScenario, EditScenario, RunScenario, ScenarioCommand, ScenarioOptions, ScenarioRuns,
@@ -31,7 +32,13 @@ pub fn run(ctx: &Ctx, command: ScenarioCommand) -> Result<ExitCode> {
         ScenarioCommand::Delete(args) => {
             let mut store = ctx.open()?;
             let scenario = store.scenario(&args.scenario)?;
-            store.delete_scenario(&scenario, ctx.now)?;
+            // In short paced steps, like `hooks delete`.
+            let mut pacer = Pacer::new();
+            while let Some(changed) =
+                store.delete_scenario_step(&scenario, pacer.batch(), ctx.now)?
+            {
+                pacer.done(changed as usize);
+            }
             output::line(format_args!("deleted scenario {}", scenario.name))?;
             Ok(ExitCode::SUCCESS)
         }

@@ -330,17 +330,46 @@ impl Store {
         Ok(changed == 1)
     }
 
-    /// Delete a scenario and its execution history; its hook is unassigned
-    /// from now. Operations stay with the hook's events.
-    pub fn delete_scenario(&mut self, scenario: &Scenario, now: Millis) -> Result<()> {
+    /// One step of deleting a scenario and its execution history, in one
+    /// transaction of at most `batch` rows: first its operations are
+    /// detached from its executions (they stay with the hook's events), then
+    /// its executions go, then the scenario itself, its hook unassigned from
+    /// `now`. The rows changed while more remain, `None` once it is gone.
+    /// Each step is short however long the history (one transaction for a
+    /// year of executions held the write lock for seconds).
+    pub fn delete_scenario_step(
+        &mut self,
+        scenario: &Scenario,
+        batch: usize,
+        now: Millis,
+    ) -> Result<Option<u64>> {
         let tx = self.write()?;
-        tx.execute("DELETE FROM scenarios WHERE id = ?1", [scenario.id])?;
-        tx.execute(
-            "UPDATE hooks SET unassigned_since = ?2 WHERE id = ?1",
-            params![scenario.hook_id, now],
+        let limit = params![scenario.id, batch as i64];
+        let mut changed = tx.execute(
+            "UPDATE operations SET execution_id = NULL WHERE id IN (
+                 SELECT o.id FROM executions e JOIN operations o ON o.execution_id = e.id
+                 WHERE e.scenario_id = ?1 LIMIT ?2)",
+            limit,
         )?;
+        if changed < batch {
+            changed += tx.execute(
+                "DELETE FROM executions WHERE id IN (
+                     SELECT id FROM executions WHERE scenario_id = ?1 LIMIT ?2)",
+                params![scenario.id, (batch - changed) as i64],
+            )?;
+        }
+        let step = if changed < batch {
+            tx.execute("DELETE FROM scenarios WHERE id = ?1", [scenario.id])?;
+            tx.execute(
+                "UPDATE hooks SET unassigned_since = ?2 WHERE id = ?1",
+                params![scenario.hook_id, now],
+            )?;
+            None
+        } else {
+            Some(changed as u64)
+        };
         tx.commit()?;
-        Ok(())
+        Ok(step)
     }
 }
 

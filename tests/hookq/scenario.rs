@@ -671,6 +671,53 @@ fn one_scenario_per_hook_and_the_unassigned_clock() {
 }
 
 #[test]
+fn a_scenario_with_a_long_history_is_deleted_in_short_steps() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    create(
+        &env,
+        "s",
+        "h",
+        &["--schedule", "on-demand"],
+        &["true".to_owned()],
+    );
+    let event = env.enqueue("h", None, "", b"x");
+    // 5 executions of 500 operations each, as a long-lived cron job leaves.
+    let mut store = hookq::store::Store::open(&env.db).unwrap();
+    store
+        .conn()
+        .execute_batch(&format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5)
+             INSERT INTO executions (scenario_id, trigger, started_at)
+             SELECT (SELECT id FROM scenarios), 'manual', 0 FROM n;
+             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 2499)
+             INSERT INTO operations (execution_id, event_id, hook_id, scenario, status,
+                                     started_at, duration_ms)
+             SELECT (SELECT min(id) FROM executions) + i / 500, {event},
+                    (SELECT id FROM hooks), 's', 'ok', 0, 1 FROM n;"
+        ))
+        .unwrap();
+    let scenario = store.scenario("s").unwrap();
+    // Steps of 1,000 rows: the operations are detached from their
+    // executions, then the executions and the scenario go.
+    let steps: Vec<Option<u64>> = (0..3)
+        .map(|_| store.delete_scenario_step(&scenario, 1_000, 7).unwrap())
+        .collect();
+    assert_eq!(steps, [Some(1_000), Some(1_000), None]);
+    env.fails(&["scenario", "show", "s"], 3);
+    assert_eq!(env.sql_count("SELECT COUNT(*) FROM executions"), 0);
+    assert_eq!(
+        env.sql_count("SELECT COUNT(*) FROM operations WHERE execution_id IS NULL"),
+        2_500,
+        "the operations stay with the hook's event"
+    );
+    assert_eq!(
+        env.json(&["hooks", "show", "h"])["unassigned_since"],
+        "1970-01-01T00:00:00.007Z"
+    );
+}
+
+#[test]
 fn scenario_json_has_the_fields_of_the_spec() {
     let mut env = Env::new();
     env.at("2026-11-29T12:00:00Z");
