@@ -104,10 +104,11 @@ impl HookFacts {
 
     /// Why this enabled hook must be disabled now, if it must.
     ///
-    /// Unassigned: counted from `unassigned_since`, which attaching a
-    /// scenario clears and re-enabling by hand restarts. Inactive scenario:
-    /// counted from the later of its `inactive_since` and the hook's
-    /// `enabled_at`, so re-enabling by hand restarts that clock too.
+    /// Unassigned: counted from the later of `unassigned_since` (which
+    /// attaching a scenario clears) and the hook's `enabled_at`. Inactive
+    /// scenario: from the later of its `inactive_since` and `enabled_at`.
+    /// So re-enabling by hand restarts both clocks, while `unassigned_since`
+    /// and the expired state (no scenario for 120 h) stay true to the facts.
     pub fn disable_reason(&self, limits: &Limits, now: Millis) -> Option<DisableReason> {
         if !self.enabled {
             return None;
@@ -115,7 +116,13 @@ impl HookFacts {
         match self.scenario {
             None => self
                 .unassigned_since
-                .filter(|&since| longer_than(since, limits.disable_unassigned_after, now))
+                .filter(|&since| {
+                    longer_than(
+                        since.max(self.enabled_at),
+                        limits.disable_unassigned_after,
+                        now,
+                    )
+                })
                 .map(|_| DisableReason::Unassigned(limits.disable_unassigned_after)),
             Some(ScenarioFacts {
                 active: false,
@@ -262,13 +269,15 @@ mod tests {
             with_scenario(true, None).disable_reason(&limits, later),
             None
         );
-        // Re-enabled at T0 + 100 h: `hooks enable` moved unassigned_since.
+        // Re-enabled at T0 + 100 h: the disable clock counts from then, while
+        // the hook has had no scenario (and no event) since T0: expired.
         let re_enabled = HookFacts {
             enabled_at: T0 + 100 * HOUR,
-            unassigned_since: Some(T0 + 100 * HOUR),
             ..unassigned()
         };
+        assert_eq!(re_enabled.unassigned_since, Some(T0));
         assert_eq!(re_enabled.disable_reason(&limits, later), None);
+        assert!(re_enabled.is_expired(later));
         assert!(re_enabled
             .disable_reason(&limits, T0 + 220 * HOUR + 1)
             .is_some());

@@ -229,9 +229,7 @@ impl Store {
     pub fn enable_hook(&mut self, id: i64, now: Millis) -> Result<bool> {
         let changed = self.conn.execute(
             "UPDATE hooks SET enabled = 1, enabled_at = ?2, disabled_at = NULL,
-                              disabled_reason = NULL,
-                              unassigned_since = CASE WHEN unassigned_since IS NULL
-                                                      THEN NULL ELSE ?2 END
+                              disabled_reason = NULL
              WHERE id = ?1 AND enabled = 0",
             params![id, now],
         )?;

@@ -141,6 +141,12 @@ fn re_enabling_a_hook_by_hand_restarts_its_clocks() {
     env.ok(&["hooks", "enable", "idle"]);
     let report = sweep(&mut env, 40 * DAY + 120 * HOUR, &[]);
     assert_eq!(report["disabled"], json!([]));
+    // Spared, yet still expired: no scenario and no event for 160 days.
+    assert_eq!(report["expired"], json!(["lonely"]));
+    assert_eq!(
+        env.json(&["hooks", "show", "lonely"])["unassigned_since"],
+        T0
+    );
     assert_eq!(
         disabled(&sweep(&mut env, 40 * DAY + 120 * HOUR + SECOND, &[])),
         ["lonely"]
