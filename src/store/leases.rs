@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use anyhow::Result;
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
 use super::Store;
 use crate::clock::{self, Millis};
@@ -30,22 +30,25 @@ fn process_alive(pid: i64) -> bool {
     }
 }
 
+/// Whether a live process holds the execution lease of a scenario.
+pub(super) fn held(conn: &rusqlite::Connection, scenario_id: i64) -> Result<bool> {
+    let holder: Option<(i64, Millis)> = conn
+        .query_row(
+            "SELECT pid, expires_at FROM leases WHERE scenario_id = ?1",
+            [scenario_id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    Ok(holder.is_some_and(|(pid, expires_at)| holder_alive(pid, expires_at)))
+}
+
 impl Store {
     /// Take the execution lease of a scenario for this process; false if a
     /// live process holds it.
     pub fn acquire_lease(&mut self, scenario_id: i64) -> Result<bool> {
         let tx = self.write()?;
-        let holder: Option<(i64, Millis)> = tx
-            .query_row(
-                "SELECT pid, expires_at FROM leases WHERE scenario_id = ?1",
-                [scenario_id],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .ok();
-        if let Some((pid, expires_at)) = holder {
-            if holder_alive(pid, expires_at) {
-                return Ok(false);
-            }
+        if held(&tx, scenario_id)? {
+            return Ok(false);
         }
         tx.execute(
             "INSERT OR REPLACE INTO leases (scenario_id, pid, expires_at) VALUES (?1, ?2, ?3)",

@@ -277,6 +277,17 @@ impl Store {
         let tx = self.write()?;
         if hook_id != scenario.hook_id {
             ensure_hook_free(&tx, hook_id, Some(scenario.id))?;
+            // Its running events belong to the old hook: moved under a live
+            // execution, they would look orphaned to the crash repair of the
+            // next process to open the file, and run twice.
+            if super::leases::held(&tx, scenario.id)? {
+                return Err(Failure::busy(format!(
+                    "scenario {:?} is running: its hook cannot change now",
+                    scenario.name
+                ))
+                .hint("try again when the execution ends")
+                .into());
+            }
             tx.execute(
                 "UPDATE hooks SET unassigned_since = ?2 WHERE id = ?1",
                 params![scenario.hook_id, now],

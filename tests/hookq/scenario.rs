@@ -316,6 +316,24 @@ fn gated_run(env: &Env, events: u8) -> (Vec<i64>, PathBuf, Child) {
 }
 
 #[test]
+fn a_running_scenario_keeps_its_hook_until_the_execution_ends() {
+    let env = Env::new();
+    let (ids, gate, run) = gated_run(&env, 2);
+    env.hook("other", &[]);
+    let err = env.fails(&["scenario", "edit", "s", "--hook", "other"], 75);
+    assert!(
+        err.starts_with("hookq: scenario \"s\" is running: its hook cannot change now"),
+        "{err}"
+    );
+    // Nothing else that any process opening the file does disturbs it.
+    assert_eq!(env.state(ids[0]), "running");
+    fs::write(&gate, "").unwrap();
+    assert!(run.wait_with_output().unwrap().status.success());
+    env.ok(&["scenario", "edit", "s", "--hook", "other"]);
+    assert_eq!(env.json(&["scenario", "show", "s"])["hook"], "other");
+}
+
+#[test]
 fn a_run_whose_lease_was_taken_over_stops_after_the_cycles_under_way() {
     let env = Env::new();
     let (ids, gate, run) = gated_run(&env, 4);
