@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 
 use anyhow::Result;
@@ -26,18 +26,27 @@ pub enum Job {
         /// The caller waits for the event's cycle: registered before commit.
         wait: Option<SyncSender<CycleOutcome>>,
     },
-    /// Count a refused request for a hook (status); no answer.
-    Refused { hook_id: i64, status: u16 },
+    /// Refused requests were counted in [`Writer::refused`]: store the
+    /// counts. Sent once per batch at most, however many were refused.
+    Refusals,
 }
+
+/// Refused requests not yet stored: (hook id, HTTP status) → how many.
+type Refusals = HashMap<(i64, u16), u64>;
 
 /// A handle to submit jobs; the thread ends when every handle is dropped.
 #[derive(Clone)]
 pub struct Writer {
     jobs: Sender<Job>,
+    /// Counted here rather than sent one job each: a flood of refused
+    /// requests while the writer waits (a lock held by another process)
+    /// costs a map entry per hook and status, not a job per request.
+    refusals: Arc<Mutex<Refusals>>,
 }
 
 /// What the writer thread owns.
 struct Thread {
+    refusals: Arc<Mutex<Refusals>>,
     store: Store,
     metrics: Arc<Metrics>,
     waiters: Arc<Waiters>,
@@ -50,7 +59,9 @@ impl Writer {
         waiters: Arc<Waiters>,
     ) -> (Writer, JoinHandle<()>) {
         let (jobs, queue) = mpsc::channel();
+        let refusals = Arc::<Mutex<Refusals>>::default();
         let mut owned = Thread {
+            refusals: refusals.clone(),
             store,
             metrics,
             waiters,
@@ -59,7 +70,7 @@ impl Writer {
             .name("hookq-writer".into())
             .spawn(move || owned.run(queue))
             .expect("spawn writer thread");
-        (Writer { jobs }, thread)
+        (Writer { jobs, refusals }, thread)
     }
 
     /// Store an event; blocks until its transaction has committed or failed.
@@ -78,8 +89,16 @@ impl Writer {
             .unwrap_or_else(|_| Err("the writer has stopped".to_owned()))
     }
 
+    /// Count a refused request for a hook (status); stored with the next
+    /// batch.
     pub fn refused(&self, hook_id: i64, status: u16) {
-        let _ = self.jobs.send(Job::Refused { hook_id, status });
+        let mut refusals = self.refusals.lock().unwrap_or_else(|e| e.into_inner());
+        let first = refusals.is_empty();
+        *refusals.entry((hook_id, status)).or_default() += 1;
+        drop(refusals);
+        if first {
+            let _ = self.jobs.send(Job::Refusals);
+        }
     }
 }
 
@@ -88,7 +107,6 @@ impl Thread {
         let mut events = Vec::new();
         let mut replies = Vec::new();
         let mut waits = Vec::new();
-        let mut refusals: HashMap<(i64, u16), u64> = HashMap::new();
         // Block for the first job, then take whatever else is already waiting.
         while let Ok(first) = queue.recv() {
             let mut next = Some(first);
@@ -99,18 +117,21 @@ impl Thread {
                         replies.push(reply);
                         waits.push(wait);
                     }
-                    Job::Refused { hook_id, status } => {
-                        *refusals.entry((hook_id, status)).or_default() += 1;
-                    }
+                    Job::Refusals => {}
                 }
                 if events.len() < MAX_BATCH {
                     next = queue.try_recv().ok();
                 }
             }
+            let refusals =
+                std::mem::take(&mut *self.refusals.lock().unwrap_or_else(|e| e.into_inner()));
             let counts: Vec<RefusalCount> = refusals
                 .iter()
                 .map(|(&(hook, status), &n)| (hook, status, n))
                 .collect();
+            if events.is_empty() && counts.is_empty() {
+                continue; // woken for refusals an earlier batch stored
+            }
             let mut registered = Vec::new();
             let waiters = &self.waiters;
             let mut register = |outcomes: &[Enqueued]| {
@@ -124,7 +145,6 @@ impl Thread {
             };
             match self.store.enqueue_then(&events, &counts, &mut register) {
                 Ok(outcomes) => {
-                    refusals.clear();
                     if !events.is_empty() {
                         self.metrics.batch_size.observe(events.len() as f64);
                     }
@@ -138,6 +158,11 @@ impl Thread {
                     }
                     // Nothing of the batch is stored: every caller gets the
                     // error (503). Refusal counts are kept for the next batch.
+                    let mut kept = self.refusals.lock().unwrap_or_else(|e| e.into_inner());
+                    for (key, n) in refusals {
+                        *kept.entry(key).or_default() += n;
+                    }
+                    drop(kept);
                     let message = format!("{err:#}");
                     for reply in replies.drain(..) {
                         let _ = reply.send(Err(message.clone()));

@@ -242,6 +242,29 @@ fn a_body_declared_json_that_does_not_parse_is_400() {
 }
 
 #[test]
+fn every_refused_request_is_counted_once_under_concurrency() {
+    let env = Env::new();
+    let path = env.hook("gh", &[]);
+    env.ok(&["hooks", "disable", "gh"]);
+    let server = TestServer::start(&env);
+    let addr = server.addr;
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                (0..50)
+                    .filter(|_| http(addr, "POST", &path, &[], b"x").status == 410)
+                    .count()
+            })
+        })
+        .collect();
+    let refused: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    assert_eq!(refused, 400);
+    server.stop();
+    assert_eq!(env.json(&["hooks", "show", "gh"])["refused"]["410"], 400);
+}
+
+#[test]
 fn healthz_answers_and_metrics_need_the_flag() {
     let env = Env::new();
     let path = env.hook("secret-name", &[]);
