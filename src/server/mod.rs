@@ -364,6 +364,9 @@ fn serve_requests(shared: &Shared, spare: bool) -> bool {
         match shared.http.recv_timeout(POLL_EVERY) {
             Ok(Some(request)) => {
                 handle(shared, request);
+                if spare && shared.threads.retire_surplus_spare() {
+                    return true;
+                }
                 idle_since = Instant::now();
             }
             Ok(None) => {

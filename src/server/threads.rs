@@ -8,7 +8,8 @@
 //! `--respond` scenario. A client can hold a thread for the whole socket
 //! timeout (30 s) per read, and longer by trickling bytes. While every
 //! thread is held, one more is started, so a few slow clients cannot keep
-//! the others out; a spare ends once it has been idle for a while.
+//! the others out. A spare ends once it has been idle for a while, or right
+//! after a request when the `--threads` threads would do again.
 
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
@@ -26,6 +27,8 @@ pub struct Threads {
     /// Request threads running, spares included.
     running: AtomicUsize,
     held: AtomicUsize,
+    /// `--threads`: always running.
+    min: usize,
     max: usize,
     /// Shared with [`super::Running`], which joins them when stopping.
     spares: Arc<Mutex<Vec<JoinHandle<()>>>>,
@@ -44,6 +47,7 @@ impl Threads {
         Threads {
             running: AtomicUsize::new(min),
             held: AtomicUsize::new(0),
+            min,
             max: min + MAX_SPARES,
             spares: Arc::default(),
         }
@@ -87,12 +91,23 @@ impl Threads {
         spares.push(spare);
     }
 
+    /// A spare that just answered a request ends at once when the
+    /// `--threads` threads would do again (two of them free): under steady
+    /// traffic a spare is never idle for [`SPARE_IDLE`], and the spares of
+    /// a burst of slow clients would otherwise stay. True if it was counted
+    /// out and must end now.
+    pub fn retire_surplus_spare(&self) -> bool {
+        self.held.load(SeqCst) + 2 <= self.min && self.retire_spare()
+    }
+
     /// An idle spare may end if another thread is free to take requests;
     /// true if it was counted out and must end now.
     pub fn retire_spare(&self) -> bool {
         let held = self.held.load(SeqCst);
         self.running
-            .fetch_update(SeqCst, SeqCst, |n| (n > held + 1).then(|| n - 1))
+            .fetch_update(SeqCst, SeqCst, |n| {
+                (n > held + 1 && n > self.min).then(|| n - 1)
+            })
             .is_ok()
     }
 }
@@ -138,6 +153,23 @@ mod tests {
         );
         drop(second);
         assert_eq!(threads.counts().held, 0);
+    }
+
+    #[test]
+    fn a_spare_ends_after_a_request_once_the_threads_would_do() {
+        let threads = Threads::new(3);
+        let holds: Vec<_> = (0..3).map(|_| threads.hold().0).collect();
+        assert!(threads.reserve_spare());
+        // Every `--threads` thread still held: the spare is needed.
+        assert!(!threads.retire_surplus_spare());
+        drop(holds);
+        let (still, _) = threads.hold();
+        // One of three held, two free: the spare goes.
+        assert!(threads.retire_surplus_spare());
+        assert_eq!(threads.counts().running, 3);
+        drop(still);
+        // Never below `--threads`.
+        assert!(!threads.retire_surplus_spare());
     }
 
     #[test]
