@@ -83,21 +83,35 @@ pub fn usage(err: clap::Error, command: &clap::Command, args: &[String]) -> Exit
     use clap::error::ErrorKind;
     if matches!(
         err.kind(),
-        ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
     ) {
         err.exit();
     }
-    let (message, tip) = one_line(&err.render().to_string());
-    let hint = tip.unwrap_or_else(|| format!("see '{} --help'", command_path(command, args)));
+    let (path, named) = command_path(command, args);
+    let missing = matches!(
+        err.kind(),
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    let (message, tip) = if missing {
+        let subcommands: Vec<&str> = named
+            .get_subcommands()
+            .map(clap::Command::get_name)
+            .filter(|name| *name != "help")
+            .collect();
+        let message = format!("'{path}' needs a subcommand: {}", subcommands.join(", "));
+        (message, None)
+    } else {
+        one_line(&err.render().to_string())
+    };
+    let hint = tip.unwrap_or_else(|| format!("see '{path} --help'"));
     crate::output::note(format_args!("hookq: {message}"));
     crate::output::note(format_args!("hint: {hint}"));
     ExitCode::from(Code::Usage as u8)
 }
 
-/// The subcommands named on the command line: `hookq hooks create`.
-fn command_path(command: &clap::Command, args: &[String]) -> String {
+/// The subcommands named on the command line (`hookq hooks create`), and
+/// the last one's definition.
+fn command_path<'a>(command: &'a clap::Command, args: &[String]) -> (String, &'a clap::Command) {
     let mut path = vec![command.get_name().to_owned()];
     let mut current = command;
     for arg in args {
@@ -106,7 +120,7 @@ fn command_path(command: &clap::Command, args: &[String]) -> String {
             current = sub;
         }
     }
-    path.join(" ")
+    (path.join(" "), current)
 }
 
 /// clap's rendered error as one line, and its tip if it has one.
@@ -173,7 +187,7 @@ mod tests {
         );
         let cli = <crate::cli::Cli as clap::CommandFactory>::command();
         let args = ["scenario", "create", "x", "--hook"].map(String::from);
-        assert_eq!(super::command_path(&cli, &args), "hookq scenario create");
+        assert_eq!(super::command_path(&cli, &args).0, "hookq scenario create");
         let rendered = "error: unexpected argument '--quick' found\n\n  \
                         tip: a similar argument exists: '--quiet'\n\nUsage: hookq hooks serve \
                         --quiet\n\nFor more information, try '--help'.\n";

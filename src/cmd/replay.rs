@@ -186,6 +186,14 @@ pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
     // though the other events were replayed.
     let payload_gone = report.skipped.iter().any(|s| s.reason == PAYLOAD_GONE);
     Ok(if queue_full || payload_gone {
+        let failed = report
+            .skipped
+            .iter()
+            .filter(|s| !s.reason.starts_with("still "))
+            .count();
+        output::note(format_args!(
+            "hookq: {failed} of the chosen events could not be replayed"
+        ));
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

@@ -66,7 +66,16 @@ pub fn execute(
                 .into(),
         );
     }
-    let result = cycles(store, scenario, trigger, limit, clock, stopping, on_cycle);
+    // As it is now that it is held: a `scenario edit --hook` (refused from
+    // now on) may have moved it since the caller read it, and its events
+    // must be taken from the hook that crash repair will see it on.
+    let result = match store.scenario_by_id(scenario.id) {
+        Ok(Some(current)) => cycles(store, &current, trigger, limit, clock, stopping, on_cycle),
+        Ok(None) => {
+            Err(Failure::refused(format!("scenario {:?} was deleted", scenario.name)).into())
+        }
+        Err(e) => Err(e),
+    };
     let released = store.release_lease(scenario.id);
     let record = result?;
     released?;

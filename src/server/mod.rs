@@ -243,11 +243,9 @@ impl Running {
         let deadline = Instant::now() + self.grace;
         let mut threads = self.threads;
         // A spare is kept by the thread that started it, before that thread
-        // can end: once none is left, none can start.
+        // can end: once every thread has ended and no spare is left, none
+        // can start.
         loop {
-            threads.extend(std::mem::take(
-                &mut *self.spares.lock().unwrap_or_else(|e| e.into_inner()),
-            ));
             let (done, running): (Vec<_>, Vec<_>) =
                 threads.into_iter().partition(JoinHandle::is_finished);
             for thread in done {
@@ -256,6 +254,9 @@ impl Running {
                     .map_err(|_| anyhow!("a server thread panicked"))?;
             }
             threads = running;
+            threads.extend(std::mem::take(
+                &mut *self.spares.lock().unwrap_or_else(|e| e.into_inner()),
+            ));
             if threads.is_empty() {
                 break;
             }

@@ -31,8 +31,14 @@ pub enum Job {
     Refusals,
 }
 
-/// Refused requests not yet stored: (hook id, HTTP status) → how many.
-type Refusals = HashMap<(i64, u16), u64>;
+/// Refused requests not yet stored.
+#[derive(Default)]
+struct Refusals {
+    /// (hook id, HTTP status) → how many.
+    counts: HashMap<(i64, u16), u64>,
+    /// A [`Job::Refusals`] is on its way: the writer will take `counts`.
+    woken: bool,
+}
 
 /// A handle to submit jobs; the thread ends when every handle is dropped.
 #[derive(Clone)]
@@ -93,10 +99,10 @@ impl Writer {
     /// batch.
     pub fn refused(&self, hook_id: i64, status: u16) {
         let mut refusals = self.refusals.lock().unwrap_or_else(|e| e.into_inner());
-        let first = refusals.is_empty();
-        *refusals.entry((hook_id, status)).or_default() += 1;
+        *refusals.counts.entry((hook_id, status)).or_default() += 1;
+        let wake = !std::mem::replace(&mut refusals.woken, true);
         drop(refusals);
-        if first {
+        if wake {
             let _ = self.jobs.send(Job::Refusals);
         }
     }
@@ -123,12 +129,7 @@ impl Thread {
                     next = queue.try_recv().ok();
                 }
             }
-            let refusals =
-                std::mem::take(&mut *self.refusals.lock().unwrap_or_else(|e| e.into_inner()));
-            let counts: Vec<RefusalCount> = refusals
-                .iter()
-                .map(|(&(hook, status), &n)| (hook, status, n))
-                .collect();
+            let counts = self.take_refusals();
             if events.is_empty() && counts.is_empty() {
                 continue; // woken for refusals an earlier batch stored
             }
@@ -157,10 +158,11 @@ impl Thread {
                         self.waiters.cancel(id);
                     }
                     // Nothing of the batch is stored: every caller gets the
-                    // error (503). Refusal counts are kept for the next batch.
+                    // error (503). Refusal counts are kept for the next batch
+                    // (the next refusal, or the last flush, stores them).
                     let mut kept = self.refusals.lock().unwrap_or_else(|e| e.into_inner());
-                    for (key, n) in refusals {
-                        *kept.entry(key).or_default() += n;
+                    for (hook, status, n) in counts {
+                        *kept.counts.entry((hook, status)).or_default() += n;
                     }
                     drop(kept);
                     let message = format!("{err:#}");
@@ -172,5 +174,22 @@ impl Thread {
             events.clear();
             waits.clear();
         }
+        // Every handle is gone: store what was refused since the last batch.
+        let counts = self.take_refusals();
+        if !counts.is_empty() {
+            let _ = self.store.enqueue(&[], &counts);
+        }
+    }
+
+    /// The refusal counts to store with this batch; the next refusal wakes
+    /// the writer again.
+    fn take_refusals(&self) -> Vec<RefusalCount> {
+        let mut refusals = self.refusals.lock().unwrap_or_else(|e| e.into_inner());
+        refusals.woken = false;
+        refusals
+            .counts
+            .drain()
+            .map(|((hook, status), n)| (hook, status, n))
+            .collect()
     }
 }

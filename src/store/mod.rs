@@ -150,9 +150,10 @@ impl Store {
 
     /// Run `body` with this connection's checkpoints left to a thread of
     /// their own. A checkpoint copies the WAL back into the database file
-    /// and syncs it: a few milliseconds that a long execution or a loaded
-    /// server would otherwise spend every thousand WAL pages or so with its
-    /// next command or its callers waiting.
+    /// and syncs it: a few milliseconds that a long execution would
+    /// otherwise spend every thousand WAL pages or so with its next command
+    /// waiting. (The server's writer does not use it: no gain measured, see
+    /// docs/benchmarks.md.)
     ///
     /// The thread checkpoints every [`CHECKPOINT_EVERY`], PASSIVE: it never
     /// waits for this connection's writes, but for the same reason it

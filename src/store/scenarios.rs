@@ -342,12 +342,14 @@ impl Store {
     }
 
     /// One step of deleting a scenario and its execution history, in one
-    /// transaction of at most `batch` rows: first its operations are
-    /// detached from its executions (they stay with the hook's events), then
-    /// its executions go, then the scenario itself, its hook unassigned from
+    /// transaction of about `batch` rows: execution after execution, oldest
+    /// first, its operations are detached (they stay with the hook's events)
+    /// and it goes; then the scenario itself, its hook unassigned from
     /// `now`. The rows changed while more remain, `None` once it is gone.
     /// Each step is short however long the history (one transaction for a
-    /// year of executions held the write lock for seconds).
+    /// year of executions held the write lock for seconds), and starts where
+    /// the last one ended: nothing is walked twice. Refused (75) while an
+    /// execution runs: its next cycle would find its execution gone.
     pub fn delete_scenario_step(
         &mut self,
         scenario: &Scenario,
@@ -355,26 +357,45 @@ impl Store {
         now: Millis,
     ) -> Result<Option<u64>> {
         let tx = self.write()?;
-        let limit = params![scenario.id, batch as i64];
-        let mut changed = tx.execute(
-            "UPDATE operations SET execution_id = NULL WHERE id IN (
-                 SELECT o.id FROM executions e JOIN operations o ON o.execution_id = e.id
-                 WHERE e.scenario_id = ?1 LIMIT ?2)",
-            limit,
-        )?;
-        if changed < batch {
-            changed += tx.execute(
-                "DELETE FROM executions WHERE id IN (
-                     SELECT id FROM executions WHERE scenario_id = ?1 LIMIT ?2)",
-                params![scenario.id, (batch - changed) as i64],
-            )?;
+        if super::leases::held(&tx, scenario.id)? {
+            return Err(Failure::busy(format!(
+                "scenario {:?} is running: it cannot be deleted now",
+                scenario.name
+            ))
+            .hint("try again when the execution ends, or deactivate it first")
+            .into());
         }
+        let mut changed = 0;
+        let mut oldest = tx.prepare_cached(
+            "SELECT id FROM executions WHERE scenario_id = ?1 ORDER BY id LIMIT 1",
+        )?;
+        let mut detach = tx.prepare_cached(
+            "UPDATE operations SET execution_id = NULL WHERE id IN (
+                 SELECT id FROM operations WHERE execution_id = ?1 LIMIT ?2)",
+        )?;
+        let mut delete = tx.prepare_cached("DELETE FROM executions WHERE id = ?1")?;
+        while changed < batch {
+            let Some(execution) = oldest
+                .query_row([scenario.id], |row| row.get::<_, i64>(0))
+                .optional()?
+            else {
+                break;
+            };
+            changed += detach.execute(params![execution, (batch - changed) as i64])?;
+            if changed < batch {
+                // None of its operations is left attached.
+                changed += delete.execute([execution])?;
+            }
+        }
+        drop((oldest, detach, delete));
         let step = if changed < batch {
-            tx.execute("DELETE FROM scenarios WHERE id = ?1", [scenario.id])?;
+            // Its hook as it is now (an edit may have moved it meanwhile).
             tx.execute(
-                "UPDATE hooks SET unassigned_since = ?2 WHERE id = ?1",
-                params![scenario.hook_id, now],
+                "UPDATE hooks SET unassigned_since = ?2
+                 WHERE id = (SELECT hook_id FROM scenarios WHERE id = ?1)",
+                params![scenario.id, now],
             )?;
+            tx.execute("DELETE FROM scenarios WHERE id = ?1", [scenario.id])?;
             None
         } else {
             Some(changed as u64)

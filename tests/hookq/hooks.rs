@@ -342,6 +342,11 @@ fn bad_input_is_refused_and_changes_nothing() {
             "no hook named \"nope\"",
         ),
         (&["hooks", "show", "nope"], 3, "no hook named"),
+        (
+            &["hooks"],
+            2,
+            "'hookq hooks' needs a subcommand: create, list, show",
+        ),
         (&["hooks", "enable", "nope"], 3, "no hook named"),
         (&["hooks", "delete", "nope"], 3, "no hook named"),
     ];

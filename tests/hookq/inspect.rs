@@ -418,7 +418,10 @@ fn purged_payloads_fail_to_read_and_are_skipped_by_replay() {
     let err = env.fails(&["hooks", "replay", "h", "--event", &purged.to_string()], 1);
     assert_eq!(
         err.trim(),
-        format!("skipped event {purged}: Failed to read file from storage.")
+        format!(
+            "skipped event {purged}: Failed to read file from storage.\n\
+             hookq: 1 of the chosen events could not be replayed"
+        )
     );
 }
 

@@ -316,13 +316,18 @@ fn gated_run(env: &Env, events: u8) -> (Vec<i64>, PathBuf, Child) {
 }
 
 #[test]
-fn a_running_scenario_keeps_its_hook_until_the_execution_ends() {
+fn a_running_scenario_keeps_its_hook_and_itself_until_the_execution_ends() {
     let env = Env::new();
     let (ids, gate, run) = gated_run(&env, 2);
     env.hook("other", &[]);
     let err = env.fails(&["scenario", "edit", "s", "--hook", "other"], 75);
     assert!(
         err.starts_with("hookq: scenario \"s\" is running: its hook cannot change now"),
+        "{err}"
+    );
+    let err = env.fails(&["scenario", "delete", "s"], 75);
+    assert!(
+        err.starts_with("hookq: scenario \"s\" is running: it cannot be deleted now"),
         "{err}"
     );
     // Nothing else that any process opening the file does disturbs it.
@@ -718,9 +723,12 @@ fn a_scenario_with_a_long_history_is_deleted_in_short_steps() {
     let scenario = store.scenario("s").unwrap();
     // Steps of 1,000 rows: the operations are detached from their
     // executions, then the executions and the scenario go.
-    let steps: Vec<Option<u64>> = (0..3)
-        .map(|_| store.delete_scenario_step(&scenario, 1_000, 7).unwrap())
-        .collect();
+    let mut steps = vec![store.delete_scenario_step(&scenario, 1_000, 7).unwrap()];
+    // Moved to another hook between two steps: that hook is the one left
+    // without a scenario at the end.
+    env.hook("other", &[]);
+    env.ok(&["scenario", "edit", "s", "--hook", "other"]);
+    steps.extend((0..2).map(|_| store.delete_scenario_step(&scenario, 1_000, 7).unwrap()));
     assert_eq!(steps, [Some(1_000), Some(1_000), None]);
     env.fails(&["scenario", "show", "s"], 3);
     assert_eq!(env.sql_count("SELECT COUNT(*) FROM executions"), 0);
@@ -730,8 +738,13 @@ fn a_scenario_with_a_long_history_is_deleted_in_short_steps() {
         "the operations stay with the hook's event"
     );
     assert_eq!(
-        env.json(&["hooks", "show", "h"])["unassigned_since"],
+        env.json(&["hooks", "show", "other"])["unassigned_since"],
         "1970-01-01T00:00:00.007Z"
+    );
+    assert_ne!(
+        env.json(&["hooks", "show", "h"])["unassigned_since"],
+        "1970-01-01T00:00:00.007Z",
+        "unassigned since the move"
     );
 }
 
