@@ -280,14 +280,7 @@ impl Store {
             // Its running events belong to the old hook: moved under a live
             // execution, they would look orphaned to the crash repair of the
             // next process to open the file, and run twice.
-            if super::leases::held(&tx, scenario.id)? {
-                return Err(Failure::busy(format!(
-                    "scenario {:?} is running: its hook cannot change now",
-                    scenario.name
-                ))
-                .hint("try again when the execution ends")
-                .into());
-            }
+            ensure_not_running(&tx, scenario, "its hook cannot change now")?;
             tx.execute(
                 "UPDATE hooks SET unassigned_since = ?2 WHERE id = ?1",
                 params![scenario.hook_id, now],
@@ -357,14 +350,7 @@ impl Store {
         now: Millis,
     ) -> Result<Option<u64>> {
         let tx = self.write()?;
-        if super::leases::held(&tx, scenario.id)? {
-            return Err(Failure::busy(format!(
-                "scenario {:?} is running: it cannot be deleted now",
-                scenario.name
-            ))
-            .hint("try again when the execution ends, or deactivate it first")
-            .into());
-        }
+        ensure_not_running(&tx, scenario, "it cannot be deleted now")?;
         let mut changed = 0;
         let mut oldest = tx.prepare_cached(
             "SELECT id FROM executions WHERE scenario_id = ?1 ORDER BY id LIMIT 1",
@@ -403,6 +389,24 @@ impl Store {
         tx.commit()?;
         Ok(step)
     }
+}
+
+/// Busy (75) while an execution of the scenario runs: `refused` says what
+/// cannot be done meanwhile.
+fn ensure_not_running(
+    tx: &rusqlite::Transaction<'_>,
+    scenario: &Scenario,
+    refused: &str,
+) -> Result<()> {
+    if super::leases::held(tx, scenario.id)? {
+        return Err(Failure::busy(format!(
+            "scenario {:?} is running: {refused}",
+            scenario.name
+        ))
+        .hint("try again when the execution ends")
+        .into());
+    }
+    Ok(())
 }
 
 /// A hook feeds at most one scenario.
