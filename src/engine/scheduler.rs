@@ -3,6 +3,7 @@
 //! worker thread per running scenario, so different scenarios run in
 //! parallel and one scenario never runs two executions at once.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
@@ -45,8 +46,8 @@ struct Inner {
     /// Set when the server committed an event: look now, not in 500 ms.
     woken: Mutex<bool>,
     wake: Condvar,
-    /// Scenarios with a worker in this process.
-    running: Mutex<HashSet<i64>>,
+    /// Scenarios with a worker in this process → the hook each one reads.
+    running: Mutex<HashMap<i64, i64>>,
     /// Scenarios left alone until then (see [`RETRY_LATER`]).
     not_before: Mutex<HashMap<i64, Instant>>,
     workers: Mutex<Vec<JoinHandle<()>>>,
@@ -80,8 +81,18 @@ impl Scheduler {
         Ok((scheduler, thread))
     }
 
-    /// An event was committed for this hook.
-    pub fn notify(&self, _hook_id: i64) {
+    /// An event was committed for this hook. Nothing to do while a worker
+    /// runs the hook's scenario: it looks at the queue again after each
+    /// execution, and wakes the scheduler when it ends (so an event that
+    /// comes just after its last look is not missed). Under a steady flow of
+    /// webhooks this spares the scheduler a scan of every scenario per
+    /// event (7% of a core at 14,000 req/s).
+    pub fn notify(&self, hook_id: i64) {
+        let running = self.inner.running.lock().unwrap_or_else(|e| e.into_inner());
+        if running.values().any(|&hook| hook == hook_id) {
+            return;
+        }
+        drop(running);
         *self.inner.woken.lock().unwrap_or_else(|e| e.into_inner()) = true;
         self.inner.wake.notify_one();
     }
@@ -155,15 +166,16 @@ impl Scheduler {
                     Trigger::Schedule
                 }
             };
-            if !self
+            match self
                 .inner
                 .running
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .insert(scenario.id)
+                .entry(scenario.id)
             {
-                continue; // a worker is on it
-            }
+                Entry::Occupied(_) => continue, // a worker is on it
+                Entry::Vacant(free) => free.insert(scenario.hook_id),
+            };
             let worker = self.clone();
             let handle = thread::Builder::new()
                 .name(format!("hookq-run-{}", scenario.id))
