@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 
 use super::{execute, CycleReport};
-use crate::clock::{self, Clock};
+use crate::clock::{self, Clock, Millis};
 use crate::error::{code_of, Code};
 use crate::shutdown::Shutdown;
 use crate::store::{Scenario, Schedule, Store, Trigger};
@@ -157,10 +157,7 @@ impl Scheduler {
                     Trigger::Immediately
                 }
                 Schedule::Every(every) => {
-                    if scenario
-                        .last_run_at
-                        .is_some_and(|last| now - last < every.millis())
-                    {
+                    if !interval_due(scenario.last_run_at, every.millis(), now) {
                         continue;
                     }
                     Trigger::Schedule
@@ -265,6 +262,18 @@ impl Scheduler {
     }
 }
 
+/// Whether an interval scenario last run at `last` is due at `now`. A last
+/// run in the future (the clock was set back, or a `scenario run` had
+/// `HOOKQ_NOW` ahead) cannot be trusted: due now, rather than silent until
+/// real time catches up with it.
+fn interval_due(last: Option<Millis>, every: Millis, now: Millis) -> bool {
+    match last {
+        None => true,
+        Some(last) if last > now => true,
+        Some(last) => now - last >= every,
+    }
+}
+
 /// How a worker's turn at a scenario ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Done {
@@ -277,4 +286,20 @@ enum Done {
 
 fn log(clock: &Clock, message: &str) {
     crate::output::note(format_args!("{} {message}", clock::format(clock.now())));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::interval_due;
+
+    #[test]
+    fn an_interval_scenario_is_due_once_its_interval_has_passed() {
+        let hour = 3_600_000;
+        assert!(interval_due(None, hour, 0), "never run");
+        assert!(!interval_due(Some(0), hour, hour - 1));
+        assert!(interval_due(Some(0), hour, hour));
+        // A last run in the future: the clock went back. Due, not silent
+        // for as long as the clock was off.
+        assert!(interval_due(Some(10 * hour), hour, hour));
+    }
 }
