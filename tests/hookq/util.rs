@@ -94,19 +94,21 @@ impl Env {
     }
 }
 
-/// Tests look inside the database with the sqlite3 shell's equivalent: a
-/// read-only connection through the library's own store.
+/// Tests look inside the database as the sqlite3 shell would: a read-only
+/// connection, so looking never migrates or repairs anything itself (only
+/// the binary does, when it opens the store).
 mod rusqlite_like {
     use std::path::Path;
 
-    pub fn open(path: &Path) -> hookq::store::Store {
-        hookq::store::Store::open(path).expect("open store")
+    use rusqlite::{Connection, OpenFlags};
+
+    pub fn open(path: &Path) -> Connection {
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap_or_else(|e| panic!("open {} read-only: {e}", path.display()))
     }
 
-    pub fn count(store: &hookq::store::Store, sql: &str) -> i64 {
-        store
-            .conn()
-            .query_row(sql, [], |row| row.get(0))
+    pub fn count(conn: &Connection, sql: &str) -> i64 {
+        conn.query_row(sql, [], |row| row.get(0))
             .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 }
@@ -311,9 +313,10 @@ impl Env {
         if let Some(ct) = content_type {
             headers.push(("Content-Type".to_owned(), ct.to_owned()));
         }
+        let received_at = self.now.as_deref().unwrap_or("2026-11-29T12:00:00Z");
         let event = hookq::store::NewEvent {
             hook_id: hook.id,
-            received_at: hookq::clock::parse("2026-11-29T12:00:00Z").unwrap(),
+            received_at: hookq::clock::parse(received_at).unwrap(),
             method: "POST".into(),
             path: format!("/wh/{}", hook.token),
             query: query.into(),
@@ -362,20 +365,127 @@ impl Env {
 
     /// The state of an event.
     pub fn state(&self, event: i64) -> String {
-        let store = hookq::store::Store::open(&self.db).unwrap();
-        store
-            .conn()
+        rusqlite_like::open(&self.db)
             .query_row("SELECT state FROM events WHERE id = ?1", [event], |r| {
                 r.get(0)
             })
-            .unwrap()
+            .unwrap_or_else(|e| panic!("state of event {event}: {e}"))
+    }
+
+    /// `hookq ARGS` in the background; killed if the test ends first.
+    pub fn spawn(&self, args: &[&str]) -> Spawned {
+        let mut command = self.cmd(args);
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        Spawned::new(command)
+    }
+
+    /// Run `hookq ARGS`, which must end within `secs` seconds: a test of a
+    /// refusal fails, rather than hangs, if the command goes on instead
+    /// (a server that starts when it should have refused to).
+    pub fn run_within(&self, secs: u64, args: &[&str]) -> Output {
+        use std::io::Read;
+        let mut child = self.spawn(args);
+        let drain = |mut pipe: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                let _ = pipe.read_to_end(&mut bytes);
+                bytes
+            })
+        };
+        let stdout = drain(Box::new(child.stdout.take().expect("stdout")));
+        let stderr = drain(Box::new(child.stderr.take().expect("stderr")));
+        let mut status = None;
+        eventually(secs, &format!("hookq {args:?} to end"), || {
+            status = child.try_wait().expect("wait for hookq");
+            status.is_some()
+        });
+        Output {
+            status: status.expect("exited"),
+            stdout: stdout.join().expect("stdout reader"),
+            stderr: stderr.join().expect("stderr reader"),
+        }
+    }
+}
+
+/// A child process that never outlives its test: killed and reaped on drop
+/// (and by the kernel if the test's thread dies first).
+pub struct Spawned(Option<std::process::Child>);
+
+impl Spawned {
+    pub fn new(mut command: Command) -> Spawned {
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        Spawned(Some(command.spawn().expect("spawn hookq")))
+    }
+}
+
+impl std::ops::Deref for Spawned {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        self.0.as_ref().expect("child")
+    }
+}
+
+impl std::ops::DerefMut for Spawned {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.0.as_mut().expect("child")
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A file that scenario commands of a test wait for ([`Gate::wait_sh`]).
+/// Opened on drop too, so a failing test never leaves a command waiting:
+/// the engine runs commands in their own process group, which killing the
+/// server or `scenario run` does not reach.
+pub struct Gate(PathBuf);
+
+impl Gate {
+    /// Declare it after the [`Env`]: it must open before the directory goes.
+    pub fn new(env: &Env, name: &str) -> Gate {
+        Gate(env.path().join(name))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// A shell loop that waits for the gate; gives up after 5 minutes, a
+    /// last defence against a gate that can no longer open.
+    pub fn wait_sh(&self) -> String {
+        format!(
+            "i=0; while [ ! -e '{}' ] && [ $i -lt 15000 ]; do sleep 0.02; i=$((i+1)); done",
+            self.0.display()
+        )
+    }
+
+    pub fn open(&self) {
+        std::fs::write(&self.0, "").expect("open the gate");
+    }
+}
+
+impl Drop for Gate {
+    fn drop(&mut self) {
+        let _ = std::fs::write(&self.0, "");
     }
 }
 
 /// `hookq hooks serve` as a child process on a free port; killed on drop.
 pub struct ServerProcess {
     pub addr: std::net::SocketAddr,
-    child: std::process::Child,
+    child: Spawned,
 }
 
 impl ServerProcess {
@@ -418,16 +528,8 @@ impl ServerProcess {
         args.extend_from_slice(flags);
         let mut command = env.cmd(&args);
         command.stderr(Stdio::piped());
-        // Never outlive the test: killed if the test's thread ends first.
-        unsafe {
-            use std::os::unix::process::CommandExt;
-            command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
         tweak(&mut command);
-        let mut child = command.spawn().expect("spawn server");
+        let mut child = Spawned::new(command);
         let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
         let mut line = String::new();
         stderr.read_line(&mut line).unwrap();
@@ -460,13 +562,6 @@ impl ServerProcess {
 
     /// SIGKILL, no goodbye.
     pub fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
