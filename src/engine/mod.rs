@@ -68,16 +68,26 @@ pub fn execute(
     }
     // As it is now that it is held: a `scenario edit --hook` (refused from
     // now on) may have moved it since the caller read it, and its events
-    // must be taken from the hook that crash repair will see it on.
-    let result = match store.scenario_by_id(scenario.id) {
-        Ok(Some(current)) => cycles(store, &current, trigger, limit, clock, stopping, on_cycle),
-        Ok(None) => {
-            Err(Failure::refused(format!("scenario {:?} was deleted", scenario.name)).into())
+    // must be taken from the hook that crash repair will see it on. A
+    // panic still gives the lease back: a live process keeps its leases.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        match store.scenario_by_id(scenario.id)? {
+            // A manual run was checked (or forced) by its caller.
+            Some(current) if current.active || trigger == Trigger::Manual => {
+                cycles(store, &current, trigger, limit, clock, stopping, on_cycle)
+            }
+            Some(_) => Err(Failure::refused(format!(
+                "scenario {:?} was deactivated before it started",
+                scenario.name
+            ))
+            .into()),
+            None => {
+                Err(Failure::refused(format!("scenario {:?} was deleted", scenario.name)).into())
+            }
         }
-        Err(e) => Err(e),
-    };
+    }));
     let released = store.release_lease(scenario.id);
-    let record = result?;
+    let record = result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
     released?;
     Ok(record)
 }
@@ -116,10 +126,26 @@ fn cycles(
         let mut run = |store: &mut Store| {
             runner::with_worker(&chain, |worker| execution.run(store, worker, on_cycle))
         };
-        if long {
-            store.with_checkpoints_aside(run)?;
+        let ran = if long {
+            store.with_checkpoints_aside(run)
         } else {
-            run(store)?;
+            run(store)
+        };
+        if let Err(error) = ran {
+            // The store failed under the execution (a full disk, a lock held
+            // too long): record it as failed if the store lets us, rather
+            // than leave it "running". Not the command's fault: no error
+            // policy. Its claimed events go back to the queue when the lease
+            // is next taken, or at the next open.
+            let _ = store.finish_execution(
+                execution.id,
+                scenario.id,
+                "error",
+                Some(&format!("{error:#}")),
+                ScenarioUpdate::Unchanged,
+                clock.now(),
+            );
+            return Err(error);
         }
     }
     if execution.lease_lost {

@@ -175,9 +175,9 @@ impl Store {
 
     /// Commit or roll back a cycle: the event's new state and the operation
     /// that records it, and what [`Ahead`] asks of the events after it, all
-    /// in one transaction. Also looks whether this process still holds the
-    /// lease of `scenario_id`: if another process took it over, no event is
-    /// taken ahead.
+    /// in one transaction, if this process still holds the lease of
+    /// `scenario_id`. If another process took it over, only the operation
+    /// is recorded (what ran): no event is changed or taken ahead.
     pub fn finish_cycle(
         &mut self,
         scenario_id: i64,
@@ -191,8 +191,13 @@ impl Store {
             CycleEnd::Incomplete => "incomplete",
         };
         let tx = self.write()?;
-        tx.prepare_cached("UPDATE events SET state = ?2 WHERE id = ?1 AND state = 'running'")?
-            .execute(params![op.event_id, state])?;
+        // Fenced: once another process holds the lease, the events are its
+        // own (it put ours back in the queue, and may be running them).
+        let lease_held = super::leases::held_here(&tx, scenario_id)?;
+        if lease_held {
+            tx.prepare_cached("UPDATE events SET state = ?2 WHERE id = ?1 AND state = 'running'")?
+                .execute(params![op.event_id, state])?;
+        }
         tx.prepare_cached(
             "INSERT INTO operations (execution_id, event_id, hook_id, scenario, status, exit_code,
                                      started_at, duration_ms, error, stdout, stderr)
@@ -211,18 +216,13 @@ impl Store {
             op.stdout,
             op.stderr,
         ])?;
-        if let Some(id) = ahead.release {
+        if let Some(id) = ahead.release.filter(|_| lease_held) {
             tx.prepare_cached(
                 "UPDATE events SET state = 'queued', attempts = attempts - 1
                  WHERE id = ?1 AND state = 'running'",
             )?
             .execute([id])?;
         }
-        let holder: Option<u32> = tx
-            .prepare_cached("SELECT pid FROM leases WHERE scenario_id = ?1")?
-            .query_row([scenario_id], |row| row.get(0))
-            .optional()?;
-        let lease_held = holder == Some(std::process::id());
         let next = match ahead.take_from {
             Some(hook_id) if lease_held => claim_head(&tx, hook_id)?,
             _ => None,

@@ -39,7 +39,10 @@ pub use scenarios::{Input, Scenario, ScenarioSettings, Schedule};
 pub use sweep::{DeleteStep, PurgeCursor};
 
 /// Append-only: a released migration is never edited, only followed.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_initial.sql"),
+    include_str!("migrations/002_lease_holder.sql"),
+];
 
 /// How often an execution's checkpoint thread checkpoints
 /// ([`Store::with_checkpoints_aside`]): about 1,000 WAL pages of cycles.
@@ -466,6 +469,43 @@ mod tests {
         migrate(&mut conn).unwrap();
         migrate(&mut conn).unwrap();
         assert_eq!(user_version(&conn).unwrap(), MIGRATIONS.len());
+    }
+
+    #[test]
+    fn a_version_1_database_is_migrated_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO hooks (name, token, rate_limit, queue_limit, max_body, created_at,
+                                enabled_at) VALUES ('kept', 't', 5, 10, 100, 0, 0);",
+        )
+        .unwrap();
+        drop(conn);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len());
+        assert_eq!(store.hook("kept").unwrap().name, "kept");
+        let holders: i64 = store
+            .conn()
+            .query_row("SELECT count(holder) FROM leases", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(holders, 0);
+    }
+
+    #[test]
+    fn every_connection_syncs_fully_and_checks_foreign_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("h.db")).unwrap();
+        let pragma = |name: &str| -> i64 {
+            store
+                .conn()
+                .pragma_query_value(None, name, |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(pragma("synchronous"), 2, "FULL");
+        assert_eq!(pragma("foreign_keys"), 1);
     }
 
     #[test]

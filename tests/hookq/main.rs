@@ -7,6 +7,7 @@ mod connections;
 mod hooks;
 mod hostile;
 mod inspect;
+mod leases;
 mod reliability;
 mod respond;
 mod scenario;

@@ -356,9 +356,15 @@ fn a_run_whose_lease_was_taken_over_stops_after_the_cycles_under_way() {
     fs::write(&gate, "").unwrap();
     let out = run.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(1));
-    // The cycle in progress and the one taken ahead end; no other starts.
-    assert_eq!(env.state(ids[0]), "done");
-    assert_eq!(env.state(ids[1]), "done");
+    // The cycle in progress and the one taken ahead end, and are recorded;
+    // no other starts. Their events are the new holder's: left as it has
+    // them (its taking the lease put them back in the queue).
+    assert_eq!(env.state(ids[0]), "running");
+    assert_eq!(env.state(ids[1]), "running");
+    assert_eq!(
+        env.sql_count("SELECT COUNT(*) FROM operations WHERE status = 'ok'"),
+        2
+    );
     assert_eq!(env.state(ids[2]), "queued");
     assert_eq!(env.state(ids[3]), "queued");
     assert_eq!(

@@ -63,22 +63,23 @@ fn a_directory_that_cannot_be_created_is_an_error_naming_it() {
 fn opening_twice_keeps_the_schema_and_data() {
     let env = Env::new();
     env.ok(&["hooks", "create", "a"]);
+    let version = env.sql_count("PRAGMA user_version");
+    assert!(version >= 1, "migrated: schema version {version}");
     env.ok(&["hooks", "list"]);
-    assert_eq!(env.sql_count("PRAGMA user_version"), 1);
+    assert_eq!(env.sql_count("PRAGMA user_version"), version);
     assert_eq!(env.sql_count("SELECT COUNT(*) FROM hooks"), 1);
-    assert_eq!(env.sql_count("PRAGMA foreign_keys"), 1);
 }
 
 #[test]
-fn the_store_is_in_wal_mode_with_full_sync() {
+fn the_store_is_in_wal_mode() {
     let env = Env::new();
     env.ok(&["hooks", "list"]);
-    let store = hookq::store::Store::open(&env.db).unwrap();
-    let mode: String = store
-        .conn()
-        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(mode, "wal");
-    // 2 = FULL
-    assert_eq!(env.sql_count("PRAGMA synchronous"), 2);
+    // The journal mode is kept in the file; `synchronous` belongs to each
+    // connection (src/store/mod.rs tests it on the store's own).
+    let header = std::fs::read(&env.db).unwrap();
+    assert_eq!(
+        (header[18], header[19]),
+        (2, 2),
+        "WAL read and write versions"
+    );
 }

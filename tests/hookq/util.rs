@@ -462,12 +462,16 @@ impl Gate {
         &self.0
     }
 
-    /// A shell loop that waits for the gate; gives up after 5 minutes, a
-    /// last defence against a gate that can no longer open.
+    /// A shell loop that waits for the gate. It also ends when the test's
+    /// directory is gone (the gate opened on drop, then removed with the
+    /// directory before the loop looked), and after 5 minutes at most.
     pub fn wait_sh(&self) -> String {
+        let dir = self.0.parent().expect("gate in a directory");
         format!(
-            "i=0; while [ ! -e '{}' ] && [ $i -lt 15000 ]; do sleep 0.02; i=$((i+1)); done",
-            self.0.display()
+            "i=0; while [ ! -e '{}' ] && [ -d '{}' ] && [ $i -lt 15000 ]; \
+             do sleep 0.02; i=$((i+1)); done",
+            self.0.display(),
+            dir.display()
         )
     }
 
