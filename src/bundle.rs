@@ -27,26 +27,36 @@ pub struct Request<'a> {
     pub json_passthrough: bool,
 }
 
-/// Builds the bundle object. Fields: `event_id`, `method`, `query`,
-/// `headers`, `content_type`, `received_at`, `body`, plus
-/// `"body_encoding": "base64"` only when `body` is a base64 string.
-pub fn bundle(req: &Request<'_>) -> Value {
+/// The bundle, serialized with its keys in the order of SPEC §5:
+/// `event_id`, `method`, `query`, `headers`, `content_type`,
+/// `received_at`, `body`, plus `"body_encoding": "base64"` only when `body`
+/// is a base64 string. (A `serde_json::Map` would sort its keys.)
+#[derive(Debug, serde::Serialize)]
+pub struct Bundle<'a> {
+    pub event_id: i64,
+    pub method: &'a str,
+    pub query: Map<String, Value>,
+    pub headers: Map<String, Value>,
+    pub content_type: Option<&'a str>,
+    pub received_at: &'a str,
+    pub body: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_encoding: Option<&'static str>,
+}
+
+/// Builds the bundle of a stored request.
+pub fn bundle<'a>(req: &Request<'a>) -> Bundle<'a> {
     let (body, base64) = body_value(req);
-    let mut out = Map::new();
-    out.insert("event_id".into(), req.event_id.into());
-    out.insert("method".into(), req.method.into());
-    out.insert(
-        "query".into(),
-        Value::Object(parse_urlencoded(req.query.as_bytes())),
-    );
-    out.insert("headers".into(), Value::Object(headers_object(req.headers)));
-    out.insert("content_type".into(), req.content_type.into());
-    out.insert("received_at".into(), req.received_at.into());
-    out.insert("body".into(), body);
-    if base64 {
-        out.insert("body_encoding".into(), "base64".into());
+    Bundle {
+        event_id: req.event_id,
+        method: req.method,
+        query: parse_urlencoded(req.query.as_bytes()),
+        headers: headers_object(req.headers),
+        content_type: req.content_type,
+        received_at: req.received_at,
+        body,
+        body_encoding: base64.then_some("base64"),
     }
-    Value::Object(out)
 }
 
 /// True when the content type declares JSON: `application/json` or any
@@ -394,6 +404,32 @@ fn parse_part(part: &[u8], fields: &mut Map<String, Value>) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The bundle as a JSON value, to look inside.
+    fn bundle(req: &Request<'_>) -> Value {
+        serde_json::to_value(super::bundle(req)).unwrap()
+    }
+
+    #[test]
+    fn keys_come_in_the_order_of_the_spec() {
+        let r = req(Some("application/octet-stream"), b"\xff");
+        let text = serde_json::to_string(&super::bundle(&r)).unwrap();
+        let keys = [
+            "event_id",
+            "method",
+            "query",
+            "headers",
+            "content_type",
+            "received_at",
+            "body",
+            "body_encoding",
+        ];
+        let at: Vec<usize> = keys
+            .iter()
+            .map(|k| text.find(&format!("\"{k}\":")).unwrap_or_else(|| panic!("{k}: {text}")))
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
+    }
 
     fn req<'a>(ct: Option<&'a str>, body: &'a [u8]) -> Request<'a> {
         Request {
