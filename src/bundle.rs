@@ -426,7 +426,10 @@ mod tests {
         ];
         let at: Vec<usize> = keys
             .iter()
-            .map(|k| text.find(&format!("\"{k}\":")).unwrap_or_else(|| panic!("{k}: {text}")))
+            .map(|k| {
+                text.find(&format!("\"{k}\":"))
+                    .unwrap_or_else(|| panic!("{k}: {text}"))
+            })
             .collect();
         assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
     }

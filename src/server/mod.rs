@@ -338,9 +338,7 @@ pub fn start(
             .name("hookq-refresh".into())
             .spawn(move || {
                 while !refresher_shutdown.wait_timeout(REFRESH_EVERY) {
-                    if let Err(e) = refresher_shared.registry.refresh(&refresher_store) {
-                        refresher_shared.log_error(&format!("could not reload hooks: {e:#}"));
-                    }
+                    refresh(&refresher_shared, &refresher_store);
                 }
             })?,
     );
@@ -354,6 +352,20 @@ pub fn start(
         spares,
         writer_thread,
     })
+}
+
+/// One tick of the refresher: reload what other processes changed, then
+/// let go of callers waiting on a scenario that no longer answers (looked
+/// at every tick, not only on a reload: a caller may have registered with
+/// the registry as it was just before).
+fn refresh(shared: &Shared, store: &Store) {
+    if let Err(e) = shared.registry.refresh(store) {
+        shared.log_error(&format!("could not reload hooks: {e:#}"));
+    }
+    if let Some(waiters) = shared.waiters().filter(|w| !w.is_empty()) {
+        let answering = shared.registry.answering();
+        waiters.release_unless(|hook| answering.contains(&hook));
+    }
 }
 
 /// Take requests until the server stops; a spare also ends once it has

@@ -131,6 +131,15 @@ impl Registry {
         Ok(reloaded)
     }
 
+    /// The hooks whose scenario answers its callers.
+    pub fn answering(&self) -> HashSet<i64> {
+        self.snapshot()
+            .values()
+            .filter(|entry| entry.respond.is_some())
+            .map(|entry| entry.id)
+            .collect()
+    }
+
     /// (hook name, queue depth) of every hook, by name.
     pub fn queue_depths(&self) -> Vec<(String, u64)> {
         let mut depths: Vec<(String, u64)> = self

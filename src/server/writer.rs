@@ -136,9 +136,9 @@ impl Thread {
             let mut registered = Vec::new();
             let waiters = &self.waiters;
             let mut register = |outcomes: &[Enqueued]| {
-                for (outcome, wait) in outcomes.iter().zip(&mut waits) {
+                for ((outcome, wait), event) in outcomes.iter().zip(&mut waits).zip(&events) {
                     if let (&Enqueued::Stored(id), Some(answer)) = (outcome, wait.take()) {
-                        if waiters.register(id, answer) {
+                        if waiters.register(id, event.hook_id, answer) {
                             registered.push(id);
                         }
                     }

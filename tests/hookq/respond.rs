@@ -337,3 +337,41 @@ fn invalid_response_settings_are_refused() {
     env.ok(&["scenario", "edit", "s", "--no-respond"]);
     assert_eq!(env.json(&["scenario", "show", "s"])["respond"], Value::Null);
 }
+
+#[test]
+fn callers_waiting_on_a_scenario_that_its_error_policy_switched_off_are_answered_at_once() {
+    let env = Env::new();
+    let path = env.hook("h", &["--rate-limit", "0"]);
+    let gate = crate::util::Gate::new(&env, "gate");
+    // The first cycle fails once the gate opens: the `immediately` scenario
+    // is switched off (SPEC §5), and the second event will not run.
+    scenario(
+        &env,
+        &["--respond", "stdout", "--response-timeout", "1h"],
+        &["sh", "-c", &format!("{}; exit 1", gate.wait_sh())],
+    );
+    let server = ServerProcess::start(&env, &[]);
+    let post = |body: &'static [u8]| {
+        let (addr, path) = (server.addr, path.clone());
+        std::thread::spawn(move || http(addr, "POST", &path, &[("Content-Type", JSON)], body))
+    };
+    let first = post(b"1");
+    eventually(60, "the first cycle to start", || {
+        env.sql_count("SELECT COUNT(*) FROM events WHERE state = 'running'") == 1
+    });
+    let second = post(b"2");
+    eventually(60, "the second event to be queued", || {
+        env.sql_count("SELECT COUNT(*) FROM events WHERE state = 'queued'") == 1
+    });
+    gate.open();
+    assert_eq!(first.join().unwrap().status, 500);
+    // Well before its hour: the http helper gives up after 60 s.
+    let second = second.join().unwrap();
+    assert_eq!((second.status, second.text().as_str()), (200, "Accepted"));
+    assert_eq!(env.json(&["scenario", "show", "s"])["active"], false);
+    // Both wait in the queue: the failed one rolled back, the other unrun.
+    assert_eq!(
+        env.sql_count("SELECT COUNT(*) FROM events WHERE state = 'queued'"),
+        2
+    );
+}
