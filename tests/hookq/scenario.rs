@@ -997,3 +997,128 @@ fn no_scenarios_only_receives() {
     assert_eq!(server.terminate(), Some(0));
     assert_eq!(log_lines(&log), [event.to_string()]);
 }
+
+#[test]
+fn a_command_killed_by_a_signal_fails_its_cycle_and_rolls_back() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    let ids: Vec<i64> = (0..2).map(|i| env.enqueue("h", None, "", &[i])).collect();
+    create(
+        &env,
+        "s",
+        "h",
+        &["--schedule", "on-demand", "--max-cycles", "10"],
+        &["sh".into(), "-c".into(), "kill -KILL $$".into()],
+    );
+    let record = run_json(&env, "s", &[], 1);
+    assert_eq!(record["status"], "error");
+    assert_eq!(record["cycles"], 1, "stopped after the failed cycle");
+    assert_eq!(
+        record["error"],
+        format!("event {}: killed by signal 9", ids[0])
+    );
+    assert_eq!(env.state(ids[0]), "queued", "rolled back");
+    assert_eq!(env.state(ids[1]), "queued");
+    let ops = env.json(&["hooks", "ops", "h"]);
+    assert_eq!(ops.as_array().unwrap().len(), 1, "{ops}");
+    assert_eq!(
+        (&ops[0]["event_id"], &ops[0]["status"], &ops[0]["exit_code"]),
+        (&json!(ids[0]), &json!("error"), &Value::Null)
+    );
+    assert_eq!(ops[0]["error"], "killed by signal 9");
+}
+
+#[test]
+fn scenario_runs_lists_the_newest_execution_first() {
+    let mut env = Env::new();
+    env.hook("h", &[]);
+    create(
+        &env,
+        "s",
+        "h",
+        &["--schedule", "on-demand", "--max-cycles", "10"],
+        &["true".to_owned()],
+    );
+    // Three executions, each of its own size, an hour apart.
+    let mut ran = Vec::new();
+    for (hour, events) in [(10, 2), (11, 0), (12, 1)] {
+        env.at(&format!("2026-11-29T{hour}:00:00Z"));
+        for _ in 0..events {
+            env.enqueue("h", None, "", b"x");
+        }
+        let record = run_json(&env, "s", &[], 0);
+        assert_eq!(record["cycles"], events);
+        ran.push(record);
+    }
+    let listed = runs(&env, "s");
+    let key = |r: &Value| {
+        (
+            r["id"].clone(),
+            r["started_at"].clone(),
+            r["cycles"].clone(),
+        )
+    };
+    let newest_first: Vec<_> = ran.iter().rev().map(key).collect();
+    assert_eq!(listed.iter().map(key).collect::<Vec<_>>(), newest_first);
+    assert_eq!(listed[0]["started_at"], "2026-11-29T12:00:00Z");
+}
+
+#[test]
+fn the_server_runs_an_interval_scenario_on_its_schedule() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    let log = env.path().join("log");
+    let ids: Vec<i64> = (0..3).map(|i| env.enqueue("h", None, "", &[i])).collect();
+    // One event per execution, every second (the shortest interval).
+    create(
+        &env,
+        "s",
+        "h",
+        &["--schedule", "1s", "--max-cycles", "1"],
+        &recorder(&log, "none"),
+    );
+    let server = ServerProcess::start(&env, &[]);
+    eventually(60, "three scheduled executions", || {
+        ids.iter().all(|id| env.state(*id) == "done")
+    });
+    assert_eq!(server.terminate(), Some(0));
+    assert_eq!(logged_ids(&log), ids);
+    let runs = runs(&env, "s");
+    assert_runs(&runs, "schedule", 3);
+    let busy: Vec<&Value> = runs.iter().filter(|r| r["cycles"] == 1).collect();
+    assert_eq!(busy.len(), 3, "one event per execution: {runs:?}");
+    // On its schedule: a second at least between two starts (as recorded).
+    let starts: Vec<i64> = runs
+        .iter()
+        .map(|r| hookq::clock::parse(r["started_at"].as_str().unwrap()).unwrap())
+        .collect();
+    for pair in starts.windows(2) {
+        assert!(pair[0] - pair[1] >= 1_000, "{runs:?}");
+    }
+}
+
+#[test]
+fn activating_a_scenario_reaches_a_running_server() {
+    let env = Env::new();
+    let path = env.hook("h", &["--rate-limit", "0"]);
+    let log = env.path().join("log");
+    create(&env, "s", "h", &["--inactive"], &recorder(&log, "none"));
+    let server = ServerProcess::start(&env, &[]);
+    for i in 0..3 {
+        let reply = http(server.addr, "POST", &path, &[], format!("{i}").as_bytes());
+        assert_eq!((reply.status, reply.text().as_str()), (200, "Accepted"));
+    }
+    let ids = event_ids(&env, "h");
+    assert_eq!(ids.len(), 3);
+    // Inactive: they wait.
+    for id in &ids {
+        assert_eq!(env.state(*id), "queued");
+    }
+    env.ok(&["scenario", "activate", "s"]);
+    eventually(60, "the events that waited to be processed", || {
+        ids.iter().all(|id| env.state(*id) == "done")
+    });
+    assert_eq!(server.terminate(), Some(0));
+    assert_eq!(logged_ids(&log), ids, "in arrival order");
+    assert_runs(&runs(&env, "s"), "immediately", 3);
+}
