@@ -731,15 +731,26 @@ mod tests {
 
     #[test]
     fn a_child_left_behind_does_not_hold_the_cycle() {
-        // The command exits at once but leaves a child holding stdout.
-        let done = sh("sleep 30 & echo started", 60_000, b"");
+        // The command exits at once but leaves a child holding stdout, one
+        // that would outlive any test.
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("child.pid");
+        let script = format!("sleep 600 & echo $! > {}; echo started", pidfile.display());
+        // On a thread: a runner that waited for the child would hang here
+        // for its 600 s; give up long before, with a failure.
+        let (sender, ended) = mpsc::channel();
+        thread::spawn(move || sender.send(sh(&script, 1_200_000, b"")));
+        let done = ended
+            .recv_timeout(Duration::from_secs(120))
+            .expect("the cycle waited for the child its command left behind");
         assert!(done.ok(), "{:?}", done.error);
         assert_eq!(done.stdout, b"started\n");
-        // Not a speed check: waiting for the child would take its full 30 s.
-        assert!(
-            done.duration < Duration::from_secs(25),
-            "{:?}",
-            done.duration
-        );
+        // Its group was killed when the command exited.
+        let child = std::fs::read_to_string(&pidfile).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while alive(child.trim()) {
+            assert!(Instant::now() < deadline, "the child outlived its command");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }

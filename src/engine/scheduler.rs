@@ -48,8 +48,8 @@ struct Inner {
     wake: Condvar,
     /// Scenarios with a worker in this process → the hook each one reads.
     running: Mutex<HashMap<i64, i64>>,
-    /// Scenarios left alone until then (see [`RETRY_LATER`]).
-    not_before: Mutex<HashMap<i64, Instant>>,
+    /// Scenarios left alone for now (see [`RETRY_LATER`]).
+    resting: Mutex<Resting>,
     workers: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -61,7 +61,16 @@ impl Scheduler {
         on_cycle: OnCycle,
     ) -> Result<(Scheduler, JoinHandle<()>)> {
         let store = Store::open(db)?;
-        let scheduler = Scheduler {
+        let scheduler = Scheduler::new(db, clock, shutdown, on_cycle);
+        let looper = scheduler.clone();
+        let thread = thread::Builder::new()
+            .name("hookq-scheduler".into())
+            .spawn(move || looper.run(store))?;
+        Ok((scheduler, thread))
+    }
+
+    fn new(db: &Path, clock: Clock, shutdown: Arc<Shutdown>, on_cycle: OnCycle) -> Scheduler {
+        Scheduler {
             inner: Arc::new(Inner {
                 db: db.to_owned(),
                 clock,
@@ -70,15 +79,10 @@ impl Scheduler {
                 woken: Mutex::new(false),
                 wake: Condvar::new(),
                 running: Mutex::default(),
-                not_before: Mutex::default(),
+                resting: Mutex::default(),
                 workers: Mutex::default(),
             }),
-        };
-        let looper = scheduler.clone();
-        let thread = thread::Builder::new()
-            .name("hookq-scheduler".into())
-            .spawn(move || looper.run(store))?;
-        Ok((scheduler, thread))
+        }
     }
 
     /// An event was committed for this hook. Nothing to do while a worker
@@ -109,7 +113,7 @@ impl Scheduler {
             if self.inner.shutdown.is_stopped() {
                 break;
             }
-            if let Err(e) = self.start_due(&store) {
+            if let Err(e) = self.start_due(&store, Instant::now()) {
                 log(&self.inner.clock, &format!("scheduler: {e:#}"));
             }
         }
@@ -133,19 +137,16 @@ impl Scheduler {
         *woken = false;
     }
 
-    /// Start a worker for every active scenario that has work and none yet.
-    fn start_due(&self, store: &Store) -> Result<()> {
+    /// Start a worker for every active scenario that has work and none yet,
+    /// and is not resting at `instant`.
+    fn start_due(&self, store: &Store, instant: Instant) -> Result<()> {
         let now = self.inner.clock.now();
-        let later = {
-            let mut not_before = self
-                .inner
-                .not_before
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            let instant = Instant::now();
-            not_before.retain(|_, until| *until > instant);
-            not_before.keys().copied().collect::<HashSet<i64>>()
-        };
+        let later = self
+            .inner
+            .resting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .at(instant);
         for scenario in store.scenarios()? {
             let trigger = match scenario.settings.schedule {
                 _ if !scenario.active || later.contains(&scenario.id) => continue,
@@ -179,14 +180,12 @@ impl Scheduler {
                 .spawn(move || {
                     let id = scenario.id;
                     let done = worker.work(scenario, trigger);
-                    if done == Done::NotRun {
-                        worker
-                            .inner
-                            .not_before
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .insert(id, Instant::now() + RETRY_LATER);
-                    }
+                    worker
+                        .inner
+                        .resting
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .ended(id, done, Instant::now());
                     worker
                         .inner
                         .running
@@ -284,13 +283,40 @@ enum Done {
     NotRun,
 }
 
+/// The scenarios the scheduler leaves alone for now: those a worker could
+/// not run, until [`RETRY_LATER`] has passed.
+#[derive(Debug, Default)]
+struct Resting(HashMap<i64, Instant>);
+
+impl Resting {
+    /// A worker's turn at a scenario ended at `now`.
+    fn ended(&mut self, scenario_id: i64, done: Done, now: Instant) {
+        if done == Done::NotRun {
+            self.0.insert(scenario_id, now + RETRY_LATER);
+        }
+    }
+
+    /// The scenarios to leave alone at `now`; the others are forgotten.
+    fn at(&mut self, now: Instant) -> HashSet<i64> {
+        self.0.retain(|_, until| *until > now);
+        self.0.keys().copied().collect()
+    }
+}
+
 fn log(clock: &Clock, message: &str) {
     crate::output::note(format_args!("{} {message}", clock::format(clock.now())));
 }
 
 #[cfg(test)]
 mod tests {
-    use super::interval_due;
+    use std::collections::HashSet;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use super::{interval_due, Done, Resting, Scheduler, RETRY_LATER};
+    use crate::clock::{self, Clock};
+    use crate::shutdown::Shutdown;
+    use crate::store::{Enqueued, HookSettings, NewEvent, ScenarioSettings, Store};
 
     #[test]
     fn an_interval_scenario_is_due_once_its_interval_has_passed() {
@@ -301,5 +327,84 @@ mod tests {
         // A last run in the future: the clock went back. Due, not silent
         // for as long as the clock was off.
         assert!(interval_due(Some(10 * hour), hour, hour));
+    }
+
+    /// A scenario another process runs (a cron `scenario run`) is not
+    /// tried again at once, over and over: that was a whole core for as
+    /// long as the other run lasted.
+    #[test]
+    fn a_scenario_that_could_not_run_is_left_alone_for_a_while() {
+        let t0 = Instant::now();
+        let mut resting = Resting::default();
+        resting.ended(1, Done::NotRun, t0);
+        resting.ended(2, Done::Ran, t0);
+        assert_eq!(resting.at(t0), HashSet::from([1]));
+        let almost = RETRY_LATER - Duration::from_millis(1);
+        assert_eq!(resting.at(t0 + almost), HashSet::from([1]));
+        assert_eq!(resting.at(t0 + RETRY_LATER), HashSet::new());
+        // Its rest over, it is tried again; a second refusal, a second rest.
+        resting.ended(1, Done::NotRun, t0 + RETRY_LATER);
+        assert_eq!(resting.at(t0 + RETRY_LATER + almost), HashSet::from([1]));
+    }
+
+    /// How many workers `start_due` started at `instant`, once they ended.
+    fn workers_started(scheduler: &Scheduler, store: &Store, instant: Instant) -> usize {
+        scheduler.start_due(store, instant).unwrap();
+        let workers = std::mem::take(&mut *scheduler.inner.workers.lock().unwrap());
+        let started = workers.len();
+        for worker in workers {
+            worker.join().unwrap();
+        }
+        started
+    }
+
+    #[test]
+    fn the_scheduler_leaves_a_scenario_another_process_runs_alone_for_a_while() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("h.db");
+        let mut store = Store::open(&db).unwrap();
+        let hook = store.create_hook("h", &HookSettings::default(), 0).unwrap();
+        let settings = ScenarioSettings::new(vec!["true".to_owned()]);
+        let scenario = store
+            .create_scenario("s", hook.id, &settings, true, 0)
+            .unwrap();
+        let event = NewEvent {
+            hook_id: hook.id,
+            received_at: 0,
+            method: "POST".into(),
+            path: format!("/wh/{}", hook.token),
+            query: String::new(),
+            headers: Vec::new(),
+            remote_addr: None,
+            content_type: None,
+            body: b"x".to_vec(),
+            replay_of: None,
+        };
+        let stored = store.enqueue(&[event], &[]).unwrap();
+        assert!(matches!(stored[..], [Enqueued::Stored(_)]));
+        // A live process (init) holds the scenario: a cron `scenario run`.
+        store
+            .conn()
+            .execute(
+                "INSERT INTO leases (scenario_id, pid, expires_at) VALUES (?1, 1, ?2)",
+                [scenario.id, clock::system_now() + 3_600_000],
+            )
+            .unwrap();
+        let scheduler = Scheduler::new(
+            &db,
+            Clock::fixed(0),
+            Arc::new(Shutdown::default()),
+            Arc::new(|_| {}),
+        );
+        let before = Instant::now();
+        assert_eq!(workers_started(&scheduler, &store, before), 1, "tried");
+        // The worker found it busy: not tried again on the next wake-ups.
+        assert_eq!(workers_started(&scheduler, &store, before), 0);
+        let ended = Instant::now();
+        assert_eq!(workers_started(&scheduler, &store, ended), 0);
+        // Tried again once the rest is over: the event still waits.
+        let rested = ended + RETRY_LATER;
+        assert_eq!(workers_started(&scheduler, &store, rested), 1);
+        assert_eq!(store.queued_count(hook.id).unwrap(), 1);
     }
 }

@@ -6,7 +6,7 @@ use std::fs;
 
 use serde_json::{json, Value};
 
-use crate::util::{eventually, http, Env, ServerProcess};
+use crate::util::{eventually, http, Env, Gate, ServerProcess};
 
 const JSON: &str = "application/json";
 
@@ -49,12 +49,13 @@ fn stdout_mode_answers_with_status_headers_and_body() {
         serde_json::from_slice::<Value>(&reply.body).unwrap(),
         json!({"seen": [1, 2]})
     );
-    assert_eq!(server.terminate(), Some(0));
+    // Looked at while the server still runs: done by the time of the answer.
     assert_eq!(
         env.json(&["hooks", "events", "h"])[0]["state"],
         "done",
         "committed before the answer"
     );
+    assert_eq!(server.terminate(), Some(0));
 }
 
 #[test]
@@ -138,13 +139,9 @@ fn an_invalid_envelope_or_a_failed_cycle_answers_500_and_keeps_the_event() {
 fn a_response_timeout_answers_accepted_and_the_event_is_processed_later() {
     let env = Env::new();
     let path = env.hook("h", &["--rate-limit", "0"]);
-    let gate = env.path().join("gate");
+    let gate = Gate::new(&env, "gate");
     let out = env.path().join("out");
-    let script = format!(
-        "while [ ! -e {g} ]; do sleep 0.02; done; cat >> {o}",
-        g = gate.display(),
-        o = out.display()
-    );
+    let script = format!("{}; cat >> {}", gate.wait_sh(), out.display());
     scenario(
         &env,
         &["--respond", "stdout", "--response-timeout", "300ms"],
@@ -153,7 +150,7 @@ fn a_response_timeout_answers_accepted_and_the_event_is_processed_later() {
     let server = ServerProcess::start(&env, &[]);
     let reply = http(server.addr, "POST", &path, &[], b"late");
     assert_eq!((reply.status, reply.text().as_str()), (200, "Accepted"));
-    fs::write(&gate, "").unwrap();
+    gate.open();
     eventually(60, "the event to be processed after the timeout", || {
         fs::read_to_string(&out).unwrap_or_default() == "late"
     });
@@ -199,19 +196,31 @@ fn twenty_concurrent_callers_each_get_the_answer_for_their_own_event() {
     assert_eq!(ids, stored);
 }
 
+/// The exit code of a server already told to stop, once it exits (within
+/// `secs` seconds), without signalling it again. The process is left for
+/// the [`ServerProcess`] to reap when dropped.
+fn exit_code(server: &ServerProcess, secs: u64) -> Option<i32> {
+    let pid = server.pid() as libc::id_t;
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    eventually(secs, "the server to exit", || {
+        info = unsafe { std::mem::zeroed() }; // si_pid stays 0 while it runs
+        let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
+        let rc = unsafe { libc::waitid(libc::P_PID, pid, &mut info, flags) };
+        assert_eq!(rc, 0, "waitid: {}", std::io::Error::last_os_error());
+        (unsafe { info.si_pid() }) != 0
+    });
+    (info.si_code == libc::CLD_EXITED).then(|| unsafe { info.si_status() })
+}
+
 #[test]
 fn a_shutdown_answers_every_waiting_caller() {
     let env = Env::new();
     let path = env.hook("h", &["--rate-limit", "0"]);
-    let gate = env.path().join("gate");
+    let gate = Gate::new(&env, "gate");
     scenario(
         &env,
         &["--respond", "stdout"],
-        &[
-            "sh",
-            "-c",
-            &format!("while [ ! -e {} ]; do sleep 0.02; done", gate.display()),
-        ],
+        &["sh", "-c", &gate.wait_sh()],
     );
     let server = ServerProcess::start(&env, &[]);
     let addr = server.addr;
@@ -241,8 +250,8 @@ fn a_shutdown_answers_every_waiting_caller() {
         let reply = caller.join().unwrap();
         assert_eq!((reply.status, reply.text().as_str()), (200, "Accepted"));
     }
-    fs::write(&gate, "").unwrap(); // the cycle in progress may now finish
-    assert_eq!(server.terminate(), Some(0));
+    gate.open(); // the cycle in progress may now finish
+    assert_eq!(exit_code(&server, 60), Some(0));
     let states: Vec<Value> = env
         .json(&["hooks", "events", "h"])
         .as_array()

@@ -2,13 +2,15 @@
 //! policies, the lease, the command's input and environment.
 
 use std::fs;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{ChildStderr, Command, Output};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::util::{eventually, http, Env, ServerProcess};
+use crate::util::{eventually, http, Env, Gate, ServerProcess, Spawned};
 
 /// A command that appends its event id to `log` and fails for `fail_on`.
 fn recorder(log: &Path, fail_on: &str) -> Vec<String> {
@@ -36,6 +38,46 @@ fn log_lines(log: &Path) -> Vec<String> {
         .lines()
         .map(str::to_owned)
         .collect()
+}
+
+/// Wait for a spawned `hookq` to end, for at most `secs` seconds, and
+/// return what it wrote.
+fn finish(child: &mut Spawned, secs: u64) -> Output {
+    fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    }
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let mut status = None;
+    eventually(secs, "hookq to end", || {
+        status = child.try_wait().expect("wait for hookq");
+        status.is_some()
+    });
+    Output {
+        status: status.expect("exited"),
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+    }
+}
+
+/// The first line on `stderr`, within `secs` seconds (a message that never
+/// comes fails the test instead of hanging it).
+fn first_line(stderr: ChildStderr, secs: u64) -> String {
+    let (sender, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stderr).read_line(&mut line);
+        let _ = sender.send(line);
+    });
+    lines
+        .recv_timeout(Duration::from_secs(secs))
+        .expect("a line on stderr in time")
 }
 
 fn run_json(env: &Env, name: &str, extra: &[&str], code: i32) -> Value {
@@ -198,17 +240,18 @@ fn scheduled_scenarios_are_deactivated_after_max_errors_in_a_row_and_success_res
     };
 
     fs::write(&flag, "").unwrap();
-    env.enqueue("h", None, "", b"1");
+    let failed = env.enqueue("h", None, "", b"1");
     run_json(&env, "s", &[], 1);
     assert_eq!(errors(&env), 1);
-    // An empty execution changes nothing.
-    fs::remove_file(&flag).unwrap();
-    env.ok(&["hooks", "list"]);
-    // A success resets the count.
-    run_json(&env, "s", &[], 0);
-    assert_eq!(errors(&env), 0);
+    // An empty execution changes nothing: the count stays.
+    env.ok(&["hooks", "discard", &failed.to_string()]);
     let empty = run_json(&env, "s", &[], 0);
     assert_eq!(empty["status"], "empty");
+    assert_eq!(errors(&env), 1);
+    // A success resets the count.
+    fs::remove_file(&flag).unwrap();
+    env.enqueue("h", None, "", b"ok");
+    assert_eq!(run_json(&env, "s", &[], 0)["status"], "ok");
     assert_eq!(errors(&env), 0);
 
     fs::write(&flag, "").unwrap();
@@ -259,13 +302,9 @@ fn max_cycles_limits_an_execution() {
     assert_eq!(run_json(&env, "s", &["--max-cycles", "10"], 0)["cycles"], 3);
 }
 
-/// A command that waits until `gate` exists.
-fn gated(gate: &Path) -> Vec<String> {
-    vec![
-        "sh".into(),
-        "-c".into(),
-        format!("while [ ! -e {} ]; do sleep 0.02; done", gate.display()),
-    ]
+/// A command that waits until `gate` opens.
+fn gated(gate: &Gate) -> Vec<String> {
+    vec!["sh".into(), "-c".into(), gate.wait_sh()]
 }
 
 #[test]
@@ -273,41 +312,32 @@ fn one_execution_at_a_time_a_second_run_gets_75() {
     let env = Env::new();
     env.hook("h", &[]);
     let event = env.enqueue("h", None, "", b"x");
-    let gate = env.path().join("gate");
+    let gate = Gate::new(&env, "gate");
     create(&env, "s", "h", &[], &gated(&gate));
-    let mut first = env
-        .cmd(&["scenario", "run", "s"])
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut first = env.spawn(&["scenario", "run", "s"]);
     eventually(60, "the first run to start its cycle", || {
         env.state(event) == "running"
     });
     let err = env.fails(&["scenario", "run", "s"], 75);
     assert!(err.contains("scenario \"s\" is already running"), "{err}");
-    fs::write(&gate, "").unwrap();
-    assert_eq!(first.wait().unwrap().code(), Some(0));
+    gate.open();
+    assert_eq!(finish(&mut first, 60).status.code(), Some(0));
     assert_eq!(env.state(event), "done");
 }
 
 /// `events` queued on hook "h", an on-demand scenario "s" for all of them
 /// whose command waits for the gate file, and a `scenario run` of it, once
 /// its first cycle runs (the second event taken ahead).
-fn gated_run(env: &Env, events: u8) -> (Vec<i64>, PathBuf, Child) {
+fn gated_run(env: &Env, events: u8) -> (Vec<i64>, Gate, Spawned) {
     env.hook("h", &[]);
     let ids: Vec<i64> = (0..events)
         .map(|i| env.enqueue("h", None, "", &[i]))
         .collect();
-    let gate = env.path().join("gate");
+    let gate = Gate::new(env, "gate");
     let cycles = events.to_string();
     let options = ["--schedule", "on-demand", "--max-cycles", &cycles];
     create(env, "s", "h", &options, &gated(&gate));
-    let run = env
-        .cmd(&["scenario", "run", "s"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let run = env.spawn(&["scenario", "run", "s"]);
     eventually(60, "the first cycle to start", || {
         env.state(ids[0]) == "running"
     });
@@ -318,7 +348,7 @@ fn gated_run(env: &Env, events: u8) -> (Vec<i64>, PathBuf, Child) {
 #[test]
 fn a_running_scenario_keeps_its_hook_and_itself_until_the_execution_ends() {
     let env = Env::new();
-    let (ids, gate, run) = gated_run(&env, 2);
+    let (ids, gate, mut run) = gated_run(&env, 2);
     env.hook("other", &[]);
     let err = env.fails(&["scenario", "edit", "s", "--hook", "other"], 75);
     assert!(
@@ -332,8 +362,8 @@ fn a_running_scenario_keeps_its_hook_and_itself_until_the_execution_ends() {
     );
     // Nothing else that any process opening the file does disturbs it.
     assert_eq!(env.state(ids[0]), "running");
-    fs::write(&gate, "").unwrap();
-    assert!(run.wait_with_output().unwrap().status.success());
+    gate.open();
+    assert!(finish(&mut run, 60).status.success());
     env.ok(&["scenario", "edit", "s", "--hook", "other"]);
     assert_eq!(env.json(&["scenario", "show", "s"])["hook"], "other");
 }
@@ -341,7 +371,7 @@ fn a_running_scenario_keeps_its_hook_and_itself_until_the_execution_ends() {
 #[test]
 fn a_run_whose_lease_was_taken_over_stops_after_the_cycles_under_way() {
     let env = Env::new();
-    let (ids, gate, run) = gated_run(&env, 4);
+    let (ids, gate, mut run) = gated_run(&env, 4);
     // This run stalled past its lease (SIGSTOP, a suspended laptop, a clock
     // step): another process took the scenario over.
     let store = hookq::store::Store::open(&env.db).unwrap();
@@ -353,8 +383,8 @@ fn a_run_whose_lease_was_taken_over_stops_after_the_cycles_under_way() {
         )
         .unwrap();
     assert_eq!(taken, 1);
-    fs::write(&gate, "").unwrap();
-    let out = run.wait_with_output().unwrap();
+    gate.open();
+    let out = finish(&mut run, 60);
     assert_eq!(out.status.code(), Some(1));
     // The cycle in progress and the one taken ahead end, and are recorded;
     // no other starts. Their events are the new holder's: left as it has
@@ -385,12 +415,10 @@ fn a_stopped_run_finishes_its_cycle_and_puts_the_next_event_back() {
         .status()
         .unwrap();
     assert!(stopped.success());
-    let mut stderr = BufReader::new(run.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
+    let line = first_line(run.stderr.take().unwrap(), 60);
     assert_eq!(line, "hookq: stopping after the cycle in progress\n");
-    fs::write(&gate, "").unwrap(); // the cycle in progress may now end
-    assert_eq!(run.wait().unwrap().code(), Some(0));
+    gate.open(); // the cycle in progress may now end
+    assert_eq!(finish(&mut run, 60).status.code(), Some(0));
     assert_eq!(env.state(ids[0]), "done");
     for id in &ids[1..] {
         assert_eq!(env.state(*id), "queued");
@@ -407,11 +435,8 @@ fn an_execution_in_progress_shows_the_cycles_done_so_far() {
     for body in ["1", "2", "3"] {
         env.enqueue("h", None, "", body.as_bytes());
     }
-    let gate = env.path().join("gate");
-    let script = format!(
-        "[ \"$HOOKQ_CYCLE\" != 3 ] || while [ ! -e {} ]; do sleep 0.02; done",
-        gate.display()
-    );
+    let gate = Gate::new(&env, "gate");
+    let script = format!("[ \"$HOOKQ_CYCLE\" != 3 ] || {{ {}; }}", gate.wait_sh());
     create(
         &env,
         "s",
@@ -419,11 +444,7 @@ fn an_execution_in_progress_shows_the_cycles_done_so_far() {
         &["--schedule", "on-demand", "--max-cycles", "3"],
         &["sh".into(), "-c".into(), script],
     );
-    let mut run = env
-        .cmd(&["scenario", "run", "s"])
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut run = env.spawn(&["scenario", "run", "s"]);
     let mut in_progress = Value::Null;
     eventually(60, "the third cycle to start", || {
         in_progress = env.json(&["scenario", "runs", "s"]);
@@ -431,8 +452,8 @@ fn an_execution_in_progress_shows_the_cycles_done_so_far() {
     });
     assert_eq!(in_progress[0]["status"], Value::Null);
     assert_eq!(in_progress[0]["finished_at"], Value::Null);
-    fs::write(&gate, "").unwrap();
-    assert_eq!(run.wait().unwrap().code(), Some(0));
+    gate.open();
+    assert_eq!(finish(&mut run, 60).status.code(), Some(0));
     let finished = env.json(&["scenario", "runs", "s"]);
     assert_eq!(finished[0]["cycles"], 3);
     assert_eq!(finished[0]["status"], "ok");
@@ -449,7 +470,7 @@ fn a_killed_run_puts_its_running_events_back_at_their_places() {
     let (first, second) = (ids[0], ids[1]);
     run.kill().unwrap(); // SIGKILL: no chance to clean up
     run.wait().unwrap();
-    fs::write(&gate, "").unwrap(); // let the orphaned command end
+    gate.open(); // let the orphaned command end
     env.ok(&["hooks", "list"]); // any hookq process that opens the store repairs it
     assert_eq!(env.state(first), "queued");
     assert_eq!(env.state(second), "queued");
@@ -830,7 +851,7 @@ fn invalid_scenario_options_are_usage_errors() {
         (&["--timeout", "soon"], "invalid duration"),
         (&["--timeout", "0s"], "longer than 0"),
         (&["--input", "xml"], "invalid input"),
-        (&["--max-cycles", "0"], ""),
+        (&["--max-cycles", "0"], "0 is not in 1.."),
     ] {
         let mut full = vec!["scenario", "create", "s", "--hook", "h"];
         full.extend_from_slice(args);
@@ -845,6 +866,43 @@ fn invalid_scenario_options_are_usage_errors() {
     );
     env.fails(&["scenario", "run", "nope"], 3);
     assert_eq!(env.json(&["scenario", "list"]), json!([]));
+}
+
+/// The ids of a hook's events, oldest first.
+fn event_ids(env: &Env, hook: &str) -> Vec<i64> {
+    let events = env.json(&["hooks", "events", hook, "--limit", "1000"]);
+    let mut ids: Vec<i64> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect();
+    ids.reverse(); // listed newest first
+    ids
+}
+
+/// The event ids a [`recorder`] logged, in the order it ran them.
+fn logged_ids(log: &Path) -> Vec<i64> {
+    log_lines(log)
+        .iter()
+        .map(|l| l.split(' ').next().unwrap().parse().unwrap())
+        .collect()
+}
+
+/// A scenario's executions, newest first (all of them, not the last 20).
+fn runs(env: &Env, scenario: &str) -> Vec<Value> {
+    let runs = env.json(&["scenario", "runs", scenario, "--limit", "1000"]);
+    runs.as_array().unwrap().clone()
+}
+
+/// Every execution has this trigger, and together they ran `cycles` cycles.
+fn assert_runs(runs: &[Value], trigger: &str, cycles: i64) {
+    assert!(!runs.is_empty(), "no execution recorded");
+    for run in runs {
+        assert_eq!(run["trigger"], trigger, "{run}");
+    }
+    let total: i64 = runs.iter().map(|r| r["cycles"].as_i64().unwrap()).sum();
+    assert_eq!(total, cycles, "{runs:?}");
 }
 
 #[test]
@@ -864,80 +922,209 @@ fn the_server_runs_immediately_scenarios_as_events_arrive() {
     eventually(60, "the scenario to process 20 events", || {
         log_lines(&log).len() == 20
     });
-    let ids: Vec<i64> = log_lines(&log)
-        .iter()
-        .map(|l| l.split(' ').next().unwrap().parse().unwrap())
-        .collect();
-    assert_eq!(ids, (1..=20).collect::<Vec<_>>());
     // Events added by another process are seen too.
     let late = env.enqueue("h", None, "", b"late");
     eventually(60, "the late event", || env.state(late) == "done");
     assert_eq!(server.terminate(), Some(0));
-    assert!(env
-        .json(&["scenario", "runs", "s"])
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|r| r["trigger"] == "immediately"));
-}
-
-/// CPU time a process has used, from /proc (user + system), in seconds.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    // Fields after the command name, which is in parentheses.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .unwrap()
-        .1
-        .split_whitespace()
-        .collect();
-    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
-    ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
+    let ids = event_ids(&env, "h");
+    assert_eq!(ids.len(), 21);
+    assert_eq!(ids.last(), Some(&late));
+    assert_eq!(logged_ids(&log), ids, "each once, in arrival order");
+    assert_runs(&runs(&env, "s"), "immediately", 21);
 }
 
 #[test]
-fn the_server_waits_quietly_while_another_process_runs_its_scenario() {
+fn the_server_leaves_a_scenario_another_process_runs_and_takes_the_rest_after() {
+    // That it does not try again at once, over and over, meanwhile (a whole
+    // core for as long as the other run lasted) is a unit test of the
+    // scheduler: engine::scheduler::tests.
     let env = Env::new();
     env.hook("h", &["--rate-limit", "0"]);
-    let go = env.path().join("go");
+    let go = Gate::new(&env, "go");
     create(&env, "s", "h", &[], &gated(&go));
     let first = env.enqueue("h", None, "", b"1");
     let second = env.enqueue("h", None, "", b"2");
     // A cron run holds the scenario, its command waiting for `go`.
-    let mut cron = env
-        .cmd(&["scenario", "run", "s", "--max-cycles", "1"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut cron = env.spawn(&["scenario", "run", "s", "--max-cycles", "1"]);
     eventually(60, "the cron run to take its event", || {
         env.state(first) == "running"
     });
     let server = ServerProcess::start(&env, &[]);
-    // The server finds the scenario busy with events queued. It used to try
-    // again at once, over and over: a whole core for as long as the cron
-    // run lasted.
-    let before = cpu_seconds(server.pid());
-    std::thread::sleep(std::time::Duration::from_secs(2));
-    let used = cpu_seconds(server.pid()) - before;
-    assert!(used < 0.5, "the idle server used {used:.2} s of CPU in 2 s");
     // Once the cron run is over, the server takes the rest.
-    fs::write(&go, "").unwrap();
-    assert!(cron.wait().unwrap().success());
+    go.open();
+    assert!(finish(&mut cron, 60).status.success());
     assert_eq!(env.state(first), "done");
     eventually(60, "the server to run the second event", || {
         env.state(second) == "done"
     });
     assert_eq!(server.terminate(), Some(0));
+    let runs = runs(&env, "s");
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert_eq!(
+        (&runs[0]["trigger"], &runs[1]["trigger"]),
+        (&json!("immediately"), &json!("manual"))
+    );
 }
 
 #[test]
 fn no_scenarios_only_receives() {
     let env = Env::new();
     let path = env.hook("h", &["--rate-limit", "0"]);
-    create(&env, "s", "h", &[], &["true".to_owned()]);
-    let server = crate::util::TestServer::start(&env); // the library server runs no scenarios
-    assert_eq!(http(server.addr, "POST", &path, &[], b"x").status, 200);
-    server.stop();
-    assert_eq!(env.json(&["hooks", "show", "h"])["queue"], 1);
+    let log = env.path().join("log");
+    // A scenario that answers its caller: a server that ran it would hold
+    // the request until its cycle ended, and answer "ran".
+    let command = format!("echo $HOOKQ_EVENT_ID >> {}; echo ran", log.display());
+    create(
+        &env,
+        "s",
+        "h",
+        &["--respond", "stdout"],
+        &["sh".into(), "-c".into(), command],
+    );
+    let server = ServerProcess::start(&env, &["--no-scenarios"]);
+    let reply = http(server.addr, "POST", &path, &[], b"x");
+    assert_eq!((reply.status, reply.text().as_str()), (200, "Accepted"));
+    assert_eq!(server.terminate(), Some(0));
+    let events = env.json(&["hooks", "events", "h"]);
+    assert_eq!(events.as_array().unwrap().len(), 1, "{events}");
+    let event = events[0]["id"].as_i64().unwrap();
+    assert_eq!(
+        (&events[0]["state"], &events[0]["attempts"]),
+        (&json!("queued"), &json!(0))
+    );
+    assert_eq!(log_lines(&log), Vec::<String>::new(), "the command ran");
+    assert_eq!(env.json(&["hooks", "ops", "h"]), json!([]));
+    assert_eq!(env.json(&["scenario", "runs", "s"]), json!([]));
+    // A server that runs scenarios takes the event that waited.
+    let server = ServerProcess::start(&env, &[]);
+    eventually(60, "the event to be processed", || {
+        env.state(event) == "done"
+    });
+    assert_eq!(server.terminate(), Some(0));
+    assert_eq!(log_lines(&log), [event.to_string()]);
+}
+
+#[test]
+fn a_command_killed_by_a_signal_fails_its_cycle_and_rolls_back() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    let ids: Vec<i64> = (0..2).map(|i| env.enqueue("h", None, "", &[i])).collect();
+    create(
+        &env,
+        "s",
+        "h",
+        &["--schedule", "on-demand", "--max-cycles", "10"],
+        &["sh".into(), "-c".into(), "kill -KILL $$".into()],
+    );
+    let record = run_json(&env, "s", &[], 1);
+    assert_eq!(record["status"], "error");
+    assert_eq!(record["cycles"], 1, "stopped after the failed cycle");
+    assert_eq!(
+        record["error"],
+        format!("event {}: killed by signal 9", ids[0])
+    );
+    assert_eq!(env.state(ids[0]), "queued", "rolled back");
+    assert_eq!(env.state(ids[1]), "queued");
+    let ops = env.json(&["hooks", "ops", "h"]);
+    assert_eq!(ops.as_array().unwrap().len(), 1, "{ops}");
+    assert_eq!(
+        (&ops[0]["event_id"], &ops[0]["status"], &ops[0]["exit_code"]),
+        (&json!(ids[0]), &json!("error"), &Value::Null)
+    );
+    assert_eq!(ops[0]["error"], "killed by signal 9");
+}
+
+#[test]
+fn scenario_runs_lists_the_newest_execution_first() {
+    let mut env = Env::new();
+    env.hook("h", &[]);
+    create(
+        &env,
+        "s",
+        "h",
+        &["--schedule", "on-demand", "--max-cycles", "10"],
+        &["true".to_owned()],
+    );
+    // Three executions, each of its own size, an hour apart.
+    let mut ran = Vec::new();
+    for (hour, events) in [(10, 2), (11, 0), (12, 1)] {
+        env.at(&format!("2026-11-29T{hour}:00:00Z"));
+        for _ in 0..events {
+            env.enqueue("h", None, "", b"x");
+        }
+        let record = run_json(&env, "s", &[], 0);
+        assert_eq!(record["cycles"], events);
+        ran.push(record);
+    }
+    let listed = runs(&env, "s");
+    let key = |r: &Value| {
+        (
+            r["id"].clone(),
+            r["started_at"].clone(),
+            r["cycles"].clone(),
+        )
+    };
+    let newest_first: Vec<_> = ran.iter().rev().map(key).collect();
+    assert_eq!(listed.iter().map(key).collect::<Vec<_>>(), newest_first);
+    assert_eq!(listed[0]["started_at"], "2026-11-29T12:00:00Z");
+}
+
+#[test]
+fn the_server_runs_an_interval_scenario_on_its_schedule() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    let log = env.path().join("log");
+    let ids: Vec<i64> = (0..3).map(|i| env.enqueue("h", None, "", &[i])).collect();
+    // One event per execution, every second (the shortest interval).
+    create(
+        &env,
+        "s",
+        "h",
+        &["--schedule", "1s", "--max-cycles", "1"],
+        &recorder(&log, "none"),
+    );
+    let server = ServerProcess::start(&env, &[]);
+    eventually(60, "three scheduled executions", || {
+        ids.iter().all(|id| env.state(*id) == "done")
+    });
+    assert_eq!(server.terminate(), Some(0));
+    assert_eq!(logged_ids(&log), ids);
+    let runs = runs(&env, "s");
+    assert_runs(&runs, "schedule", 3);
+    let busy: Vec<&Value> = runs.iter().filter(|r| r["cycles"] == 1).collect();
+    assert_eq!(busy.len(), 3, "one event per execution: {runs:?}");
+    // On its schedule: a second at least between two starts (as recorded).
+    let starts: Vec<i64> = runs
+        .iter()
+        .map(|r| hookq::clock::parse(r["started_at"].as_str().unwrap()).unwrap())
+        .collect();
+    for pair in starts.windows(2) {
+        assert!(pair[0] - pair[1] >= 1_000, "{runs:?}");
+    }
+}
+
+#[test]
+fn activating_a_scenario_reaches_a_running_server() {
+    let env = Env::new();
+    let path = env.hook("h", &["--rate-limit", "0"]);
+    let log = env.path().join("log");
+    create(&env, "s", "h", &["--inactive"], &recorder(&log, "none"));
+    let server = ServerProcess::start(&env, &[]);
+    for i in 0..3 {
+        let reply = http(server.addr, "POST", &path, &[], format!("{i}").as_bytes());
+        assert_eq!((reply.status, reply.text().as_str()), (200, "Accepted"));
+    }
+    let ids = event_ids(&env, "h");
+    assert_eq!(ids.len(), 3);
+    // Inactive: they wait.
+    for id in &ids {
+        assert_eq!(env.state(*id), "queued");
+    }
+    env.ok(&["scenario", "activate", "s"]);
+    eventually(60, "the events that waited to be processed", || {
+        ids.iter().all(|id| env.state(*id) == "done")
+    });
+    assert_eq!(server.terminate(), Some(0));
+    assert_eq!(logged_ids(&log), ids, "in arrival order");
+    assert_runs(&runs(&env, "s"), "immediately", 3);
 }
