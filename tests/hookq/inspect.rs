@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::process::Stdio;
 
+use base64::{engine::general_purpose::STANDARD, Engine as _};
 use serde_json::{json, Value};
 
 use crate::util::{http, Env, TestServer};
@@ -189,6 +190,10 @@ fn binary_payloads_round_trip_byte_for_byte() {
     .unwrap();
     assert_eq!(bundle["body_encoding"], "base64");
     assert_eq!(bundle["event_id"], received);
+    let body = STANDARD
+        .decode(bundle["body"].as_str().expect("a base64 string"))
+        .expect("valid base64");
+    assert_eq!(body, bytes, "the bundle carries the bytes sent");
 }
 
 #[test]
@@ -202,10 +207,27 @@ fn events_filters_and_fields() {
     env.at("2026-11-03T00:00:00Z");
     let c = send(&env, "h", "c");
     env.ok(&["hooks", "discard", &b.to_string()]);
+    // One cycle: a, the oldest still queued, is done.
+    env.ok(&[
+        "scenario",
+        "create",
+        "s",
+        "--hook",
+        "h",
+        "--schedule",
+        "on-demand",
+        "--",
+        "true",
+    ]);
+    env.ok(&["scenario", "run", "s", "--max-cycles", "1"]);
     assert_eq!(ids(&env.json(&["hooks", "events", "h"])), [c, b, a]);
     assert_eq!(
         ids(&env.json(&["hooks", "events", "h", "--state", "discarded"])),
         [b]
+    );
+    assert_eq!(
+        ids(&env.json(&["hooks", "events", "h", "--state", "done"])),
+        [a]
     );
     assert_eq!(
         ids(&env.json(&[
@@ -217,7 +239,8 @@ fn events_filters_and_fields() {
             "--state",
             "discarded"
         ])),
-        [c, b, a]
+        [c, b],
+        "either state, not the done one"
     );
     assert_eq!(
         ids(&env.json(&["hooks", "events", "h", "--since", "2026-11-02T00:00:00Z"])),
@@ -268,7 +291,11 @@ fn ops_show_each_cycle_and_its_output() {
         "-c",
         "read x; echo \"out $x\"; echo \"err $x\" >&2; [ \"$x\" = good ]",
     ]);
-    env.run(&["scenario", "run", "s"]);
+    assert_eq!(
+        env.run(&["scenario", "run", "s"]).status.code(),
+        Some(1),
+        "a cycle failed"
+    );
     let ops = env.json(&["hooks", "ops", "h"]);
     assert_eq!(ops.as_array().unwrap().len(), 2);
     let mut keys: Vec<&str> = ops[0]
