@@ -570,7 +570,8 @@ fn send_keeps_headers_and_content_type() {
 fn discard_takes_only_queued_or_incomplete_events_all_or_nothing() {
     let env = Env::new();
     env.hook("h", &[]);
-    let done = send(&env, "h", "1");
+    let done = send(&env, "h", "good");
+    let incomplete = send(&env, "h", "bad");
     env.ok(&[
         "scenario",
         "create",
@@ -579,20 +580,56 @@ fn discard_takes_only_queued_or_incomplete_events_all_or_nothing() {
         "h",
         "--schedule",
         "on-demand",
+        "--max-cycles",
+        "10",
+        "--store-incomplete",
         "--",
-        "true",
+        "sh",
+        "-c",
+        "read x; [ \"$x\" = good ]",
     ]);
-    env.ok(&["scenario", "run", "s"]);
-    let queued = send(&env, "h", "2");
-    let err = env.fails(
-        &["hooks", "discard", &queued.to_string(), &done.to_string()],
-        3,
+    env.fails(&["scenario", "run", "s"], 1);
+    assert_eq!(
+        (env.state(done), env.state(incomplete)),
+        ("done".to_owned(), "incomplete".to_owned())
     );
-    assert!(err.contains(&format!("event {done} is done")), "{err}");
-    assert_eq!(env.state(queued), "queued", "nothing changed");
+    let queued = send(&env, "h", "good");
+    for with_done in [[queued, incomplete, done], [incomplete, done, queued]] {
+        let args: Vec<String> = with_done.iter().map(i64::to_string).collect();
+        let mut argv = vec!["hooks", "discard"];
+        argv.extend(args.iter().map(String::as_str));
+        let err = env.fails(&argv, 3);
+        assert!(err.contains(&format!("event {done} is done")), "{err}");
+        assert_eq!(
+            (env.state(queued), env.state(incomplete)),
+            ("queued".to_owned(), "incomplete".to_owned()),
+            "nothing changed"
+        );
+    }
     env.fails(&["hooks", "discard", "999"], 3);
-    env.ok(&["hooks", "discard", &queued.to_string()]);
+    env.ok(&[
+        "hooks",
+        "discard",
+        &queued.to_string(),
+        &incomplete.to_string(),
+    ]);
     assert_eq!(env.state(queued), "discarded");
+    assert_eq!(env.state(incomplete), "discarded");
+    assert_eq!(
+        ids(&env.json(&["hooks", "events", "h", "--state", "discarded"])),
+        [queued, incomplete],
+        "kept in history"
+    );
+    assert_eq!(
+        env.json(&["hooks", "events", "h", "--state", "incomplete"]),
+        json!([])
+    );
     assert_eq!(env.json(&["hooks", "show", "h"])["queue"], 0);
+    // Discarded twice is refused: it is no longer queued or incomplete.
+    let err = env.fails(&["hooks", "discard", &incomplete.to_string()], 3);
+    assert!(
+        err.contains(&format!("event {incomplete} is discarded")),
+        "{err}"
+    );
     env.fails(&["hooks", "replay", "h"], 2);
 }
