@@ -633,3 +633,123 @@ fn discard_takes_only_queued_or_incomplete_events_all_or_nothing() {
     );
     env.fails(&["hooks", "replay", "h"], 2);
 }
+
+/// Events left `done` and `incomplete` on four days: Nov 1 ok, Nov 2 bad,
+/// Nov 3 ok, Nov 4 bad. Returns their ids, oldest first.
+fn four_days_of_events(env: &mut Env) -> [i64; 4] {
+    env.hook("h", &[]);
+    let mut sent = Vec::new();
+    for (day, body) in [(1, "ok"), (2, "bad"), (3, "ok"), (4, "bad")] {
+        env.at(&format!("2026-11-0{day}T00:00:00Z"));
+        sent.push(send(env, "h", body));
+    }
+    env.ok(&[
+        "scenario",
+        "create",
+        "s",
+        "--hook",
+        "h",
+        "--schedule",
+        "on-demand",
+        "--max-cycles",
+        "10",
+        "--store-incomplete",
+        "--",
+        "sh",
+        "-c",
+        "read x; [ \"$x\" = ok ]",
+    ]);
+    env.fails(&["scenario", "run", "s"], 1);
+    let sent: [i64; 4] = sent.try_into().unwrap();
+    let states: Vec<String> = sent.iter().map(|&id| env.state(id)).collect();
+    assert_eq!(states, ["done", "incomplete", "done", "incomplete"]);
+    sent
+}
+
+/// The originals `hooks replay --dry-run ARGS` would copy, in order.
+fn would_replay(env: &Env, args: &[&str]) -> Vec<i64> {
+    let mut argv = vec!["hooks", "replay", "h", "--dry-run"];
+    argv.extend_from_slice(args);
+    env.json(&argv)["replayed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["event"].as_i64().unwrap())
+        .collect()
+}
+
+#[test]
+fn replay_chooses_by_state_and_by_time_received() {
+    let mut env = Env::new();
+    let [nov1, nov2, nov3, nov4] = four_days_of_events(&mut env);
+    assert_eq!(would_replay(&env, &["--state", "incomplete"]), [nov2, nov4]);
+    assert_eq!(would_replay(&env, &["--state", "done"]), [nov1, nov3]);
+    // Both bounds are inclusive, and alone they take every event that has
+    // left the queue.
+    assert_eq!(
+        would_replay(&env, &["--since", "2026-11-02T00:00:00Z"]),
+        [nov2, nov3, nov4]
+    );
+    assert_eq!(
+        would_replay(&env, &["--since", "2026-11-02T00:00:00.001Z"]),
+        [nov3, nov4]
+    );
+    assert_eq!(
+        would_replay(&env, &["--until", "2026-11-02T00:00:00Z"]),
+        [nov1, nov2]
+    );
+    assert_eq!(
+        would_replay(&env, &["--until", "2026-11-01T23:59:59Z"]),
+        [nov1]
+    );
+    assert_eq!(
+        would_replay(
+            &env,
+            &[
+                "--state",
+                "incomplete",
+                "--since",
+                "2026-11-01T12:00:00Z",
+                "--until",
+                "2026-11-03T12:00:00Z"
+            ]
+        ),
+        [nov2]
+    );
+    assert_eq!(
+        would_replay(&env, &["--since", "2026-11-05T00:00:00Z"]),
+        Vec::<i64>::new()
+    );
+    env.fails(&["hooks", "replay", "h", "--until", "last week"], 2);
+
+    // For real: the incomplete ones from Nov 3 on, copied at the tail.
+    env.at("2026-11-10T00:00:00Z");
+    let copies: Vec<i64> = env
+        .ok(&[
+            "hooks",
+            "replay",
+            "h",
+            "--state",
+            "incomplete",
+            "--since",
+            "2026-11-03T00:00:00Z",
+        ])
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect();
+    assert_eq!(copies.len(), 1);
+    let queued = env.json(&["hooks", "events", "h", "--state", "queued"]);
+    assert_eq!(ids(&queued), copies);
+    assert_eq!(queued[0]["replay_of"], nov4);
+    assert_eq!(queued[0]["received_at"], "2026-11-10T00:00:00Z");
+    assert_eq!(
+        env.state(nov4),
+        "incomplete",
+        "the original stays as it was"
+    );
+    assert_eq!(
+        env.run(&["hooks", "payload", &copies[0].to_string()])
+            .stdout,
+        b"bad"
+    );
+}
