@@ -329,13 +329,27 @@ fn bad_input_is_refused_and_changes_nothing() {
             2,
             "invalid size",
         ),
-        (&["hooks", "create", "x", "--rate-limit", "-1"], 2, ""),
+        (
+            &["hooks", "create", "x", "--rate-limit", "-1"],
+            2,
+            // clap takes it for a flag; either way the value is named.
+            "'-1'",
+        ),
+        (
+            &["hooks", "create", "x", "--rate-limit=-1"],
+            2,
+            "invalid value '-1' for '--rate-limit <N>'",
+        ),
         (
             &["hooks", "create", "x", "--rate-limit", "fast"],
             2,
             "invalid value",
         ),
-        (&["hooks", "create", "x", "--queue-limit", "0"], 2, ""),
+        (
+            &["hooks", "create", "x", "--queue-limit", "0"],
+            2,
+            "invalid value '0' for '--queue-limit <N>'",
+        ),
         (
             &["hooks", "edit", "nope", "--rate-limit", "1"],
             3,
