@@ -132,6 +132,30 @@ fn a_hook_whose_scenario_is_inactive_is_disabled_after_more_than_30_days() {
 }
 
 #[test]
+fn the_inactive_threshold_is_a_flag() {
+    let mut env = Env::new();
+    env.at(T0);
+    env.hook("idle", &[]);
+    env.hook("lonely", &[]);
+    scenario(&env, "s", "idle", &["--inactive"]);
+    let flags = ["--disable-inactive-after", "36h"];
+    assert_eq!(
+        sweep(&mut env, 36 * HOUR + SECOND, &["--dry-run"])["disabled"],
+        json!([]),
+        "30 days without the flag"
+    );
+    assert_eq!(sweep(&mut env, 36 * HOUR, &flags)["disabled"], json!([]));
+    assert_eq!(
+        sweep(&mut env, 36 * HOUR + SECOND, &flags)["disabled"],
+        json!([{"hook": "idle", "reason": "scenario inactive for more than 36h"}]),
+        "idle after 36 h inactive; lonely, unassigned as long, stays (its rule has its own flag)"
+    );
+    assert_eq!(env.json(&["hooks", "show", "idle"])["enabled"], false);
+    let err = env.fails(&["sweep", "--disable-inactive-after", "a while"], 2);
+    assert!(err.contains("invalid duration"), "{err}");
+}
+
+#[test]
 fn re_enabling_a_hook_by_hand_restarts_its_clocks() {
     let mut env = Env::new();
     env.at(T0);
