@@ -184,6 +184,195 @@ fn search_matches_name_and_token_in_any_case() {
     assert_eq!(names("").len(), 2);
 }
 
+/// The names `hooks list --json ARGS` shows, in order.
+fn listed(env: &Env, args: &[&str]) -> Vec<String> {
+    let mut argv = vec!["hooks", "list"];
+    argv.extend_from_slice(args);
+    env.json(&argv)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn search_matches_scenario_connection_and_url_too() {
+    let env = Env::new();
+    env.ok(&[
+        "connections",
+        "create",
+        "Vault-Key",
+        "--kind",
+        "api-key",
+        "--generate",
+    ]);
+    env.ok(&["hooks", "create", "a", "--connection", "Vault-Key"]);
+    env.ok(&["hooks", "create", "b"]);
+    env.ok(&[
+        "scenario",
+        "create",
+        "Nightly-Import",
+        "--hook",
+        "b",
+        "--",
+        "true",
+    ]);
+    let url = env.ok(&["hooks", "create", "c"]);
+    assert_eq!(listed(&env, &["--search", "vault-k"]), ["a"]);
+    assert_eq!(listed(&env, &["--search", "NIGHTLY-imp"]), ["b"]);
+    // Across the path and the token: only the URL holds that.
+    let in_url = format!("WH/{}", &token_of(&url)[..6]);
+    assert_eq!(listed(&env, &["--search", &in_url]), ["c"]);
+    // The base URL is part of it too, whichever it is.
+    assert_eq!(
+        listed(
+            &env,
+            &[
+                "--search",
+                "TUNNEL.example",
+                "--base-url",
+                "https://tunnel.example.test"
+            ]
+        ),
+        ["a", "b", "c"]
+    );
+    assert!(listed(&env, &["--search", "tunnel.example"]).is_empty());
+    // The table filters the same way.
+    let table = env.ok(&["hooks", "list", "--search", "nightly"]);
+    let rows: Vec<&str> = table.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{table}");
+    assert!(rows[0].starts_with("b "), "{table}");
+    assert!(rows[0].contains("Nightly-Import"), "{table}");
+}
+
+#[test]
+fn a_hook_is_named_by_its_token_wherever_a_name_is_taken() {
+    let env = Env::new();
+    let url = env.ok(&["hooks", "create", "orders"]);
+    env.ok(&["hooks", "create", "other"]);
+    let token = token_of(&url).to_owned();
+    let t = token.as_str();
+    let enabled = |name: &str| env.json(&["hooks", "show", name])["enabled"].clone();
+
+    assert_eq!(env.json(&["hooks", "show", t])["name"], "orders");
+    env.ok(&["hooks", "disable", t]);
+    assert_eq!(
+        (enabled("orders"), enabled("other")),
+        (json!(false), json!(true))
+    );
+    env.ok(&["hooks", "enable", t]);
+    assert_eq!(enabled("orders"), true);
+    env.ok(&["hooks", "edit", t, "--queue-limit", "7"]);
+    assert_eq!(env.json(&["hooks", "show", "orders"])["queue_limit"], 7);
+
+    let sent = env.ok(&["hooks", "send", t, "--data", "x"]);
+    let sent: i64 = sent.trim().parse().unwrap();
+    let events = env.json(&["hooks", "events", t]);
+    assert_eq!(
+        (events[0]["id"].as_i64(), events[0]["hook"].clone()),
+        (Some(sent), json!("orders"))
+    );
+    env.ok(&[
+        "scenario",
+        "create",
+        "s",
+        "--hook",
+        t,
+        "--schedule",
+        "on-demand",
+        "--",
+        "true",
+    ]);
+    assert_eq!(env.json(&["scenario", "show", "s"])["hook"], "orders");
+    env.ok(&["scenario", "run", "s"]);
+    assert_eq!(env.json(&["hooks", "ops", t])[0]["event_id"], sent);
+    let copy: i64 = env
+        .ok(&["hooks", "replay", t, "--event", &sent.to_string()])
+        .trim()
+        .parse()
+        .unwrap();
+    let queued = env.json(&["hooks", "events", "orders", "--state", "queued"]);
+    assert_eq!(queued[0]["id"], copy);
+    let err = env.fails(&["hooks", "delete", t], 3);
+    assert!(
+        err.contains("hook \"orders\" is used by scenario \"s\""),
+        "{err}"
+    );
+    env.ok(&["scenario", "delete", "s"]);
+    env.ok(&["hooks", "delete", t]);
+    assert_eq!(listed(&env, &[]), ["other"]);
+}
+
+#[test]
+fn list_shows_a_hook_expired_after_120_hours_without_scenario_or_event() {
+    let mut env = Env::new();
+    env.at("2026-01-01T00:00:00Z");
+    for name in ["fed", "idle", "used"] {
+        env.ok(&["hooks", "create", name]);
+    }
+    env.ok(&[
+        "scenario",
+        "create",
+        "s",
+        "--hook",
+        "used",
+        "--inactive",
+        "--",
+        "true",
+    ]);
+    env.at("2026-01-03T00:00:00Z");
+    env.ok(&["hooks", "send", "fed", "--data", "x"]);
+    // (name, expired) of each hook, from `--json` and from the table.
+    let expired = |env: &Env| -> Vec<(String, String)> {
+        env.json(&["hooks", "list"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| {
+                let expired = if h["expired"].as_bool().unwrap() {
+                    "yes"
+                } else {
+                    "no"
+                };
+                (h["name"].as_str().unwrap().to_owned(), expired.to_owned())
+            })
+            .collect()
+    };
+    let table = |env: &Env| -> Vec<(String, String)> {
+        env.ok(&["hooks", "list", "--columns", "name,expired"])
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let cells: Vec<&str> = l.split_whitespace().collect();
+                (cells[0].to_owned(), cells[1].to_owned())
+            })
+            .collect()
+    };
+    let rows = |expected: [(&str, &str); 3]| -> Vec<(String, String)> {
+        expected
+            .iter()
+            .map(|(n, e)| (n.to_string(), e.to_string()))
+            .collect()
+    };
+
+    env.at("2026-01-05T23:59:59Z");
+    let none = rows([("fed", "no"), ("idle", "no"), ("used", "no")]);
+    assert_eq!((expired(&env), table(&env)), (none.clone(), none));
+    // 120 hours without a scenario or an event: idle. fed had an event two
+    // days after, used has a scenario (inactive, but there).
+    env.at("2026-01-06T00:00:00Z");
+    let idle = rows([("fed", "no"), ("idle", "yes"), ("used", "no")]);
+    assert_eq!((expired(&env), table(&env)), (idle.clone(), idle));
+    env.at("2026-01-08T00:00:00Z");
+    let both = rows([("fed", "yes"), ("idle", "yes"), ("used", "no")]);
+    assert_eq!((expired(&env), table(&env)), (both.clone(), both));
+    // An event revives it.
+    env.ok(&["hooks", "send", "idle", "--data", "x"]);
+    let fed = rows([("fed", "yes"), ("idle", "no"), ("used", "no")]);
+    assert_eq!((expired(&env), table(&env)), (fed.clone(), fed));
+}
+
 #[test]
 fn disable_and_enable_change_the_status() {
     let mut env = Env::new();
@@ -329,13 +518,27 @@ fn bad_input_is_refused_and_changes_nothing() {
             2,
             "invalid size",
         ),
-        (&["hooks", "create", "x", "--rate-limit", "-1"], 2, ""),
+        (
+            &["hooks", "create", "x", "--rate-limit", "-1"],
+            2,
+            // clap takes it for a flag; either way the value is named.
+            "'-1'",
+        ),
+        (
+            &["hooks", "create", "x", "--rate-limit=-1"],
+            2,
+            "invalid value '-1' for '--rate-limit <N>'",
+        ),
         (
             &["hooks", "create", "x", "--rate-limit", "fast"],
             2,
             "invalid value",
         ),
-        (&["hooks", "create", "x", "--queue-limit", "0"], 2, ""),
+        (
+            &["hooks", "create", "x", "--queue-limit", "0"],
+            2,
+            "invalid value '0' for '--queue-limit <N>'",
+        ),
         (
             &["hooks", "edit", "nope", "--rate-limit", "1"],
             3,

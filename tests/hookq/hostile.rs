@@ -15,7 +15,7 @@ use std::time::Duration;
 use base64::{engine::general_purpose::STANDARD, Engine as _};
 use serde_json::{json, Value};
 
-use crate::util::{eventually, http, parse_reply, Env, Reply, ServerProcess, TestServer};
+use crate::util::{eventually, http, parse_reply, Env, Gate, Reply, ServerProcess, TestServer};
 
 /// How long a raw exchange may take: far more than any of them needs, and
 /// less than the server's 30 s socket timeout, so an answer that only comes
@@ -485,11 +485,8 @@ fn callers_waiting_for_a_slow_scenario_do_not_keep_others_out() {
     let env = Env::new();
     let mut bystander = Bystander::new(&env);
     let path = env.hook("answering", &["--rate-limit", "0"]);
-    let release = env.path().join("release");
-    let script = format!(
-        "while [ ! -e '{}' ]; do sleep 0.05; done; echo done",
-        release.display()
-    );
+    let release = Gate::new(&env, "release");
+    let script = format!("{}; echo done", release.wait_sh());
     env.ok(&[
         "scenario",
         "create",
@@ -524,7 +521,7 @@ fn callers_waiting_for_a_slow_scenario_do_not_keep_others_out() {
             == 4
     });
     bystander.is_served(addr, "4 callers waiting for their cycle, on 2 threads");
-    std::fs::write(&release, "").unwrap();
+    release.open();
     for caller in callers {
         let reply = caller.join().unwrap();
         assert_eq!((reply.status, reply.text().trim()), (200, "done"));

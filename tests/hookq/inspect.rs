@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::process::Stdio;
 
+use base64::{engine::general_purpose::STANDARD, Engine as _};
 use serde_json::{json, Value};
 
 use crate::util::{http, Env, TestServer};
@@ -189,6 +190,10 @@ fn binary_payloads_round_trip_byte_for_byte() {
     .unwrap();
     assert_eq!(bundle["body_encoding"], "base64");
     assert_eq!(bundle["event_id"], received);
+    let body = STANDARD
+        .decode(bundle["body"].as_str().expect("a base64 string"))
+        .expect("valid base64");
+    assert_eq!(body, bytes, "the bundle carries the bytes sent");
 }
 
 #[test]
@@ -202,10 +207,27 @@ fn events_filters_and_fields() {
     env.at("2026-11-03T00:00:00Z");
     let c = send(&env, "h", "c");
     env.ok(&["hooks", "discard", &b.to_string()]);
+    // One cycle: a, the oldest still queued, is done.
+    env.ok(&[
+        "scenario",
+        "create",
+        "s",
+        "--hook",
+        "h",
+        "--schedule",
+        "on-demand",
+        "--",
+        "true",
+    ]);
+    env.ok(&["scenario", "run", "s", "--max-cycles", "1"]);
     assert_eq!(ids(&env.json(&["hooks", "events", "h"])), [c, b, a]);
     assert_eq!(
         ids(&env.json(&["hooks", "events", "h", "--state", "discarded"])),
         [b]
+    );
+    assert_eq!(
+        ids(&env.json(&["hooks", "events", "h", "--state", "done"])),
+        [a]
     );
     assert_eq!(
         ids(&env.json(&[
@@ -217,7 +239,8 @@ fn events_filters_and_fields() {
             "--state",
             "discarded"
         ])),
-        [c, b, a]
+        [c, b],
+        "either state, not the done one"
     );
     assert_eq!(
         ids(&env.json(&["hooks", "events", "h", "--since", "2026-11-02T00:00:00Z"])),
@@ -268,7 +291,11 @@ fn ops_show_each_cycle_and_its_output() {
         "-c",
         "read x; echo \"out $x\"; echo \"err $x\" >&2; [ \"$x\" = good ]",
     ]);
-    env.run(&["scenario", "run", "s"]);
+    assert_eq!(
+        env.run(&["scenario", "run", "s"]).status.code(),
+        Some(1),
+        "a cycle failed"
+    );
     let ops = env.json(&["hooks", "ops", "h"]);
     assert_eq!(ops.as_array().unwrap().len(), 2);
     let mut keys: Vec<&str> = ops[0]
@@ -543,7 +570,8 @@ fn send_keeps_headers_and_content_type() {
 fn discard_takes_only_queued_or_incomplete_events_all_or_nothing() {
     let env = Env::new();
     env.hook("h", &[]);
-    let done = send(&env, "h", "1");
+    let done = send(&env, "h", "good");
+    let incomplete = send(&env, "h", "bad");
     env.ok(&[
         "scenario",
         "create",
@@ -552,20 +580,176 @@ fn discard_takes_only_queued_or_incomplete_events_all_or_nothing() {
         "h",
         "--schedule",
         "on-demand",
+        "--max-cycles",
+        "10",
+        "--store-incomplete",
         "--",
-        "true",
+        "sh",
+        "-c",
+        "read x; [ \"$x\" = good ]",
     ]);
-    env.ok(&["scenario", "run", "s"]);
-    let queued = send(&env, "h", "2");
-    let err = env.fails(
-        &["hooks", "discard", &queued.to_string(), &done.to_string()],
-        3,
+    env.fails(&["scenario", "run", "s"], 1);
+    assert_eq!(
+        (env.state(done), env.state(incomplete)),
+        ("done".to_owned(), "incomplete".to_owned())
     );
-    assert!(err.contains(&format!("event {done} is done")), "{err}");
-    assert_eq!(env.state(queued), "queued", "nothing changed");
+    let queued = send(&env, "h", "good");
+    for with_done in [[queued, incomplete, done], [incomplete, done, queued]] {
+        let args: Vec<String> = with_done.iter().map(i64::to_string).collect();
+        let mut argv = vec!["hooks", "discard"];
+        argv.extend(args.iter().map(String::as_str));
+        let err = env.fails(&argv, 3);
+        assert!(err.contains(&format!("event {done} is done")), "{err}");
+        assert_eq!(
+            (env.state(queued), env.state(incomplete)),
+            ("queued".to_owned(), "incomplete".to_owned()),
+            "nothing changed"
+        );
+    }
     env.fails(&["hooks", "discard", "999"], 3);
-    env.ok(&["hooks", "discard", &queued.to_string()]);
+    env.ok(&[
+        "hooks",
+        "discard",
+        &queued.to_string(),
+        &incomplete.to_string(),
+    ]);
     assert_eq!(env.state(queued), "discarded");
+    assert_eq!(env.state(incomplete), "discarded");
+    assert_eq!(
+        ids(&env.json(&["hooks", "events", "h", "--state", "discarded"])),
+        [queued, incomplete],
+        "kept in history"
+    );
+    assert_eq!(
+        env.json(&["hooks", "events", "h", "--state", "incomplete"]),
+        json!([])
+    );
     assert_eq!(env.json(&["hooks", "show", "h"])["queue"], 0);
+    // Discarded twice is refused: it is no longer queued or incomplete.
+    let err = env.fails(&["hooks", "discard", &incomplete.to_string()], 3);
+    assert!(
+        err.contains(&format!("event {incomplete} is discarded")),
+        "{err}"
+    );
     env.fails(&["hooks", "replay", "h"], 2);
+}
+
+/// Events left `done` and `incomplete` on four days: Nov 1 ok, Nov 2 bad,
+/// Nov 3 ok, Nov 4 bad. Returns their ids, oldest first.
+fn four_days_of_events(env: &mut Env) -> [i64; 4] {
+    env.hook("h", &[]);
+    let mut sent = Vec::new();
+    for (day, body) in [(1, "ok"), (2, "bad"), (3, "ok"), (4, "bad")] {
+        env.at(&format!("2026-11-0{day}T00:00:00Z"));
+        sent.push(send(env, "h", body));
+    }
+    env.ok(&[
+        "scenario",
+        "create",
+        "s",
+        "--hook",
+        "h",
+        "--schedule",
+        "on-demand",
+        "--max-cycles",
+        "10",
+        "--store-incomplete",
+        "--",
+        "sh",
+        "-c",
+        "read x; [ \"$x\" = ok ]",
+    ]);
+    env.fails(&["scenario", "run", "s"], 1);
+    let sent: [i64; 4] = sent.try_into().unwrap();
+    let states: Vec<String> = sent.iter().map(|&id| env.state(id)).collect();
+    assert_eq!(states, ["done", "incomplete", "done", "incomplete"]);
+    sent
+}
+
+/// The originals `hooks replay --dry-run ARGS` would copy, in order.
+fn would_replay(env: &Env, args: &[&str]) -> Vec<i64> {
+    let mut argv = vec!["hooks", "replay", "h", "--dry-run"];
+    argv.extend_from_slice(args);
+    env.json(&argv)["replayed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["event"].as_i64().unwrap())
+        .collect()
+}
+
+#[test]
+fn replay_chooses_by_state_and_by_time_received() {
+    let mut env = Env::new();
+    let [nov1, nov2, nov3, nov4] = four_days_of_events(&mut env);
+    assert_eq!(would_replay(&env, &["--state", "incomplete"]), [nov2, nov4]);
+    assert_eq!(would_replay(&env, &["--state", "done"]), [nov1, nov3]);
+    // Both bounds are inclusive, and alone they take every event that has
+    // left the queue.
+    assert_eq!(
+        would_replay(&env, &["--since", "2026-11-02T00:00:00Z"]),
+        [nov2, nov3, nov4]
+    );
+    assert_eq!(
+        would_replay(&env, &["--since", "2026-11-02T00:00:00.001Z"]),
+        [nov3, nov4]
+    );
+    assert_eq!(
+        would_replay(&env, &["--until", "2026-11-02T00:00:00Z"]),
+        [nov1, nov2]
+    );
+    assert_eq!(
+        would_replay(&env, &["--until", "2026-11-01T23:59:59Z"]),
+        [nov1]
+    );
+    assert_eq!(
+        would_replay(
+            &env,
+            &[
+                "--state",
+                "incomplete",
+                "--since",
+                "2026-11-01T12:00:00Z",
+                "--until",
+                "2026-11-03T12:00:00Z"
+            ]
+        ),
+        [nov2]
+    );
+    assert_eq!(
+        would_replay(&env, &["--since", "2026-11-05T00:00:00Z"]),
+        Vec::<i64>::new()
+    );
+    env.fails(&["hooks", "replay", "h", "--until", "last week"], 2);
+
+    // For real: the incomplete ones from Nov 3 on, copied at the tail.
+    env.at("2026-11-10T00:00:00Z");
+    let copies: Vec<i64> = env
+        .ok(&[
+            "hooks",
+            "replay",
+            "h",
+            "--state",
+            "incomplete",
+            "--since",
+            "2026-11-03T00:00:00Z",
+        ])
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect();
+    assert_eq!(copies.len(), 1);
+    let queued = env.json(&["hooks", "events", "h", "--state", "queued"]);
+    assert_eq!(ids(&queued), copies);
+    assert_eq!(queued[0]["replay_of"], nov4);
+    assert_eq!(queued[0]["received_at"], "2026-11-10T00:00:00Z");
+    assert_eq!(
+        env.state(nov4),
+        "incomplete",
+        "the original stays as it was"
+    );
+    assert_eq!(
+        env.run(&["hooks", "payload", &copies[0].to_string()])
+            .stdout,
+        b"bad"
+    );
 }
