@@ -1,5 +1,5 @@
-//! Inspecting and replaying (SPEC §8): events, operations, payloads, send,
-//! discard, replay — and the developer loop they make together.
+//! Inspecting (SPEC §8): events, operations, payloads, send, discard, and
+//! the developer loop they make with replay (replay itself: replay.rs).
 
 use std::io::Write;
 use std::process::Stdio;
@@ -7,23 +7,7 @@ use std::process::Stdio;
 use base64::{engine::general_purpose::STANDARD, Engine as _};
 use serde_json::{json, Value};
 
-use crate::util::{http, Env, TestServer};
-
-fn ids(value: &Value) -> Vec<i64> {
-    value
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_i64().unwrap())
-        .collect()
-}
-
-fn send(env: &Env, hook: &str, data: &str) -> i64 {
-    env.ok(&["hooks", "send", hook, "--data", data])
-        .trim()
-        .parse()
-        .unwrap()
-}
+use crate::util::{http, ids, Env, TestServer};
 
 #[test]
 fn the_developer_loop_fail_discard_fix_replay() {
@@ -133,7 +117,7 @@ fn binary_payloads_round_trip_byte_for_byte() {
     let bytes: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
     let file = env.path().join("body.bin");
     std::fs::write(&file, &bytes).unwrap();
-    let sent = send(&env, "bin", &format!("@{}", file.display()));
+    let sent = env.send("bin", &format!("@{}", file.display()));
     assert_eq!(
         env.run(&["hooks", "payload", &sent.to_string()]).stdout,
         bytes
@@ -201,11 +185,11 @@ fn events_filters_and_fields() {
     let mut env = Env::new();
     env.hook("h", &[]);
     env.at("2026-11-01T00:00:00Z");
-    let a = send(&env, "h", "a");
+    let a = env.send("h", "a");
     env.at("2026-11-02T00:00:00Z");
-    let b = send(&env, "h", "b");
+    let b = env.send("h", "b");
     env.at("2026-11-03T00:00:00Z");
-    let c = send(&env, "h", "c");
+    let c = env.send("h", "c");
     env.ok(&["hooks", "discard", &b.to_string()]);
     // One cycle: a, the oldest still queued, is done.
     env.ok(&[
@@ -273,8 +257,8 @@ fn events_filters_and_fields() {
 fn ops_show_each_cycle_and_its_output() {
     let env = Env::new();
     env.hook("h", &[]);
-    let good = send(&env, "h", "good");
-    let bad = send(&env, "h", "bad");
+    let good = env.send("h", "good");
+    let bad = env.send("h", "bad");
     env.ok(&[
         "scenario",
         "create",
@@ -342,117 +326,6 @@ fn ops_show_each_cycle_and_its_output() {
 }
 
 #[test]
-fn replay_keeps_the_original_order_and_respects_the_queue_limit() {
-    let env = Env::new();
-    env.hook("h", &["--queue-limit", "3"]);
-    let originals: Vec<i64> = (0..3).map(|i| send(&env, "h", &format!("{i}"))).collect();
-    env.ok(&[
-        "scenario",
-        "create",
-        "s",
-        "--hook",
-        "h",
-        "--schedule",
-        "on-demand",
-        "--max-cycles",
-        "10",
-        "--",
-        "true",
-    ]);
-    env.ok(&["scenario", "run", "s"]);
-    let dry = env.json(&["hooks", "replay", "h", "--state", "done", "--dry-run"]);
-    assert_eq!(
-        dry["replayed"],
-        json!(originals
-            .iter()
-            .map(|&id| json!({"event": id, "new": null}))
-            .collect::<Vec<_>>())
-    );
-    assert_eq!(
-        env.json(&["hooks", "show", "h"])["queue"],
-        0,
-        "a dry run changes nothing"
-    );
-    let extra = send(&env, "h", "x"); // one place taken: two copies fit
-    let out = env.run(&["hooks", "replay", "h", "--state", "done", "--json"]);
-    assert_eq!(out.status.code(), Some(1), "some events did not fit");
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let copies: Vec<i64> = report["replayed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["new"].as_i64().unwrap())
-        .collect();
-    let of: Vec<i64> = report["replayed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["event"].as_i64().unwrap())
-        .collect();
-    assert_eq!(of, originals[..2]);
-    assert!(
-        copies[0] > extra && copies[1] > copies[0],
-        "at the tail, in order"
-    );
-    assert_eq!(
-        report["skipped"],
-        json!([{"event": originals[2], "reason": "queue full (3 events)"}])
-    );
-    let queued = env.json(&["hooks", "events", "h", "--state", "queued"]);
-    let replay_of: Vec<Value> = queued
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["replay_of"].clone())
-        .collect();
-    assert_eq!(
-        replay_of,
-        [json!(originals[1]), json!(originals[0]), Value::Null]
-    );
-}
-
-#[test]
-fn purged_payloads_fail_to_read_and_are_skipped_by_replay() {
-    let env = Env::new();
-    env.hook("h", &[]);
-    let kept = send(&env, "h", "kept");
-    let purged = send(&env, "h", "purged");
-    env.ok(&["hooks", "discard", &kept.to_string(), &purged.to_string()]);
-    let store = hookq::store::Store::open(&env.db).unwrap();
-    store
-        .conn()
-        .execute("DELETE FROM payloads WHERE event_id = ?1", [purged])
-        .unwrap();
-    drop(store);
-    let err = env.fails(&["hooks", "payload", &purged.to_string()], 1);
-    assert_eq!(err.trim(), "hookq: Failed to read file from storage.");
-    let event = &env.json(&["hooks", "events", "h", "--state", "discarded"])[0];
-    assert_eq!(
-        (event["id"].as_i64(), event["payload_available"].clone()),
-        (Some(purged), json!(false))
-    );
-    // The others are replayed, and the command fails (exit 1): reading that
-    // payload failed (SPEC §7).
-    let out = env.run(&["--json", "hooks", "replay", "h", "--state", "discarded"]);
-    assert_eq!(out.status.code(), Some(1));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["replayed"].as_array().unwrap().len(), 1);
-    assert_eq!(report["replayed"][0]["event"], kept);
-    assert_eq!(
-        report["skipped"],
-        json!([{"event": purged, "reason": "Failed to read file from storage."}])
-    );
-    let err = env.fails(&["hooks", "replay", "h", "--event", &purged.to_string()], 1);
-    assert_eq!(
-        err.trim(),
-        format!(
-            "skipped event {purged}: Failed to read file from storage.\n\
-             hookq: 1 of the chosen events could not be replayed"
-        )
-    );
-}
-
-#[test]
 fn send_goes_through_the_checks_of_the_server_but_network_ones() {
     let env = Env::new();
     env.ok(&[
@@ -481,7 +354,7 @@ fn send_goes_through_the_checks_of_the_server_but_network_ones() {
         ],
     );
     // Auth, address and rate limit are network checks: send skips them.
-    let id = send(&env, "h", "12345678");
+    let id = env.send("h", "12345678");
     let event = &env.json(&["hooks", "events", "h"])[0];
     assert_eq!(
         (event["id"].as_i64(), event["method"].clone()),
@@ -527,7 +400,7 @@ fn send_goes_through_the_checks_of_the_server_but_network_ones() {
         let err = env.fails(args, *code);
         assert!(err.contains(message), "{args:?}: {err}");
     }
-    send(&env, "h", "2");
+    env.send("h", "2");
     let err = env.fails(&["hooks", "send", "h", "--data", "3"], 3);
     assert!(
         err.contains("queue of hook \"h\" is full (2 events)"),
@@ -570,8 +443,8 @@ fn send_keeps_headers_and_content_type() {
 fn discard_takes_only_queued_or_incomplete_events_all_or_nothing() {
     let env = Env::new();
     env.hook("h", &[]);
-    let done = send(&env, "h", "good");
-    let incomplete = send(&env, "h", "bad");
+    let done = env.send("h", "good");
+    let incomplete = env.send("h", "bad");
     env.ok(&[
         "scenario",
         "create",
@@ -593,7 +466,7 @@ fn discard_takes_only_queued_or_incomplete_events_all_or_nothing() {
         (env.state(done), env.state(incomplete)),
         ("done".to_owned(), "incomplete".to_owned())
     );
-    let queued = send(&env, "h", "good");
+    let queued = env.send("h", "good");
     for with_done in [[queued, incomplete, done], [incomplete, done, queued]] {
         let args: Vec<String> = with_done.iter().map(i64::to_string).collect();
         let mut argv = vec!["hooks", "discard"];
@@ -632,124 +505,4 @@ fn discard_takes_only_queued_or_incomplete_events_all_or_nothing() {
         "{err}"
     );
     env.fails(&["hooks", "replay", "h"], 2);
-}
-
-/// Events left `done` and `incomplete` on four days: Nov 1 ok, Nov 2 bad,
-/// Nov 3 ok, Nov 4 bad. Returns their ids, oldest first.
-fn four_days_of_events(env: &mut Env) -> [i64; 4] {
-    env.hook("h", &[]);
-    let mut sent = Vec::new();
-    for (day, body) in [(1, "ok"), (2, "bad"), (3, "ok"), (4, "bad")] {
-        env.at(&format!("2026-11-0{day}T00:00:00Z"));
-        sent.push(send(env, "h", body));
-    }
-    env.ok(&[
-        "scenario",
-        "create",
-        "s",
-        "--hook",
-        "h",
-        "--schedule",
-        "on-demand",
-        "--max-cycles",
-        "10",
-        "--store-incomplete",
-        "--",
-        "sh",
-        "-c",
-        "read x; [ \"$x\" = ok ]",
-    ]);
-    env.fails(&["scenario", "run", "s"], 1);
-    let sent: [i64; 4] = sent.try_into().unwrap();
-    let states: Vec<String> = sent.iter().map(|&id| env.state(id)).collect();
-    assert_eq!(states, ["done", "incomplete", "done", "incomplete"]);
-    sent
-}
-
-/// The originals `hooks replay --dry-run ARGS` would copy, in order.
-fn would_replay(env: &Env, args: &[&str]) -> Vec<i64> {
-    let mut argv = vec!["hooks", "replay", "h", "--dry-run"];
-    argv.extend_from_slice(args);
-    env.json(&argv)["replayed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["event"].as_i64().unwrap())
-        .collect()
-}
-
-#[test]
-fn replay_chooses_by_state_and_by_time_received() {
-    let mut env = Env::new();
-    let [nov1, nov2, nov3, nov4] = four_days_of_events(&mut env);
-    assert_eq!(would_replay(&env, &["--state", "incomplete"]), [nov2, nov4]);
-    assert_eq!(would_replay(&env, &["--state", "done"]), [nov1, nov3]);
-    // Both bounds are inclusive, and alone they take every event that has
-    // left the queue.
-    assert_eq!(
-        would_replay(&env, &["--since", "2026-11-02T00:00:00Z"]),
-        [nov2, nov3, nov4]
-    );
-    assert_eq!(
-        would_replay(&env, &["--since", "2026-11-02T00:00:00.001Z"]),
-        [nov3, nov4]
-    );
-    assert_eq!(
-        would_replay(&env, &["--until", "2026-11-02T00:00:00Z"]),
-        [nov1, nov2]
-    );
-    assert_eq!(
-        would_replay(&env, &["--until", "2026-11-01T23:59:59Z"]),
-        [nov1]
-    );
-    assert_eq!(
-        would_replay(
-            &env,
-            &[
-                "--state",
-                "incomplete",
-                "--since",
-                "2026-11-01T12:00:00Z",
-                "--until",
-                "2026-11-03T12:00:00Z"
-            ]
-        ),
-        [nov2]
-    );
-    assert_eq!(
-        would_replay(&env, &["--since", "2026-11-05T00:00:00Z"]),
-        Vec::<i64>::new()
-    );
-    env.fails(&["hooks", "replay", "h", "--until", "last week"], 2);
-
-    // For real: the incomplete ones from Nov 3 on, copied at the tail.
-    env.at("2026-11-10T00:00:00Z");
-    let copies: Vec<i64> = env
-        .ok(&[
-            "hooks",
-            "replay",
-            "h",
-            "--state",
-            "incomplete",
-            "--since",
-            "2026-11-03T00:00:00Z",
-        ])
-        .lines()
-        .map(|l| l.trim().parse().unwrap())
-        .collect();
-    assert_eq!(copies.len(), 1);
-    let queued = env.json(&["hooks", "events", "h", "--state", "queued"]);
-    assert_eq!(ids(&queued), copies);
-    assert_eq!(queued[0]["replay_of"], nov4);
-    assert_eq!(queued[0]["received_at"], "2026-11-10T00:00:00Z");
-    assert_eq!(
-        env.state(nov4),
-        "incomplete",
-        "the original stays as it was"
-    );
-    assert_eq!(
-        env.run(&["hooks", "payload", &copies[0].to_string()])
-            .stdout,
-        b"bad"
-    );
 }

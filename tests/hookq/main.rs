@@ -9,6 +9,7 @@ mod hostile;
 mod inspect;
 mod leases;
 mod reliability;
+mod replay;
 mod respond;
 mod scenario;
 mod serve;

@@ -293,7 +293,25 @@ impl Drop for TestServer {
     }
 }
 
+/// The `id`s of a JSON array of events.
+pub fn ids(value: &Value) -> Vec<i64> {
+    value
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|e| e["id"].as_i64().expect("an id"))
+        .collect()
+}
+
 impl Env {
+    /// `hooks send HOOK --data DATA`: the new event's id.
+    pub fn send(&self, hook: &str, data: &str) -> i64 {
+        self.ok(&["hooks", "send", hook, "--data", data])
+            .trim()
+            .parse()
+            .expect("an event id")
+    }
+
     /// Create a hook, return its path `/wh/<token>`.
     pub fn hook(&self, name: &str, options: &[&str]) -> String {
         let mut args = vec!["hooks", "create", name];
