@@ -133,7 +133,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;hooks;serve'= {
             cand --listen 'Address to listen on'
-            cand --threads 'Request threads [default: 4 per core]'
+            cand --threads 'Request threads [default: 8 per core]'
             cand --max-db-size 'Refuse new events (503) once the database file would grow past this size, e.g. 2GiB (a file already that large: exit 3) [default: no cap]'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'

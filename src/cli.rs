@@ -271,7 +271,7 @@ pub struct Serve {
         value_name = "ADDR"
     )]
     pub listen: SocketAddr,
-    /// Request threads [default: 4 per core]
+    /// Request threads [default: 8 per core]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
     /// Serve Prometheus metrics on /metrics
