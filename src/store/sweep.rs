@@ -126,8 +126,12 @@ impl Store {
         if !rule(&facts) {
             return Ok(DeleteStep::Spared);
         }
+        // History first, queued events last ('discarded' < 'done' <
+        // 'incomplete' < 'queued', on the (hook_id, state, id) index): if a
+        // scenario takes the hook between two steps, its queue is likely
+        // still whole.
         let events: Vec<i64> = tx
-            .prepare_cached("SELECT id FROM events WHERE hook_id = ?1 LIMIT ?2")?
+            .prepare_cached("SELECT id FROM events WHERE hook_id = ?1 ORDER BY state, id LIMIT ?2")?
             .query_map(params![hook_id, batch as i64], |row| row.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         let mut operations = 0;
@@ -321,6 +325,24 @@ mod tests {
         assert_eq!(step(&mut store), DeleteStep::Gone);
         assert_eq!(count(&store, "SELECT count(*) FROM payloads"), 0);
         assert_eq!(count(&store, "SELECT count(*) FROM hooks"), 0);
+    }
+
+    #[test]
+    fn a_hook_loses_its_history_before_its_queue() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+        let hook = store.create_hook("h", &HookSettings::default(), 0).unwrap();
+        fill(&mut store, hook.id, 1_000, 4);
+        // The two oldest wait in the queue; the two newest are history.
+        store
+            .conn()
+            .execute("UPDATE events SET state = 'done' WHERE id > 2", [])
+            .unwrap();
+        let step = store.sweep_delete_step(hook.id, 2, |_| true).unwrap();
+        assert_eq!(step, DeleteStep::Events(2));
+        let left = "SELECT group_concat(id || ':' || state) FROM events";
+        let left: String = store.conn().query_row(left, [], |r| r.get(0)).unwrap();
+        assert_eq!(left, "1:queued,2:queued");
     }
 
     #[test]
