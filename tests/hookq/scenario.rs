@@ -529,9 +529,8 @@ fn a_missing_command_fails_the_cycle_without_losing_the_event() {
         format!("event {event}: command not found: /no/such/program")
     );
     assert_eq!(env.state(event), "queued");
-    let store = hookq::store::Store::open(&env.db).unwrap();
-    let (status, error): (String, String) = store
-        .conn()
+    let conn = env.look();
+    let (status, error): (String, String) = conn
         .query_row("SELECT status, error FROM operations", [], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })

@@ -2,14 +2,14 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::util::{Env, BIN};
+use crate::util::Env;
 
 #[test]
 fn creates_a_private_file_in_a_private_directory() {
     let env = Env::new();
     let db = env.path().join("new/sub/hookq.db");
-    let out = std::process::Command::new(BIN)
-        .args(["hooks", "list"])
+    let out = env
+        .cmd(&["hooks", "list"])
         .env("HOOKQ_DB", &db)
         .output()
         .unwrap();
@@ -48,8 +48,8 @@ fn a_directory_that_cannot_be_created_is_an_error_naming_it() {
     let env = Env::new();
     std::fs::write(env.path().join("plainfile"), "").unwrap();
     let db = env.path().join("plainfile/sub/hookq.db");
-    let out = std::process::Command::new(BIN)
-        .args(["hooks", "list"])
+    let out = env
+        .cmd(&["hooks", "list"])
         .env("HOOKQ_DB", &db)
         .output()
         .unwrap();

@@ -87,6 +87,11 @@ impl Env {
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: invalid JSON {e}: {out}"))
     }
 
+    /// A read-only connection to the database, for checks no command shows.
+    pub fn look(&self) -> rusqlite::Connection {
+        rusqlite_like::open(&self.db)
+    }
+
     /// A raw SQL query on the database, for checks no command shows.
     pub fn sql_count(&self, sql: &str) -> i64 {
         let conn = rusqlite_like::open(&self.db);
