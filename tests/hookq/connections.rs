@@ -349,6 +349,56 @@ fn secrets_are_never_listed_in_full_and_generated_ones_are_shown_once() {
     assert_eq!(names, ["f", "p", "sw"]);
     assert!(!list.to_string().contains("from-stdin-key"));
     assert!(!list.to_string().contains("user:pass"));
+    // The secrets read from stdin and from the file are the ones checked,
+    // without their final newline.
+    let by_key = env.hook("k", &["--connection", "p", "--rate-limit", "0"]);
+    let by_login = env.hook("b", &["--connection", "f", "--rate-limit", "0"]);
+    let server = TestServer::start(&env);
+    let status = |path: &str, header: (&str, &str)| post(&server, path, &[header], b"x").status;
+    assert_eq!(status(&by_key, ("X-Api-Key", "from-stdin-key")), 200);
+    assert_eq!(status(&by_key, ("X-Api-Key", "from-stdin")), 401);
+    let login = format!("Basic {}", STANDARD.encode("user:pass"));
+    assert_eq!(status(&by_login, ("Authorization", &login)), 200);
+    let wrong = format!("Basic {}", STANDARD.encode("user:pass\n"));
+    assert_eq!(status(&by_login, ("Authorization", &wrong)), 401);
+}
+
+#[test]
+fn the_tolerance_of_a_signed_timestamp_is_a_flag() {
+    let secret = "whsec_test_secret";
+    let body = b"{}";
+    let signed = |t: i64| {
+        let mut message = format!("{t}.").into_bytes();
+        message.extend_from_slice(body);
+        format!(
+            "t={t},v1={}",
+            hex(&hmac_sha256(secret.as_bytes(), &message))
+        )
+    };
+    // Signed a minute ago: within the default 5 minutes, not within 30 s.
+    let minute_old = signed(unix_now() - 60);
+    for (options, expected) in [(&[][..], 200), (&["--tolerance", "30s"][..], 401)] {
+        let (env, path) = setup("stripe", secret, options);
+        let server = TestServer::start(&env);
+        let reply = post(&server, &path, &[("Stripe-Signature", &minute_old)], body);
+        assert_eq!(reply.status, expected, "{options:?}: {}", reply.text());
+    }
+}
+
+#[test]
+fn the_hmac_algorithm_is_a_flag() {
+    use sha2::Sha512;
+    let options = ["--header", "X-Signature", "--algorithm", "sha512"];
+    let (env, path) = setup("hmac", "s3cret", &options);
+    let server = TestServer::start(&env);
+    let body = b"payload";
+    let mut mac = Hmac::<Sha512>::new_from_slice(b"s3cret").unwrap();
+    mac.update(body);
+    let sha512 = hex(&mac.finalize().into_bytes());
+    let sha256 = hex(&hmac_sha256(b"s3cret", body));
+    let status = |signature: &str| post(&server, &path, &[("X-Signature", signature)], body).status;
+    assert_eq!(status(&sha512), 200);
+    assert_eq!(status(&sha256), 401);
 }
 
 #[test]
