@@ -229,10 +229,10 @@ pub struct EditHook {
 #[derive(Debug, Args)]
 pub struct HookOptions {
     /// Accepted requests per second (burst of the same size); 0 = unlimited [default: 5]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub rate_limit: Option<u32>,
     /// Queued events at most; more are refused with 503 [default: 10000]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..))]
     pub queue_limit: Option<u64>,
     /// Largest accepted body, e.g. 512KiB [default: 5MiB]
     #[arg(long, value_name = "SIZE")]
@@ -272,7 +272,7 @@ pub struct Serve {
     )]
     pub listen: SocketAddr,
     /// Request threads [default: 8 per core]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
     /// Serve Prometheus metrics on /metrics
     #[arg(long)]
@@ -388,10 +388,10 @@ pub struct ScenarioOptions {
     #[arg(long, value_name = "WHEN")]
     pub schedule: Option<Schedule>,
     /// Events per execution for scheduled and on-demand runs [default: 1]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_cycles: Option<u32>,
     /// Consecutive failed executions before a scheduled scenario is switched off [default: 3]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_errors: Option<u32>,
     /// Per-cycle command timeout; the command and its children are killed [default: 5m]
     #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
@@ -406,7 +406,7 @@ pub struct ScenarioOptions {
     #[arg(long, value_name = "MODE")]
     pub respond: Option<Respond>,
     /// The answer's status in stdout mode [default: 200]
-    #[arg(long, value_name = "N", value_parser = parse_status)]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_status)]
     pub response_status: Option<u16>,
     /// A header 'Name: value' of the answer in stdout mode (repeatable)
     #[arg(long, value_name = "'K: V'", value_parser = parse_header)]
@@ -422,7 +422,7 @@ pub struct RunScenario {
     #[arg(value_name = "NAME")]
     pub scenario: String,
     /// Process at most N events [default: 100 for immediately, else the scenario's max cycles]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_cycles: Option<u32>,
     /// Run even if the scenario is inactive
     #[arg(long)]
@@ -435,7 +435,7 @@ pub struct ScenarioRuns {
     #[arg(value_name = "NAME")]
     pub scenario: String,
     /// Show at most N executions
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, default_value_t = 20)]
     pub limit: u32,
 }
 
@@ -535,7 +535,7 @@ pub struct ListEvents {
     #[command(flatten)]
     pub received: Received,
     /// Show at most N events
-    #[arg(long, value_name = "N", default_value_t = 50)]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, default_value_t = 50)]
     pub limit: u64,
 }
 
@@ -571,7 +571,7 @@ pub struct ListOps {
     #[arg(long)]
     pub output: bool,
     /// Show at most N operations
-    #[arg(long, value_name = "N", default_value_t = 50)]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, default_value_t = 50)]
     pub limit: u64,
 }
 
