@@ -521,8 +521,8 @@ fn bad_input_is_refused_and_changes_nothing() {
         (
             &["hooks", "create", "x", "--rate-limit", "-1"],
             2,
-            // clap takes it for a flag; either way the value is named.
-            "'-1'",
+            // A bad value, not taken for a flag.
+            "invalid value '-1' for '--rate-limit <N>'",
         ),
         (
             &["hooks", "create", "x", "--rate-limit=-1"],
