@@ -435,7 +435,12 @@ pub struct ScenarioRuns {
     #[arg(value_name = "NAME")]
     pub scenario: String,
     /// Show at most N executions
-    #[arg(long, value_name = "N", allow_negative_numbers = true, default_value_t = 20)]
+    #[arg(
+        long,
+        value_name = "N",
+        allow_negative_numbers = true,
+        default_value_t = 20
+    )]
     pub limit: u32,
 }
 
@@ -535,7 +540,12 @@ pub struct ListEvents {
     #[command(flatten)]
     pub received: Received,
     /// Show at most N events
-    #[arg(long, value_name = "N", allow_negative_numbers = true, default_value_t = 50)]
+    #[arg(
+        long,
+        value_name = "N",
+        allow_negative_numbers = true,
+        default_value_t = 50
+    )]
     pub limit: u64,
 }
 
@@ -571,7 +581,12 @@ pub struct ListOps {
     #[arg(long)]
     pub output: bool,
     /// Show at most N operations
-    #[arg(long, value_name = "N", allow_negative_numbers = true, default_value_t = 50)]
+    #[arg(
+        long,
+        value_name = "N",
+        allow_negative_numbers = true,
+        default_value_t = 50
+    )]
     pub limit: u64,
 }
 

@@ -4,14 +4,15 @@ mod util;
 
 mod cli;
 mod connections;
+mod executions;
 mod hooks;
 mod hostile;
 mod inspect;
-mod leases;
 mod reliability;
 mod replay;
 mod respond;
 mod scenario;
+mod scheduling;
 mod serve;
 mod store;
 mod sweep;

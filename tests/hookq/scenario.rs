@@ -1,19 +1,17 @@
-//! Scenarios and executions (SPEC §5): order, commit and rollback, error
-//! policies, the lease, the command's input and environment.
+//! Scenarios (SPEC §5): order, commit and rollback, error policies, the
+//! command's input and environment, and the scenario commands. One
+//! execution at a time: executions.rs; the server running them:
+//! scheduling.rs.
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::{ChildStderr, Command, Output};
-use std::sync::mpsc;
-use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::util::{eventually, http, Env, Gate, ServerProcess, Spawned};
+use crate::util::Env;
 
 /// A command that appends its event id to `log` and fails for `fail_on`.
-fn recorder(log: &Path, fail_on: &str) -> Vec<String> {
+pub(crate) fn recorder(log: &Path, fail_on: &str) -> Vec<String> {
     vec![
         "sh".into(),
         "-c".into(),
@@ -24,7 +22,7 @@ fn recorder(log: &Path, fail_on: &str) -> Vec<String> {
     ]
 }
 
-fn create(env: &Env, name: &str, hook: &str, options: &[&str], command: &[String]) {
+pub(crate) fn create(env: &Env, name: &str, hook: &str, options: &[&str], command: &[String]) {
     let mut args = vec!["scenario", "create", name, "--hook", hook];
     args.extend_from_slice(options);
     args.push("--");
@@ -32,7 +30,7 @@ fn create(env: &Env, name: &str, hook: &str, options: &[&str], command: &[String
     env.ok(&args);
 }
 
-fn log_lines(log: &Path) -> Vec<String> {
+pub(crate) fn log_lines(log: &Path) -> Vec<String> {
     fs::read_to_string(log)
         .unwrap_or_default()
         .lines()
@@ -40,50 +38,12 @@ fn log_lines(log: &Path) -> Vec<String> {
         .collect()
 }
 
-/// Wait for a spawned `hookq` to end, for at most `secs` seconds, and
-/// return what it wrote.
-fn finish(child: &mut Spawned, secs: u64) -> Output {
-    fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut bytes);
-            }
-            bytes
-        })
-    }
-    let stdout = drain(child.stdout.take());
-    let stderr = drain(child.stderr.take());
-    let mut status = None;
-    eventually(secs, "hookq to end", || {
-        status = child.try_wait().expect("wait for hookq");
-        status.is_some()
-    });
-    Output {
-        status: status.expect("exited"),
-        stdout: stdout.join().expect("stdout reader"),
-        stderr: stderr.join().expect("stderr reader"),
-    }
-}
-
-/// The first line on `stderr`, within `secs` seconds (a message that never
-/// comes fails the test instead of hanging it).
-fn first_line(stderr: ChildStderr, secs: u64) -> String {
-    let (sender, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stderr).read_line(&mut line);
-        let _ = sender.send(line);
-    });
-    lines
-        .recv_timeout(Duration::from_secs(secs))
-        .expect("a line on stderr in time")
-}
-
-fn run_json(env: &Env, name: &str, extra: &[&str], code: i32) -> Value {
+/// `scenario run NAME --json EXTRA`, which must exit with `code` within two
+/// minutes (a command that outlives its timeout fails the test, not hangs it).
+pub(crate) fn run_json(env: &Env, name: &str, extra: &[&str], code: i32) -> Value {
     let mut args = vec!["scenario", "run", name, "--json"];
     args.extend_from_slice(extra);
-    let out = env.run(&args);
+    let out = env.run_within(120, &args);
     assert_eq!(
         out.status.code(),
         Some(code),
@@ -300,195 +260,6 @@ fn max_cycles_limits_an_execution() {
     );
     assert_eq!(run_json(&env, "s", &[], 0)["cycles"], 2);
     assert_eq!(run_json(&env, "s", &["--max-cycles", "10"], 0)["cycles"], 3);
-}
-
-/// A command that waits until `gate` opens.
-fn gated(gate: &Gate) -> Vec<String> {
-    vec!["sh".into(), "-c".into(), gate.wait_sh()]
-}
-
-#[test]
-fn one_execution_at_a_time_a_second_run_gets_75() {
-    let env = Env::new();
-    env.hook("h", &[]);
-    let event = env.enqueue("h", None, "", b"x");
-    let gate = Gate::new(&env, "gate");
-    create(&env, "s", "h", &[], &gated(&gate));
-    let mut first = env.spawn(&["scenario", "run", "s"]);
-    eventually(60, "the first run to start its cycle", || {
-        env.state(event) == "running"
-    });
-    let err = env.fails(&["scenario", "run", "s"], 75);
-    assert!(err.contains("scenario \"s\" is already running"), "{err}");
-    gate.open();
-    assert_eq!(finish(&mut first, 60).status.code(), Some(0));
-    assert_eq!(env.state(event), "done");
-}
-
-/// `events` queued on hook "h", an on-demand scenario "s" for all of them
-/// whose command waits for the gate file, and a `scenario run` of it, once
-/// its first cycle runs (the second event taken ahead).
-fn gated_run(env: &Env, events: u8) -> (Vec<i64>, Gate, Spawned) {
-    env.hook("h", &[]);
-    let ids: Vec<i64> = (0..events)
-        .map(|i| env.enqueue("h", None, "", &[i]))
-        .collect();
-    let gate = Gate::new(env, "gate");
-    let cycles = events.to_string();
-    let options = ["--schedule", "on-demand", "--max-cycles", &cycles];
-    create(env, "s", "h", &options, &gated(&gate));
-    let run = env.spawn(&["scenario", "run", "s"]);
-    eventually(60, "the first cycle to start", || {
-        env.state(ids[0]) == "running"
-    });
-    assert_eq!(env.state(ids[1]), "running", "taken ahead");
-    (ids, gate, run)
-}
-
-#[test]
-fn a_running_scenario_keeps_its_hook_and_itself_until_the_execution_ends() {
-    let env = Env::new();
-    let (ids, gate, mut run) = gated_run(&env, 2);
-    env.hook("other", &[]);
-    let err = env.fails(&["scenario", "edit", "s", "--hook", "other"], 75);
-    assert!(
-        err.starts_with("hookq: scenario \"s\" is running: its hook cannot change now"),
-        "{err}"
-    );
-    let err = env.fails(&["scenario", "delete", "s"], 75);
-    assert!(
-        err.starts_with("hookq: scenario \"s\" is running: it cannot be deleted now"),
-        "{err}"
-    );
-    // Nothing else that any process opening the file does disturbs it.
-    assert_eq!(env.state(ids[0]), "running");
-    gate.open();
-    assert!(finish(&mut run, 60).status.success());
-    env.ok(&["scenario", "edit", "s", "--hook", "other"]);
-    assert_eq!(env.json(&["scenario", "show", "s"])["hook"], "other");
-}
-
-#[test]
-fn a_run_whose_lease_was_taken_over_stops_after_the_cycles_under_way() {
-    let env = Env::new();
-    let (ids, gate, mut run) = gated_run(&env, 4);
-    // This run stalled past its lease (SIGSTOP, a suspended laptop, a clock
-    // step): another process took the scenario over.
-    let store = hookq::store::Store::open(&env.db).unwrap();
-    let taken = store
-        .conn()
-        .execute(
-            "UPDATE leases SET pid = ?1 WHERE scenario_id = (SELECT id FROM scenarios)",
-            [std::process::id()],
-        )
-        .unwrap();
-    assert_eq!(taken, 1);
-    gate.open();
-    let out = finish(&mut run, 60);
-    assert_eq!(out.status.code(), Some(1));
-    // The cycle in progress and the one taken ahead end, and are recorded;
-    // no other starts. Their events are the new holder's: left as it has
-    // them (its taking the lease put them back in the queue).
-    assert_eq!(env.state(ids[0]), "running");
-    assert_eq!(env.state(ids[1]), "running");
-    assert_eq!(
-        env.sql_count("SELECT COUNT(*) FROM operations WHERE status = 'ok'"),
-        2
-    );
-    assert_eq!(env.state(ids[2]), "queued");
-    assert_eq!(env.state(ids[3]), "queued");
-    assert_eq!(
-        String::from_utf8_lossy(&out.stderr).trim(),
-        "hookq: scenario s: execution 1 failed: stopped after 2 cycles: \
-         another process took over the scenario's lease"
-    );
-    // Not the command's fault: the scenario stays active.
-    assert_eq!(env.json(&["scenario", "show", "s"])["active"], true);
-}
-
-#[test]
-fn a_stopped_run_finishes_its_cycle_and_puts_the_next_event_back() {
-    let env = Env::new();
-    let (ids, gate, mut run) = gated_run(&env, 3);
-    let stopped = Command::new("kill")
-        .args(["-TERM", &run.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(stopped.success());
-    let line = first_line(run.stderr.take().unwrap(), 60);
-    assert_eq!(line, "hookq: stopping after the cycle in progress\n");
-    gate.open(); // the cycle in progress may now end
-    assert_eq!(finish(&mut run, 60).status.code(), Some(0));
-    assert_eq!(env.state(ids[0]), "done");
-    for id in &ids[1..] {
-        assert_eq!(env.state(*id), "queued");
-        let attempts = env.sql_count(&format!("SELECT attempts FROM events WHERE id = {id}"));
-        assert_eq!(attempts, 0, "event {id} never ran");
-    }
-    assert_eq!(env.json(&["scenario", "runs", "s"])[0]["cycles"], 1);
-}
-
-#[test]
-fn an_execution_in_progress_shows_the_cycles_done_so_far() {
-    let env = Env::new();
-    env.hook("h", &[]);
-    for body in ["1", "2", "3"] {
-        env.enqueue("h", None, "", body.as_bytes());
-    }
-    let gate = Gate::new(&env, "gate");
-    let script = format!("[ \"$HOOKQ_CYCLE\" != 3 ] || {{ {}; }}", gate.wait_sh());
-    create(
-        &env,
-        "s",
-        "h",
-        &["--schedule", "on-demand", "--max-cycles", "3"],
-        &["sh".into(), "-c".into(), script],
-    );
-    let mut run = env.spawn(&["scenario", "run", "s"]);
-    let mut in_progress = Value::Null;
-    eventually(60, "the third cycle to start", || {
-        in_progress = env.json(&["scenario", "runs", "s"]);
-        in_progress[0]["cycles"] == 2
-    });
-    assert_eq!(in_progress[0]["status"], Value::Null);
-    assert_eq!(in_progress[0]["finished_at"], Value::Null);
-    gate.open();
-    assert_eq!(finish(&mut run, 60).status.code(), Some(0));
-    let finished = env.json(&["scenario", "runs", "s"]);
-    assert_eq!(finished[0]["cycles"], 3);
-    assert_eq!(finished[0]["status"], "ok");
-}
-
-/// The run is killed while the first event's command runs; the second was
-/// taken ahead. Both go back to the queue at their places. Attempts count
-/// from the take: the second shows a second attempt although its command
-/// never started (never the reverse, so attempt 1 means a first run).
-#[test]
-fn a_killed_run_puts_its_running_events_back_at_their_places() {
-    let env = Env::new();
-    let (ids, gate, mut run) = gated_run(&env, 2);
-    let (first, second) = (ids[0], ids[1]);
-    run.kill().unwrap(); // SIGKILL: no chance to clean up
-    run.wait().unwrap();
-    gate.open(); // let the orphaned command end
-    env.ok(&["hooks", "list"]); // any hookq process that opens the store repairs it
-    assert_eq!(env.state(first), "queued");
-    assert_eq!(env.state(second), "queued");
-    let log = env.path().join("log");
-    env.ok(&[
-        "scenario",
-        "edit",
-        "s",
-        "--",
-        "sh",
-        "-c",
-        &format!("echo $HOOKQ_EVENT_ID $HOOKQ_ATTEMPT >> {}", log.display()),
-    ]);
-    run_json(&env, "s", &["--max-cycles", "5"], 0);
-    assert_eq!(
-        log_lines(&log),
-        [format!("{first} 2"), format!("{second} 2")]
-    );
 }
 
 #[test]
@@ -867,140 +638,10 @@ fn invalid_scenario_options_are_usage_errors() {
     assert_eq!(env.json(&["scenario", "list"]), json!([]));
 }
 
-/// The ids of a hook's events, oldest first.
-fn event_ids(env: &Env, hook: &str) -> Vec<i64> {
-    let events = env.json(&["hooks", "events", hook, "--limit", "1000"]);
-    let mut ids: Vec<i64> = events
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_i64().unwrap())
-        .collect();
-    ids.reverse(); // listed newest first
-    ids
-}
-
-/// The event ids a [`recorder`] logged, in the order it ran them.
-fn logged_ids(log: &Path) -> Vec<i64> {
-    log_lines(log)
-        .iter()
-        .map(|l| l.split(' ').next().unwrap().parse().unwrap())
-        .collect()
-}
-
 /// A scenario's executions, newest first (all of them, not the last 20).
-fn runs(env: &Env, scenario: &str) -> Vec<Value> {
+pub(crate) fn runs(env: &Env, scenario: &str) -> Vec<Value> {
     let runs = env.json(&["scenario", "runs", scenario, "--limit", "1000"]);
     runs.as_array().unwrap().clone()
-}
-
-/// Every execution has this trigger, and together they ran `cycles` cycles.
-fn assert_runs(runs: &[Value], trigger: &str, cycles: i64) {
-    assert!(!runs.is_empty(), "no execution recorded");
-    for run in runs {
-        assert_eq!(run["trigger"], trigger, "{run}");
-    }
-    let total: i64 = runs.iter().map(|r| r["cycles"].as_i64().unwrap()).sum();
-    assert_eq!(total, cycles, "{runs:?}");
-}
-
-#[test]
-fn the_server_runs_immediately_scenarios_as_events_arrive() {
-    let env = Env::new();
-    let path = env.hook("h", &["--rate-limit", "0"]);
-    let log = env.path().join("log");
-    create(&env, "s", "h", &[], &recorder(&log, "none"));
-    let server = ServerProcess::start(&env, &[]);
-    let addr = server.addr;
-    for i in 0..20 {
-        assert_eq!(
-            http(addr, "POST", &path, &[], format!("{i}").as_bytes()).status,
-            200
-        );
-    }
-    eventually(60, "the scenario to process 20 events", || {
-        log_lines(&log).len() == 20
-    });
-    // Events added by another process are seen too.
-    let late = env.enqueue("h", None, "", b"late");
-    eventually(60, "the late event", || env.state(late) == "done");
-    assert_eq!(server.terminate(), Some(0));
-    let ids = event_ids(&env, "h");
-    assert_eq!(ids.len(), 21);
-    assert_eq!(ids.last(), Some(&late));
-    assert_eq!(logged_ids(&log), ids, "each once, in arrival order");
-    assert_runs(&runs(&env, "s"), "immediately", 21);
-}
-
-#[test]
-fn the_server_leaves_a_scenario_another_process_runs_and_takes_the_rest_after() {
-    // That it does not try again at once, over and over, meanwhile (a whole
-    // core for as long as the other run lasted) is a unit test of the
-    // scheduler: engine::scheduler::tests.
-    let env = Env::new();
-    env.hook("h", &["--rate-limit", "0"]);
-    let go = Gate::new(&env, "go");
-    create(&env, "s", "h", &[], &gated(&go));
-    let first = env.enqueue("h", None, "", b"1");
-    let second = env.enqueue("h", None, "", b"2");
-    // A cron run holds the scenario, its command waiting for `go`.
-    let mut cron = env.spawn(&["scenario", "run", "s", "--max-cycles", "1"]);
-    eventually(60, "the cron run to take its event", || {
-        env.state(first) == "running"
-    });
-    let server = ServerProcess::start(&env, &[]);
-    // Once the cron run is over, the server takes the rest.
-    go.open();
-    assert!(finish(&mut cron, 60).status.success());
-    assert_eq!(env.state(first), "done");
-    eventually(60, "the server to run the second event", || {
-        env.state(second) == "done"
-    });
-    assert_eq!(server.terminate(), Some(0));
-    let runs = runs(&env, "s");
-    assert_eq!(runs.len(), 2, "{runs:?}");
-    assert_eq!(
-        (&runs[0]["trigger"], &runs[1]["trigger"]),
-        (&json!("immediately"), &json!("manual"))
-    );
-}
-
-#[test]
-fn no_scenarios_only_receives() {
-    let env = Env::new();
-    let path = env.hook("h", &["--rate-limit", "0"]);
-    let log = env.path().join("log");
-    // A scenario that answers its caller: a server that ran it would hold
-    // the request until its cycle ended, and answer "ran".
-    let command = format!("echo $HOOKQ_EVENT_ID >> {}; echo ran", log.display());
-    create(
-        &env,
-        "s",
-        "h",
-        &["--respond", "stdout"],
-        &["sh".into(), "-c".into(), command],
-    );
-    let server = ServerProcess::start(&env, &["--no-scenarios"]);
-    let reply = http(server.addr, "POST", &path, &[], b"x");
-    assert_eq!((reply.status, reply.text().as_str()), (200, "Accepted"));
-    assert_eq!(server.terminate(), Some(0));
-    let events = env.json(&["hooks", "events", "h"]);
-    assert_eq!(events.as_array().unwrap().len(), 1, "{events}");
-    let event = events[0]["id"].as_i64().unwrap();
-    assert_eq!(
-        (&events[0]["state"], &events[0]["attempts"]),
-        (&json!("queued"), &json!(0))
-    );
-    assert_eq!(log_lines(&log), Vec::<String>::new(), "the command ran");
-    assert_eq!(env.json(&["hooks", "ops", "h"]), json!([]));
-    assert_eq!(env.json(&["scenario", "runs", "s"]), json!([]));
-    // A server that runs scenarios takes the event that waited.
-    let server = ServerProcess::start(&env, &[]);
-    eventually(60, "the event to be processed", || {
-        env.state(event) == "done"
-    });
-    assert_eq!(server.terminate(), Some(0));
-    assert_eq!(log_lines(&log), [event.to_string()]);
 }
 
 #[test]
@@ -1066,64 +707,4 @@ fn scenario_runs_lists_the_newest_execution_first() {
     let newest_first: Vec<_> = ran.iter().rev().map(key).collect();
     assert_eq!(listed.iter().map(key).collect::<Vec<_>>(), newest_first);
     assert_eq!(listed[0]["started_at"], "2026-11-29T12:00:00Z");
-}
-
-#[test]
-fn the_server_runs_an_interval_scenario_on_its_schedule() {
-    let env = Env::new();
-    env.hook("h", &[]);
-    let log = env.path().join("log");
-    let ids: Vec<i64> = (0..3).map(|i| env.enqueue("h", None, "", &[i])).collect();
-    // One event per execution, every second (the shortest interval).
-    create(
-        &env,
-        "s",
-        "h",
-        &["--schedule", "1s", "--max-cycles", "1"],
-        &recorder(&log, "none"),
-    );
-    let server = ServerProcess::start(&env, &[]);
-    eventually(60, "three scheduled executions", || {
-        ids.iter().all(|id| env.state(*id) == "done")
-    });
-    assert_eq!(server.terminate(), Some(0));
-    assert_eq!(logged_ids(&log), ids);
-    let runs = runs(&env, "s");
-    assert_runs(&runs, "schedule", 3);
-    let busy: Vec<&Value> = runs.iter().filter(|r| r["cycles"] == 1).collect();
-    assert_eq!(busy.len(), 3, "one event per execution: {runs:?}");
-    // On its schedule: a second at least between two starts (as recorded).
-    let starts: Vec<i64> = runs
-        .iter()
-        .map(|r| hookq::clock::parse(r["started_at"].as_str().unwrap()).unwrap())
-        .collect();
-    for pair in starts.windows(2) {
-        assert!(pair[0] - pair[1] >= 1_000, "{runs:?}");
-    }
-}
-
-#[test]
-fn activating_a_scenario_reaches_a_running_server() {
-    let env = Env::new();
-    let path = env.hook("h", &["--rate-limit", "0"]);
-    let log = env.path().join("log");
-    create(&env, "s", "h", &["--inactive"], &recorder(&log, "none"));
-    let server = ServerProcess::start(&env, &[]);
-    for i in 0..3 {
-        let reply = http(server.addr, "POST", &path, &[], format!("{i}").as_bytes());
-        assert_eq!((reply.status, reply.text().as_str()), (200, "Accepted"));
-    }
-    let ids = event_ids(&env, "h");
-    assert_eq!(ids.len(), 3);
-    // Inactive: they wait.
-    for id in &ids {
-        assert_eq!(env.state(*id), "queued");
-    }
-    env.ok(&["scenario", "activate", "s"]);
-    eventually(60, "the events that waited to be processed", || {
-        ids.iter().all(|id| env.state(*id) == "done")
-    });
-    assert_eq!(server.terminate(), Some(0));
-    assert_eq!(logged_ids(&log), ids, "in arrival order");
-    assert_runs(&runs(&env, "s"), "immediately", 3);
 }

@@ -406,27 +406,7 @@ impl Env {
     /// refusal fails, rather than hangs, if the command goes on instead
     /// (a server that starts when it should have refused to).
     pub fn run_within(&self, secs: u64, args: &[&str]) -> Output {
-        use std::io::Read;
-        let mut child = self.spawn(args);
-        let drain = |mut pipe: Box<dyn Read + Send>| {
-            std::thread::spawn(move || {
-                let mut bytes = Vec::new();
-                let _ = pipe.read_to_end(&mut bytes);
-                bytes
-            })
-        };
-        let stdout = drain(Box::new(child.stdout.take().expect("stdout")));
-        let stderr = drain(Box::new(child.stderr.take().expect("stderr")));
-        let mut status = None;
-        eventually(secs, &format!("hookq {args:?} to end"), || {
-            status = child.try_wait().expect("wait for hookq");
-            status.is_some()
-        });
-        Output {
-            status: status.expect("exited"),
-            stdout: stdout.join().expect("stdout reader"),
-            stderr: stderr.join().expect("stderr reader"),
-        }
+        self.spawn(args).finish(secs)
     }
 }
 
@@ -444,6 +424,36 @@ impl Spawned {
             });
         }
         Spawned(Some(command.spawn().expect("spawn hookq")))
+    }
+}
+
+impl Spawned {
+    /// Wait for it to end, for at most `secs` seconds (or fail the test),
+    /// and return what it wrote on the pipes it was given.
+    pub fn finish(&mut self, secs: u64) -> Output {
+        fn drain(
+            pipe: Option<impl std::io::Read + Send + 'static>,
+        ) -> std::thread::JoinHandle<Vec<u8>> {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                if let Some(mut pipe) = pipe {
+                    let _ = pipe.read_to_end(&mut bytes);
+                }
+                bytes
+            })
+        }
+        let stdout = drain(self.stdout.take());
+        let stderr = drain(self.stderr.take());
+        let mut status = None;
+        eventually(secs, "hookq to end", || {
+            status = self.try_wait().expect("wait for hookq");
+            status.is_some()
+        });
+        Output {
+            status: status.expect("exited"),
+            stdout: stdout.join().expect("stdout reader"),
+            stderr: stderr.join().expect("stderr reader"),
+        }
     }
 }
 
