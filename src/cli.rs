@@ -575,7 +575,7 @@ pub struct ListOps {
     #[arg(long, value_enum)]
     pub status: Option<OpStatus>,
     /// Only the operations of this event
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", allow_negative_numbers = true)]
     pub event: Option<i64>,
     /// Also print what each command wrote (the last 64 KiB of stdout and stderr)
     #[arg(long)]
@@ -593,7 +593,7 @@ pub struct ListOps {
 #[derive(Debug, Args)]
 pub struct ShowPayload {
     /// The event's id
-    #[arg(value_name = "EVENT_ID")]
+    #[arg(value_name = "EVENT_ID", allow_negative_numbers = true)]
     pub event: i64,
     /// Print the JSON bundle a scenario would read instead of the raw body
     #[arg(long)]
@@ -606,7 +606,7 @@ pub struct Replay {
     #[arg(value_name = "NAME")]
     pub hook: String,
     /// Replay this event (repeatable)
-    #[arg(long = "event", value_name = "ID")]
+    #[arg(long = "event", value_name = "ID", allow_negative_numbers = true)]
     pub events: Vec<i64>,
     /// Replay the events in this state (repeatable): done, incomplete, discarded
     #[arg(long, value_name = "STATE")]
@@ -640,7 +640,11 @@ pub struct SendEvent {
 #[derive(Debug, Args)]
 pub struct Discard {
     /// The events' ids
-    #[arg(value_name = "EVENT_ID", required = true)]
+    #[arg(
+        value_name = "EVENT_ID",
+        required = true,
+        allow_negative_numbers = true
+    )]
     pub events: Vec<i64>,
 }
 

@@ -170,11 +170,15 @@ fn run_now(ctx: &Ctx, args: RunScenario) -> Result<ExitCode> {
             output::note("hookq: stopping after the cycle in progress");
         }
     });
+    let start = engine::Start {
+        trigger: Trigger::Manual,
+        limit: args.max_cycles,
+        force: args.force,
+    };
     let record = engine::execute(
         &mut store,
         &scenario,
-        Trigger::Manual,
-        args.max_cycles,
+        start,
         &Clock::from_env()?,
         &|| stop.load(Ordering::Relaxed),
         &mut |_| {},

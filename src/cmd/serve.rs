@@ -47,10 +47,11 @@ pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
         )?)
     };
     let link = scheduler.as_ref().map(|(scheduler, _)| {
-        let scheduler = scheduler.clone();
+        let (notifier, asked) = (scheduler.clone(), scheduler.clone());
         server::Scenarios {
-            notify: Box::new(move |hook_id| scheduler.notify(hook_id)),
+            notify: Box::new(move |hook_id| notifier.notify(hook_id)),
             waiters: waiters.clone(),
+            running: Box::new(move |hook_id| asked.runs_hook(hook_id)),
         }
     });
     let running = server::start(&db, config, shutdown.clone(), link)?;

@@ -41,15 +41,24 @@ pub struct CycleReport<'a> {
     pub error: Option<&'a str>,
 }
 
-/// Run one execution of `scenario`. `limit` is `--max-cycles` when given.
-/// `stopping` is asked between cycles: a shutdown finishes the cycle in
-/// progress and no more. Exit-code errors: busy (75) when another process
-/// holds the scenario's lease.
+/// How an execution was asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct Start {
+    pub trigger: Trigger,
+    /// `--max-cycles` of `scenario run`, else the scenario's own limit.
+    pub limit: Option<u32>,
+    /// Run it even if the scenario is inactive (`scenario run --force`).
+    pub force: bool,
+}
+
+/// Run one execution of `scenario`. `stopping` is asked between cycles: a
+/// shutdown finishes the cycle in progress and no more. Exit-code errors:
+/// busy (75) when another process holds the scenario's lease; refused (3)
+/// when the scenario was deactivated or deleted before the lease was taken.
 pub fn execute(
     store: &mut Store,
     scenario: &Scenario,
-    trigger: Trigger,
-    limit: Option<u32>,
+    start: Start,
     clock: &Clock,
     stopping: &(dyn Fn() -> bool + Sync),
     on_cycle: &mut dyn FnMut(&CycleReport<'_>),
@@ -72,9 +81,8 @@ pub fn execute(
     // panic still gives the lease back: a live process keeps its leases.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         match store.scenario_by_id(scenario.id)? {
-            // A manual run was checked (or forced) by its caller.
-            Some(current) if current.active || trigger == Trigger::Manual => {
-                cycles(store, &current, trigger, limit, clock, stopping, on_cycle)
+            Some(current) if current.active || start.force => {
+                cycles(store, &current, start, clock, stopping, on_cycle)
             }
             Some(_) => Err(Failure::refused(format!(
                 "scenario {:?} was deactivated before it started",
@@ -95,8 +103,7 @@ pub fn execute(
 fn cycles(
     store: &mut Store,
     scenario: &Scenario,
-    trigger: Trigger,
-    limit: Option<u32>,
+    Start { trigger, limit, .. }: Start,
     clock: &Clock,
     stopping: &(dyn Fn() -> bool + Sync),
     on_cycle: &mut dyn FnMut(&CycleReport<'_>),
@@ -106,10 +113,13 @@ fn cycles(
         Schedule::Immediately => IMMEDIATE_MAX_CYCLES,
         _ => scenario.settings.max_cycles,
     });
+    // Read before the execution is recorded: from then on, a failure is
+    // recorded with it.
+    let planned = store.queued_count(hook.id)?.min(u64::from(limit));
     let mut execution = Execution {
         id: store.start_execution(scenario.id, trigger, clock.now())?,
         scenario,
-        planned: store.queued_count(hook.id)?.min(u64::from(limit)),
+        planned,
         hook,
         clock,
         done: 0,
@@ -132,11 +142,12 @@ fn cycles(
             run(store)
         };
         if let Err(error) = ran {
-            // The store failed under the execution (a full disk, a lock held
-            // too long): record it as failed if the store lets us, rather
-            // than leave it "running". Not the command's fault: no error
-            // policy. Its claimed events go back to the queue when the lease
-            // is next taken, or at the next open.
+            // Something failed under the execution (the store: a full disk,
+            // a lock held too long; or a thread that could not start):
+            // record it as failed if the store lets us, rather than leave it
+            // "running". Not the command's fault: no error policy. Its
+            // claimed events go back to the queue when the lease is next
+            // taken, or at the next open.
             let _ = store.finish_execution(
                 execution.id,
                 scenario.id,
@@ -269,12 +280,16 @@ impl<'a> Execution<'a> {
             self.lease_lost |= !committed.lease_held;
             count += u64::from(ahead.is_some());
             self.done += 1;
-            on_cycle(&CycleReport {
-                event_id: cycle.event.id,
-                ok: finished.ok(),
-                stdout: &finished.stdout,
-                error: finished.error.as_deref(),
-            });
+            // A cycle whose commit was fenced off has no outcome to tell:
+            // its event is the new holder's, and will run again.
+            if committed.lease_held {
+                on_cycle(&CycleReport {
+                    event_id: cycle.event.id,
+                    ok: finished.ok(),
+                    stdout: &finished.stdout,
+                    error: finished.error.as_deref(),
+                });
+            }
             renew(store, scenario.id, &mut self.renewed);
             if let Some(error) = &finished.error {
                 self.first_error
@@ -342,6 +357,8 @@ const RENEW_EVERY: Duration = Duration::from_secs(10);
 fn renew(store: &Store, scenario_id: i64, renewed: &mut Instant) {
     if renewed.elapsed() >= RENEW_EVERY {
         // A failed renewal is retried at the next tick; the lease lasts 60 s.
+        // A lease found lost (`Ok(false)`) stops the execution at its next
+        // commit, which is fenced on it.
         if store.renew_lease(scenario_id).is_ok() {
             *renewed = Instant::now();
         }
@@ -438,6 +455,39 @@ mod tests {
         assert_eq!(
             on_error(&scenario(Schedule::OnDemand, 0, 1)),
             ScenarioUpdate::Deactivate
+        );
+    }
+
+    /// The scenario as it is once the lease is held decides: one switched
+    /// off between the caller's look and the lease does not run, unless
+    /// forced (`scenario run --force`).
+    #[test]
+    fn an_inactive_scenario_runs_only_when_forced() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+        let hook = store
+            .create_hook("h", &crate::store::HookSettings::default(), 0)
+            .unwrap();
+        let settings = ScenarioSettings::new(vec!["true".into()]);
+        let looked = store
+            .create_scenario("s", hook.id, &settings, true, 0)
+            .unwrap();
+        store.set_scenario_active(looked.id, false, 0).unwrap();
+        let clock = Clock::from_env().unwrap();
+        let mut run = |force| {
+            let start = Start {
+                trigger: Trigger::Manual,
+                limit: None,
+                force,
+            };
+            execute(&mut store, &looked, start, &clock, &|| false, &mut |_| {})
+        };
+        let refused = run(false).unwrap_err();
+        assert_eq!(crate::error::code_of(&refused), crate::error::Code::Refused);
+        assert_eq!(run(true).unwrap().status.as_deref(), Some("empty"));
+        assert!(
+            store.acquire_lease(looked.id).unwrap(),
+            "the lease was given back"
         );
     }
 }

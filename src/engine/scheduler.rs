@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use super::{execute, CycleReport};
+use super::{execute, CycleReport, Start};
 use crate::clock::{self, Clock, Millis};
 use crate::error::{code_of, Code};
 use crate::shutdown::Shutdown;
@@ -92,13 +92,17 @@ impl Scheduler {
     /// webhooks this spares the scheduler a scan of every scenario per
     /// event (7% of a core at 14,000 req/s).
     pub fn notify(&self, hook_id: i64) {
-        let running = self.inner.running.lock().unwrap_or_else(|e| e.into_inner());
-        if running.values().any(|&hook| hook == hook_id) {
+        if self.runs_hook(hook_id) {
             return;
         }
-        drop(running);
         *self.inner.woken.lock().unwrap_or_else(|e| e.into_inner()) = true;
         self.inner.wake.notify_one();
+    }
+
+    /// Whether a worker runs the scenario of this hook right now.
+    pub fn runs_hook(&self, hook_id: i64) -> bool {
+        let running = self.inner.running.lock().unwrap_or_else(|e| e.into_inner());
+        running.values().any(|&hook| hook == hook_id)
     }
 
     /// Wake the loop so it sees the shutdown.
@@ -179,7 +183,11 @@ impl Scheduler {
                 .name(format!("hookq-run-{}", scenario.id))
                 .spawn(move || {
                     let id = scenario.id;
-                    let done = worker.work(scenario, trigger);
+                    // A panic must not leave the scenario marked as running
+                    // here (nothing would start it again until a restart):
+                    // it rests like a scenario that could not run.
+                    let work = std::panic::AssertUnwindSafe(|| worker.work(scenario, trigger));
+                    let done = std::panic::catch_unwind(work).unwrap_or(Done::NotRun);
                     worker
                         .inner
                         .resting
@@ -218,11 +226,15 @@ impl Scheduler {
         let shutdown = self.inner.shutdown.clone();
         let stopping = move || shutdown.is_stopped();
         loop {
+            let start = Start {
+                trigger,
+                limit: None,
+                force: false,
+            };
             let result = execute(
                 &mut store,
                 &scenario,
-                trigger,
-                None,
+                start,
                 &clock,
                 &stopping,
                 &mut |cycle: &CycleReport<'_>| (self.inner.on_cycle)(cycle),

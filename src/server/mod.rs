@@ -75,11 +75,17 @@ impl Config {
 /// Called with a hook's id after an event for it was committed.
 pub type OnEvent = Box<dyn Fn(i64) + Send + Sync>;
 
+/// Asked with a hook's id: is a worker of this server running its
+/// scenario right now?
+pub type RunsHook = Box<dyn Fn(i64) -> bool + Send + Sync>;
+
 /// The link to the scenarios when the server runs them: wake the scheduler
-/// when an event arrived, and the callers waiting for their cycle.
+/// when an event arrived, the callers waiting for their cycle, and which
+/// hooks' scenarios are running.
 pub struct Scenarios {
     pub notify: OnEvent,
     pub waiters: Arc<Waiters>,
+    pub running: RunsHook,
 }
 
 /// What the request threads share.
@@ -355,16 +361,23 @@ pub fn start(
 }
 
 /// One tick of the refresher: reload what other processes changed, then
-/// let go of callers waiting on a scenario that no longer answers (looked
-/// at every tick, not only on a reload: a caller may have registered with
-/// the registry as it was just before).
+/// let go of callers waiting on a scenario that no longer answers and that
+/// no worker runs (looked at every tick, not only on a reload: a caller may
+/// have registered with the registry as it was just before, and a worker
+/// may have ended since).
 fn refresh(shared: &Shared, store: &Store) {
     if let Err(e) = shared.registry.refresh(store) {
         shared.log_error(&format!("could not reload hooks: {e:#}"));
     }
-    if let Some(waiters) = shared.waiters().filter(|w| !w.is_empty()) {
-        let answering = shared.registry.answering();
-        waiters.release_unless(|hook| answering.contains(&hook));
+    if let Some(scenarios) = shared.scenarios.as_ref() {
+        if !scenarios.waiters.is_empty() {
+            // An execution under way runs its cycles to the end, answering
+            // their callers, even once its scenario is switched off.
+            let answering = shared.registry.answering();
+            scenarios
+                .waiters
+                .release_unless(|hook| answering.contains(&hook) || (scenarios.running)(hook));
+        }
     }
 }
 

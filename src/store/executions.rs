@@ -71,8 +71,9 @@ pub struct Ahead {
 pub struct Committed {
     /// The event taken ahead, if asked and the lease is still held.
     pub ahead: Option<ClaimedEvent>,
-    /// False when another process took the scenario's lease over (this one
-    /// stalled past its expiry, or the clock jumped): stop.
+    /// False when another process took the scenario's lease over (possible
+    /// only where leases run out: this one stalled past its expiry, seen
+    /// from another pid namespace, or the clock jumped): stop.
     pub lease_held: bool,
 }
 

@@ -1,81 +1,126 @@
 //! Execution leases (one execution of a scenario at a time, across all
 //! processes) and the repair of events a dead process left `running`.
+//!
+//! A lease names its holder by pid and, on Linux, by the process itself
+//! (`holder`: boot id, pid namespace, start time). Whether that process
+//! still runs can then be told for certain, and a lease is free exactly
+//! when its holder is gone: a holder frozen for an hour (Ctrl-Z, a
+//! suspended laptop) keeps it, and a new process that got the same pid
+//! does not inherit it. Where that cannot be told (another platform, a
+//! holder in another pid namespace or booted elsewhere, `/proc` unreadable,
+//! a lease written by schema version 1), the lease runs out when it has not
+//! been renewed for [`LEASE_TTL`]; every holder renews its leases, so both
+//! ways work at once. This process's own leases are judged that way too:
+//! one it could not give back (a full disk) runs out instead of blocking
+//! its scenario until a restart.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use anyhow::Result;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, Row};
 
 use super::Store;
 use crate::clock::{self, Millis};
 
-/// How long a lease lasts without renewal, where its holder cannot be
-/// named ([`Holder::identity`] is `None`): there, a holder that froze or
-/// died loses it after this long at most.
+/// How long a lease lasts without renewal where its holder's liveness
+/// cannot be read. The holder renews it every 10 s.
 pub const LEASE_TTL: Millis = 60 * clock::SECOND;
 
-/// Who holds a lease, as stored: a pid, and on Linux the process's start
-/// (boot id and start time), which no other process shares.
-struct Holder {
+/// A lease, as stored.
+struct Lease {
     pid: i64,
-    identity: Option<String>,
+    /// `BOOT_ID PID_NAMESPACE START_TIME` of the holder (Linux), else `None`.
+    holder: Option<String>,
     expires_at: Millis,
 }
 
-impl Holder {
-    /// This process.
-    fn this(expires_at: Millis) -> Holder {
-        let pid = i64::from(std::process::id());
-        Holder {
-            pid,
-            identity: identity(pid),
-            expires_at,
-        }
-    }
-
-    /// Whether the holder still runs. A named holder holds until it is
-    /// gone, however long it is frozen (a lease taken from a live process
-    /// would let two executions run the same events). An unnamed one
-    /// (another platform, or a lease of schema version 1) holds while its
-    /// pid lives and it renews the lease. Always judged with the system
-    /// clock: `HOOKQ_NOW` must not expire leases.
-    fn alive(&self) -> bool {
-        match &self.identity {
-            Some(started) => identity(self.pid).as_ref() == Some(started),
-            None => self.expires_at > clock::system_now() && pid_alive(self.pid),
-        }
-    }
+/// This process, as a lease names it.
+struct Me {
+    pid: i64,
+    holder: Option<String>,
 }
 
-/// A process's start, unique across processes and reboots: the boot id and
-/// the start time in clock ticks since boot. `None` off Linux, or if the
-/// process is gone.
-fn identity(pid: i64) -> Option<String> {
+/// Read once: a failed read later (too many open files) must not make this
+/// process a stranger to its own leases.
+fn me() -> &'static Me {
+    static ME: OnceLock<Me> = OnceLock::new();
+    ME.get_or_init(|| Me {
+        pid: i64::from(std::process::id()),
+        holder: holder_of("self"),
+    })
+}
+
+/// `BOOT_ID PID_NAMESPACE START_TIME` of a process (`self` or a pid).
+fn holder_of(pid: &str) -> Option<String> {
     if !cfg!(target_os = "linux") {
         return None;
     }
-    static BOOT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    let boot = BOOT.get_or_init(|| {
-        std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
-            .ok()
-            .map(|id| id.trim().to_owned())
-    });
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
+    let namespace = std::fs::read_link("/proc/self/ns/pid").ok()?;
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    Some(format!("{}:{}", boot.as_deref()?, start_time(&stat)?))
+    let (_, start) = state_and_start(&stat)?;
+    Some(format!("{} {} {start}", boot.trim(), namespace.display()))
 }
 
-/// Field 22 of `/proc/PID/stat`, the start time. The command name (field
-/// 2) is in parentheses and may itself hold spaces and parentheses: the
-/// fields are counted from the last `)`.
-fn start_time(stat: &str) -> Option<&str> {
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(22 - 3)
+/// Fields 3 (the state) and 22 (the start time) of `/proc/PID/stat`. The
+/// command name (field 2) is in parentheses and may itself hold spaces and
+/// parentheses: the fields are counted from the last `)`.
+fn state_and_start(stat: &str) -> Option<(&str, &str)> {
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace();
+    let state = fields.next()?;
+    Some((state, fields.nth(22 - 4)?))
 }
 
-fn pid_alive(pid: i64) -> bool {
-    if pid == i64::from(std::process::id()) {
-        return true;
+impl Lease {
+    fn from_row(row: &Row<'_>, first: usize) -> rusqlite::Result<Lease> {
+        Ok(Lease {
+            pid: row.get(first)?,
+            holder: row.get(first + 1)?,
+            expires_at: row.get(first + 2)?,
+        })
     }
+
+    fn is_mine(&self) -> bool {
+        let me = me();
+        self.pid == me.pid && self.holder == me.holder
+    }
+
+    /// Whether the holder still runs. Always judged with the system clock:
+    /// `HOOKQ_NOW` must not expire leases.
+    fn alive(&self) -> bool {
+        let renewed = self.expires_at > clock::system_now();
+        if self.is_mine() {
+            return renewed;
+        }
+        match self.holder_runs() {
+            Some(runs) => runs,
+            None => renewed && pid_exists(self.pid),
+        }
+    }
+
+    /// Whether the holder still runs, if that can be told from here: the
+    /// same boot and pid namespace, and `/proc` readable.
+    fn holder_runs(&self) -> Option<bool> {
+        let mut stored = self.holder.as_deref()?.split(' ');
+        let (boot, namespace, start) = (stored.next()?, stored.next()?, stored.next()?);
+        let mut mine = me().holder.as_deref()?.split(' ');
+        if (mine.next()?, mine.next()?) != (boot, namespace) {
+            return None;
+        }
+        match std::fs::read_to_string(format!("/proc/{}/stat", self.pid)) {
+            Ok(stat) => {
+                let (state, started) = state_and_start(&stat)?;
+                // A zombie is gone: it only waits for its parent to read it.
+                Some(started == start && state != "Z" && state != "X")
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(false),
+            Err(_) => None,
+        }
+    }
+}
+
+fn pid_exists(pid: i64) -> bool {
     if cfg!(target_os = "linux") {
         Path::new(&format!("/proc/{pid}")).exists()
     } else {
@@ -83,29 +128,21 @@ fn pid_alive(pid: i64) -> bool {
     }
 }
 
-fn holder(conn: &rusqlite::Connection, scenario_id: i64) -> Result<Option<Holder>> {
+fn lease(conn: &rusqlite::Connection, scenario_id: i64) -> Result<Option<Lease>> {
     Ok(conn
         .prepare_cached("SELECT pid, holder, expires_at FROM leases WHERE scenario_id = ?1")?
-        .query_row([scenario_id], |row| {
-            Ok(Holder {
-                pid: row.get(0)?,
-                identity: row.get(1)?,
-                expires_at: row.get(2)?,
-            })
-        })
+        .query_row([scenario_id], |row| Lease::from_row(row, 0))
         .optional()?)
 }
 
 /// Whether a live process holds the execution lease of a scenario.
 pub(super) fn held(conn: &rusqlite::Connection, scenario_id: i64) -> Result<bool> {
-    Ok(holder(conn, scenario_id)?.is_some_and(|holder| holder.alive()))
+    Ok(lease(conn, scenario_id)?.is_some_and(|lease| lease.alive()))
 }
 
 /// Whether this process holds the execution lease of a scenario.
 pub(super) fn held_here(conn: &rusqlite::Connection, scenario_id: i64) -> Result<bool> {
-    let here = Holder::this(0);
-    Ok(holder(conn, scenario_id)?
-        .is_some_and(|holder| holder.pid == here.pid && holder.identity == here.identity))
+    Ok(lease(conn, scenario_id)?.is_some_and(|lease| lease.is_mine()))
 }
 
 impl Store {
@@ -119,11 +156,16 @@ impl Store {
         if held(&tx, scenario_id)? {
             return Ok(false);
         }
-        let here = Holder::this(clock::system_now() + LEASE_TTL);
+        let me = me();
         tx.execute(
             "INSERT OR REPLACE INTO leases (scenario_id, pid, holder, expires_at)
              VALUES (?1, ?2, ?3, ?4)",
-            params![scenario_id, here.pid, here.identity, here.expires_at],
+            params![
+                scenario_id,
+                me.pid,
+                me.holder,
+                clock::system_now() + LEASE_TTL
+            ],
         )?;
         tx.execute(
             "UPDATE events SET state = 'queued'
@@ -136,22 +178,21 @@ impl Store {
     }
 
     /// Push the lease's expiry forward; call well within [`LEASE_TTL`].
-    pub fn renew_lease(&self, scenario_id: i64) -> Result<()> {
-        self.conn.execute(
-            "UPDATE leases SET expires_at = ?1 WHERE scenario_id = ?2 AND pid = ?3",
-            params![
-                clock::system_now() + LEASE_TTL,
-                scenario_id,
-                std::process::id()
-            ],
+    /// False if this process no longer holds it.
+    pub fn renew_lease(&self, scenario_id: i64) -> Result<bool> {
+        let me = me();
+        let renewed = self.conn.execute(
+            "UPDATE leases SET expires_at = ?1 WHERE scenario_id = ?2 AND pid = ?3 AND holder IS ?4",
+            params![clock::system_now() + LEASE_TTL, scenario_id, me.pid, me.holder],
         )?;
-        Ok(())
+        Ok(renewed == 1)
     }
 
     pub fn release_lease(&self, scenario_id: i64) -> Result<()> {
+        let me = me();
         self.conn.execute(
-            "DELETE FROM leases WHERE scenario_id = ?1 AND pid = ?2",
-            params![scenario_id, std::process::id()],
+            "DELETE FROM leases WHERE scenario_id = ?1 AND pid = ?2 AND holder IS ?3",
+            params![scenario_id, me.pid, me.holder],
         )?;
         Ok(())
     }
@@ -168,19 +209,12 @@ impl Store {
             return Ok(0);
         }
         let tx = self.write()?;
-        let leases: Vec<(i64, Holder)> = tx
+        let leases: Vec<(i64, Lease)> = tx
             .prepare("SELECT scenario_id, pid, holder, expires_at FROM leases")?
-            .query_map([], |row| {
-                let holder = Holder {
-                    pid: row.get(1)?,
-                    identity: row.get(2)?,
-                    expires_at: row.get(3)?,
-                };
-                Ok((row.get(0)?, holder))
-            })?
+            .query_map([], |row| Ok((row.get(0)?, Lease::from_row(row, 1)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        for (scenario_id, holder) in leases {
-            if !holder.alive() {
+        for (scenario_id, lease) in leases {
+            if !lease.alive() {
                 tx.execute("DELETE FROM leases WHERE scenario_id = ?1", [scenario_id])?;
             }
         }
@@ -197,29 +231,106 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    use std::process::{Child, Command};
+
     use super::*;
 
     #[test]
-    fn the_start_time_is_read_past_a_command_name_with_spaces_and_parentheses() {
+    fn state_and_start_are_read_past_a_command_name_with_spaces_and_parentheses() {
         let stat = "4242 (my (odd) cmd) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 \
                     20 0 1 0 987654 1000 200 18446744073709551615";
-        assert_eq!(start_time(stat), Some("987654"));
-        assert_eq!(start_time("4242 (cut short) S 1"), None);
+        assert_eq!(state_and_start(stat), Some(("S", "987654")));
+        assert_eq!(state_and_start("4242 (cut short) S 1"), None);
+    }
+
+    /// Another process, and the lease it would write.
+    fn other() -> (Child, Lease) {
+        let child = Command::new("sleep").arg("600").spawn().unwrap();
+        let pid = i64::from(child.id());
+        let holder = holder_of(&pid.to_string());
+        let expired = 0; // never renewed: a frozen holder
+        let lease = Lease {
+            pid,
+            holder,
+            expires_at: expired,
+        };
+        (child, lease)
+    }
+
+    /// A process that has ended, and its holder as it was.
+    fn gone() -> (i64, Option<String>) {
+        let (mut child, lease) = other();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        (lease.pid, lease.holder)
     }
 
     #[test]
-    fn a_named_holder_is_alive_exactly_while_its_process_runs() {
-        if identity(i64::from(std::process::id())).is_none() {
+    fn a_named_holder_holds_exactly_while_its_process_runs() {
+        let (mut child, lease) = other();
+        let Some(holder) = lease.holder.clone() else {
+            child.kill().unwrap();
             return; // not Linux: holders are unnamed there
-        }
-        let expired = 0;
-        assert!(
-            Holder::this(expired).alive(),
-            "a frozen holder keeps its lease"
-        );
-        let mut reused = Holder::this(expired);
-        reused.identity = Some("another-boot:1".into());
+        };
+        assert!(lease.alive(), "a frozen holder keeps its lease");
+        let (boot_and_namespace, _) = holder.rsplit_once(' ').unwrap();
+        let reused = Lease {
+            pid: lease.pid,
+            holder: Some(format!("{boot_and_namespace} 1")),
+            expires_at: lease.expires_at,
+        };
         assert!(!reused.alive(), "a new process with the same pid does not");
+        child.kill().unwrap();
+        // Killed but not yet waited for: a zombie, gone all the same.
+        let stat = format!("/proc/{}/stat", child.id());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !std::fs::read_to_string(&stat).is_ok_and(|s| s.contains(") Z ")) {
+            assert!(std::time::Instant::now() < deadline, "no zombie");
+            std::thread::yield_now();
+        }
+        assert!(!lease.alive(), "a zombie holds nothing");
+        child.wait().unwrap();
+        assert!(!lease.alive());
+    }
+
+    #[test]
+    fn a_holder_in_another_pid_namespace_holds_while_it_renews() {
+        let (mut child, lease) = other();
+        let Some(holder) = lease.holder.clone() else {
+            child.kill().unwrap();
+            return;
+        };
+        let parts: Vec<&str> = holder.split(' ').collect();
+        let elsewhere = format!("{} pid:[1] {}", parts[0], parts[2]);
+        let renewed = Lease {
+            holder: Some(elsewhere.clone()),
+            expires_at: clock::system_now() + LEASE_TTL,
+            ..lease
+        };
+        assert!(renewed.alive());
+        let frozen = Lease {
+            holder: Some(elsewhere),
+            expires_at: 0,
+            ..renewed
+        };
+        assert!(
+            !frozen.alive(),
+            "its pid means nothing here: expiry decides"
+        );
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
+    #[test]
+    fn this_processs_own_lease_runs_out_unless_renewed() {
+        let me = me();
+        let mine = |expires_at| Lease {
+            pid: me.pid,
+            holder: me.holder.clone(),
+            expires_at,
+        };
+        assert!(mine(clock::system_now() + LEASE_TTL).alive());
+        assert!(!mine(0).alive(), "one it failed to give back runs out");
     }
 
     /// A store with one hook, its scenario (id 1), an execution (id 1) and
@@ -263,14 +374,15 @@ mod tests {
 
     #[test]
     fn taking_a_dead_holders_lease_puts_its_running_events_back() {
-        let (_dir, mut store) = running_under(1, Some("a-boot-long-gone:1".into()));
+        let (pid, holder) = gone();
+        let (_dir, mut store) = running_under(pid, holder);
         assert!(store.acquire_lease(1).unwrap());
         assert_eq!(state(&store), "queued");
     }
 
     #[test]
     fn a_cycle_of_an_execution_that_lost_its_lease_changes_no_event() {
-        let Some(init) = identity(1) else {
+        let Some(init) = holder_of("1") else {
             return; // not Linux: holders are unnamed there
         };
         // Another process (pid 1, alive) holds the lease now.
@@ -302,13 +414,24 @@ mod tests {
 
     #[test]
     fn an_unnamed_holder_holds_while_it_renews() {
-        let pid = i64::from(std::process::id());
-        let unnamed = |expires_at| Holder {
-            pid,
-            identity: None,
+        let (mut child, lease) = other();
+        let unnamed = |expires_at| Lease {
+            pid: lease.pid,
+            holder: None,
             expires_at,
         };
         assert!(unnamed(clock::system_now() + LEASE_TTL).alive());
-        assert!(!unnamed(clock::system_now() - 1).alive());
+        assert!(!unnamed(0).alive());
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let (pid, _) = gone();
+        let dead = Lease {
+            pid,
+            holder: None,
+            expires_at: clock::system_now() + LEASE_TTL,
+        };
+        if cfg!(target_os = "linux") {
+            assert!(!dead.alive(), "a renewed lease of a dead pid");
+        }
     }
 }

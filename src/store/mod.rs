@@ -479,19 +479,39 @@ mod tests {
         conn.execute_batch(MIGRATIONS[0]).unwrap();
         conn.execute_batch(
             "PRAGMA user_version = 1;
-             INSERT INTO hooks (name, token, rate_limit, queue_limit, max_body, created_at,
-                                enabled_at) VALUES ('kept', 't', 5, 10, 100, 0, 0);",
+             INSERT INTO hooks (id, name, token, rate_limit, queue_limit, max_body, created_at,
+                                enabled_at) VALUES (1, 'kept', 't', 5, 10, 100, 0, 0),
+                                                   (2, 'other', 'u', 5, 10, 100, 0, 0);
+             INSERT INTO scenarios (id, name, hook_id, command, schedule, max_cycles, max_errors,
+                                    timeout_ms, input, store_incomplete, active, created_at)
+             VALUES (1, 'live', 1, '[\"true\"]', 'on-demand', 1, 3, 1000, 'raw', 0, 1, 0),
+                    (2, 'dead', 2, '[\"true\"]', 'on-demand', 1, 3, 1000, 'raw', 0, 1, 0);",
+        )
+        .unwrap();
+        // Leases as version 1 wrote them: a pid and an expiry. One of this
+        // (live) process, renewed; one of a process that has ended.
+        let mut ended = std::process::Command::new("true").spawn().unwrap();
+        ended.wait().unwrap();
+        let renewed = crate::clock::system_now() + leases::LEASE_TTL;
+        conn.execute(
+            "INSERT INTO leases (scenario_id, pid, expires_at) VALUES (1, ?1, ?3), (2, ?2, ?3)",
+            rusqlite::params![std::process::id(), ended.id(), renewed],
         )
         .unwrap();
         drop(conn);
         let store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len());
         assert_eq!(store.hook("kept").unwrap().name, "kept");
-        let holders: i64 = store
-            .conn()
-            .query_row("SELECT count(holder) FROM leases", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(holders, 0);
+        assert!(
+            leases::held(store.conn(), 1).unwrap(),
+            "a live holder keeps it"
+        );
+        if cfg!(target_os = "linux") {
+            assert!(
+                !leases::held(store.conn(), 2).unwrap(),
+                "a dead one's is free"
+            );
+        }
     }
 
     #[test]

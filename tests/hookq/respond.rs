@@ -384,3 +384,40 @@ fn callers_waiting_on_a_scenario_that_its_error_policy_switched_off_are_answered
         2
     );
 }
+
+/// A scenario switched off by hand while its cycle runs: that cycle still
+/// commits, so its caller still gets the scenario's answer, not a
+/// `200 Accepted` that would say the event stays queued.
+#[test]
+fn a_cycle_under_way_when_its_scenario_is_switched_off_still_answers_its_caller() {
+    let env = Env::new();
+    let path = env.hook("h", &["--rate-limit", "0"]);
+    let gate = crate::util::Gate::new(&env, "gate");
+    scenario(
+        &env,
+        &["--respond", "stdout", "--response-timeout", "1h"],
+        &["sh", "-c", &format!("{}; echo ran", gate.wait_sh())],
+    );
+    let server = ServerProcess::start(&env, &[]);
+    let caller = {
+        let (addr, path) = (server.addr, path.clone());
+        std::thread::spawn(move || http(addr, "POST", &path, &[], b"x"))
+    };
+    eventually(60, "the cycle to start", || {
+        env.sql_count("SELECT COUNT(*) FROM events WHERE state = 'running'") == 1
+    });
+    env.ok(&["scenario", "deactivate", "s"]);
+    // A hook created after it: once the server serves it, the server has
+    // also seen the deactivation, and decided about the waiting caller.
+    let probe = env.hook("probe", &["--rate-limit", "0"]);
+    eventually(60, "the server to reload", || {
+        http(server.addr, "POST", &probe, &[], b"").status == 200
+    });
+    gate.open();
+    let reply = caller.join().unwrap();
+    assert_eq!((reply.status, reply.text().as_str()), (200, "ran\n"));
+    assert_eq!(
+        env.sql_count("SELECT COUNT(*) FROM events WHERE state = 'done'"),
+        1
+    );
+}

@@ -1,7 +1,7 @@
--- hookq schema, version 2: a lease names its holder by pid *and* by the
--- process's start (boot id and start time, on Linux), so a lease is free
--- exactly when its holder is gone: a frozen holder (Ctrl-Z, a suspended
--- laptop) keeps it, and a new process that got the same pid does not.
--- NULL where the platform cannot tell: the lease then expires when it is
--- not renewed (expires_at), as in version 1.
+-- hookq schema, version 2: a lease names its holder by pid *and* as a
+-- process, `BOOT_ID PID_NAMESPACE START_TIME` (Linux), so that whether the
+-- holder still runs can be told for certain: a frozen holder (Ctrl-Z, a
+-- suspended laptop) keeps its lease, and a new process that got the same
+-- pid does not inherit it. NULL where that cannot be read: the lease then
+-- runs out when it is not renewed (expires_at), as in version 1.
 ALTER TABLE leases ADD COLUMN holder TEXT;
