@@ -51,7 +51,7 @@ pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
         server::Scenarios {
             notify: Box::new(move |hook_id| notifier.notify(hook_id)),
             waiters: waiters.clone(),
-            running: Box::new(move |hook_id| asked.runs_hook(hook_id)),
+            running: Arc::new(move |hook_id| asked.runs_hook(hook_id)),
         }
     });
     let running = server::start(&db, config, shutdown.clone(), link)?;

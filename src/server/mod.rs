@@ -43,6 +43,10 @@ use writer::Writer;
 const REFRESH_EVERY: Duration = Duration::from_millis(500);
 /// How often a stopping server looks whether its threads have ended.
 const JOIN_POLL: Duration = Duration::from_millis(20);
+
+/// At a stop, how long callers released at the end of the grace period have
+/// to be answered.
+const ANSWER_AFTER_GRACE: Duration = Duration::from_secs(1);
 /// How often an idle request thread looks at the stop flag.
 const POLL_EVERY: Duration = Duration::from_millis(200);
 
@@ -77,7 +81,7 @@ pub type OnEvent = Box<dyn Fn(i64) + Send + Sync>;
 
 /// Asked with a hook's id: is a worker of this server running its
 /// scenario right now?
-pub type RunsHook = Box<dyn Fn(i64) -> bool + Send + Sync>;
+pub type RunsHook = Arc<dyn Fn(i64) -> bool + Send + Sync>;
 
 /// The link to the scenarios when the server runs them: wake the scheduler
 /// when an event arrived, the callers waiting for their cycle, and which
@@ -213,7 +217,8 @@ impl Answer {
 pub struct Running {
     addr: SocketAddr,
     shutdown: Arc<Shutdown>,
-    waiters: Option<Arc<Waiters>>,
+    /// The callers waiting for their cycle, and which hooks' scenarios run.
+    waiting: Option<(Arc<Waiters>, RunsHook)>,
     grace: Duration,
     threads: Vec<JoinHandle<()>>,
     spares: Arc<Mutex<Vec<JoinHandle<()>>>>,
@@ -242,16 +247,23 @@ impl Running {
     }
 
     fn join(self) -> Result<()> {
-        // Callers waiting for their cycle are answered now (200 Accepted).
-        if let Some(waiters) = &self.waiters {
-            waiters.close();
+        // Callers whose cycle is under way get its answer: the scheduler
+        // finishes the cycles in progress and starts no other. The others
+        // are answered now (200 Accepted, their events staying queued), and
+        // every one once the grace period is over.
+        let mut waiting = self.waiting.as_ref();
+        if let Some((waiters, _)) = waiting {
+            waiters.stop_taking();
         }
-        let deadline = Instant::now() + self.grace;
+        let mut deadline = Instant::now() + self.grace;
         let mut threads = self.threads;
         // A spare is kept by the thread that started it, before that thread
         // can end: once every thread has ended and no spare is left, none
         // can start.
         loop {
+            if let Some((waiters, runs_hook)) = waiting {
+                waiters.release_unless(|hook| runs_hook(hook));
+            }
             let (done, running): (Vec<_>, Vec<_>) =
                 threads.into_iter().partition(JoinHandle::is_finished);
             for thread in done {
@@ -267,6 +279,13 @@ impl Running {
                 break;
             }
             if Instant::now() >= deadline {
+                if let Some((waiters, _)) = waiting.take() {
+                    // Cycles that outlast the grace period: their callers
+                    // are answered now, and given a moment to be.
+                    waiters.stop_taking();
+                    deadline = Instant::now() + ANSWER_AFTER_GRACE;
+                    continue;
+                }
                 // Their writer handles keep the writer going meanwhile.
                 crate::output::note(format_args!(
                     "{} stopping without {} request(s) still in progress after {:?}",
@@ -299,6 +318,9 @@ pub fn start(
         store.limit_size(bytes)?;
     }
     let waiters = scenarios.as_ref().map(|s| s.waiters.clone());
+    let waiting = scenarios
+        .as_ref()
+        .map(|s| (s.waiters.clone(), s.running.clone()));
     let (writer, writer_thread) =
         Writer::start(store, metrics.clone(), waiters.clone().unwrap_or_default());
     let refresher_store = Store::open(db)?;
@@ -352,7 +374,7 @@ pub fn start(
     Ok(Running {
         addr,
         shutdown,
-        waiters,
+        waiting,
         grace,
         threads: handles,
         spares,

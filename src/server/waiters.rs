@@ -20,38 +20,45 @@ struct Waiting {
 }
 
 #[derive(Default)]
+struct State {
+    /// event id → the request waiting for it.
+    waiting: HashMap<i64, Waiting>,
+    /// False once the server stops: no new caller waits.
+    taking: bool,
+}
+
+#[derive(Default)]
 pub struct Waiters {
-    /// event id → the request waiting for it. `None` once closed.
-    waiting: Mutex<Option<HashMap<i64, Waiting>>>,
+    state: Mutex<State>,
 }
 
 impl Waiters {
     pub fn new() -> Self {
         Waiters {
-            waiting: Mutex::new(Some(HashMap::new())),
+            state: Mutex::new(State {
+                waiting: HashMap::new(),
+                taking: true,
+            }),
         }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Wait for this event's cycle. Called before the event is committed, so
     /// no cycle can end unseen. False once the server is stopping.
     pub fn register(&self, event_id: i64, hook_id: i64, answer: SyncSender<CycleOutcome>) -> bool {
-        match &mut *self.waiting.lock().unwrap_or_else(|e| e.into_inner()) {
-            Some(waiting) => {
-                waiting.insert(event_id, Waiting { hook_id, answer });
-                true
-            }
-            None => false,
+        let mut state = self.state();
+        if state.taking {
+            state.waiting.insert(event_id, Waiting { hook_id, answer });
         }
+        state.taking
     }
 
     /// A cycle ended: answer its caller, if one waits.
     pub fn complete(&self, event_id: i64, ok: bool, stdout: &[u8], error: Option<&str>) {
-        let answer = self
-            .waiting
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_mut()
-            .and_then(|waiting| waiting.remove(&event_id));
+        let answer = self.state().waiting.remove(&event_id);
         if let Some(Waiting { answer, .. }) = answer {
             let _ = answer.try_send(CycleOutcome {
                 ok,
@@ -63,9 +70,7 @@ impl Waiters {
 
     /// The caller stopped waiting (timeout).
     pub fn cancel(&self, event_id: i64) {
-        if let Some(waiting) = &mut *self.waiting.lock().unwrap_or_else(|e| e.into_inner()) {
-            waiting.remove(&event_id);
-        }
+        self.state().waiting.remove(&event_id);
     }
 
     /// Release at once (`200 Accepted`, the event staying queued) the
@@ -74,27 +79,26 @@ impl Waiters {
     /// would be held until their timeout (5 minutes by default) for a
     /// cycle that this server will not run.
     pub fn release_unless(&self, answers: impl Fn(i64) -> bool) {
-        if let Some(waiting) = &mut *self.waiting.lock().unwrap_or_else(|e| e.into_inner()) {
-            waiting.retain(|_, w| answers(w.hook_id));
-        }
+        self.state().waiting.retain(|_, w| answers(w.hook_id));
     }
 
     /// Whether any caller waits.
     pub fn is_empty(&self) -> bool {
-        self.waiting
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .is_none_or(HashMap::is_empty)
+        self.state().waiting.is_empty()
     }
 
-    /// Shutdown: every waiting caller is released at once (and answered
-    /// `200 Accepted`, its event staying queued).
+    /// The server is stopping: callers already waiting go on waiting (for
+    /// a cycle under way), new ones are answered at once.
+    pub fn stop_taking(&self) {
+        self.state().taking = false;
+    }
+
+    /// Every waiting caller is released at once (and answered
+    /// `200 Accepted`, its event staying queued), and no new one waits.
     pub fn close(&self) {
-        self.waiting
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
+        let mut state = self.state();
+        state.taking = false;
+        state.waiting.clear();
     }
 }
 
@@ -119,5 +123,18 @@ mod tests {
         waiters.complete(1, true, b"done", None);
         assert_eq!(kept_rx.try_recv().unwrap().stdout, b"done");
         assert!(waiters.is_empty());
+    }
+
+    #[test]
+    fn a_stopping_server_keeps_its_waiting_callers_and_takes_no_new_one() {
+        let waiters = Waiters::new();
+        let (waiting, waiting_rx) = sync_channel(1);
+        let (late, late_rx) = sync_channel(1);
+        assert!(waiters.register(1, 10, waiting));
+        waiters.stop_taking();
+        assert!(!waiters.register(2, 10, late));
+        assert_eq!(late_rx.try_recv().err(), Some(TryRecvError::Disconnected));
+        waiters.complete(1, true, b"answer", None);
+        assert_eq!(waiting_rx.try_recv().unwrap().stdout, b"answer");
     }
 }
