@@ -282,7 +282,7 @@ impl Running {
                 if let Some((waiters, _)) = waiting.take() {
                     // Cycles that outlast the grace period: their callers
                     // are answered now, and given a moment to be.
-                    waiters.stop_taking();
+                    waiters.close();
                     deadline = Instant::now() + ANSWER_AFTER_GRACE;
                     continue;
                 }
