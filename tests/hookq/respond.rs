@@ -428,3 +428,43 @@ fn a_cycle_under_way_when_its_scenario_is_switched_off_still_answers_its_caller(
         1
     );
 }
+
+/// A cycle that outlasts the stop's grace period: its caller is answered
+/// `200 Accepted` at the end of it, not left without an answer.
+#[test]
+fn a_stop_answers_callers_whose_cycle_outlasts_the_grace_period() {
+    use std::sync::Arc;
+    let env = Env::new();
+    let path = env.hook("h", &["--rate-limit", "0"]);
+    scenario(
+        &env,
+        &["--respond", "stdout", "--response-timeout", "1h"],
+        &["true"],
+    );
+    // The server's side of the scenarios, with a worker that never ends
+    // (no scheduler runs here: nothing answers the caller but the stop).
+    let link = hookq::server::Scenarios {
+        notify: Box::new(|_| {}),
+        waiters: Arc::new(hookq::server::Waiters::new()),
+        running: Arc::new(|_| true),
+    };
+    let config = hookq::server::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        threads: 2,
+        metrics: false,
+        quiet: true,
+        trust_proxy: false,
+        max_db_size: None,
+        grace: std::time::Duration::from_millis(200),
+    };
+    let shutdown = Arc::new(hookq::shutdown::Shutdown::default());
+    let server = hookq::server::start(&env.db, config, shutdown, Some(link)).unwrap();
+    let addr = server.addr();
+    let caller = std::thread::spawn(move || http(addr, "POST", &path, &[], b"x"));
+    eventually(60, "the event to be stored", || {
+        env.sql_count("SELECT COUNT(*) FROM events") == 1
+    });
+    server.stop().unwrap();
+    let reply = caller.join().unwrap();
+    assert_eq!((reply.status, reply.text().as_str()), (200, "Accepted"));
+}
