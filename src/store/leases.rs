@@ -23,6 +23,9 @@ use rusqlite::{params, OptionalExtension, Row};
 use super::Store;
 use crate::clock::{self, Millis};
 
+/// The error of an execution whose process ended before it finished.
+pub const CUT_SHORT: &str = "cut short: the process running it ended before it finished";
+
 /// How long a lease lasts without renewal where its holder's liveness
 /// cannot be read. The holder renews it every 10 s.
 pub const LEASE_TTL: Millis = 60 * clock::SECOND;
@@ -198,10 +201,12 @@ impl Store {
     }
 
     /// Events left `running` by a process that died go back to the queue at
-    /// their old place (their id). Events of a live execution are left alone.
+    /// their old place (their id), and its unfinished execution is recorded
+    /// as failed. Those of a live execution are left alone.
     pub(super) fn repair_running(&mut self) -> Result<usize> {
         let any_running: bool = self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM events WHERE state = 'running')",
+            "SELECT EXISTS (SELECT 1 FROM events WHERE state = 'running')
+                 OR EXISTS (SELECT 1 FROM executions WHERE finished_at IS NULL)",
             [],
             |row| row.get(0),
         )?;
@@ -223,6 +228,19 @@ impl Store {
              WHERE state = 'running' AND hook_id NOT IN (
                  SELECT s.hook_id FROM scenarios s JOIN leases l ON l.scenario_id = s.id)",
             [],
+        )?;
+        // An execution is recorded after its lease is taken, and finished
+        // before it is given back: one unfinished without a lease was cut
+        // short. It ended, as far as anyone can tell, with its last cycle.
+        tx.execute(
+            "UPDATE executions SET
+                 finished_at = coalesce((SELECT max(o.started_at + o.duration_ms) FROM operations o
+                                         WHERE o.execution_id = executions.id), started_at),
+                 cycles = (SELECT count(*) FROM operations o WHERE o.execution_id = executions.id),
+                 status = 'error',
+                 error = ?1
+             WHERE finished_at IS NULL AND scenario_id NOT IN (SELECT scenario_id FROM leases)",
+            [CUT_SHORT],
         )?;
         tx.commit()?;
         Ok(repaired)

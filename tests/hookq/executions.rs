@@ -199,6 +199,14 @@ fn a_killed_run_puts_its_running_events_back_at_their_places() {
     env.ok(&["hooks", "list"]); // any hookq process that opens the store repairs it
     assert_eq!(env.state(first), "queued");
     assert_eq!(env.state(second), "queued");
+    // Its execution is not shown "running" for ever: it was cut short.
+    let killed = &env.json(&["scenario", "runs", "s"])[0];
+    assert_eq!(killed["status"], "error", "{killed}");
+    assert!(!killed["finished_at"].is_null(), "{killed}");
+    assert_eq!(
+        killed["error"],
+        "cut short: the process running it ended before it finished"
+    );
     let log = env.path().join("log");
     env.ok(&[
         "scenario",

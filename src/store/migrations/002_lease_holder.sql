@@ -5,3 +5,7 @@
 -- pid does not inherit it. NULL where that cannot be read: the lease then
 -- runs out when it is not renewed (expires_at), as in version 1.
 ALTER TABLE leases ADD COLUMN holder TEXT;
+
+-- Executions a dead process left unfinished are closed by crash repair;
+-- this finds them without reading the whole history.
+CREATE INDEX executions_unfinished ON executions (scenario_id) WHERE finished_at IS NULL;
