@@ -252,6 +252,11 @@ pub fn send(ctx: &Ctx, args: SendEvent) -> Result<ExitCode> {
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
         .map(|(_, v)| v.clone());
+    // In the server's order: a full queue (503) before a body that is not
+    // JSON (400). The store checks the room again, exactly, as it stores.
+    if hook.queued >= hook.settings.queue_limit {
+        return Err(queue_full(&hook.name, hook.settings.queue_limit));
+    }
     bundle::check_json(content_type.as_deref(), &body).map_err(Failure::usage)?;
     let event = NewEvent {
         hook_id: hook.id,
@@ -274,15 +279,18 @@ pub fn send(ctx: &Ctx, args: SendEvent) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Enqueued::QueueFull => Err(Failure::refused(format!(
-            "the queue of hook {:?} is full ({} events)",
-            hook.name, hook.settings.queue_limit
-        ))
-        .into()),
+        Enqueued::QueueFull => Err(queue_full(&hook.name, hook.settings.queue_limit)),
         Enqueued::NoHook => {
             Err(Failure::refused(format!("hook {:?} was deleted", hook.name)).into())
         }
     }
+}
+
+fn queue_full(hook: &str, limit: u64) -> anyhow::Error {
+    Failure::refused(format!(
+        "the queue of hook {hook:?} is full ({limit} events)"
+    ))
+    .into()
 }
 
 pub fn discard(ctx: &Ctx, args: Discard) -> Result<ExitCode> {

@@ -406,6 +406,13 @@ fn send_goes_through_the_checks_of_the_server_but_network_ones() {
         err.contains("queue of hook \"h\" is full (2 events)"),
         "{err}"
     );
+    // In the server's order: a full queue (503) before bad JSON (400).
+    let json = ["--content-type", "application/json"];
+    let err = env.fails(
+        &[&["hooks", "send", "h", "--data", "{"][..], &json].concat(),
+        3,
+    );
+    assert!(err.contains("is full"), "{err}");
     env.ok(&["hooks", "disable", "h"]);
     let err = env.fails(&["hooks", "send", "h"], 3);
     assert!(err.contains("is disabled"), "{err}");
