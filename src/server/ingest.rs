@@ -42,30 +42,6 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
     if !allowed.is_empty() && !client.is_some_and(|ip| allowed.iter().any(|net| net.contains(ip))) {
         return refuse(Answer::empty(403));
     }
-    // The declared size is refused before a byte of the body is read.
-    let max_body = hook.settings.max_body;
-    if request
-        .body_length()
-        .is_some_and(|len| len as u64 > max_body)
-    {
-        return refuse(Answer::empty(413).header("Connection", "close"));
-    }
-    // The client sets the pace of its body.
-    let held = shared.held();
-    let body = read_body(request, max_body);
-    drop(held);
-    let body = match body {
-        Ok(body) => body,
-        Err(BodyError::TooLarge) => {
-            return refuse(Answer::empty(413).header("Connection", "close"))
-        }
-        Err(BodyError::Io(e)) => {
-            return refuse(Answer::text(
-                400,
-                format!("Could not read the request body: {e}"),
-            ))
-        }
-    };
     let headers: Vec<(String, String)> = request
         .headers()
         .iter()
@@ -76,6 +52,40 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
             )
         })
         .collect();
+    // 401 comes before 413 (SPEC §4) as far as the head can tell: a body
+    // too large to read cannot be checked against a signature.
+    let too_large = || {
+        if let Some(connection) = &hook.connection {
+            let now = shared.now().div_euclid(1000);
+            if let Err(refusal) = verify::verify_head(connection, &headers, query, now) {
+                let unread = Answer::text(401, refusal.to_string()).header("Connection", "close");
+                return refuse(unread);
+            }
+        }
+        refuse(Answer::empty(413).header("Connection", "close"))
+    };
+    // The declared size is refused before a byte of the body is read.
+    let max_body = hook.settings.max_body;
+    if request
+        .body_length()
+        .is_some_and(|len| len as u64 > max_body)
+    {
+        return too_large();
+    }
+    // The client sets the pace of its body.
+    let held = shared.held();
+    let body = read_body(request, max_body);
+    drop(held);
+    let body = match body {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => return too_large(),
+        Err(BodyError::Io(e)) => {
+            return refuse(Answer::text(
+                400,
+                format!("Could not read the request body: {e}"),
+            ))
+        }
+    };
     if let Some(connection) = &hook.connection {
         let request = verify::Request {
             headers: &headers,

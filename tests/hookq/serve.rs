@@ -579,8 +579,8 @@ fn quiet_serve_logs_nothing_per_request() {
 }
 
 /// SPEC §4 checks a request in the order of its table: a request wrong in
-/// two ways gets the first of the two answers. (413 comes before 401:
-/// docs/server.md says why.)
+/// two ways gets the first of the two answers. (A signature over a body too
+/// large to read cannot be checked: docs/server.md.)
 #[test]
 fn the_checks_come_in_the_order_of_the_table() {
     let env = Env::new();
@@ -623,12 +623,13 @@ fn the_checks_come_in_the_order_of_the_table() {
         http(server.addr, method, path, &headers, body).status
     };
     // Disabled before the method, the method before the address, the
-    // address before the signature, the size before the signature, the
-    // signature before the body's JSON.
+    // address before the key, the key before the size, the size before the
+    // body's JSON, the key before the body's JSON.
     assert_eq!(ask("GET", &disabled, "wrong", b"too large"), 410);
     assert_eq!(ask("GET", &from_afar, "wrong", b"too large"), 405);
     assert_eq!(ask("POST", &from_afar, "wrong", b"too large"), 403);
-    assert_eq!(ask("POST", &signed, "wrong", b"too large"), 413);
+    assert_eq!(ask("POST", &signed, "wrong", b"too large"), 401);
+    assert_eq!(ask("POST", &signed, "right", b"too large"), 413);
     assert_eq!(ask("POST", &signed, "wrong", b"{}"), 401);
     assert_eq!(ask("POST", &json, "wrong", b"{not json"), 401);
     assert_eq!(ask("POST", &json, "right", b"{not json"), 400);
@@ -704,4 +705,59 @@ fn limits_edited_while_serving_apply_without_restart() {
     let put = |body: &[u8]| http(server.addr, "PUT", &path, &[], body).status;
     assert_eq!(put(b"0123456789"), 413);
     assert_eq!(put(b"0123"), 200);
+}
+
+/// A signature over the body: missing, it is 401 whatever the size; present,
+/// it cannot be checked on a body too large to read, which is 413.
+#[test]
+fn an_oversized_body_is_401_without_a_signature_and_413_with_one() {
+    let env = Env::new();
+    let out = env
+        .cmd(&[
+            "connections",
+            "create",
+            "gh",
+            "--kind",
+            "github",
+            "--secret-env",
+            "S",
+        ])
+        .env("S", "secret")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let path = env.hook(
+        "h",
+        &["--connection", "gh", "--max-body", "4", "--rate-limit", "0"],
+    );
+    let server = TestServer::start(&env);
+    let post =
+        |headers: &[(&str, &str)], body: &[u8]| http(server.addr, "POST", &path, headers, body);
+    let missing = post(&[], b"too large");
+    assert_eq!(
+        (missing.status, missing.text().as_str()),
+        (401, "missing signature header")
+    );
+    let malformed = post(&[("X-Hub-Signature-256", "md5=zz")], b"too large");
+    assert_eq!(malformed.status, 401);
+    let unchecked = post(
+        &[(
+            "X-Hub-Signature-256",
+            &format!("sha256={}", "ab".repeat(32)),
+        )],
+        b"too large",
+    );
+    assert_eq!(unchecked.status, 413);
+    // Small enough to read: the signature is checked.
+    let wrong = post(
+        &[(
+            "X-Hub-Signature-256",
+            &format!("sha256={}", "ab".repeat(32)),
+        )],
+        b"ok",
+    );
+    assert_eq!(
+        (wrong.status, wrong.text().as_str()),
+        (401, "signature mismatch")
+    );
 }
