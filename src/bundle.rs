@@ -634,6 +634,11 @@ mod tests {
         body.extend_from_slice(
             b"\r\n--XyZ\r\nContent-Disposition: form-data; name=\"n\"; filename=\"C:\\dir\\x.txt\"\r\n\r\nhi\r\n--XyZ--\r\n",
         );
+        let text = serde_json::to_string(&super::bundle(&req(Some(MP), &body))).unwrap();
+        assert!(
+            text.contains(r#""up":{"name":"a;b.bin","mime":"application/x-thing","data":""#),
+            "a file is {{name, mime, data}}, in that order: {text}"
+        );
         let b = bundle(&req(Some(MP), &body));
         assert!(b.get("body_encoding").is_none());
         let up = &b["body"]["up"];
