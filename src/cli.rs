@@ -146,7 +146,7 @@ pub enum HooksCommand {
     Disable(HookRef),
     /// Change a hook's settings
     #[command(
-        after_help = "Examples:\n  hookq hooks edit github-push --rate-limit 20\n  hookq hooks edit github-push --any-ip --any-method"
+        after_help = "Examples:\n  hookq hooks edit github-push --rate-limit 20\n  hookq hooks edit github-push --any-ip --any-method\n\nOnly the options given change; a [default: ...] above is what `hooks create` uses."
     )]
     Edit(EditHook),
     /// Delete a hook with its events (refused while a scenario uses it)
@@ -314,7 +314,7 @@ pub enum ScenarioCommand {
     Show(ScenarioRef),
     /// Change a scenario's settings, hook or command
     #[command(
-        after_help = "Examples:\n  hookq scenario edit deploy --timeout 10m --max-errors 5\n  hookq scenario edit deploy --hook other-hook\n  hookq scenario edit deploy -- ./deploy.sh --verbose"
+        after_help = "Examples:\n  hookq scenario edit deploy --timeout 10m --max-errors 5\n  hookq scenario edit deploy --hook other-hook\n  hookq scenario edit deploy -- ./deploy.sh --verbose\n\nOnly the options given change; a [default: ...] above is what `scenario create` uses."
     )]
     Edit(EditScenario),
     /// Switch a scenario on: queued events are processed again
