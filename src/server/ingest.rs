@@ -163,7 +163,7 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
                 hook.name
             ));
             refund_and_refuse(
-                Answer::text(503, "Could not store the event.").header("Retry-After", "1"),
+                Answer::empty(503).header("Retry-After", "1"),
             )
         }
     }

@@ -438,6 +438,8 @@ fn a_full_database_answers_503_and_recovers_when_space_returns() {
         assert!(accepted < 1000, "the cap never took effect");
     };
     assert_eq!(refused.status, 503);
+    assert_eq!(refused.header("Retry-After"), Some("1"));
+    assert_eq!(refused.text(), "", "SPEC §4: no body");
     assert!(accepted > 0);
     // Space returns: the filler hook and its events go away.
     env.ok(&["hooks", "delete", "filler"]);
