@@ -72,13 +72,23 @@ pub fn parse(text: &str) -> Result<Millis> {
     Ok((at.unix_timestamp_nanos() / 1_000_000) as Millis)
 }
 
-/// Format as RFC 3339 UTC, with milliseconds only when there are some.
+/// Format as RFC 3339 UTC, with milliseconds only when there are some, and
+/// then always three digits (`.120Z`, not `.12Z`): times within a second
+/// then sort as strings do, as scripts sort them. A whole second stays as
+/// written (`HOOKQ_NOW=...:00Z` reads back the same).
 pub fn format(at: Millis) -> String {
     let nanos = i128::from(at) * 1_000_000;
-    OffsetDateTime::from_unix_timestamp_nanos(nanos)
+    let Some(mut text) = OffsetDateTime::from_unix_timestamp_nanos(nanos)
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_else(|| at.to_string())
+    else {
+        return at.to_string();
+    };
+    if let (Some(dot), Some(zone)) = (text.rfind('.'), text.rfind('Z')) {
+        let digits = zone - dot - 1;
+        text.insert_str(zone, &"0".repeat(3usize.saturating_sub(digits)));
+    }
+    text
 }
 
 #[cfg(test)]
@@ -91,6 +101,9 @@ mod tests {
         assert_eq!(at, 1_795_953_600_000);
         assert_eq!(format(at), "2026-11-29T12:00:00Z");
         assert_eq!(format(at + 5), "2026-11-29T12:00:00.005Z");
+        assert_eq!(format(at + 120), "2026-11-29T12:00:00.120Z");
+        assert_eq!(format(at + 500), "2026-11-29T12:00:00.500Z");
+        assert!(format(at + 120) < format(at + 787));
         assert_eq!(parse("2026-11-29T13:00:00+01:00").unwrap(), at);
     }
 
