@@ -162,9 +162,7 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
                 "could not store an event for {}: {error}",
                 hook.name
             ));
-            refund_and_refuse(
-                Answer::empty(503).header("Retry-After", "1"),
-            )
+            refund_and_refuse(Answer::empty(503).header("Retry-After", "1"))
         }
     }
 }
