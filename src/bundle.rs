@@ -30,7 +30,7 @@ pub struct Request<'a> {
 /// The bundle, serialized with its keys in the order of SPEC §5:
 /// `event_id`, `method`, `query`, `headers`, `content_type`,
 /// `received_at`, `body`, plus `"body_encoding": "base64"` only when `body`
-/// is a base64 string. (A `serde_json::Map` would sort its keys.)
+/// is a base64 string: a struct keeps that order whatever a map would do.
 #[derive(Debug, serde::Serialize)]
 pub struct Bundle<'a> {
     pub event_id: i64,

@@ -77,8 +77,7 @@ pub fn execute(
     }
     // As it is now that it is held: a `scenario edit --hook` (refused from
     // now on) may have moved it since the caller read it, and its events
-    // must be taken from the hook that crash repair will see it on. A
-    // panic still gives the lease back: a live process keeps its leases.
+    // must be taken from the hook that crash repair will see it on.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         match store.scenario_by_id(scenario.id)? {
             Some(current) if current.active || start.force => {
@@ -94,8 +93,26 @@ pub fn execute(
             }
         }
     }));
+    let result = match result {
+        Ok(result) => result,
+        Err(panic) => {
+            // A bug of hookq's: the execution is recorded as failed and the
+            // lease given back (the process goes on: a server). The error
+            // policy applies, as for a failed command: a panic that comes
+            // back with the same event would otherwise come back every second.
+            let message = panic_message(panic.as_ref());
+            let _ = store.fail_unfinished_execution(
+                scenario.id,
+                &format!("hookq panicked: {message}"),
+                on_error(scenario),
+                clock.now(),
+            );
+            let _ = store.release_lease(scenario.id);
+            std::panic::resume_unwind(panic);
+        }
+    };
     let released = store.release_lease(scenario.id);
-    let record = result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+    let record = result?;
     released?;
     Ok(record)
 }
@@ -340,6 +357,15 @@ impl Cycle {
     }
 }
 
+/// What a panic said, when it said it with a string.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
+}
+
 /// The error policy: an `immediately` scenario is switched off at its first
 /// failed execution; a scheduled or on-demand one after `max_errors`
 /// consecutive failed executions.
@@ -487,6 +513,55 @@ mod tests {
         assert_eq!(run(true).unwrap().status.as_deref(), Some("empty"));
         assert!(
             store.acquire_lease(looked.id).unwrap(),
+            "the lease was given back"
+        );
+    }
+
+    /// A panic in an execution (a bug of hookq's): the execution is
+    /// recorded as failed, the error policy applies, the lease is free.
+    #[test]
+    fn a_panic_is_recorded_and_gives_the_lease_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+        let hook = store
+            .create_hook("h", &crate::store::HookSettings::default(), 0)
+            .unwrap();
+        let mut settings = ScenarioSettings::new(vec!["true".into()]);
+        settings.schedule = Schedule::OnDemand;
+        let s = store
+            .create_scenario("s", hook.id, &settings, true, 0)
+            .unwrap();
+        let event = crate::store::NewEvent {
+            hook_id: hook.id,
+            received_at: 0,
+            method: "POST".into(),
+            path: "/".into(),
+            query: String::new(),
+            headers: Vec::new(),
+            remote_addr: None,
+            content_type: None,
+            body: b"x".to_vec(),
+            replay_of: None,
+        };
+        store.enqueue(&[event], &[]).unwrap();
+        let clock = Clock::from_env().unwrap();
+        let start = Start {
+            trigger: Trigger::Manual,
+            limit: None,
+            force: false,
+        };
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            execute(&mut store, &s, start, &clock, &|| false, &mut |_| {
+                panic!("boom")
+            })
+        }));
+        assert!(panicked.is_err());
+        let run = &store.executions(s.id, 1).unwrap()[0];
+        assert_eq!(run.status.as_deref(), Some("error"));
+        assert_eq!(run.error.as_deref(), Some("hookq panicked: boom"));
+        assert_eq!(store.scenario("s").unwrap().consecutive_errors, 1);
+        assert!(
+            store.acquire_lease(s.id).unwrap(),
             "the lease was given back"
         );
     }

@@ -144,6 +144,9 @@ impl Scheduler {
     /// Start a worker for every active scenario that has work and none yet,
     /// and is not resting at `instant`.
     fn start_due(&self, store: &Store, instant: Instant) -> Result<()> {
+        if self.inner.shutdown.is_stopped() {
+            return Ok(());
+        }
         let now = self.inner.clock.now();
         let later = self
             .inner
@@ -178,38 +181,50 @@ impl Scheduler {
                 Entry::Occupied(_) => continue, // a worker is on it
                 Entry::Vacant(free) => free.insert(scenario.hook_id),
             };
+            let (id, name) = (scenario.id, scenario.name.clone());
             let worker = self.clone();
-            let handle = thread::Builder::new()
-                .name(format!("hookq-run-{}", scenario.id))
+            let started = thread::Builder::new()
+                .name(format!("hookq-run-{id}"))
                 .spawn(move || {
-                    let id = scenario.id;
                     // A panic must not leave the scenario marked as running
                     // here (nothing would start it again until a restart):
                     // it rests like a scenario that could not run.
                     let work = std::panic::AssertUnwindSafe(|| worker.work(scenario, trigger));
                     let done = std::panic::catch_unwind(work).unwrap_or(Done::NotRun);
-                    worker
-                        .inner
-                        .resting
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .ended(id, done, Instant::now());
-                    worker
-                        .inner
-                        .running
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .remove(&id);
+                    worker.ended(id, done);
                     // An event may have come between the worker's last look
                     // at the queue and now, its wake-up skipped because this
                     // worker still ran: look again at once.
                     worker.notify(0);
-                })?;
-            let mut workers = self.inner.workers.lock().unwrap_or_else(|e| e.into_inner());
-            workers.retain(|w| !w.is_finished());
-            workers.push(handle);
+                });
+            match started {
+                Ok(handle) => {
+                    let mut workers = self.inner.workers.lock().unwrap_or_else(|e| e.into_inner());
+                    workers.retain(|w| !w.is_finished());
+                    workers.push(handle);
+                }
+                // Too many threads for now: the others may still start.
+                Err(e) => {
+                    log(&self.inner.clock, &format!("scenario {name}: {e}"));
+                    self.ended(id, Done::NotRun);
+                }
+            }
         }
         Ok(())
+    }
+
+    /// A worker's turn at a scenario is over (or never began).
+    fn ended(&self, scenario_id: i64, done: Done) {
+        self.inner
+            .resting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .ended(scenario_id, done, Instant::now());
+        self.inner
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&scenario_id);
     }
 
     /// Run executions of one scenario: an `immediately` one runs again at
@@ -260,10 +275,13 @@ impl Scheduler {
             if trigger != Trigger::Immediately || stopping() {
                 return Done::Ran;
             }
-            // Look again: still active, and events waiting?
+            // Look again: still active, on the same hook (the one this
+            // worker is known to run), and events waiting?
             match store.scenario_by_id(scenario.id) {
                 Ok(Some(fresh))
-                    if fresh.active && store.queued_count(fresh.hook_id).unwrap_or(0) > 0 =>
+                    if fresh.active
+                        && fresh.hook_id == scenario.hook_id
+                        && store.queued_count(fresh.hook_id).unwrap_or(0) > 0 =>
                 {
                     scenario = fresh;
                 }

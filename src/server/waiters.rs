@@ -27,9 +27,14 @@ struct State {
     taking: bool,
 }
 
-#[derive(Default)]
 pub struct Waiters {
     state: Mutex<State>,
+}
+
+impl Default for Waiters {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Waiters {

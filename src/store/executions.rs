@@ -235,6 +235,30 @@ impl Store {
         })
     }
 
+    /// Record this process's unfinished execution of a scenario (it holds
+    /// the lease) as failed with `error`, applying `update`.
+    pub fn fail_unfinished_execution(
+        &mut self,
+        scenario_id: i64,
+        error: &str,
+        update: ScenarioUpdate,
+        now: Millis,
+    ) -> Result<()> {
+        let unfinished: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM executions WHERE scenario_id = ?1 AND finished_at IS NULL
+                 ORDER BY id DESC LIMIT 1",
+                [scenario_id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if let Some(id) = unfinished {
+            self.finish_execution(id, scenario_id, "error", Some(error), update, now)?;
+        }
+        Ok(())
+    }
+
     /// Record the end of an execution and apply the scenario's error policy.
     pub fn finish_execution(
         &mut self,

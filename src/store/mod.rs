@@ -484,34 +484,24 @@ mod tests {
                                                    (2, 'other', 'u', 5, 10, 100, 0, 0);
              INSERT INTO scenarios (id, name, hook_id, command, schedule, max_cycles, max_errors,
                                     timeout_ms, input, store_incomplete, active, created_at)
-             VALUES (1, 'live', 1, '[\"true\"]', 'on-demand', 1, 3, 1000, 'raw', 0, 1, 0),
-                    (2, 'dead', 2, '[\"true\"]', 'on-demand', 1, 3, 1000, 'raw', 0, 1, 0);",
+             VALUES (1, 'renewed', 1, '[\"true\"]', 'on-demand', 1, 3, 1000, 'raw', 0, 1, 0),
+                    (2, 'run-out', 2, '[\"true\"]', 'on-demand', 1, 3, 1000, 'raw', 0, 1, 0);",
         )
         .unwrap();
-        // Leases as version 1 wrote them: a pid and an expiry. One of this
-        // (live) process, renewed; one of a process that has ended.
-        let mut ended = std::process::Command::new("true").spawn().unwrap();
-        ended.wait().unwrap();
-        let renewed = crate::clock::system_now() + leases::LEASE_TTL;
+        // Leases as version 1 wrote them: a pid and an expiry, judged by
+        // renewal since. One renewed, one not renewed in time.
+        let now = crate::clock::system_now();
         conn.execute(
-            "INSERT INTO leases (scenario_id, pid, expires_at) VALUES (1, ?1, ?3), (2, ?2, ?3)",
-            rusqlite::params![std::process::id(), ended.id(), renewed],
+            "INSERT INTO leases (scenario_id, pid, expires_at) VALUES (1, ?1, ?2), (2, ?1, ?3)",
+            rusqlite::params![std::process::id(), now + leases::LEASE_TTL, now - 1],
         )
         .unwrap();
         drop(conn);
         let store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len());
         assert_eq!(store.hook("kept").unwrap().name, "kept");
-        assert!(
-            leases::held(store.conn(), 1).unwrap(),
-            "a live holder keeps it"
-        );
-        if cfg!(target_os = "linux") {
-            assert!(
-                !leases::held(store.conn(), 2).unwrap(),
-                "a dead one's is free"
-            );
-        }
+        assert!(leases::held(store.conn(), 1).unwrap(), "renewed: held");
+        assert!(!leases::held(store.conn(), 2).unwrap(), "run out: free");
     }
 
     #[test]

@@ -205,7 +205,7 @@ fn a_killed_run_puts_its_running_events_back_at_their_places() {
     assert!(!killed["finished_at"].is_null(), "{killed}");
     assert_eq!(
         killed["error"],
-        "cut short: the process running it ended before it finished"
+        "cut short: it ended without recording its end"
     );
     let log = env.path().join("log");
     env.ok(&[
