@@ -484,20 +484,27 @@ mod tests {
         );
     }
 
-    /// The scenario as it is once the lease is held decides: one switched
-    /// off between the caller's look and the lease does not run, unless
-    /// forced (`scenario run --force`).
-    #[test]
-    fn an_inactive_scenario_runs_only_when_forced() {
+    /// A store with hook "h" and its active scenario "s" running `true`.
+    fn with_scenario(schedule: Schedule) -> (tempfile::TempDir, Store, Scenario) {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("h.db")).unwrap();
         let hook = store
             .create_hook("h", &crate::store::HookSettings::default(), 0)
             .unwrap();
-        let settings = ScenarioSettings::new(vec!["true".into()]);
-        let looked = store
+        let mut settings = ScenarioSettings::new(vec!["true".into()]);
+        settings.schedule = schedule;
+        let scenario = store
             .create_scenario("s", hook.id, &settings, true, 0)
             .unwrap();
+        (dir, store, scenario)
+    }
+
+    /// The scenario as it is once the lease is held decides: one switched
+    /// off between the caller's look and the lease does not run, unless
+    /// forced (`scenario run --force`).
+    #[test]
+    fn an_inactive_scenario_runs_only_when_forced() {
+        let (_dir, mut store, looked) = with_scenario(Schedule::Immediately);
         store.set_scenario_active(looked.id, false, 0).unwrap();
         let clock = Clock::from_env().unwrap();
         let mut run = |force| {
@@ -521,28 +528,8 @@ mod tests {
     /// recorded as failed, the error policy applies, the lease is free.
     #[test]
     fn a_panic_is_recorded_and_gives_the_lease_back() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("h.db")).unwrap();
-        let hook = store
-            .create_hook("h", &crate::store::HookSettings::default(), 0)
-            .unwrap();
-        let mut settings = ScenarioSettings::new(vec!["true".into()]);
-        settings.schedule = Schedule::OnDemand;
-        let s = store
-            .create_scenario("s", hook.id, &settings, true, 0)
-            .unwrap();
-        let event = crate::store::NewEvent {
-            hook_id: hook.id,
-            received_at: 0,
-            method: "POST".into(),
-            path: "/".into(),
-            query: String::new(),
-            headers: Vec::new(),
-            remote_addr: None,
-            content_type: None,
-            body: b"x".to_vec(),
-            replay_of: None,
-        };
+        let (_dir, mut store, s) = with_scenario(Schedule::OnDemand);
+        let event = crate::store::NewEvent::sample(s.hook_id, 0, b"x");
         store.enqueue(&[event], &[]).unwrap();
         let clock = Clock::from_env().unwrap();
         let start = Start {

@@ -398,18 +398,7 @@ mod tests {
         let scenario = store
             .create_scenario("s", hook.id, &settings, true, 0)
             .unwrap();
-        let event = NewEvent {
-            hook_id: hook.id,
-            received_at: 0,
-            method: "POST".into(),
-            path: format!("/wh/{}", hook.token),
-            query: String::new(),
-            headers: Vec::new(),
-            remote_addr: None,
-            content_type: None,
-            body: b"x".to_vec(),
-            replay_of: None,
-        };
+        let event = NewEvent::sample(hook.id, 0, b"x");
         let stored = store.enqueue(&[event], &[]).unwrap();
         assert!(matches!(stored[..], [Enqueued::Stored(_)]));
         // A live process (init) holds the scenario: a cron `scenario run`.

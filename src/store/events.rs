@@ -24,6 +24,25 @@ pub struct NewEvent {
     pub replay_of: Option<i64>,
 }
 
+#[cfg(test)]
+impl NewEvent {
+    /// For unit tests: a POST of `body` to the hook, received at `received_at`.
+    pub(crate) fn sample(hook_id: i64, received_at: Millis, body: &[u8]) -> NewEvent {
+        NewEvent {
+            hook_id,
+            received_at,
+            method: "POST".into(),
+            path: "/".into(),
+            query: String::new(),
+            headers: Vec::new(),
+            remote_addr: None,
+            content_type: None,
+            body: body.to_vec(),
+            replay_of: None,
+        }
+    }
+}
+
 /// What became of one event of a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Enqueued {

@@ -259,23 +259,10 @@ mod tests {
     use super::*;
     use crate::store::{Enqueued, HookSettings, NewEvent};
 
-    fn event(hook_id: i64, received_at: Millis) -> NewEvent {
-        NewEvent {
-            hook_id,
-            received_at,
-            method: "POST".into(),
-            path: "/".into(),
-            query: String::new(),
-            headers: Vec::new(),
-            remote_addr: None,
-            content_type: None,
-            body: vec![b'x'; 100],
-            replay_of: None,
-        }
-    }
-
     fn fill(store: &mut Store, hook_id: i64, received_at: Millis, n: usize) {
-        let events: Vec<NewEvent> = (0..n).map(|_| event(hook_id, received_at)).collect();
+        let events: Vec<NewEvent> = (0..n)
+            .map(|_| NewEvent::sample(hook_id, received_at, &[b'x'; 100]))
+            .collect();
         let stored = store.enqueue(&events, &[]).unwrap();
         assert!(stored.iter().all(|e| matches!(e, Enqueued::Stored(_))));
     }
