@@ -75,13 +75,10 @@ pub fn is_json(content_type: Option<&str>) -> bool {
 }
 
 /// Validates a body declared JSON; the server answers HTTP 400 with the
-/// `Err` message. Non-JSON content types are always fine.
-///
-/// An empty body (or one of JSON whitespace only) declared JSON is
-/// accepted: many senders post `Content-Type: application/json` with no
-/// body on pings. Its bundle `body` is `null`.
+/// `Err` message. Non-JSON content types are always fine. An empty body is
+/// not JSON either (SPEC §4: "not valid JSON").
 pub fn check_json(content_type: Option<&str>, body: &[u8]) -> Result<(), String> {
-    if !is_json(content_type) || is_blank(body) {
+    if !is_json(content_type) {
         return Ok(());
     }
     serde_json::from_slice::<Value>(body)
@@ -533,8 +530,8 @@ mod tests {
     #[test]
     fn check_json_results() {
         assert_eq!(check_json(Some("application/json"), b"{\"a\":1}"), Ok(()));
-        assert_eq!(check_json(Some("application/json"), b""), Ok(()));
-        assert_eq!(check_json(Some("application/json"), b"  \n"), Ok(()));
+        assert!(check_json(Some("application/json"), b"").is_err());
+        assert!(check_json(Some("application/json"), b"  \n").is_err());
         assert_eq!(check_json(Some("text/plain"), b"{oops"), Ok(()));
         assert_eq!(check_json(None, b"{oops"), Ok(()));
         assert_eq!(

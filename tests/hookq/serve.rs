@@ -233,11 +233,15 @@ fn a_body_declared_json_that_does_not_parse_is_400() {
     let reply = server.post(&path, "application/json; charset=utf-8", b"{\"a\":");
     assert_eq!(reply.status, 400);
     assert!(reply.text().contains("line 1 column"), "{}", reply.text());
+    // An empty body is not JSON either.
+    assert_eq!(server.post(&path, JSON, b"").status, 400);
+    assert_eq!(server.post(&path, JSON, b" \r\n").status, 400);
     // Not declared JSON: kept raw.
     assert_eq!(server.post(&path, "text/plain", b"{\"a\":").status, 200);
+    assert_eq!(server.post(&path, "text/plain", b"").status, 200);
     server.stop();
-    assert_eq!(queued(&env, "gh"), 1);
-    assert_eq!(env.json(&["hooks", "show", "gh"])["refused"]["400"], 1);
+    assert_eq!(queued(&env, "gh"), 2);
+    assert_eq!(env.json(&["hooks", "show", "gh"])["refused"]["400"], 3);
 }
 
 #[test]
