@@ -275,11 +275,12 @@ impl Scheduler {
             if trigger != Trigger::Immediately || stopping() {
                 return Done::Ran;
             }
-            // Look again: still active, on the same hook (the one this
-            // worker is known to run), and events waiting?
+            // Look again: still active, still `immediately`, on the same
+            // hook (the one this worker is known to run), and events waiting?
             match store.scenario_by_id(scenario.id) {
                 Ok(Some(fresh))
                     if fresh.active
+                        && fresh.settings.schedule == Schedule::Immediately
                         && fresh.hook_id == scenario.hook_id
                         && store.queued_count(fresh.hook_id).unwrap_or(0) > 0 =>
                 {

@@ -44,8 +44,8 @@ const REFRESH_EVERY: Duration = Duration::from_millis(500);
 /// How often a stopping server looks whether its threads have ended.
 const JOIN_POLL: Duration = Duration::from_millis(20);
 
-/// At a stop, how long callers released at the end of the grace period have
-/// to be answered.
+/// At a stop, how long threads whose callers were just answered (their
+/// cycle ended after the grace period) have to send the answer.
 const ANSWER_AFTER_GRACE: Duration = Duration::from_secs(1);
 /// How often an idle request thread looks at the stop flag.
 const POLL_EVERY: Duration = Duration::from_millis(200);
@@ -247,10 +247,10 @@ impl Running {
     }
 
     fn join(self) -> Result<()> {
-        // Callers whose cycle is under way get its answer: the scheduler
-        // finishes the cycles in progress and starts no other. The others
-        // are answered now (200 Accepted, their events staying queued), and
-        // every one once the grace period is over.
+        // Callers whose cycle is under way get its answer, however long the
+        // cycle takes (the process waits for the scheduler to finish it
+        // anyway): it starts no other. The others are answered now (200
+        // Accepted, their events staying queued).
         let mut waiting = self.waiting.as_ref();
         if let Some((waiters, _)) = waiting {
             waiters.stop_taking();
@@ -279,10 +279,14 @@ impl Running {
                 break;
             }
             if Instant::now() >= deadline {
-                if let Some((waiters, _)) = waiting.take() {
-                    // Cycles that outlast the grace period: their callers
-                    // are answered now, and given a moment to be.
-                    waiters.close();
+                if let Some((waiters, _)) = waiting {
+                    if !waiters.is_empty() {
+                        // Only callers of a cycle under way are left.
+                        thread::sleep(JOIN_POLL);
+                        continue;
+                    }
+                    // The last answers may still be on their way out.
+                    waiting = None;
                     deadline = Instant::now() + ANSWER_AFTER_GRACE;
                     continue;
                 }

@@ -429,10 +429,13 @@ fn a_cycle_under_way_when_its_scenario_is_switched_off_still_answers_its_caller(
     );
 }
 
-/// A cycle that outlasts the stop's grace period: its caller is answered
-/// `200 Accepted` at the end of it, not left without an answer.
+/// A cycle that outlasts the stop's grace period: its caller still gets
+/// the scenario's answer once the cycle ends (the server waits for the
+/// cycle anyway), not a `200 Accepted` that would say its event stays
+/// queued.
 #[test]
-fn a_stop_answers_callers_whose_cycle_outlasts_the_grace_period() {
+fn a_stop_waits_for_the_answer_of_a_cycle_that_outlasts_the_grace_period() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
     use std::sync::Arc;
     let env = Env::new();
     let path = env.hook("h", &["--rate-limit", "0"]);
@@ -441,12 +444,21 @@ fn a_stop_answers_callers_whose_cycle_outlasts_the_grace_period() {
         &["--respond", "stdout", "--response-timeout", "1h"],
         &["true"],
     );
-    // The server's side of the scenarios, with a worker that never ends
-    // (no scheduler runs here: nothing answers the caller but the stop).
+    // The server's side of the scenarios, with the test as the worker: it
+    // runs the hook's scenario until told otherwise, and answers by hand.
+    let working = Arc::new(AtomicBool::new(true));
+    let asked = Arc::new(AtomicUsize::new(0));
+    let waiters = Arc::new(hookq::server::Waiters::new());
     let link = hookq::server::Scenarios {
         notify: Box::new(|_| {}),
-        waiters: Arc::new(hookq::server::Waiters::new()),
-        running: Arc::new(|_| true),
+        waiters: waiters.clone(),
+        running: {
+            let (working, asked) = (working.clone(), asked.clone());
+            Arc::new(move |_| {
+                asked.fetch_add(1, SeqCst);
+                working.load(SeqCst)
+            })
+        },
     };
     let config = hookq::server::Config {
         listen: "127.0.0.1:0".parse().unwrap(),
@@ -455,7 +467,7 @@ fn a_stop_answers_callers_whose_cycle_outlasts_the_grace_period() {
         quiet: true,
         trust_proxy: false,
         max_db_size: None,
-        grace: std::time::Duration::from_millis(200),
+        grace: std::time::Duration::ZERO,
     };
     let shutdown = Arc::new(hookq::shutdown::Shutdown::default());
     let server = hookq::server::start(&env.db, config, shutdown, Some(link)).unwrap();
@@ -464,7 +476,17 @@ fn a_stop_answers_callers_whose_cycle_outlasts_the_grace_period() {
     eventually(60, "the event to be stored", || {
         env.sql_count("SELECT COUNT(*) FROM events") == 1
     });
-    server.stop().unwrap();
+    let event = env.sql_count("SELECT id FROM events");
+    let stopping = std::thread::spawn(move || server.stop());
+    // The stop asks, each time round, whether the cycle is still under way:
+    // a few times round means well past its (zero) grace period.
+    let before = asked.load(SeqCst);
+    eventually(60, "the stop to go round a few times", || {
+        asked.load(SeqCst) >= before + 4
+    });
+    waiters.complete(event, true, b"answered", None);
+    working.store(false, SeqCst);
     let reply = caller.join().unwrap();
-    assert_eq!((reply.status, reply.text().as_str()), (200, "Accepted"));
+    assert_eq!((reply.status, reply.text().as_str()), (200, "answered"));
+    stopping.join().unwrap().unwrap();
 }

@@ -199,3 +199,61 @@ fn activating_a_scenario_reaches_a_running_server() {
     assert_eq!(logged_ids(&log), ids, "in arrival order");
     assert_runs(&runs(&env, "s"), "immediately", 3);
 }
+
+/// A scenario taken off `immediately` while the server runs it: the server
+/// finishes the execution under way and starts no other for the events
+/// that came meanwhile; they wait for their new schedule (here, a run).
+#[test]
+fn a_scenario_taken_off_immediately_is_not_run_again_by_the_server() {
+    let env = Env::new();
+    let path = env.hook("h", &["--rate-limit", "0"]);
+    let gate = Gate::new(&env, "gate");
+    // Only the first event's command waits for the gate.
+    create(
+        &env,
+        "s",
+        "h",
+        &[],
+        &[
+            "sh".into(),
+            "-c".into(),
+            format!(
+                "read body; [ \"$body\" = first ] && {{ {}; }}; true",
+                gate.wait_sh()
+            ),
+        ],
+    );
+    let server = ServerProcess::start(&env, &[]);
+    assert_eq!(
+        http(server.addr, "POST", &path, &[], b"first\n").status,
+        200
+    );
+    eventually(60, "the first cycle to start", || {
+        env.sql_count("SELECT COUNT(*) FROM events WHERE state = 'running'") == 1
+    });
+    for body in [&b"second\n"[..], b"third\n"] {
+        assert_eq!(http(server.addr, "POST", &path, &[], body).status, 200);
+    }
+    env.ok(&["scenario", "edit", "s", "--schedule", "on-demand"]);
+    gate.open();
+    eventually(60, "the execution under way to end", || {
+        runs(&env, "s")
+            .first()
+            .is_some_and(|run| !run["finished_at"].is_null())
+    });
+    // The two that came meanwhile are left for the new schedule.
+    let run = env.run_within(60, &["scenario", "run", "s", "--max-cycles", "5"]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let triggers: Vec<Value> = runs(&env, "s")
+        .iter()
+        .map(|r| r["trigger"].clone())
+        .collect();
+    assert_eq!(triggers, ["manual", "immediately"]);
+    assert_eq!(runs(&env, "s")[0]["cycles"], 2);
+    assert_eq!(server.terminate(), Some(0));
+}
