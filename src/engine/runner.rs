@@ -314,17 +314,28 @@ impl Running {
             } else {
                 deadline.saturating_duration_since(now)
             };
-            self.pipes.poll(&self.stdin, self.exit.fd(), wait);
+            // Once the exit is seen, its pidfd stays readable for good: left
+            // in the poll set it would make every poll return at once, and
+            // this loop spin while a process outside the group holds the
+            // pipes (up to DRAIN_AFTER_EXIT).
+            let exit = self.exit.fd().filter(|_| exited_at.is_none());
+            self.pipes.poll(&self.stdin, exit, wait);
         }
-        let status = spawn::wait(pid).ok();
+        let status = spawn::wait(pid);
         let mut error = if timed_out {
             Some(format!(
                 "timed out after {}",
                 crate::units::Duration(self.timeout.as_millis() as i64)
             ))
         } else {
-            status.and_then(describe_failure)
+            // An outcome nobody can read is not a success: the event is
+            // rolled back, never committed on a guess.
+            match &status {
+                Ok(status) => describe_failure(*status),
+                Err(e) => Some(format!("could not read the command's exit status: {e}")),
+            }
         };
+        let status = status.ok();
         let (stdout, stdout_cut) = self.pipes.out.finish();
         let (stderr, _) = self.pipes.err.finish();
         if let (None, Some(mode)) = (&error, self.answer) {
@@ -353,6 +364,13 @@ fn unsendable(mode: Respond, stdout: &[u8], cut: bool) -> Option<String> {
         Respond::Envelope => respond::reply(mode, 200, &[], stdout).err(),
         Respond::Stdout => None,
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many times this thread's poll loop woke up: a loop that spins
+    /// shows here, whatever the machine's speed.
+    static WAKE_UPS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// The command's three pipes, seen from our side.
@@ -403,7 +421,11 @@ impl Pipes {
             fds.push(watch(fd, libc::POLLIN));
         }
         let ms = wait.as_millis().clamp(1, i32::MAX as u128) as libc::c_int;
-        if unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) } <= 0 {
+        // SAFETY: `fds` is a live Vec of `fds.len()` pollfd entries.
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+        #[cfg(test)]
+        WAKE_UPS.with(|n| n.set(n.get() + 1));
+        if ready <= 0 {
             return; // timeout or EINTR: the caller looks at the clock
         }
         let ready = |i: Option<usize>| i.is_some_and(|i| fds[i].revents != 0);
@@ -416,6 +438,7 @@ impl Pipes {
         if ready(i_in) {
             if let Some((fd, written)) = &mut self.stdin {
                 let rest = &input[*written..];
+                // SAFETY: writes from `rest`, a live slice, at most its length.
                 let n = unsafe { libc::write(fd.as_raw_fd(), rest.as_ptr().cast(), rest.len()) };
                 if n > 0 {
                     *written += n as usize;
@@ -468,6 +491,7 @@ impl Tail {
         const CHUNK: usize = 64 << 10;
         self.bytes.reserve(CHUNK);
         let spare = self.bytes.spare_capacity_mut();
+        // SAFETY: reads into the Vec's spare capacity, at most its length.
         let n = unsafe { libc::read(fd, spare.as_mut_ptr().cast(), spare.len().min(CHUNK)) };
         if n > 0 {
             // SAFETY: read(2) initialized the first n bytes of the spare capacity.
@@ -500,9 +524,10 @@ struct ExitWatch {
 
 impl ExitWatch {
     fn new(pid: libc::pid_t) -> Self {
-        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-        let pidfd = (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) });
-        ExitWatch { pid, pidfd }
+        ExitWatch {
+            pid,
+            pidfd: pidfd_open(pid),
+        }
     }
 
     /// The fd to poll; `None` means poll with a short timeout and ask.
@@ -510,8 +535,15 @@ impl ExitWatch {
         self.pidfd.as_ref().map(|fd| fd.as_raw_fd())
     }
 
+    /// Whether the command ended. A command that cannot be asked about
+    /// (reaped by someone else: ECHILD) counts as ended, so that its
+    /// status, unreadable too, fails the cycle at once rather than at its
+    /// timeout.
     fn exited(&self) -> bool {
+        // SAFETY: siginfo_t is plain data; all zeroes is a valid value.
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: waitid writes into `info`, a local; WNOWAIT leaves the
+        // child to be reaped by `spawn::wait`.
         let rc = unsafe {
             libc::waitid(
                 libc::P_PID,
@@ -520,13 +552,37 @@ impl ExitWatch {
                 libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
             )
         };
+        if rc != 0 {
+            return io::Error::last_os_error().kind() != io::ErrorKind::Interrupted;
+        }
         // With WNOHANG, a child still running leaves si_pid at 0.
-        rc == 0 && unsafe { info.si_pid() } == self.pid
+        // SAFETY: waitid filled `info` for a child (or left it zeroed).
+        unsafe { info.si_pid() == self.pid }
     }
+}
+
+/// A descriptor that becomes readable when the process ends (Linux 5.3+);
+/// `None` on an older kernel.
+#[cfg(target_os = "linux")]
+fn pidfd_open(pid: libc::pid_t) -> Option<OwnedFd> {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor
+    // or -1; it touches no memory of ours.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    // SAFETY: a descriptor pidfd_open just returned is ours alone.
+    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// Elsewhere (macOS, the BSDs) there is no pidfd: the exit is asked for
+/// with `waitid` every 50 ms.
+#[cfg(not(target_os = "linux"))]
+fn pidfd_open(_pid: libc::pid_t) -> Option<OwnedFd> {
+    None
 }
 
 fn kill_group(pid: libc::pid_t) {
     // SIGKILL: a command that ignores SIGTERM must still end on timeout.
+    // SAFETY: killpg only sends a signal. The pid is not reaped yet, so the
+    // group cannot be someone else's.
     unsafe {
         libc::killpg(pid, libc::SIGKILL);
     }
@@ -727,6 +783,53 @@ mod tests {
             assert!(Instant::now() < deadline, "the child outlived the timeout");
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    #[test]
+    fn an_exit_status_that_cannot_be_read_fails_the_cycle() {
+        let command = vec!["true".to_owned()];
+        let Ok(running) = start(prepare(job(&command, b""))) else {
+            panic!("true did not start");
+        };
+        // Someone else reaps the command first (a SIGCHLD set to SIG_IGN by
+        // an embedding program does the same): its status is gone.
+        let mut status = 0;
+        // SAFETY: waitpid writes the status into a local.
+        assert_eq!(unsafe { libc::waitpid(running.pid, &mut status, 0) }, running.pid);
+        let done = running.wait();
+        assert!(!done.ok(), "an unknown outcome counted as success");
+        assert_eq!(done.exit_code, None);
+        let error = done.error.unwrap();
+        assert!(error.contains("exit status"), "{error}");
+    }
+
+    #[test]
+    fn a_command_that_left_its_pipes_to_another_session_does_not_spin() {
+        // The command exits at once; a child in a session of its own (out
+        // of reach of the group kill) holds stdout for a few seconds, and
+        // the runner waits up to DRAIN_AFTER_EXIT for the pipe to close.
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("child.pid");
+        // The command waits for its child to be in its own session: the
+        // group kill at its exit would otherwise catch it first.
+        let script = format!(
+            "setsid sh -c 'echo $$ > {0}; exec sleep 5' & \
+             while [ ! -s {0} ]; do sleep 0.01; done; echo started",
+            pidfile.display()
+        );
+        WAKE_UPS.with(|n| n.set(0));
+        let done = sh(&script, 60_000, b"");
+        let wake_ups = WAKE_UPS.with(|n| n.get());
+        if let Ok(pid) = std::fs::read_to_string(&pidfile) {
+            // SAFETY: kill only sends a signal.
+            unsafe { libc::kill(pid.trim().parse().unwrap(), libc::SIGKILL) };
+        }
+        assert!(done.ok(), "{:?}", done.error);
+        assert_eq!(done.stdout, b"started\n");
+        // Polling every 50 ms for the second of DRAIN_AFTER_EXIT is some 20
+        // wake-ups; a descriptor always ready in the poll set makes it
+        // hundreds of thousands.
+        assert!(wake_ups < 200, "{wake_ups} wake-ups: the runner spins");
     }
 
     #[test]
