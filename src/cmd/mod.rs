@@ -15,14 +15,16 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::CommandFactory;
 
-use crate::cli::{Cli, Command, Global, Shell};
+use crate::cli::{Cli, Command, ConnectionsCommand, Global, HooksCommand, ScenarioCommand, Shell};
 use crate::clock::{self, Millis};
-use crate::store::Store;
+use crate::store::{Access, Store};
 
-/// What every command needs: the global flags and the time, read once.
+/// What every command needs: the global flags, the time, read once, and
+/// what the command does with the store.
 pub struct Ctx {
     pub global: Global,
     pub now: Millis,
+    pub access: Access,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -38,8 +40,16 @@ impl Ctx {
         Ok(dirs.data_dir().join("hookq.db"))
     }
 
+    /// The store, opened for what this command does with it. A reading
+    /// command on the default path before anything was created there (a new
+    /// user's first `hooks list`) sees an empty store, and nothing is
+    /// created; on a path the user named, a missing file is an error.
     pub fn open(&self) -> Result<Store> {
-        Store::open(&self.db_path()?)
+        let path = self.db_path()?;
+        if self.access == Access::Read && self.global.db.is_none() && !path.exists() {
+            return Store::empty(&path);
+        }
+        Store::open_for(&path, self.access)
     }
 
     /// The URL a sender uses for a hook's token.
@@ -54,6 +64,7 @@ impl Ctx {
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let ctx = Ctx {
+        access: access(&cli.command),
         global: cli.global,
         now: clock::now()?,
     };
@@ -63,6 +74,26 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Connections(command) => connections::run(&ctx, command),
         Command::Sweep(args) => sweep::run(&ctx, args),
         Command::Completions { shell } => completions(shell),
+    }
+}
+
+/// What a command does with the store: only commands that create a hook
+/// or a connection, and the server, create a database; commands that only
+/// read never write (docs/reliability.md).
+fn access(command: &Command) -> Access {
+    use {ConnectionsCommand as C, HooksCommand as H, ScenarioCommand as S};
+    match command {
+        Command::Hooks(H::Create(_) | H::Serve(_)) | Command::Connections(C::Create(_)) => {
+            Access::Create
+        }
+        Command::Hooks(
+            H::List(_) | H::Show(_) | H::Url(_) | H::Events(_) | H::Ops(_) | H::Payload(_),
+        )
+        | Command::Scenario(S::List | S::Show(_) | S::Runs(_))
+        | Command::Connections(C::List | C::Show(_))
+        | Command::Completions { .. } => Access::Read,
+        Command::Sweep(args) if args.dry_run => Access::Read,
+        _ => Access::Write,
     }
 }
 

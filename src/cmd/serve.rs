@@ -2,7 +2,7 @@
 //! scenarios, until SIGINT or SIGTERM.
 
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::{Context, Result};
 
@@ -32,32 +32,28 @@ pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
     let shutdown = Arc::new(Shutdown::default());
     // Callers of `--respond` scenarios wait here for their event's cycle.
     let waiters = Arc::new(Waiters::new());
-    let scheduler = if args.no_scenarios {
-        None
-    } else {
-        let waiters = waiters.clone();
-        let on_cycle: OnCycle = Arc::new(move |cycle: &CycleReport<'_>| {
-            waiters.complete(cycle.event_id, cycle.ok, cycle.stdout, cycle.error);
-        });
-        Some(Scheduler::start(
-            &db,
-            Clock::from_env()?,
-            shutdown.clone(),
-            on_cycle,
-        )?)
-    };
-    let link = scheduler.as_ref().map(|(scheduler, _)| {
-        let (notifier, asked) = (scheduler.clone(), scheduler.clone());
+    // Bind, then handle signals, then start work: a server that cannot
+    // listen (the address in use) must exit before it runs any scenario,
+    // and a signal from then on must find a handler. So the server gets
+    // the scheduler through this slot, filled once it started; until then
+    // an event's arrival wakes nobody, and the scheduler's first look at
+    // the store finds it.
+    let slot: Arc<OnceLock<Scheduler>> = Arc::default();
+    let link = (!args.no_scenarios).then(|| {
+        let (notifier, asked) = (slot.clone(), slot.clone());
         server::Scenarios {
-            notify: Box::new(move |hook_id| notifier.notify(hook_id)),
+            notify: Box::new(move |hook_id| {
+                if let Some(scheduler) = notifier.get() {
+                    scheduler.notify(hook_id);
+                }
+            }),
             waiters: waiters.clone(),
-            running: Arc::new(move |hook_id| asked.runs_hook(hook_id)),
+            running: Arc::new(move |hook_id| asked.get().is_some_and(|s| s.runs_hook(hook_id))),
         }
     });
     let running = server::start(&db, config, shutdown.clone(), link)?;
-    let stopper = shutdown.clone();
-    let waker = scheduler.as_ref().map(|(scheduler, _)| scheduler.clone());
-    ctrlc::set_handler(move || match &waker {
+    let (stopper, waker) = (shutdown.clone(), slot.clone());
+    ctrlc::set_handler(move || match waker.get() {
         Some(scheduler) => scheduler.stop(),
         None => stopper.stop(),
     })
@@ -65,8 +61,23 @@ pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
     // The address goes to stderr with the request log; with port 0 this is
     // how a script learns the port.
     output::note(format_args!("listening on http://{}", running.addr()));
+    let scheduler = if args.no_scenarios {
+        None
+    } else {
+        let on_cycle: OnCycle = Arc::new(move |cycle: &CycleReport<'_>| {
+            waiters.complete(cycle.event_id, cycle.ok, cycle.stdout, cycle.error);
+        });
+        // A signal that came before this stopped `shutdown`: the scheduler
+        // sees it at its first look and starts nothing.
+        let (scheduler, thread) =
+            Scheduler::start(&db, Clock::from_env()?, shutdown.clone(), on_cycle)?;
+        // Look now, not at the first tick: events may have come meanwhile.
+        scheduler.notify(0);
+        let _ = slot.set(scheduler);
+        Some(thread)
+    };
     running.wait()?;
-    if let Some((_, thread)) = scheduler {
+    if let Some(thread) = scheduler {
         thread
             .join()
             .map_err(|_| anyhow::anyhow!("the scheduler panicked"))?;

@@ -16,7 +16,7 @@ use super::{execute, CycleReport, Start};
 use crate::clock::{self, Clock, Millis};
 use crate::error::{code_of, Code};
 use crate::shutdown::Shutdown;
-use crate::store::{Scenario, Schedule, Store, Trigger};
+use crate::store::{Access, Scenario, Schedule, Store, Trigger};
 
 /// How often the scheduler looks at the store when nothing woke it: events
 /// added by other processes, activations and schedules are seen this late.
@@ -231,7 +231,9 @@ impl Scheduler {
     /// once while events wait.
     fn work(&self, mut scenario: Scenario, trigger: Trigger) -> Done {
         let clock = self.inner.clock;
-        let mut store = match Store::open(&self.inner.db) {
+        // Never creates: a database deleted under the server is not
+        // replaced by an empty one at its path.
+        let mut store = match Store::open_for(&self.inner.db, Access::Write) {
             Ok(store) => store,
             Err(e) => {
                 log(&clock, &format!("scenario {}: {e:#}", scenario.name));

@@ -159,11 +159,30 @@ fn null_terminated(strings: &[CString]) -> Vec<*mut libc::c_char> {
 /// (read end, write end), both close-on-exec.
 fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds: [RawFd; 2] = [-1; 2];
-    // SAFETY: pipe2 writes two descriptors into `fds`, which we then own.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+    // SAFETY: pipe2 and pipe write two descriptors into `fds`, nothing more.
+    #[cfg(not(target_os = "macos"))]
+    let rc = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
+    // SAFETY: as above.
+    #[cfg(target_os = "macos")]
+    let rc = unsafe { libc::pipe(fds.as_mut_ptr()) };
+    if rc < 0 {
         return Err(io::Error::last_os_error());
     }
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+    // SAFETY: the call succeeded: both descriptors are new and ours alone.
+    let ends = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    // macOS has no pipe2: close-on-exec is set just after. A command that
+    // another thread starts in between inherits nothing it can use: every
+    // command here starts with posix_spawn, whose file actions give it
+    // only its own three pipes as 0, 1 and 2 (it may hold these two
+    // descriptors open besides, which at worst delays an EOF).
+    #[cfg(target_os = "macos")]
+    for fd in [&ends.0, &ends.1] {
+        // SAFETY: F_SETFD on a descriptor we own.
+        if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(ends)
 }
 
 /// posix_spawn's functions return an error number instead of setting errno.
@@ -230,6 +249,7 @@ mod tests {
         drop(pipes.stdin);
         // Blocking again, to read it to its end simply.
         assert_eq!(
+            // SAFETY: F_SETFL on a descriptor the test owns.
             unsafe { libc::fcntl(pipes.stdout.as_raw_fd(), libc::F_SETFL, 0) },
             0
         );

@@ -56,6 +56,9 @@ struct Thread {
     store: Store,
     metrics: Arc<Metrics>,
     waiters: Arc<Waiters>,
+    /// Set once the database file is no longer at its path: why every
+    /// event is refused from then on.
+    lost: Option<String>,
 }
 
 impl Writer {
@@ -71,6 +74,7 @@ impl Writer {
             store,
             metrics,
             waiters,
+            lost: None,
         };
         let thread = thread::Builder::new()
             .name("hookq-writer".into())
@@ -113,6 +117,9 @@ impl Thread {
         let mut events = Vec::new();
         let mut replies = Vec::new();
         let mut waits = Vec::new();
+        // The files as they are now, before the first batch: another
+        // process could recreate a deleted WAL before then.
+        let _ = self.check_in_place();
         // Block for the first job, then take whatever else is already waiting.
         while let Ok(first) = queue.recv() {
             let mut next = Some(first);
@@ -144,7 +151,16 @@ impl Thread {
                     }
                 }
             };
-            match self.store.enqueue_then(&events, &counts, &mut register) {
+            let committed = match &self.lost {
+                Some(why) => Err(anyhow::anyhow!("{why}")),
+                // Checked after the commit, before anyone hears of it: a
+                // file deleted during the batch is caught too.
+                None => self
+                    .store
+                    .enqueue_then(&events, &counts, &mut register)
+                    .and_then(|outcomes| self.check_in_place().map(|()| outcomes)),
+            };
+            match committed {
                 Ok(outcomes) => {
                     if !events.is_empty() {
                         self.metrics.batch_size.observe(events.len() as f64);
@@ -176,9 +192,25 @@ impl Thread {
         }
         // Every handle is gone: store what was refused since the last batch.
         let counts = self.take_refusals();
-        if !counts.is_empty() {
+        if !counts.is_empty() && self.lost.is_none() {
             let _ = self.store.enqueue(&[], &counts);
         }
+    }
+
+    /// Whether the database file is still the one at its path; if not,
+    /// says so once, loudly, and refuses every event from then on (a file
+    /// deleted stays deleted: what this process would store is lost).
+    fn check_in_place(&mut self) -> Result<()> {
+        if let Err(e) = self.store.check_in_place() {
+            let why = format!("{e:#}; every event is refused (503) until the server is restarted");
+            crate::output::note(format_args!(
+                "{} ALERT: {why}",
+                crate::clock::format(crate::clock::system_now())
+            ));
+            self.lost = Some(why.clone());
+            anyhow::bail!(why);
+        }
+        Ok(())
     }
 
     /// The refusal counts to store with this batch; the next refusal wakes

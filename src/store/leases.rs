@@ -152,6 +152,40 @@ pub(super) fn held_here(conn: &rusqlite::Connection, scenario_id: i64) -> Result
 }
 
 impl Store {
+    /// Whether an event is `running`, or an execution unfinished, with no
+    /// live holder: looked at in a read, so that a store where every
+    /// execution is alive (a server at work) is repaired without taking the
+    /// write lock, nor needing a byte of free disk.
+    fn anything_dead(&self) -> Result<bool> {
+        let live: Vec<(i64, i64)> = self
+            .conn
+            .prepare(
+                "SELECT s.id, s.hook_id, l.pid, l.holder, l.expires_at
+                 FROM leases l JOIN scenarios s ON s.id = l.scenario_id",
+            )?
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, Lease::from_row(row, 2)?)))?
+            .filter_map(|row| match row {
+                Ok((scenario, hook, lease)) => lease.alive().then_some(Ok((scenario, hook))),
+                Err(e) => Some(Err(e)),
+            })
+            .collect::<rusqlite::Result<_>>()?;
+        let orphans = |sql: &str, live_id: fn(&(i64, i64)) -> i64| -> Result<bool> {
+            let ids: Vec<i64> = self
+                .conn
+                .prepare(sql)?
+                .query_map([], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(ids.iter().any(|id| !live.iter().any(|l| live_id(l) == *id)))
+        };
+        Ok(
+            orphans("SELECT DISTINCT hook_id FROM events WHERE state = 'running'", |l| l.1)?
+                || orphans(
+                    "SELECT DISTINCT scenario_id FROM executions WHERE finished_at IS NULL",
+                    |l| l.0,
+                )?,
+        )
+    }
+
     /// Take the execution lease of a scenario for this process; false if a
     /// live process holds it. Events of its hook left `running` by a dead
     /// holder go back to the queue in the same transaction, before this
@@ -211,13 +245,7 @@ impl Store {
     /// their old place (their id), and its unfinished execution is recorded
     /// as failed. Those of a live execution are left alone.
     pub(super) fn repair_running(&mut self) -> Result<usize> {
-        let any_running: bool = self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM events WHERE state = 'running')
-                 OR EXISTS (SELECT 1 FROM executions WHERE finished_at IS NULL)",
-            [],
-            |row| row.get(0),
-        )?;
-        if !any_running {
+        if !self.anything_dead()? {
             return Ok(0);
         }
         let tx = self.write()?;

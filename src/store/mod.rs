@@ -24,7 +24,7 @@ use std::thread;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::error::Failure;
 
@@ -66,26 +66,115 @@ pub struct Store {
     /// after each pass: this connection finishes the checkpoint before its
     /// next write transaction.
     checkpoint_passed: Option<Arc<AtomicBool>>,
+    /// The database file and its WAL as they were when first looked at
+    /// ([`Store::check_in_place`]).
+    identity: Option<Identity>,
+}
+
+/// What a command does with the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Only reads: the file must exist. Nothing is created, and nothing is
+    /// repaired (a read must work on a full or read-only disk, and must not
+    /// take the write lock).
+    Read,
+    /// Writes or runs: the file must exist. What a dead process left
+    /// `running` is put back first.
+    Write,
+    /// May be the first command on this path: creates the file and its
+    /// directory if missing, then as [`Access::Write`].
+    Create,
+}
+
+/// The refusal for a path with no database: a reading or writing command
+/// never creates one where one was expected.
+pub fn missing(path: &Path) -> Failure {
+    Failure::refused(format!("no database at {}", path.display())).hint(
+        "create a hook first (hookq hooks create NAME), or give the right --db / HOOKQ_DB",
+    )
+}
+
+/// Device and inode of the database file and of its WAL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Identity {
+    db: (u64, u64),
+    wal: (u64, u64),
+}
+
+impl Identity {
+    fn of(path: &Path) -> std::io::Result<Identity> {
+        use std::os::unix::fs::MetadataExt;
+        let id = |path: &Path| std::fs::metadata(path).map(|m| (m.dev(), m.ino()));
+        Ok(Identity {
+            db: id(path)?,
+            wal: id(&wal_path(path))?,
+        })
+    }
+}
+
+/// `PATH-wal`, where SQLite keeps the WAL of the database at `PATH`.
+fn wal_path(path: &Path) -> PathBuf {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    PathBuf::from(wal)
 }
 
 impl Store {
     /// Open (creating if needed) the database at `path`, migrate it, and put
     /// back in the queue the events a dead process left `running`.
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_for(path, Access::Create)
+    }
+
+    /// Open the database at `path` for what a command does with it (see
+    /// [`Access`]): only [`Access::Create`] creates a missing file, and only
+    /// a command that writes repairs what a dead process left `running`.
+    pub fn open_for(path: &Path, access: Access) -> Result<Store> {
         let context = || format!("could not open database {}", path.display());
-        create_private(path).with_context(context)?;
-        let mut conn = Connection::open(path).with_context(context)?;
+        if access == Access::Create {
+            create_private(path).with_context(context)?;
+        } else if let Err(e) = std::fs::metadata(path) {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                return Err(missing(path).into());
+            }
+            return Err(e).with_context(context);
+        }
+        // Without SQLITE_OPEN_CREATE: a file removed since the check above
+        // is an error, not a new empty database.
+        let flags = match access {
+            Access::Create => OpenFlags::default(),
+            Access::Read | Access::Write => OpenFlags::default() - OpenFlags::SQLITE_OPEN_CREATE,
+        };
+        let mut conn = Connection::open_with_flags(path, flags).with_context(context)?;
         configure(&conn).with_context(context)?;
         migrate(&mut conn).with_context(context)?;
         let mut store = Store {
             conn,
             path: path.to_owned(),
             checkpoint_passed: None,
+            identity: None,
         };
-        store
-            .repair_running()
-            .with_context(|| format!("could not repair running events in {}", path.display()))?;
+        if access != Access::Read {
+            store.repair_running().with_context(|| {
+                format!("could not repair running events in {}", path.display())
+            })?;
+        }
         Ok(store)
+    }
+
+    /// An empty store in memory, named after `path`: what a reading command
+    /// shows where no database was created yet (the default path of a new
+    /// user). Nothing is written to disk.
+    pub fn empty(path: &Path) -> Result<Store> {
+        let mut conn = Connection::open_in_memory()?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrate(&mut conn)?;
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+            checkpoint_passed: None,
+            identity: None,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -216,6 +305,31 @@ impl Store {
             [],
             |row| row.get(0),
         )?)
+    }
+
+    /// Fails if the database file or its WAL at this store's path is no
+    /// longer the one this connection writes to: deleted, moved, or its
+    /// directory removed. SQLite would go on committing into the unlinked
+    /// files, which no later process can find: what it commits then is
+    /// lost. Two `stat` calls; the first call remembers what it saw (the
+    /// WAL exists from the first transaction on, and SQLite keeps it for
+    /// as long as this connection is open).
+    pub fn check_in_place(&mut self) -> Result<()> {
+        let now = Identity::of(&self.path);
+        match (self.identity, now) {
+            (None, Ok(now)) => {
+                self.identity = Some(now);
+                Ok(())
+            }
+            (Some(then), Ok(now)) if then == now => Ok(()),
+            (_, Err(e)) if e.kind() != std::io::ErrorKind::NotFound => Err(anyhow::Error::from(e)
+                .context(format!("could not look at database {}", self.path.display()))),
+            _ => bail!(
+                "the database file {} or its -wal was deleted or replaced under this process: \
+                 what it stored from then on would be lost",
+                self.path.display()
+            ),
+        }
     }
 }
 

@@ -93,9 +93,9 @@ fn crash_under_load_loses_no_acknowledged_event() {
         for client in clients {
             client.join().unwrap();
         }
-        // Any hookq process that opens the store repairs what the crash
-        // left running (looking here, read-only, does not).
-        env.ok(&["hooks", "list"]);
+        // A command that writes repairs what the crash left running
+        // (reading commands, and looking here, do not).
+        env.ok(&["sweep"]);
         let bodies = stored_bodies(&env);
         let stored: HashSet<&str> = bodies.iter().map(|(_, b)| b.as_str()).collect();
         assert_eq!(
@@ -265,4 +265,244 @@ fn a_corrupted_or_truncated_database_is_a_clear_error() {
             assert!(!err.contains("panicked"), "{err}");
         }
     }
+}
+
+/// A server's stderr, collected by a thread as it comes.
+fn collect_log(mut stderr: std::io::BufReader<std::process::ChildStderr>) -> Arc<Mutex<String>> {
+    let log: Arc<Mutex<String>> = Arc::default();
+    let into = log.clone();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut line = String::new();
+        while stderr.read_line(&mut line).is_ok_and(|n| n > 0) {
+            into.lock().unwrap().push_str(&std::mem::take(&mut line));
+        }
+    });
+    log
+}
+
+/// Issue 17: `rm hookq.db-wal` under a running server. SQLite goes on
+/// committing into the unlinked WAL, which no other process can read; the
+/// server must see it, answer 503 from then on (never 200) and say why in
+/// its log, once.
+#[test]
+fn a_wal_deleted_under_a_server_is_503_from_then_on() {
+    let env = Env::new();
+    let path = env.hook("h", &["--rate-limit", "0"]);
+    let (server, stderr) = ServerProcess::logged(&env, &["--no-scenarios"]);
+    let log = collect_log(stderr);
+    assert_eq!(http(server.addr, "POST", &path, &[], b"before").status, 200);
+    std::fs::remove_file(env.path().join("hookq.db-wal")).unwrap();
+    for n in 0..5 {
+        let reply = http(server.addr, "POST", &path, &[], format!("after {n}").as_bytes());
+        assert_eq!(reply.status, 503, "{}", reply.text());
+    }
+    eventually(20, "the log to say why", || {
+        log.lock().unwrap().contains("ALERT")
+    });
+    server.kill();
+    let log = log.lock().unwrap();
+    assert_eq!(log.matches("ALERT").count(), 1, "{log}");
+    assert!(log.contains("-wal was deleted or replaced"), "{log}");
+}
+
+/// Issue 17: the database's directory removed under a running server: 503
+/// from then on, and nothing (no scenario worker, no reading command)
+/// creates a new empty database in its place.
+#[test]
+fn a_database_directory_deleted_under_a_server_is_503_and_not_recreated() {
+    let mut env = Env::new();
+    let dir = env.path().join("data");
+    env.db = dir.join("hookq.db");
+    let path = env.hook("h", &["--rate-limit", "0"]);
+    env.ok(&["scenario", "create", "s", "--hook", "h", "--", "true"]);
+    let (server, stderr) = ServerProcess::logged(&env, &[]);
+    let log = collect_log(stderr);
+    assert_eq!(http(server.addr, "POST", &path, &[], b"before").status, 200);
+    std::fs::remove_dir_all(&dir).unwrap();
+    for n in 0..5 {
+        let reply = http(server.addr, "POST", &path, &[], format!("after {n}").as_bytes());
+        assert_eq!(reply.status, 503, "{}", reply.text());
+    }
+    eventually(20, "the log to say why", || {
+        log.lock().unwrap().contains("ALERT")
+    });
+    let err = env.fails(&["hooks", "list"], 3);
+    assert!(err.contains("no database at"), "{err}");
+    server.terminate();
+    assert!(!dir.exists(), "a new database was created in place of the deleted one");
+}
+
+/// Issue 17: commands that only read, on a path with no database, say so
+/// (exit 3) and create nothing; so do commands that change what is not
+/// there. Commands that create make it, as before.
+#[test]
+fn commands_on_a_missing_database_create_nothing_unless_they_create() {
+    let mut env = Env::new();
+    let dir = env.path().join("gone");
+    env.db = dir.join("hookq.db");
+    let reads: &[&[&str]] = &[
+        &["hooks", "list"],
+        &["hooks", "show", "h"],
+        &["hooks", "url", "h"],
+        &["hooks", "events", "h"],
+        &["hooks", "ops", "h"],
+        &["hooks", "payload", "1"],
+        &["scenario", "list"],
+        &["scenario", "show", "s"],
+        &["scenario", "runs", "s"],
+        &["connections", "list"],
+        &["connections", "show", "c"],
+        &["sweep", "--dry-run"],
+        &["hooks", "delete", "h"],
+        &["scenario", "run", "s"],
+        &["sweep"],
+    ];
+    for args in reads {
+        let err = env.fails(args, 3);
+        assert!(
+            err.starts_with(&format!("hookq: no database at {}", env.db.display())),
+            "{args:?}: {err}"
+        );
+        assert!(!dir.exists(), "{args:?} created {}", dir.display());
+    }
+    env.hook("h", &[]);
+    assert!(env.db.exists());
+    assert_eq!(env.json(&["hooks", "list"]).as_array().unwrap().len(), 1);
+}
+
+/// A new user's first command may read (`hooks list`) before anything was
+/// created at the default path: an empty list, and nothing created.
+#[test]
+fn a_first_read_on_the_default_path_is_empty_and_creates_nothing() {
+    let env = Env::new();
+    let home = env.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    let run = |args: &[&str]| {
+        let mut command = env.cmd(args);
+        command
+            .env_remove("HOOKQ_DB")
+            .env_remove("XDG_DATA_HOME")
+            .env("HOME", &home);
+        command.output().unwrap()
+    };
+    let out = run(&["hooks", "list", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]");
+    let out = run(&["hooks", "show", "h"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(std::fs::read_dir(&home).unwrap().count(), 0, "something was created");
+    assert!(run(&["hooks", "create", "h"]).status.success());
+    assert!(home.join(".local/share/hookq/hookq.db").exists());
+    let out = run(&["hooks", "list", "--json"]);
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()[0]["name"], "h");
+}
+
+/// `hookq ARGS` with its writes to files limited to `bytes` (a full disk),
+/// while a reader keeps the WAL, already past `bytes`, from being reused:
+/// any write appends to it, and fails.
+fn on_a_full_disk(env: &Env, args: &[&str]) -> std::process::Output {
+    use std::os::unix::process::CommandExt;
+    let bytes: u64 = 32 << 10; // the -shm index of a small WAL fits
+    let reader = env.look();
+    reader.execute_batch("BEGIN").unwrap();
+    let _: i64 = reader
+        .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+        .unwrap();
+    let wal = std::fs::metadata(env.db.with_extension("db-wal")).unwrap().len();
+    assert!(wal > bytes, "the WAL ({wal} bytes) must be past the limit");
+    let mut command = env.cmd(args);
+    // SAFETY: signal and setrlimit are async-signal-safe; `limit` is a
+    // local copied into the child.
+    unsafe {
+        command.pre_exec(move || {
+            // A write past the limit fails (EFBIG) instead of killing.
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: bytes,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = command.output().expect("run hookq");
+    reader.execute_batch("COMMIT").unwrap();
+    out
+}
+
+/// A store with hook `h` (scenario `s`) and hook `g` (scenario `t`), an
+/// event of each left `running`; `t`'s lease held by a live process (this
+/// one), `s`'s by nobody: its event is really dead. A writer stays open
+/// (as a server would) so the WAL is not folded back at each command's end.
+fn running_events(env: &Env) -> (rusqlite::Connection, i64, i64) {
+    env.hook("h", &[]);
+    env.hook("g", &[]);
+    env.ok(&["scenario", "create", "s", "--hook", "h", "--schedule", "on-demand", "--", "true"]);
+    env.ok(&["scenario", "create", "t", "--hook", "g", "--schedule", "on-demand", "--", "true"]);
+    let dead = env.enqueue("h", None, "", b"dead");
+    let held = env.enqueue("g", None, "", b"held");
+    let writer = rusqlite::Connection::open(&env.db).unwrap();
+    let far = hookq::clock::system_now() + 3_600_000;
+    writer
+        .execute_batch(&format!(
+            "CREATE TABLE filler (b BLOB); -- some 64 KiB of WAL
+             INSERT INTO filler VALUES (zeroblob(65536));
+             UPDATE events SET state = 'running' WHERE id IN ({dead}, {held});
+             INSERT INTO leases (scenario_id, pid, holder, expires_at)
+             SELECT id, {}, NULL, {far} FROM scenarios WHERE name = 't';",
+            std::process::id()
+        ))
+        .unwrap();
+    (writer, dead, held)
+}
+
+/// Issue 17: a command that only reads never repairs (nor needs to write):
+/// it works on a full disk with events left running; a command that writes
+/// puts back only the event whose holder is gone.
+#[test]
+fn reads_work_on_a_full_disk_and_only_writers_repair_what_is_really_dead() {
+    let env = Env::new();
+    let (_writer, dead, held) = running_events(&env);
+    for args in [
+        &["hooks", "list"][..],
+        &["scenario", "show", "s"],
+        &["hooks", "events", "h"],
+        &["sweep", "--dry-run"],
+    ] {
+        let out = on_a_full_disk(&env, args);
+        assert!(
+            out.status.success(),
+            "{args:?} on a full disk: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    env.ok(&["hooks", "list"]);
+    assert_eq!(env.state(dead), "running", "a read repaired");
+    // A command that writes repairs: the dead holder's event only.
+    env.ok(&["sweep"]);
+    assert_eq!(env.state(dead), "queued");
+    assert_eq!(env.state(held), "running", "the live holder's event was taken");
+}
+
+/// Issue 17: `serve` binds before it starts any work: on an address in
+/// use it exits with the bind error, and no scenario ran meanwhile.
+#[test]
+fn serve_on_an_address_in_use_runs_no_scenario() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    let ran = env.path().join("ran");
+    let script = format!("touch {}", ran.display());
+    env.ok(&["scenario", "create", "s", "--hook", "h", "--", "sh", "-c", &script]);
+    env.send("h", "{}");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = env.run_within(60, &["hooks", "serve", "--listen", &addr]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(&format!("could not listen on {addr}")), "{err}");
+    assert!(!ran.exists(), "a scenario ran before the bind failed");
+    assert_eq!(env.json(&["hooks", "show", "h"])["queue"], 1);
 }
