@@ -404,6 +404,8 @@ fn the_hmac_algorithm_is_a_flag() {
 #[test]
 fn bad_connection_input_is_refused() {
     let env = Env::new();
+    // A database to look in: `connections show nope` has nothing to find.
+    env.hook("other", &[]);
     let cases: &[(&[&str], i32, &str)] = &[
         (
             &["connections", "create", "c", "--kind", "github"],

@@ -9,7 +9,7 @@ fn creates_a_private_file_in_a_private_directory() {
     let env = Env::new();
     let db = env.path().join("new/sub/hookq.db");
     let out = env
-        .cmd(&["hooks", "list"])
+        .cmd(&["hooks", "create", "a"])
         .env("HOOKQ_DB", &db)
         .output()
         .unwrap();
@@ -24,9 +24,11 @@ fn creates_a_private_file_in_a_private_directory() {
 fn db_flag_overrides_the_environment() {
     let env = Env::new();
     let other = env.path().join("other.db");
+    env.ok(&["hooks", "create", "b"]);
     env.ok(&["hooks", "create", "a", "--db", other.to_str().unwrap()]);
     assert!(other.exists());
-    assert_eq!(env.json(&["hooks", "list"]), serde_json::json!([]));
+    assert_eq!(env.json(&["hooks", "list"])[0]["name"], "b");
+    assert_eq!(env.json(&["hooks", "list"]).as_array().unwrap().len(), 1);
 }
 
 #[test]
@@ -49,7 +51,7 @@ fn a_directory_that_cannot_be_created_is_an_error_naming_it() {
     std::fs::write(env.path().join("plainfile"), "").unwrap();
     let db = env.path().join("plainfile/sub/hookq.db");
     let out = env
-        .cmd(&["hooks", "list"])
+        .cmd(&["hooks", "create", "a"])
         .env("HOOKQ_DB", &db)
         .output()
         .unwrap();
@@ -73,7 +75,7 @@ fn opening_twice_keeps_the_schema_and_data() {
 #[test]
 fn the_store_is_in_wal_mode() {
     let env = Env::new();
-    env.ok(&["hooks", "list"]);
+    env.ok(&["hooks", "create", "a"]);
     // The journal mode is kept in the file; `synchronous` belongs to each
     // connection (src/store/mod.rs tests it on the store's own).
     let header = std::fs::read(&env.db).unwrap();
