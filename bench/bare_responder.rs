@@ -6,6 +6,9 @@
 //!
 //! Runs until killed.
 
+// Its report is its stderr.
+#![allow(clippy::print_stderr)]
+
 use std::sync::Arc;
 use std::thread;
 

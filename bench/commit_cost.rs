@@ -12,6 +12,9 @@
 //! with) or 0 to leave checkpoints out and see what they cost. Prints one
 //! line per size, and `COMMIT_COST batch=B events_per_s=E us_per_commit=U`.
 
+// Its report is its stderr.
+#![allow(clippy::print_stderr)]
+
 use std::path::Path;
 use std::time::Instant;
 

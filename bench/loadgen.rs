@@ -13,6 +13,9 @@
 //! non-2xx answers and errors; the last line is `LOADGEN key=value ...` for
 //! scripts. Exits 1 if any request failed or got a non-2xx answer.
 
+// Its report is its stderr.
+#![allow(clippy::print_stderr)]
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::exit;

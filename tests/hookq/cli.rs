@@ -62,7 +62,9 @@ fn a_closed_pipe_ends_quietly() {
     // Like `hookq hooks list | head -0`: the reader is gone before hookq
     // writes a byte, so its first write fails with EPIPE.
     let mut fds = [0; 2];
+    // SAFETY: pipe writes two descriptors into `fds`, nothing more.
     assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: both descriptors are new and ours alone.
     let (read_end, write_end) =
         unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
     drop(read_end);

@@ -1,5 +1,8 @@
 //! Integration tests: the real `hookq` binary against temporary databases.
 
+// A test's report is its stderr.
+#![allow(clippy::print_stderr)]
+
 mod util;
 
 mod cli;

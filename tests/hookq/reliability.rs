@@ -207,6 +207,7 @@ fn a_read_only_database_answers_503_and_recovers() {
     assert_eq!(http(server.addr, "POST", &path, &[], b"before").status, 200);
     let wal = env.db.with_extension("db-wal");
     let Some(immutable) = Immutable::try_new(&[&wal, &env.db]) else {
+        // SAFETY: geteuid only returns a number.
         let root = unsafe { libc::geteuid() } == 0;
         assert!(
             !root,

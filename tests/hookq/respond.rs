@@ -201,14 +201,19 @@ fn twenty_concurrent_callers_each_get_the_answer_for_their_own_event() {
 /// the [`ServerProcess`] to reap when dropped.
 fn exit_code(server: &ServerProcess, secs: u64) -> Option<i32> {
     let pid = server.pid() as libc::id_t;
+    // SAFETY: siginfo_t is plain data; all zeroes is a valid value.
     let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
     eventually(secs, "the server to exit", || {
-        info = unsafe { std::mem::zeroed() }; // si_pid stays 0 while it runs
+        // SAFETY: as above. si_pid stays 0 while it runs.
+        info = unsafe { std::mem::zeroed() };
         let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
+        // SAFETY: waitid writes into `info`, a local.
         let rc = unsafe { libc::waitid(libc::P_PID, pid, &mut info, flags) };
         assert_eq!(rc, 0, "waitid: {}", std::io::Error::last_os_error());
+        // SAFETY: waitid filled `info` (or left it zeroed).
         (unsafe { info.si_pid() }) != 0
     });
+    // SAFETY: for a child that exited, si_status is its exit code.
     (info.si_code == libc::CLD_EXITED).then(|| unsafe { info.si_status() })
 }
 

@@ -498,6 +498,8 @@ fn sweep_on_a_small_disk(env: &Env, bytes: u64) -> std::process::Output {
         .query_row("SELECT count(*) FROM hooks", [], |r| r.get(0))
         .unwrap();
     let mut command = env.cmd(&["sweep"]);
+    // SAFETY: signal and setrlimit are async-signal-safe; `bytes` is a
+    // copied integer.
     unsafe {
         command.pre_exec(move || {
             // A write past the limit fails (EFBIG) instead of killing.

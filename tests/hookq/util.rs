@@ -416,6 +416,7 @@ pub struct Spawned(Option<std::process::Child>);
 
 impl Spawned {
     pub fn new(mut command: Command) -> Spawned {
+        // SAFETY: prctl is async-signal-safe and touches no memory of ours.
         unsafe {
             use std::os::unix::process::CommandExt;
             command.pre_exec(|| {
