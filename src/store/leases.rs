@@ -467,6 +467,35 @@ mod tests {
         assert_eq!(state(&store), "running", "the new holder's to change");
     }
 
+    /// Crash repair beside a server at work: every `running` event has a
+    /// live holder, and another connection holds the write lock. The
+    /// repair must see there is nothing dead without waiting for the lock;
+    /// a dead holder's event it puts back once the lock is free.
+    #[test]
+    fn repair_takes_the_write_lock_only_for_what_is_really_dead() {
+        let (mut child, lease) = other();
+        let renewed = clock::system_now() + LEASE_TTL; // alive, wherever
+        let (dir, mut store) = running_under(lease.pid, lease.holder);
+        store
+            .conn()
+            .execute("UPDATE leases SET expires_at = ?1", [renewed])
+            .unwrap();
+        let writer = rusqlite::Connection::open(dir.path().join("h.db")).unwrap();
+        writer.execute_batch("BEGIN IMMEDIATE").unwrap();
+        store.conn().busy_handler(None).unwrap(); // busy: fail at once
+        assert_eq!(store.repair_running().unwrap(), 0);
+        assert_eq!(state(&store), "running");
+        writer.execute_batch("COMMIT").unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        store
+            .conn()
+            .execute("UPDATE leases SET expires_at = 0", [])
+            .unwrap();
+        assert_eq!(store.repair_running().unwrap(), 1, "its holder is gone");
+        assert_eq!(state(&store), "queued");
+    }
+
     #[test]
     fn an_unnamed_holder_holds_while_it_renews() {
         let (mut child, lease) = other();
