@@ -795,7 +795,8 @@ mod tests {
         // an embedding program does the same): its status is gone.
         let mut status = 0;
         // SAFETY: waitpid writes the status into a local.
-        assert_eq!(unsafe { libc::waitpid(running.pid, &mut status, 0) }, running.pid);
+        let reaped = unsafe { libc::waitpid(running.pid, &mut status, 0) };
+        assert_eq!(reaped, running.pid);
         let done = running.wait();
         assert!(!done.ok(), "an unknown outcome counted as success");
         assert_eq!(done.exit_code, None);

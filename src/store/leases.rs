@@ -163,7 +163,9 @@ impl Store {
                 "SELECT s.id, s.hook_id, l.pid, l.holder, l.expires_at
                  FROM leases l JOIN scenarios s ON s.id = l.scenario_id",
             )?
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, Lease::from_row(row, 2)?)))?
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, Lease::from_row(row, 2)?))
+            })?
             .filter_map(|row| match row {
                 Ok((scenario, hook, lease)) => lease.alive().then_some(Ok((scenario, hook))),
                 Err(e) => Some(Err(e)),
@@ -177,13 +179,13 @@ impl Store {
                 .collect::<rusqlite::Result<_>>()?;
             Ok(ids.iter().any(|id| !live.iter().any(|l| live_id(l) == *id)))
         };
-        Ok(
-            orphans("SELECT DISTINCT hook_id FROM events WHERE state = 'running'", |l| l.1)?
-                || orphans(
-                    "SELECT DISTINCT scenario_id FROM executions WHERE finished_at IS NULL",
-                    |l| l.0,
-                )?,
-        )
+        Ok(orphans(
+            "SELECT DISTINCT hook_id FROM events WHERE state = 'running'",
+            |l| l.1,
+        )? || orphans(
+            "SELECT DISTINCT scenario_id FROM executions WHERE finished_at IS NULL",
+            |l| l.0,
+        )?)
     }
 
     /// Take the execution lease of a scenario for this process; false if a

@@ -89,9 +89,8 @@ pub enum Access {
 /// The refusal for a path with no database: a reading or writing command
 /// never creates one where one was expected.
 pub fn missing(path: &Path) -> Failure {
-    Failure::refused(format!("no database at {}", path.display())).hint(
-        "create a hook first (hookq hooks create NAME), or give the right --db / HOOKQ_DB",
-    )
+    Failure::refused(format!("no database at {}", path.display()))
+        .hint("create a hook first (hookq hooks create NAME), or give the right --db / HOOKQ_DB")
 }
 
 /// Device and inode of the database file and of its WAL.
@@ -323,7 +322,10 @@ impl Store {
             }
             (Some(then), Ok(now)) if then == now => Ok(()),
             (_, Err(e)) if e.kind() != std::io::ErrorKind::NotFound => Err(anyhow::Error::from(e)
-                .context(format!("could not look at database {}", self.path.display()))),
+                .context(format!(
+                    "could not look at database {}",
+                    self.path.display()
+                ))),
             _ => bail!(
                 "the database file {} or its -wal was deleted or replaced under this process: \
                  what it stored from then on would be lost",

@@ -295,7 +295,13 @@ fn a_wal_deleted_under_a_server_is_503_from_then_on() {
     assert_eq!(http(server.addr, "POST", &path, &[], b"before").status, 200);
     std::fs::remove_file(env.path().join("hookq.db-wal")).unwrap();
     for n in 0..5 {
-        let reply = http(server.addr, "POST", &path, &[], format!("after {n}").as_bytes());
+        let reply = http(
+            server.addr,
+            "POST",
+            &path,
+            &[],
+            format!("after {n}").as_bytes(),
+        );
         assert_eq!(reply.status, 503, "{}", reply.text());
     }
     eventually(20, "the log to say why", || {
@@ -322,7 +328,13 @@ fn a_database_directory_deleted_under_a_server_is_503_and_not_recreated() {
     assert_eq!(http(server.addr, "POST", &path, &[], b"before").status, 200);
     std::fs::remove_dir_all(&dir).unwrap();
     for n in 0..5 {
-        let reply = http(server.addr, "POST", &path, &[], format!("after {n}").as_bytes());
+        let reply = http(
+            server.addr,
+            "POST",
+            &path,
+            &[],
+            format!("after {n}").as_bytes(),
+        );
         assert_eq!(reply.status, 503, "{}", reply.text());
     }
     eventually(20, "the log to say why", || {
@@ -331,7 +343,10 @@ fn a_database_directory_deleted_under_a_server_is_503_and_not_recreated() {
     let err = env.fails(&["hooks", "list"], 3);
     assert!(err.contains("no database at"), "{err}");
     server.terminate();
-    assert!(!dir.exists(), "a new database was created in place of the deleted one");
+    assert!(
+        !dir.exists(),
+        "a new database was created in place of the deleted one"
+    );
 }
 
 /// Issue 17: commands that only read, on a path with no database, say so
@@ -388,15 +403,26 @@ fn a_first_read_on_the_default_path_is_empty_and_creates_nothing() {
         command.output().unwrap()
     };
     let out = run(&["hooks", "list", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]");
     let out = run(&["hooks", "show", "h"]);
     assert_eq!(out.status.code(), Some(3));
-    assert_eq!(std::fs::read_dir(&home).unwrap().count(), 0, "something was created");
+    assert_eq!(
+        std::fs::read_dir(&home).unwrap().count(),
+        0,
+        "something was created"
+    );
     assert!(run(&["hooks", "create", "h"]).status.success());
     assert!(home.join(".local/share/hookq/hookq.db").exists());
     let out = run(&["hooks", "list", "--json"]);
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()[0]["name"], "h");
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()[0]["name"],
+        "h"
+    );
 }
 
 /// `hookq ARGS` with its writes to files limited to `bytes` (a full disk),
@@ -410,7 +436,9 @@ fn on_a_full_disk(env: &Env, args: &[&str]) -> std::process::Output {
     let _: i64 = reader
         .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
         .unwrap();
-    let wal = std::fs::metadata(env.db.with_extension("db-wal")).unwrap().len();
+    let wal = std::fs::metadata(env.db.with_extension("db-wal"))
+        .unwrap()
+        .len();
     assert!(wal > bytes, "the WAL ({wal} bytes) must be past the limit");
     let mut command = env.cmd(args);
     // SAFETY: signal and setrlimit are async-signal-safe; `limit` is a
@@ -441,8 +469,28 @@ fn on_a_full_disk(env: &Env, args: &[&str]) -> std::process::Output {
 fn running_events(env: &Env) -> (rusqlite::Connection, i64, i64) {
     env.hook("h", &[]);
     env.hook("g", &[]);
-    env.ok(&["scenario", "create", "s", "--hook", "h", "--schedule", "on-demand", "--", "true"]);
-    env.ok(&["scenario", "create", "t", "--hook", "g", "--schedule", "on-demand", "--", "true"]);
+    env.ok(&[
+        "scenario",
+        "create",
+        "s",
+        "--hook",
+        "h",
+        "--schedule",
+        "on-demand",
+        "--",
+        "true",
+    ]);
+    env.ok(&[
+        "scenario",
+        "create",
+        "t",
+        "--hook",
+        "g",
+        "--schedule",
+        "on-demand",
+        "--",
+        "true",
+    ]);
     let dead = env.enqueue("h", None, "", b"dead");
     let held = env.enqueue("g", None, "", b"held");
     let writer = rusqlite::Connection::open(&env.db).unwrap();
@@ -485,7 +533,11 @@ fn reads_work_on_a_full_disk_and_only_writers_repair_what_is_really_dead() {
     // A command that writes repairs: the dead holder's event only.
     env.ok(&["sweep"]);
     assert_eq!(env.state(dead), "queued");
-    assert_eq!(env.state(held), "running", "the live holder's event was taken");
+    assert_eq!(
+        env.state(held),
+        "running",
+        "the live holder's event was taken"
+    );
 }
 
 /// Issue 17: `serve` binds before it starts any work: on an address in
@@ -496,14 +548,19 @@ fn serve_on_an_address_in_use_runs_no_scenario() {
     env.hook("h", &[]);
     let ran = env.path().join("ran");
     let script = format!("touch {}", ran.display());
-    env.ok(&["scenario", "create", "s", "--hook", "h", "--", "sh", "-c", &script]);
+    env.ok(&[
+        "scenario", "create", "s", "--hook", "h", "--", "sh", "-c", &script,
+    ]);
     env.send("h", "{}");
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
     let out = env.run_within(60, &["hooks", "serve", "--listen", &addr]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains(&format!("could not listen on {addr}")), "{err}");
+    assert!(
+        err.contains(&format!("could not listen on {addr}")),
+        "{err}"
+    );
     assert!(!ran.exists(), "a scenario ran before the bind failed");
     assert_eq!(env.json(&["hooks", "show", "h"])["queue"], 1);
 }
