@@ -259,7 +259,10 @@ impl Store {
         &mut self,
         body: impl FnOnce(&mut Store) -> Result<R>,
     ) -> Result<R> {
-        let checkpoints = Connection::open(&self.path)
+        // Never creates: a database deleted meanwhile is not replaced by an
+        // empty one at its path.
+        let flags = OpenFlags::default() - OpenFlags::SQLITE_OPEN_CREATE;
+        let checkpoints = Connection::open_with_flags(&self.path, flags)
             .map_err(anyhow::Error::from)
             .and_then(|conn| {
                 conn.busy_handler(Some(wait_for_lock))?;
