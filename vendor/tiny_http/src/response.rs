@@ -16,7 +16,8 @@ use std::time::SystemTime;
 /// Some headers cannot be changed. Trying to define the value
 /// of one of these will have no effect:
 ///
-///  - `Connection`
+///  - `Connection` (hookq: except `Connection: close`, which makes the connection
+///    close once this response is sent, without draining the request body)
 ///  - `Trailer`
 ///  - `Transfer-Encoding`
 ///  - `Upgrade`
@@ -43,6 +44,8 @@ pub struct Response<R> {
     headers: Vec<Header>,
     data_length: Option<usize>,
     chunked_threshold: Option<usize>,
+    // hookq: the connection closes after this answer, which says `Connection: close`
+    close: bool,
 }
 
 /// A `Response` without a template parameter.
@@ -206,6 +209,7 @@ where
             headers: Vec::with_capacity(16),
             data_length,
             chunked_threshold: None,
+            close: false, // hookq
         };
 
         for h in headers {
@@ -254,9 +258,22 @@ where
     {
         let header = header.into();
 
+        // hookq: `Connection: close` is how an application closes the connection after
+        // its answer (e.g. a 413 for a body it will not read); other values are ignored
+        if header.field.equiv("Connection") {
+            if header
+                .value
+                .as_str()
+                .split(',')
+                .any(|option| option.trim().eq_ignore_ascii_case("close"))
+            {
+                self.close = true;
+            }
+            return;
+        }
+
         // ignoring forbidden headers
-        if header.field.equiv("Connection")
-            || header.field.equiv("Trailer")
+        if header.field.equiv("Trailer")
             || header.field.equiv("Transfer-Encoding")
             || header.field.equiv("Upgrade")
         {
@@ -319,7 +336,19 @@ where
             status_code: self.status_code,
             data_length,
             chunked_threshold: self.chunked_threshold,
+            close: self.close, // hookq
         }
+    }
+
+    /// hookq: the connection closes once this response is sent.
+    pub(crate) fn closing(mut self) -> Response<R> {
+        self.close = true;
+        self
+    }
+
+    /// hookq: true if the connection closes once this response is sent.
+    pub(crate) fn closes_connection(&self) -> bool {
+        self.close
     }
 
     /// Prints the HTTP response to a writer.
@@ -419,6 +448,12 @@ where
             _ => (),
         };
 
+        // hookq: say that the connection closes after this answer
+        if self.close && upgrade.is_none() {
+            self.headers
+                .push(Header::from_bytes(&b"Connection"[..], &b"close"[..]).unwrap());
+        }
+
         // sending headers
         write_message_header(
             writer.by_ref(),
@@ -481,6 +516,7 @@ where
             headers: self.headers,
             data_length: self.data_length,
             chunked_threshold: self.chunked_threshold,
+            close: self.close, // hookq
         }
     }
 }
@@ -569,6 +605,7 @@ impl Clone for Response<io::Empty> {
             headers: self.headers.clone(),
             data_length: self.data_length,
             chunked_threshold: self.chunked_threshold,
+            close: self.close, // hookq
         }
     }
 }

@@ -2,6 +2,7 @@ use std::io::Result as IoResult;
 use std::io::{Error as IoError, ErrorKind, Read, Write};
 
 use std::sync::mpsc::channel;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
@@ -33,6 +34,9 @@ where
     // read: the stream position is unknown, so this reader must fail instead of letting
     // the rest of that body be parsed as the next request.
     previous_body: Option<Receiver<IoResult<()>>>,
+    // hookq: set once an answer that closes the connection has gone out (see
+    // `ClientConnection`); the stream is then dropped instead of read for a next request.
+    closing: Option<Arc<AtomicBool>>,
 }
 
 enum SequentialReaderInner<R>
@@ -50,6 +54,8 @@ where
 {
     writer: Arc<Mutex<W>>,
     next_trigger: Option<Receiver<()>>,
+    // hookq: see `SequentialWriter::closing`
+    closing: Option<Arc<AtomicBool>>,
 }
 
 pub struct SequentialWriter<W>
@@ -59,6 +65,10 @@ where
     trigger: Option<Receiver<()>>,
     writer: Arc<Mutex<W>>,
     on_finish: Sender<()>,
+    // hookq: set once an answer that closes the connection has gone out: no later
+    // answer may follow it on the connection (a client may have pipelined requests
+    // that were read before that answer was written).
+    closing: Option<Arc<AtomicBool>>,
 }
 
 impl<R: Read + Send> SequentialReaderBuilder<R> {
@@ -74,7 +84,13 @@ impl<W: Write + Send> SequentialWriterBuilder<W> {
         SequentialWriterBuilder {
             writer: Arc::new(Mutex::new(writer)),
             next_trigger: None,
+            closing: None, // hookq
         }
+    }
+
+    /// hookq: writers made from now on write nothing once `closing` is set.
+    pub fn set_closing(&mut self, closing: Arc<AtomicBool>) {
+        self.closing = Some(closing);
     }
 }
 
@@ -91,12 +107,14 @@ impl<R: Read + Send> Iterator for SequentialReaderBuilder<R> {
                 inner: SequentialReaderInner::MyTurn(reader),
                 next: tx,
                 previous_body: None, // hookq
+                closing: None,       // hookq
             }),
 
             SequentialReaderBuilderInner::NotFirst(previous) => Some(SequentialReader {
                 inner: SequentialReaderInner::Waiting(previous),
                 next: tx,
                 previous_body: None, // hookq
+                closing: None,       // hookq
             }),
         }
     }
@@ -113,6 +131,7 @@ impl<W: Write + Send> Iterator for SequentialWriterBuilder<W> {
             trigger: next_next_trigger,
             writer: self.writer.clone(),
             on_finish: tx,
+            closing: self.closing.clone(), // hookq
         })
     }
 }
@@ -131,6 +150,21 @@ impl<R: Read + Send> SequentialReader<R> {
     pub fn set_previous_body_signal(&mut self, signal: Receiver<IoResult<()>>) {
         self.previous_body = Some(signal);
     }
+
+    /// hookq: when this reader gets its turn and `closing` is set, it drops the stream
+    /// and fails, without reading: the connection ends at once, even if the client sent
+    /// (or would send) another request.
+    pub fn set_closing(&mut self, closing: Arc<AtomicBool>) {
+        self.closing = Some(closing);
+    }
+}
+
+// hookq: error of a write after an answer that closed the connection.
+fn closing_error() -> IoError {
+    IoError::new(
+        ErrorKind::ConnectionAborted,
+        "an earlier answer closed the connection",
+    )
 }
 
 impl<R: Read + Send> Read for SequentialReader<R> {
@@ -153,7 +187,11 @@ impl<R: Read + Send> Read for SequentialReader<R> {
         // hookq: the previous body reader sends its signal before handing the stream
         // over, so it is already there if it was sent at all. On `Err`, drop the stream
         // (closing its read half) and stay `Empty`, so that every later reader fails too.
-        if let Some(Ok(Err(_))) = self.previous_body.take().map(|rx| rx.try_recv()) {
+        let closing = self
+            .closing
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Acquire));
+        if closing || matches!(self.previous_body.take().map(|rx| rx.try_recv()), Some(Ok(Err(_)))) {
             self.inner = SequentialReaderInner::Empty;
             drop(reader);
             return Err(abandoned_stream_error());
@@ -171,6 +209,7 @@ impl<W: Write + Send> Write for SequentialWriter<W> {
             v.recv().unwrap()
         }
         self.trigger = None;
+        self.check_closing()?; // hookq
 
         self.writer.lock().unwrap().write(buf)
     }
@@ -180,8 +219,20 @@ impl<W: Write + Send> Write for SequentialWriter<W> {
             v.recv().unwrap()
         }
         self.trigger = None;
+        self.check_closing()?; // hookq
 
         self.writer.lock().unwrap().flush()
+    }
+}
+
+impl<W: Write + Send> SequentialWriter<W> {
+    // hookq: the answer that closes the connection sets the flag only after its last
+    // write and flush, so only the answers after it fail here.
+    fn check_closing(&self) -> IoResult<()> {
+        match self.closing {
+            Some(ref c) if c.load(Ordering::Acquire) => Err(closing_error()),
+            _ => Ok(()),
+        }
     }
 }
 
