@@ -4,12 +4,13 @@
 //! when the server closes a connection. A request hidden behind another must
 //! never be served: that is request smuggling.
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::{BufRead, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
-use crate::util::{Env, Reply, ServerProcess};
+use crate::util::{Env, Reply, ServerProcess, Spawned};
 
 /// Far more than any exchange here needs, and less than the server's 30 s
 /// socket timeout: an answer or a close that only comes when the server
@@ -315,4 +316,70 @@ fn after_a_413_the_connection_closes_at_once() {
         assert_closing(&talk.replies[0], expect);
     }
     assert_eq!(events(&env), 0);
+}
+
+/// The listener's own errors (here `accept()` failing with EMFILE) reach
+/// hookq's log: with no logger they went nowhere.
+#[test]
+fn the_listeners_own_errors_reach_the_log() {
+    use std::os::unix::process::CommandExt;
+    let env = Env::new();
+    env.hook("fds", &[]);
+    let mut command = env.cmd(&["hooks", "serve", "--listen", "127.0.0.1:0", "--quiet"]);
+    command.stderr(Stdio::piped()).stdout(Stdio::null());
+    // SAFETY: setrlimit is async-signal-safe and only touches the child.
+    unsafe {
+        command.pre_exec(|| {
+            // A hard limit, so that the server cannot raise it again.
+            let limit = libc::rlimit {
+                rlim_cur: 64,
+                rlim_max: 64,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = Spawned::new(command);
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let (lines, seen) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = seen
+        .recv_timeout(PROMPTLY)
+        .expect("the server's first line");
+    let addr: SocketAddr = first
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
+        .parse()
+        .unwrap();
+    // Each connection the server accepts takes two of its 64 descriptors;
+    // those it cannot accept wait in the backlog.
+    let mut held = Vec::new();
+    let deadline = Instant::now() + PROMPTLY;
+    let mut logged = None;
+    while logged.is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "no listener error on stderr with {} connections open",
+            held.len()
+        );
+        if held.len() < 100 {
+            held.push(TcpStream::connect(addr).expect("connect"));
+        }
+        if let Ok(line) = seen.recv_timeout(Duration::from_millis(50)) {
+            if line.contains("listener:") {
+                logged = Some(line);
+            }
+        }
+    }
+    let line = logged.unwrap();
+    assert!(line.contains(" error: listener: "), "{line}");
+    assert!(line.contains("open files"), "{line}");
 }
