@@ -5,11 +5,10 @@ use std::io::Result as IoResult;
 use std::io::{BufReader, BufWriter, ErrorKind, Read};
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::common::{is_token, HTTPVersion, Header, Method};
-use crate::util::RefinedTcpStream;
+use crate::util::{Closing, RefinedTcpStream};
 use crate::util::{SequentialReader, SequentialReaderBuilder, SequentialWriterBuilder};
 use crate::Request;
 
@@ -38,7 +37,7 @@ pub struct ClientConnection {
 
     // hookq: set by a request once an answer that closes the connection is out; shared
     // with the readers and writers of the connection (see `SequentialReader::set_closing`)
-    closing: Arc<AtomicBool>,
+    closing: Arc<Closing>,
 }
 
 // hookq: limits on the request head (upstream had none: a client could send gigabytes
@@ -105,8 +104,13 @@ impl ClientConnection {
         let first_header = source.next().unwrap();
 
         // hookq
-        let closing = Arc::new(AtomicBool::new(false));
         let mut sink = SequentialWriterBuilder::new(BufWriter::with_capacity(1024, write_socket));
+        let socket = Arc::downgrade(sink.shared_writer());
+        let closing = Arc::new(Closing::new(move || {
+            if let Some(Ok(mut writer)) = socket.upgrade().as_ref().map(|w| w.lock()) {
+                writer.get_mut().shutdown_read();
+            }
+        }));
         sink.set_closing(closing.clone());
 
         ClientConnection {
@@ -293,7 +297,7 @@ impl ClientConnection {
 
         // hookq: an earlier answer closed the connection while this head was read (the
         // client pipelined it): it is not served.
-        if self.closing.load(Ordering::Acquire) {
+        if self.closing.is_set() {
             return Err(ReadError::IdleTimeout);
         }
 

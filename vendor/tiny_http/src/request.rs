@@ -5,11 +5,10 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::str::FromStr;
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 
-use crate::util::{ChunkedReader, EqualReader, FusedReader};
+use crate::util::{ChunkedReader, Closing, EqualReader, FusedReader};
 use crate::{HTTPVersion, Header, Method, Response, StatusCode};
 
 /// Represents an HTTP request made by a client.
@@ -79,7 +78,7 @@ pub struct Request {
     // hookq: the connection's "closing" flag (`None` for a `TestRequest`). Set once
     // an answer that closes the connection is out: the body is then not drained, and
     // nothing more is read or written on the connection.
-    closing: Option<Arc<AtomicBool>>,
+    closing: Option<Arc<Closing>>,
 
     // hookq: the connection ends after this request (the client said so, or its
     // framing was ambiguous): the answer says `Connection: close`.
@@ -268,7 +267,7 @@ pub(crate) fn new_request_with_body_signal<R, W>(
     remote_addr: Option<SocketAddr>,
     mut source_data: R,
     writer: W,
-    closing: Option<Arc<AtomicBool>>,
+    closing: Option<Arc<Closing>>,
 ) -> Result<(Request, Option<Receiver<io::Result<()>>>), RequestCreationError>
 where
     R: Read + Send + 'static,
@@ -450,7 +449,9 @@ impl Request {
         // hookq: framing no longer hands the rest of the socket to an upgrade request's
         // body (see `new_request_with_body_signal`): the returned stream reads only the
         // request's body, and the connection ends with it.
-        self.close_connection();
+        if let Some(closing) = &self.closing {
+            closing.mark();
+        }
 
         let stream = CustomStream::new(self.extract_reader_impl(), self.extract_writer_impl());
         if let Some(sender) = self.notify_when_responded.take() {
@@ -608,7 +609,7 @@ impl Request {
     /// hookq: mark the connection as closing (see `closing`).
     fn close_connection(&self) {
         if let Some(closing) = &self.closing {
-            closing.store(true, Ordering::Release);
+            closing.close();
         }
     }
 

@@ -18,10 +18,10 @@
 
 use std::io::Result as IoResult;
 use std::io::{Error as IoError, ErrorKind, Read};
-use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
 
+use super::sequential::Closing;
 use super::equal_reader::{abandoned, drain, is_closing, plain, MAX_DRAIN_BYTES};
 
 /// hookq: bytes of chunk framing (chunk-size line, extensions, CRLFs, trailer fields)
@@ -52,7 +52,7 @@ pub struct ChunkedReader<R: Read> {
     failed: bool,
     last_read_signal: Sender<IoResult<()>>,
     // the connection's "closing" flag (see `no_drain_when`)
-    closing: Option<Arc<AtomicBool>>,
+    closing: Option<Arc<Closing>>,
 }
 
 impl<R: Read> ChunkedReader<R> {
@@ -72,7 +72,7 @@ impl<R: Read> ChunkedReader<R> {
 
     /// A body left unread when `closing` is set (the answer closed the connection) is
     /// not drained: there is no next request to reach.
-    pub(crate) fn no_drain_when(mut self, closing: Option<Arc<AtomicBool>>) -> Self {
+    pub(crate) fn no_drain_when(mut self, closing: Option<Arc<Closing>>) -> Self {
         self.closing = closing;
         self
     }

@@ -1,8 +1,9 @@
 use std::io::Result as IoResult;
 use std::io::{Error as IoError, ErrorKind, Read};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::channel;
 use std::sync::Arc;
+
+use super::sequential::Closing;
 use std::sync::mpsc::{Receiver, Sender};
 use std::time::{Duration, Instant};
 
@@ -63,7 +64,7 @@ where
     // of waiting once more for a client that already timed out.
     failed: bool,
     // hookq: the connection's "closing" flag (see `no_drain_when`)
-    closing: Option<Arc<AtomicBool>>,
+    closing: Option<Arc<Closing>>,
 }
 
 impl<R> EqualReader<R>
@@ -86,15 +87,15 @@ where
 
     /// hookq: a body left unread when `closing` is set (the answer closed the
     /// connection) is not drained: there is no next request to reach.
-    pub(crate) fn no_drain_when(mut self, closing: Option<Arc<AtomicBool>>) -> Self {
+    pub(crate) fn no_drain_when(mut self, closing: Option<Arc<Closing>>) -> Self {
         self.closing = closing;
         self
     }
 }
 
 /// hookq: true if the connection's "closing" flag is set.
-pub(crate) fn is_closing(closing: &Option<Arc<AtomicBool>>) -> bool {
-    closing.as_ref().is_some_and(|c| c.load(Ordering::Acquire))
+pub(crate) fn is_closing(closing: &Option<Arc<Closing>>) -> bool {
+    closing.as_ref().is_some_and(|c| c.is_set())
 }
 
 /// hookq: an I/O error from the socket, reworded in plain words for the application

@@ -133,6 +133,12 @@ impl RefinedTcpStream {
     pub(crate) fn peer_addr(&mut self) -> IoResult<Option<SocketAddr>> {
         self.stream.peer_addr()
     }
+
+    /// hookq: ends the reading side of the socket (both halves share it): a read
+    /// blocked on it returns the end of the stream. See `Closing::close`.
+    pub(crate) fn shutdown_read(&mut self) {
+        self.stream.shutdown(Shutdown::Read).ok();
+    }
 }
 
 // hookq: accepted sockets get TCP_NODELAY.

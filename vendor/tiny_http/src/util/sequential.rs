@@ -8,6 +8,45 @@ use std::sync::{Arc, Mutex};
 
 use std::mem;
 
+/// hookq: the "closing" state of a connection, shared by its readers, writers, body
+/// readers and requests. Set once an answer that closes the connection is out: the
+/// body is then not drained, the next reader drops the stream instead of reading a
+/// request, and later answers are not written.
+pub struct Closing {
+    set: AtomicBool,
+    // ends the reading side of the socket, to wake a reader already blocked on it
+    on_close: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+impl Closing {
+    pub fn new(on_close: impl FnOnce() + Send + 'static) -> Closing {
+        Closing {
+            set: AtomicBool::new(false),
+            on_close: Mutex::new(Some(Box::new(on_close))),
+        }
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.set.load(Ordering::Acquire)
+    }
+
+    /// Marks the connection as closing, without touching the socket.
+    pub fn mark(&self) {
+        self.set.store(true, Ordering::Release);
+    }
+
+    /// Marks the connection as closing, and ends the reading side of its socket: a
+    /// reader blocked on it (waiting for a next request that was read ahead of this
+    /// answer) sees the end of the stream at once instead of waiting for the client.
+    pub fn close(&self) {
+        self.mark();
+        let on_close = self.on_close.lock().ok().and_then(|mut f| f.take());
+        if let Some(on_close) = on_close {
+            on_close();
+        }
+    }
+}
+
 pub struct SequentialReaderBuilder<R>
 where
     R: Read + Send,
@@ -36,7 +75,7 @@ where
     previous_body: Option<Receiver<IoResult<()>>>,
     // hookq: set once an answer that closes the connection has gone out (see
     // `ClientConnection`); the stream is then dropped instead of read for a next request.
-    closing: Option<Arc<AtomicBool>>,
+    closing: Option<Arc<Closing>>,
 }
 
 enum SequentialReaderInner<R>
@@ -55,7 +94,7 @@ where
     writer: Arc<Mutex<W>>,
     next_trigger: Option<Receiver<()>>,
     // hookq: see `SequentialWriter::closing`
-    closing: Option<Arc<AtomicBool>>,
+    closing: Option<Arc<Closing>>,
 }
 
 pub struct SequentialWriter<W>
@@ -68,7 +107,7 @@ where
     // hookq: set once an answer that closes the connection has gone out: no later
     // answer may follow it on the connection (a client may have pipelined requests
     // that were read before that answer was written).
-    closing: Option<Arc<AtomicBool>>,
+    closing: Option<Arc<Closing>>,
 }
 
 impl<R: Read + Send> SequentialReaderBuilder<R> {
@@ -88,8 +127,13 @@ impl<W: Write + Send> SequentialWriterBuilder<W> {
         }
     }
 
+    /// hookq: the writer all `SequentialWriter`s share, to reach the socket.
+    pub fn shared_writer(&self) -> &Arc<Mutex<W>> {
+        &self.writer
+    }
+
     /// hookq: writers made from now on write nothing once `closing` is set.
-    pub fn set_closing(&mut self, closing: Arc<AtomicBool>) {
+    pub fn set_closing(&mut self, closing: Arc<Closing>) {
         self.closing = Some(closing);
     }
 }
@@ -154,7 +198,7 @@ impl<R: Read + Send> SequentialReader<R> {
     /// hookq: when this reader gets its turn and `closing` is set, it drops the stream
     /// and fails, without reading: the connection ends at once, even if the client sent
     /// (or would send) another request.
-    pub fn set_closing(&mut self, closing: Arc<AtomicBool>) {
+    pub fn set_closing(&mut self, closing: Arc<Closing>) {
         self.closing = Some(closing);
     }
 }
@@ -190,7 +234,7 @@ impl<R: Read + Send> Read for SequentialReader<R> {
         let closing = self
             .closing
             .as_ref()
-            .is_some_and(|c| c.load(Ordering::Acquire));
+            .is_some_and(|c| c.is_set());
         if closing || matches!(self.previous_body.take().map(|rx| rx.try_recv()), Some(Ok(Err(_)))) {
             self.inner = SequentialReaderInner::Empty;
             drop(reader);
@@ -230,7 +274,7 @@ impl<W: Write + Send> SequentialWriter<W> {
     // write and flush, so only the answers after it fail here.
     fn check_closing(&self) -> IoResult<()> {
         match self.closing {
-            Some(ref c) if c.load(Ordering::Acquire) => Err(closing_error()),
+            Some(ref c) if c.is_set() => Err(closing_error()),
             _ => Ok(()),
         }
     }
