@@ -249,7 +249,7 @@ fn heads_against_the_grammar_are_400_saying_why_and_close_the_connection() {
             format!("POST  {path} HTTP/1.1\r\nHost: x\r\n"),
             "single spaces",
         ),
-        (format!("POST wh/x HTTP/1.1\r\nHost: x\r\n"), "target"),
+        ("POST wh/x HTTP/1.1\r\nHost: x\r\n".to_owned(), "target"),
     ] {
         // Keep-alive, with a next request behind it that must not be served.
         let request =

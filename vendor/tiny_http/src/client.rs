@@ -209,7 +209,11 @@ impl ClientConnection {
                         })
                     }
                     Err(LineError::TooLong) => {
-                        return Err(ReadError::Refused(414, "The request line is too long.", V11))
+                        return Err(ReadError::Refused(
+                            414,
+                            "The request line is too long.",
+                            V11,
+                        ))
                     }
                     Err(LineError::NotAscii) => {
                         return Err(ReadError::Refused(
@@ -405,10 +409,9 @@ impl Iterator for ClientConnection {
                 Err(ReadError::ReadIoError(ref err)) if is_timeout(err) => {
                     // request timeout
                     let writer = self.sink.next().unwrap();
-                    let response =
-                        Response::from_string("The request did not arrive in time.")
-                            .with_status_code(StatusCode(408))
-                            .closing();
+                    let response = Response::from_string("The request did not arrive in time.")
+                        .with_status_code(StatusCode(408))
+                        .closing();
                     response
                         .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
                         .ok();
@@ -516,14 +519,11 @@ fn parse_http_version(version: &str) -> Result<HTTPVersion, ReadError> {
 fn parse_request_line(line: &str) -> Result<(Method, String, HTTPVersion), ReadError> {
     let bad = |reason| ReadError::Refused(400, reason, HTTPVersion(1, 1));
     let mut parts = line.split(' ');
-    let (method, target, version) = match (parts.next(), parts.next(), parts.next(), parts.next())
-    {
+    let (method, target, version) = match (parts.next(), parts.next(), parts.next(), parts.next()) {
         (Some(m), Some(t), Some(v), None) => (m, t, v),
-        _ => {
-            return Err(bad(
-                "The request line is not a method, a target and a version separated by single spaces.",
-            ))
-        }
+        _ => return Err(bad(
+            "The request line is not a method, a target and a version separated by single spaces.",
+        )),
     };
     let version = parse_http_version(version)?;
     if !is_token(method) {
@@ -573,11 +573,11 @@ fn absolute_form_path(target: &str) -> Option<String> {
 /// `X : y` for `X`, a disagreement with other servers that smuggling relies on.
 fn parse_header_line(line: &str) -> Result<Header, &'static str> {
     if line.starts_with([' ', '\t']) {
-        return Err("A header line starts with whitespace (obsolete line folding is not accepted).");
+        return Err(
+            "A header line starts with whitespace (obsolete line folding is not accepted).",
+        );
     }
-    let (name, value) = line
-        .split_once(':')
-        .ok_or("A header line has no colon.")?;
+    let (name, value) = line.split_once(':').ok_or("A header line has no colon.")?;
     if name.is_empty() {
         return Err("A header line has an empty name.");
     }

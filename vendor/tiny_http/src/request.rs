@@ -152,7 +152,10 @@ enum Framing {
 fn framing(version: &HTTPVersion, headers: &[Header]) -> Result<Framing, RequestCreationError> {
     let mut codings = Vec::new();
     let mut has_te = false;
-    for h in headers.iter().filter(|h| h.field.equiv("Transfer-Encoding")) {
+    for h in headers
+        .iter()
+        .filter(|h| h.field.equiv("Transfer-Encoding"))
+    {
         has_te = true;
         codings.extend(
             h.value
@@ -360,7 +363,7 @@ where
         body_length: content_length,
         must_send_continue: expects_continue,
         notify_when_responded: None,
-        closing,      // hookq
+        closing,     // hookq
         last: false, // hookq
     };
     Ok((request, body_signal)) // hookq

@@ -461,9 +461,8 @@ where
 
         // hookq: head and body go into one buffer, written at once, when the body is
         // known and small (see `ONE_WRITE_MAX_BODY`); a bigger one follows its head.
-        let mut out = Vec::with_capacity(
-            1024 + data_length.map_or(0, |l| l.min(ONE_WRITE_MAX_BODY + 1024)),
-        );
+        let mut out =
+            Vec::with_capacity(1024 + data_length.map_or(0, |l| l.min(ONE_WRITE_MAX_BODY + 1024)));
 
         // sending headers
         write_message_header(&mut out, &http_version, &self.status_code, &self.headers)?;

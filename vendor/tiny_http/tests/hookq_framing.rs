@@ -126,15 +126,15 @@ fn an_upgrade_offer_does_not_make_the_body_the_rest_of_the_socket() {
 #[test]
 fn absolute_form_targets_become_their_path_and_query() {
     let (addr, seen) = echo_server();
-    for target in [
-        "http://example.com/p?q=1",
-        "HTTPS://example.com:8443/p?q=1",
-    ] {
+    for target in ["http://example.com/p?q=1", "HTTPS://example.com:8443/p?q=1"] {
         let request = format!(
             "GET {} HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n",
             target
         );
-        assert_eq!(status_of(exchange(addr, request.as_bytes()).as_bytes()), 200);
+        assert_eq!(
+            status_of(exchange(addr, request.as_bytes()).as_bytes()),
+            200
+        );
     }
     let answer = exchange(
         addr,
@@ -155,7 +155,10 @@ fn heads_against_the_grammar_get_400_with_the_reason() {
         ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n", "several Host"),
         ("GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n 2\r\n", "folding"),
         ("GET / HTTP/1.1\r\nHost: a\r\n: x\r\n", "empty name"),
-        ("GET / HTTP/1.1\r\nHost: a\r\nX Y: 1\r\n", "not a valid token"),
+        (
+            "GET / HTTP/1.1\r\nHost: a\r\nX Y: 1\r\n",
+            "not a valid token",
+        ),
         ("GET / HTTP/1.1\r\nHost : a\r\n", "not a valid token"),
         ("FOO@BAR / HTTP/1.1\r\nHost: a\r\n", "method"),
         ("GET / HTTP/1.1 x\r\nHost: a\r\n", "single spaces"),

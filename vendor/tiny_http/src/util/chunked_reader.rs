@@ -21,8 +21,8 @@ use std::io::{Error as IoError, ErrorKind, Read};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
 
-use super::sequential::Closing;
 use super::equal_reader::{abandoned, drain, is_closing, plain, MAX_DRAIN_BYTES};
+use super::sequential::Closing;
 
 /// hookq: bytes of chunk framing (chunk-size line, extensions, CRLFs, trailer fields)
 /// one `read` may consume on top of the payload bytes it returns.
@@ -102,7 +102,9 @@ impl<R: Read> ChunkedReader<R> {
         if first == b'\r' && self.framing_byte()? == b'\n' {
             Ok(())
         } else {
-            Err(invalid("chunked request body: a line does not end with CRLF"))
+            Err(invalid(
+                "chunked request body: a line does not end with CRLF",
+            ))
         }
     }
 
@@ -337,7 +339,11 @@ mod tests {
         ] {
             let (mut r, _) = ChunkedReader::new(Cursor::new(bad.to_vec()));
             let mut body = Vec::new();
-            assert!(r.read_to_end(&mut body).is_err(), "{:?}", String::from_utf8_lossy(bad));
+            assert!(
+                r.read_to_end(&mut body).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 }

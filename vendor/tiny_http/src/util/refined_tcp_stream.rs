@@ -141,30 +141,6 @@ impl RefinedTcpStream {
     }
 }
 
-// hookq: accepted sockets get TCP_NODELAY.
-#[cfg(test)]
-mod tests {
-    use super::{RefinedTcpStream, Stream};
-    use crate::connection::Connection;
-    use std::net::{TcpListener, TcpStream};
-
-    #[test]
-    fn accepted_sockets_get_tcp_nodelay() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let _client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-        let (accepted, _) = listener.accept().unwrap();
-        assert!(!accepted.nodelay().unwrap(), "Nagle is on by default");
-        let (read, write) = RefinedTcpStream::new(Connection::from(accepted)).unwrap();
-        for half in [&read, &write] {
-            match half.stream {
-                Stream::Http(Connection::Tcp(ref tcp)) => assert!(tcp.nodelay().unwrap()),
-                #[allow(unreachable_patterns)]
-                _ => unreachable!("a TCP connection"),
-            }
-        }
-    }
-}
-
 impl Drop for RefinedTcpStream {
     fn drop(&mut self) {
         if self.close_read {
@@ -190,5 +166,29 @@ impl Write for RefinedTcpStream {
 
     fn flush(&mut self) -> IoResult<()> {
         self.stream.flush()
+    }
+}
+
+// hookq: accepted sockets get TCP_NODELAY.
+#[cfg(test)]
+mod tests {
+    use super::{RefinedTcpStream, Stream};
+    use crate::connection::Connection;
+    use std::net::{TcpListener, TcpStream};
+
+    #[test]
+    fn accepted_sockets_get_tcp_nodelay() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let _client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (accepted, _) = listener.accept().unwrap();
+        assert!(!accepted.nodelay().unwrap(), "Nagle is on by default");
+        let (read, write) = RefinedTcpStream::new(Connection::from(accepted)).unwrap();
+        for half in [&read, &write] {
+            match half.stream {
+                Stream::Http(Connection::Tcp(ref tcp)) => assert!(tcp.nodelay().unwrap()),
+                #[allow(unreachable_patterns)]
+                _ => unreachable!("a TCP connection"),
+            }
+        }
     }
 }

@@ -1,8 +1,8 @@
 use std::io::Result as IoResult;
 use std::io::{Error as IoError, ErrorKind, Read, Write};
 
-use std::sync::mpsc::channel;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::channel;
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
@@ -231,11 +231,13 @@ impl<R: Read + Send> Read for SequentialReader<R> {
         // hookq: the previous body reader sends its signal before handing the stream
         // over, so it is already there if it was sent at all. On `Err`, drop the stream
         // (closing its read half) and stay `Empty`, so that every later reader fails too.
-        let closing = self
-            .closing
-            .as_ref()
-            .is_some_and(|c| c.is_set());
-        if closing || matches!(self.previous_body.take().map(|rx| rx.try_recv()), Some(Ok(Err(_)))) {
+        let closing = self.closing.as_ref().is_some_and(|c| c.is_set());
+        if closing
+            || matches!(
+                self.previous_body.take().map(|rx| rx.try_recv()),
+                Some(Ok(Err(_)))
+            )
+        {
             self.inner = SequentialReaderInner::Empty;
             drop(reader);
             return Err(abandoned_stream_error());
