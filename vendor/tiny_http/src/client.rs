@@ -276,7 +276,7 @@ impl ClientConnection {
             };
 
             // hookq: RFC 9112 (3.2): an HTTP/1.1 request has exactly one `Host`
-            if version >= V11 {
+            if version == V11 {
                 match headers.iter().filter(|h| h.field.equiv("Host")).count() {
                     1 => {}
                     0 => {
