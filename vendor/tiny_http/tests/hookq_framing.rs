@@ -171,6 +171,14 @@ fn heads_against_the_grammar_get_400_with_the_reason() {
         assert!(answer.contains("Connection: close\r\n"), "{}", answer);
         assert_eq!(count(&answer, "HTTP/1.1"), 1, "{}", answer);
     }
+    // a version above 1.1 is 505 (not 400 for the missing Host), and the connection goes on
+    let answer = exchange(
+        addr,
+        b"GET / HTTP/2.0\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(status_of(answer.as_bytes()), 505, "{}", answer);
+    assert_eq!(count(&answer, " 200 OK\r\n"), 1, "{}", answer);
+    seen.lock().unwrap().clear();
     // methods are case-sensitive tokens; HTTP/1.0 needs no Host; one empty line
     // before a request line is ignored (RFC 9112 2.2)
     let answer = exchange(
