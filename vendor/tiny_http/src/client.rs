@@ -394,6 +394,8 @@ impl Iterator for ClientConnection {
                 // `Connection: close`, and close (we don't know where the next request
                 // would start)
                 Err(ReadError::Refused(status, reason, ver)) => {
+                    // hookq: never answer in a version this server does not speak
+                    let ver = ver.min(HTTPVersion(1, 1));
                     let writer = self.sink.next().unwrap();
                     let response = Response::from_string(reason)
                         .with_status_code(StatusCode(status))

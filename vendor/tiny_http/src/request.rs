@@ -169,18 +169,18 @@ fn framing(version: &HTTPVersion, headers: &[Header]) -> Result<Framing, Request
     if has_te {
         if *version < HTTPVersion(1, 1) {
             return Err(RequestCreationError::BadFraming(
-                "Transfer-Encoding is not allowed in an HTTP/1.0 request",
+                "Transfer-Encoding is not allowed in an HTTP/1.0 request.",
             ));
         }
         let chunked = codings.iter().filter(|c| *c == "chunked").count();
         if codings.is_empty() {
             return Err(RequestCreationError::BadFraming(
-                "the Transfer-Encoding header is empty",
+                "The Transfer-Encoding header is empty.",
             ));
         }
         if chunked > 1 || (chunked == 1 && codings.last().map(String::as_str) != Some("chunked")) {
             return Err(RequestCreationError::BadFraming(
-                "chunked must be the final transfer coding, applied once",
+                "The transfer coding chunked must come last, and only once.",
             ));
         }
         if codings.len() > 1 || chunked == 0 {

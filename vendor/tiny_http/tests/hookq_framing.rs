@@ -163,6 +163,8 @@ fn heads_against_the_grammar_get_400_with_the_reason() {
         ("FOO@BAR / HTTP/1.1\r\nHost: a\r\n", "method"),
         ("GET / HTTP/1.1 x\r\nHost: a\r\n", "single spaces"),
         ("GET x HTTP/1.1\r\nHost: a\r\n", "target"),
+        // answered as HTTP/1.1, not in the version the client named
+        ("GET / HTTP/2.0\r\nX Y: 1\r\n", "not a valid token"),
     ] {
         let request = format!("{}\r\nGET /next HTTP/1.1\r\nHost: a\r\n\r\n", head);
         let answer = exchange(addr, request.as_bytes());
