@@ -32,7 +32,8 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
     if !hook.enabled {
         return refuse(Answer::text(410, "Webhook is disabled."));
     }
-    let method = request.method().as_str().to_ascii_uppercase();
+    // Methods are case-sensitive (RFC 9110 9.1): `post` is not `POST`.
+    let method = request.method().as_str().to_owned();
     let methods = &hook.settings.methods;
     if !methods.is_empty() && !methods.contains(&method) {
         return refuse(Answer::empty(405).header("Allow", methods.join(", ")));

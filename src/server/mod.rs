@@ -12,6 +12,7 @@
 //! address, and stop the server with [`Running::stop`].
 
 mod ingest;
+mod listener_log;
 mod metrics;
 mod ratelimit;
 mod registry;
@@ -316,6 +317,7 @@ pub fn start(
     scenarios: Option<Scenarios>,
 ) -> Result<Running> {
     let clock = Clock::from_env()?;
+    listener_log::install(clock);
     let metrics = Arc::new(Metrics::new());
     let store = Store::open(db)?;
     if let Some(bytes) = config.max_db_size {

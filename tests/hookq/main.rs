@@ -8,6 +8,7 @@ mod util;
 mod cli;
 mod connections;
 mod executions;
+mod framing;
 mod hooks;
 mod hostile;
 mod inspect;

@@ -5,10 +5,10 @@ use std::io::Result as IoResult;
 use std::io::{BufReader, BufWriter, ErrorKind, Read};
 
 use std::net::SocketAddr;
-use std::str::FromStr;
+use std::sync::Arc;
 
-use crate::common::{HTTPVersion, Method};
-use crate::util::RefinedTcpStream;
+use crate::common::{is_token, HTTPVersion, Header, Method};
+use crate::util::{Closing, RefinedTcpStream};
 use crate::util::{SequentialReader, SequentialReaderBuilder, SequentialWriterBuilder};
 use crate::Request;
 
@@ -34,6 +34,10 @@ pub struct ClientConnection {
 
     // true if the connection goes through SSL
     secure: bool,
+
+    // hookq: set by a request once an answer that closes the connection is out; shared
+    // with the readers and writers of the connection (see `SequentialReader::set_closing`)
+    closing: Arc<Closing>,
 }
 
 // hookq: limits on the request head (upstream had none: a client could send gigabytes
@@ -49,15 +53,14 @@ const MAX_HEADERS: usize = 100;
 /// Error that can happen when reading a request.
 #[derive(Debug)]
 enum ReadError {
-    WrongRequestLine,
-    WrongHeader(HTTPVersion),
+    /// hookq: a request that is refused, then the connection closed (we don't know
+    /// where the next request would start): the status, what was wrong in plain words
+    /// (the body of the answer), and the version to answer with. Upstream answered an
+    /// empty 400 to every malformed head.
+    Refused(u16, &'static str, HTTPVersion),
     /// the client sent an unrecognized `Expect` header
     ExpectationFailed(HTTPVersion),
     ReadIoError(IoError),
-    /// hookq: request line longer than `MAX_LINE_LEN` (answered with 414)
-    RequestLineTooLong,
-    /// hookq: a header line, the head or the header count is over its limit (431)
-    HeadersTooLarge(HTTPVersion),
     /// hookq: the read timeout expired before the first byte of a request (close
     /// silently; a partial request gets 408 instead)
     IdleTimeout,
@@ -100,13 +103,24 @@ impl ClientConnection {
         let mut source = SequentialReaderBuilder::new(BufReader::with_capacity(1024, read_socket));
         let first_header = source.next().unwrap();
 
+        // hookq
+        let mut sink = SequentialWriterBuilder::new(BufWriter::with_capacity(1024, write_socket));
+        let socket = Arc::downgrade(sink.shared_writer());
+        let closing = Arc::new(Closing::new(move || {
+            if let Some(Ok(mut writer)) = socket.upgrade().as_ref().map(|w| w.lock()) {
+                writer.get_mut().shutdown_read();
+            }
+        }));
+        sink.set_closing(closing.clone());
+
         ClientConnection {
             source,
-            sink: SequentialWriterBuilder::new(BufWriter::with_capacity(1024, write_socket)),
+            sink,
             remote_addr,
             next_header_source: first_header,
             no_more_requests: false,
             secure,
+            closing,
         }
     }
 
@@ -168,6 +182,7 @@ impl ClientConnection {
     /// Reads a request from the stream.
     /// Blocks until the header has been read.
     fn read(&mut self) -> Result<Request, ReadError> {
+        const V11: HTTPVersion = HTTPVersion(1, 1);
         let (method, path, version, headers) = {
             // hookq: bytes of head still allowed (request line and header lines + CRLFs)
             let mut head_budget = MAX_HEAD_LEN;
@@ -176,7 +191,15 @@ impl ClientConnection {
             let (method, path, version) = {
                 // hookq: map line errors: too long => 414, not ASCII => 400, nothing
                 // received before the read timeout => close silently
-                let line = match self.read_next_line(MAX_LINE_LEN) {
+                let mut line = Err(LineError::TooLong);
+                // hookq: RFC 9112 (2.2): ignore one empty line before a request line
+                for _ in 0..2 {
+                    line = self.read_next_line(MAX_LINE_LEN);
+                    if !matches!(line, Ok(ref l) if l.is_empty()) {
+                        break;
+                    }
+                }
+                let line = match line {
                     Ok(line) => line,
                     Err(LineError::Io { err, partial }) => {
                         return Err(if !partial && is_timeout(&err) {
@@ -185,19 +208,29 @@ impl ClientConnection {
                             ReadError::ReadIoError(err)
                         })
                     }
-                    Err(LineError::TooLong) => return Err(ReadError::RequestLineTooLong),
-                    Err(LineError::NotAscii) => return Err(ReadError::WrongRequestLine),
+                    Err(LineError::TooLong) => {
+                        return Err(ReadError::Refused(
+                            414,
+                            "The request line is too long.",
+                            V11,
+                        ))
+                    }
+                    Err(LineError::NotAscii) => {
+                        return Err(ReadError::Refused(
+                            400,
+                            "The request line holds a byte that is not printable ASCII.",
+                            V11,
+                        ))
+                    }
                 };
                 head_budget = head_budget.saturating_sub(line.len() + 2);
 
-                parse_request_line(
-                    line.as_str().trim(), // TODO: remove this conversion
-                )?
+                parse_request_line(line.as_str())?
             };
 
             // getting all headers
             let headers = {
-                let mut headers = Vec::new();
+                let mut headers: Vec<Header> = Vec::new();
                 loop {
                     // hookq: each line is limited by `MAX_LINE_LEN` and by what is left
                     // of `MAX_HEAD_LEN`; too long => 431, not ASCII => 400
@@ -205,8 +238,20 @@ impl ClientConnection {
                     let line = match self.read_next_line(line_limit) {
                         Ok(line) => line,
                         Err(LineError::Io { err, .. }) => return Err(ReadError::ReadIoError(err)),
-                        Err(LineError::TooLong) => return Err(ReadError::HeadersTooLarge(version)),
-                        Err(LineError::NotAscii) => return Err(ReadError::WrongHeader(version)),
+                        Err(LineError::TooLong) => {
+                            return Err(ReadError::Refused(
+                                431,
+                                "The request head is too large.",
+                                version,
+                            ))
+                        }
+                        Err(LineError::NotAscii) => {
+                            return Err(ReadError::Refused(
+                                400,
+                                "A header holds a byte that is not printable ASCII.",
+                                version,
+                            ))
+                        }
                     };
                     head_budget = head_budget.saturating_sub(line.len() + 2);
 
@@ -215,20 +260,50 @@ impl ClientConnection {
                     };
                     // hookq: at most `MAX_HEADERS` headers
                     if headers.len() >= MAX_HEADERS {
-                        return Err(ReadError::HeadersTooLarge(version));
+                        return Err(ReadError::Refused(
+                            431,
+                            "The request has too many headers.",
+                            version,
+                        ));
                     }
-                    headers.push(match FromStr::from_str(line.as_str().trim()) {
-                        // TODO: remove this conversion
-                        Ok(h) => h,
-                        _ => return Err(ReadError::WrongHeader(version)),
-                    });
+                    headers.push(
+                        parse_header_line(line.as_str())
+                            .map_err(|reason| ReadError::Refused(400, reason, version.clone()))?,
+                    );
                 }
 
                 headers
             };
 
+            // hookq: RFC 9112 (3.2): an HTTP/1.1 request has exactly one `Host`
+            if version == V11 {
+                match headers.iter().filter(|h| h.field.equiv("Host")).count() {
+                    1 => {}
+                    0 => {
+                        return Err(ReadError::Refused(
+                            400,
+                            "The request has no Host header.",
+                            version,
+                        ))
+                    }
+                    _ => {
+                        return Err(ReadError::Refused(
+                            400,
+                            "The request has several Host headers.",
+                            version,
+                        ))
+                    }
+                }
+            }
+
             (method, path, version, headers)
         };
+
+        // hookq: an earlier answer closed the connection while this head was read (the
+        // client pipelined it): it is not served.
+        if self.closing.is_set() {
+            return Err(ReadError::IdleTimeout);
+        }
 
         // building the writer for the request
         let writer = self.sink.next().unwrap();
@@ -236,6 +311,7 @@ impl ClientConnection {
         // follow-up for next potential request
         let mut data_source = self.source.next().unwrap();
         std::mem::swap(&mut self.next_header_source, &mut data_source);
+        self.next_header_source.set_closing(self.closing.clone()); // hookq
 
         // hookq: upstream unwrapped this and panicked when `peer_addr()` had failed
         // (e.g. the client reset the connection right after connecting)
@@ -259,6 +335,7 @@ impl ClientConnection {
             remote_addr,
             data_source,
             writer,
+            Some(self.closing.clone()),
         )
         .map_err(|e| {
             use crate::request;
@@ -268,9 +345,20 @@ impl ClientConnection {
                     ReadError::ExpectationFailed(version)
                 }
                 // hookq: bad `Content-Length` => 400
-                request::RequestCreationError::InvalidContentLength => {
-                    ReadError::WrongHeader(version)
+                request::RequestCreationError::InvalidContentLength => ReadError::Refused(
+                    400,
+                    "The Content-Length header is invalid, or several disagree.",
+                    version,
+                ),
+                // hookq: RFC 9112 (6.1, 6.3), see `request::framing`
+                request::RequestCreationError::BadFraming(reason) => {
+                    ReadError::Refused(400, reason, version)
                 }
+                request::RequestCreationError::UnsupportedTransferCoding => ReadError::Refused(
+                    501,
+                    "The only transfer coding this server understands is chunked.",
+                    version,
+                ),
             }
         })?;
 
@@ -301,39 +389,17 @@ impl Iterator for ClientConnection {
         }
 
         loop {
-            let rq = match self.read() {
-                Err(ReadError::WrongRequestLine) => {
+            let mut rq = match self.read() {
+                // hookq: one path for every refused head: the reason in plain words,
+                // `Connection: close`, and close (we don't know where the next request
+                // would start)
+                Err(ReadError::Refused(status, reason, ver)) => {
+                    // hookq: never answer in a version this server does not speak
+                    let ver = ver.min(HTTPVersion(1, 1));
                     let writer = self.sink.next().unwrap();
-                    let response = Response::new_empty(StatusCode(400));
-                    response
-                        .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
-                        .ok();
-                    return None; // we don't know where the next request would start,
-                                 // se we have to close
-                }
-
-                Err(ReadError::WrongHeader(ver)) => {
-                    let writer = self.sink.next().unwrap();
-                    let response = Response::new_empty(StatusCode(400));
-                    response.raw_print(writer, ver, &[], false, None).ok();
-                    return None; // we don't know where the next request would start,
-                                 // se we have to close
-                }
-
-                // hookq: 414 / 431 for a head over the limits, then close (we don't
-                // know where the next request would start)
-                Err(ReadError::RequestLineTooLong) => {
-                    let writer = self.sink.next().unwrap();
-                    let response = Response::new_empty(StatusCode(414));
-                    response
-                        .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
-                        .ok();
-                    return None;
-                }
-
-                Err(ReadError::HeadersTooLarge(ver)) => {
-                    let writer = self.sink.next().unwrap();
-                    let response = Response::new_empty(StatusCode(431));
+                    let response = Response::from_string(reason)
+                        .with_status_code(StatusCode(status))
+                        .closing();
                     response.raw_print(writer, ver, &[], false, None).ok();
                     return None;
                 }
@@ -345,7 +411,9 @@ impl Iterator for ClientConnection {
                 Err(ReadError::ReadIoError(ref err)) if is_timeout(err) => {
                     // request timeout
                     let writer = self.sink.next().unwrap();
-                    let response = Response::new_empty(StatusCode(408));
+                    let response = Response::from_string("The request did not arrive in time.")
+                        .with_status_code(StatusCode(408))
+                        .closing();
                     response
                         .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
                         .ok();
@@ -354,7 +422,7 @@ impl Iterator for ClientConnection {
 
                 Err(ReadError::ExpectationFailed(ver)) => {
                     let writer = self.sink.next().unwrap();
-                    let response = Response::new_empty(StatusCode(417));
+                    let response = Response::new_empty(StatusCode(417)).closing();
                     response.raw_print(writer, ver, &[], true, None).ok();
                     return None; // TODO: should be recoverable, but needs handling in case of body
                 }
@@ -390,9 +458,10 @@ impl Iterator for ClientConnection {
 
             let lowercase = connection_header.map(|h| h.to_ascii_lowercase());
 
+            // hookq: `Connection: upgrade` no longer ends the connection (upgrade offers
+            // are ignored, see `request::new_request_with_body_signal`)
             match lowercase {
                 Some(ref val) if val.contains("close") => self.no_more_requests = true,
-                Some(ref val) if val.contains("upgrade") => self.no_more_requests = true,
                 Some(ref val)
                     if !val.contains("keep-alive") && *rq.http_version() == HTTPVersion(1, 0) =>
                 {
@@ -401,6 +470,18 @@ impl Iterator for ClientConnection {
                 None if *rq.http_version() == HTTPVersion(1, 0) => self.no_more_requests = true,
                 _ => (),
             };
+
+            // hookq: RFC 9112 (6.1): a request with both `Transfer-Encoding` and
+            // `Content-Length` is how smuggling is attempted (a proxy in front may have
+            // framed it by its `Content-Length`): the connection closes after its answer,
+            // so nothing after its body is ever served.
+            let has = |name| rq.headers().iter().any(|h| h.field.equiv(name));
+            if has("Transfer-Encoding") && has("Content-Length") {
+                self.no_more_requests = true;
+            }
+            if self.no_more_requests {
+                rq.set_last();
+            }
 
             // returning the request
             return Some(rq);
@@ -416,7 +497,13 @@ fn parse_http_version(version: &str) -> Result<HTTPVersion, ReadError> {
         "HTTP/1.1" => (1, 1),
         "HTTP/2.0" => (2, 0),
         "HTTP/3.0" => (3, 0),
-        _ => return Err(ReadError::WrongRequestLine),
+        _ => {
+            return Err(ReadError::Refused(
+                400,
+                "The request line does not end with a known HTTP version.",
+                HTTPVersion(1, 1),
+            ))
+        }
     };
 
     Ok(HTTPVersion(major, minor))
@@ -424,16 +511,84 @@ fn parse_http_version(version: &str) -> Result<HTTPVersion, ReadError> {
 
 /// Parses the request line of the request.
 /// eg. GET / HTTP/1.1
+///
+/// hookq: strictly, as RFC 9112 (3) says: three parts separated by single spaces, a
+/// method that is a token (case-sensitive: `post` is not `POST`), and a request target
+/// in origin form (`/path?query`), absolute form (`http://host/path?query`, turned into
+/// its path and query, RFC 9112 3.2.2), `*` for `OPTIONS` or authority form for
+/// `CONNECT`. Upstream trimmed the line, took any three words, and let `FOO@BAR` through
+/// as a method.
 fn parse_request_line(line: &str) -> Result<(Method, String, HTTPVersion), ReadError> {
+    let bad = |reason| ReadError::Refused(400, reason, HTTPVersion(1, 1));
     let mut parts = line.split(' ');
+    let (method, target, version) = match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(m), Some(t), Some(v), None) => (m, t, v),
+        _ => return Err(bad(
+            "The request line is not a method, a target and a version separated by single spaces.",
+        )),
+    };
+    let version = parse_http_version(version)?;
+    if !is_token(method) {
+        return Err(bad("The method is not a valid token."));
+    }
+    let method: Method = method
+        .parse()
+        .map_err(|()| bad("The method is not a valid token."))?;
+    let path = if target.starts_with('/') {
+        target.to_owned()
+    } else if let Some(path) = absolute_form_path(target) {
+        path
+    } else if (target == "*" && method == Method::Options)
+        || (method == Method::Connect && !target.is_empty())
+    {
+        target.to_owned()
+    } else {
+        return Err(bad("The request target is not a path or an absolute URL."));
+    };
 
-    let method = parts.next().and_then(|w| w.parse().ok());
-    let path = parts.next().map(ToOwned::to_owned);
-    let version = parts.next().and_then(|w| parse_http_version(w).ok());
+    Ok((method, path, version))
+}
 
-    method
-        .and_then(|method| Some((method, path?, version?)))
-        .ok_or(ReadError::WrongRequestLine)
+/// hookq: the path and query of an absolute-form target (`http://host:port/p?q`), or
+/// `None` if it is not one. An empty path is `/`.
+fn absolute_form_path(target: &str) -> Option<String> {
+    let (scheme, rest) = target.split_once("://")?;
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return None;
+    }
+    let start = rest.find(['/', '?']).unwrap_or(rest.len());
+    if start == 0 {
+        return None; // no authority
+    }
+    let path = &rest[start..];
+    Some(if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("/{}", path)
+    })
+}
+
+/// hookq: a header line, strictly, as RFC 9112 (5) says: a name that is a token right
+/// before the colon, then the value without the whitespace around it. A line that starts
+/// with whitespace (obsolete line folding), an empty name or a name with a space or any
+/// other non-token character is refused: upstream trimmed the line and took ` X: y` and
+/// `X : y` for `X`, a disagreement with other servers that smuggling relies on.
+fn parse_header_line(line: &str) -> Result<Header, &'static str> {
+    if line.starts_with([' ', '\t']) {
+        return Err(
+            "A header line starts with whitespace (obsolete line folding is not accepted).",
+        );
+    }
+    let (name, value) = line.split_once(':').ok_or("A header line has no colon.")?;
+    if name.is_empty() {
+        return Err("A header line has an empty name.");
+    }
+    if !is_token(name) {
+        return Err("A header name is not a valid token.");
+    }
+    let value = value.trim_matches([' ', '\t']);
+    Header::from_bytes(name.as_bytes(), value.as_bytes())
+        .map_err(|()| "A header holds a byte that is not printable ASCII.")
 }
 
 #[cfg(test)]

@@ -6,8 +6,9 @@ use std::net::SocketAddr;
 use std::str::FromStr;
 
 use std::sync::mpsc::{Receiver, Sender};
+use std::sync::Arc;
 
-use crate::util::{ChunkedReader, EqualReader, FusedReader};
+use crate::util::{ChunkedReader, Closing, EqualReader, FusedReader};
 use crate::{HTTPVersion, Header, Method, Response, StatusCode};
 
 /// Represents an HTTP request made by a client.
@@ -31,9 +32,9 @@ use crate::{HTTPVersion, Header, Method, Response, StatusCode};
 ///    body of the request in a buffer ; if the body is too big, tiny-http will avoid doing that)
 ///  - A request sends a `Expect: 100-continue` header (which means that the client waits to
 ///    know whether its body will be processed before sending it)
-///  - A request sends a `Connection: close` header or `Connection: upgrade` header (used for
-///    websockets), which indicates that this is the last request that will be received on this
-///    connection
+///  - A request sends a `Connection: close` header, which indicates that this is the last
+///    request that will be received on this connection (hookq: `Connection: upgrade` no
+///    longer does: upgrade offers are ignored)
 ///
 /// # Automatic cleanup
 ///
@@ -73,6 +74,15 @@ pub struct Request {
 
     // If Some, a message must be sent after responding
     notify_when_responded: Option<Sender<()>>,
+
+    // hookq: the connection's "closing" flag (`None` for a `TestRequest`). Set once
+    // an answer that closes the connection is out: the body is then not drained, and
+    // nothing more is read or written on the connection.
+    closing: Option<Arc<Closing>>,
+
+    // hookq: the connection ends after this request (the client said so, or its
+    // framing was ambiguous): the answer says `Connection: close`.
+    last: bool,
 }
 
 struct NotifyOnDrop<R> {
@@ -110,6 +120,96 @@ pub enum RequestCreationError {
 
     /// hookq: the `Content-Length` header is not a number, or several disagree.
     InvalidContentLength,
+
+    /// hookq: the body's framing can't be trusted (400, then close); the reason in
+    /// plain words.
+    BadFraming(&'static str),
+
+    /// hookq: a transfer coding other than `chunked` (501, then close).
+    UnsupportedTransferCoding,
+}
+
+/// hookq: how a request body is delimited (RFC 9112 section 6.3).
+enum Framing {
+    None,
+    Length(usize),
+    Chunked,
+}
+
+/// hookq: the framing of a request body, strictly as RFC 9112 (6.1, 6.3) says, like
+/// hyper's `proto/h1/role.rs`:
+///
+/// - `Transfer-Encoding` overrides `Content-Length` (the connection is then closed after
+///   the answer, see `ClientConnection`: such a request is how smuggling is attempted);
+/// - `chunked` is the only coding understood, and only once, as the final coding. Any
+///   other coding (`gzip, chunked`, `identity`, `xchunked`) is 501; `chunked` anywhere
+///   but last (`chunked, gzip`), twice, or an empty list is 400, as is a
+///   `Transfer-Encoding` in an HTTP/1.0 request;
+/// - `Content-Length` must be digits that fit, and several must agree (else 400).
+///
+/// Upstream read any `Transfer-Encoding` as chunked: `identity` hung until the socket
+/// timeout, then the body read failed with an errno text.
+fn framing(version: &HTTPVersion, headers: &[Header]) -> Result<Framing, RequestCreationError> {
+    let mut codings = Vec::new();
+    let mut has_te = false;
+    for h in headers
+        .iter()
+        .filter(|h| h.field.equiv("Transfer-Encoding"))
+    {
+        has_te = true;
+        codings.extend(
+            h.value
+                .as_str()
+                .split(',')
+                .map(|c| c.trim_matches(|c| c == ' ' || c == '\t'))
+                .filter(|c| !c.is_empty())
+                .map(|c| c.to_ascii_lowercase()),
+        );
+    }
+    if has_te {
+        if *version < HTTPVersion(1, 1) {
+            return Err(RequestCreationError::BadFraming(
+                "Transfer-Encoding is not allowed in an HTTP/1.0 request.",
+            ));
+        }
+        let chunked = codings.iter().filter(|c| *c == "chunked").count();
+        if codings.is_empty() {
+            return Err(RequestCreationError::BadFraming(
+                "The Transfer-Encoding header is empty.",
+            ));
+        }
+        if chunked > 1 || (chunked == 1 && codings.last().map(String::as_str) != Some("chunked")) {
+            return Err(RequestCreationError::BadFraming(
+                "The transfer coding chunked must come last, and only once.",
+            ));
+        }
+        if codings.len() > 1 || chunked == 0 {
+            return Err(RequestCreationError::UnsupportedTransferCoding);
+        }
+        return Ok(Framing::Chunked);
+    }
+
+    // hookq: upstream silently ignored an unparsable value (the body was then read
+    // as the next request) and used the first of several headers. Now a value that
+    // is not all digits, does not fit in `usize`, or disagrees with another
+    // `Content-Length` header is a 400 (RFC 9112 section 6.3).
+    let mut content_length = None;
+    for h in headers
+        .iter()
+        .filter(|h: &&Header| h.field.equiv("Content-Length"))
+    {
+        let value = h.value.as_str();
+        let parsed: usize = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+            FromStr::from_str(value).map_err(|_| RequestCreationError::InvalidContentLength)?
+        } else {
+            return Err(RequestCreationError::InvalidContentLength);
+        };
+        if matches!(content_length, Some(previous) if previous != parsed) {
+            return Err(RequestCreationError::InvalidContentLength);
+        }
+        content_length = Some(parsed);
+    }
+    Ok(content_length.map_or(Framing::None, Framing::Length))
 }
 
 impl From<IoError> for RequestCreationError {
@@ -151,6 +251,7 @@ where
         remote_addr,
         source_data,
         writer,
+        None,
     )
     .map(|(request, _)| request)
 }
@@ -169,44 +270,17 @@ pub(crate) fn new_request_with_body_signal<R, W>(
     remote_addr: Option<SocketAddr>,
     mut source_data: R,
     writer: W,
+    closing: Option<Arc<Closing>>,
 ) -> Result<(Request, Option<Receiver<io::Result<()>>>), RequestCreationError>
 where
     R: Read + Send + 'static,
     W: Write + Send + 'static,
 {
-    // finding the transfer-encoding header
-    let transfer_encoding = headers
-        .iter()
-        .find(|h: &&Header| h.field.equiv("Transfer-Encoding"))
-        .map(|h| h.value.clone());
-
-    // finding the content-length header
-    let content_length = if transfer_encoding.is_some() {
-        // if transfer-encoding is specified, the Content-Length
-        // header must be ignored (RFC2616 #4.4)
-        None
-    } else {
-        // hookq: upstream silently ignored an unparsable value (the body was then read
-        // as the next request) and used the first of several headers. Now a value that
-        // is not all digits, does not fit in `usize`, or disagrees with another
-        // `Content-Length` header is a 400 (RFC 7230 section 3.3.3).
-        let mut content_length = None;
-        for h in headers
-            .iter()
-            .filter(|h: &&Header| h.field.equiv("Content-Length"))
-        {
-            let value = h.value.as_str();
-            let parsed: usize = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-                FromStr::from_str(value).map_err(|_| RequestCreationError::InvalidContentLength)?
-            } else {
-                return Err(RequestCreationError::InvalidContentLength);
-            };
-            if matches!(content_length, Some(previous) if previous != parsed) {
-                return Err(RequestCreationError::InvalidContentLength);
-            }
-            content_length = Some(parsed);
-        }
-        content_length
+    // hookq: the body's framing, as RFC 9112 (6.3) says (see `framing`)
+    let framing = framing(&version, &headers)?;
+    let content_length = match framing {
+        Framing::Length(len) => Some(len),
+        _ => None,
     };
 
     // true if the client sent a `Expect: 100-continue` header
@@ -222,27 +296,17 @@ where
         }
     };
 
-    // true if the client sent a `Connection: upgrade` header
-    let connection_upgrade = {
-        match headers
-            .iter()
-            .find(|h: &&Header| h.field.equiv("Connection"))
-            .map(|h| h.value.as_str())
-        {
-            Some(v) if v.to_ascii_lowercase().contains("upgrade") => true,
-            _ => false,
-        }
-    };
-
     // hookq: receiver of the body reader's "last read" signal, if any
     let mut body_signal = None;
 
     // we wrap `source_data` around a reading whose nature depends on the transfer-encoding and
     // content-length headers
-    let reader = if connection_upgrade {
-        // if we have a `Connection: upgrade`, always keeping the whole reader
-        Box::new(source_data) as Box<dyn Read + Send + 'static>
-    } else if let Some(content_length) = content_length {
+    // hookq: upstream made the body "the rest of the socket" when the request said
+    // `Connection: upgrade`, whether or not the application upgraded: a body of 5 bytes
+    // swallowed the requests after it, and `curl --http2` (an h2c upgrade offer) waited
+    // for the socket timeout. An upgrade offer is now ignored, as RFC 9110 (7.8) lets a
+    // server do: the body is framed by `Content-Length`/`Transfer-Encoding` as usual.
+    let reader = if let Some(content_length) = content_length {
         if content_length == 0 {
             Box::new(io::empty()) as Box<dyn Read + Send + 'static>
         } else if content_length <= 1024 && !expects_continue {
@@ -268,15 +332,16 @@ where
         } else {
             // hookq: keep the signal (upstream discarded it) for the connection
             let (data_reader, signal) = EqualReader::new(source_data, content_length);
+            let data_reader = data_reader.no_drain_when(closing.clone());
             body_signal = Some(signal);
             Box::new(FusedReader::new(data_reader)) as Box<dyn Read + Send + 'static>
         }
-    } else if transfer_encoding.is_some() {
-        // if a transfer-encoding was specified, then "chunked" is ALWAYS applied
-        // over the message (RFC2616 #3.6)
-        // hookq: `ChunkedReader` bounds the chunk framing and drains/signals on drop
-        // like `EqualReader` (upstream used a bare `chunked_transfer::Decoder`)
+    } else if let Framing::Chunked = framing {
+        // hookq: `ChunkedReader` decodes strictly, bounds the chunk framing and
+        // drains/signals on drop like `EqualReader` (upstream used a bare
+        // `chunked_transfer::Decoder`, and took any `Transfer-Encoding` for chunked)
         let (data_reader, signal) = ChunkedReader::new(source_data);
+        let data_reader = data_reader.no_drain_when(closing.clone());
         body_signal = Some(signal);
         Box::new(FusedReader::new(data_reader)) as Box<dyn Read + Send + 'static>
     } else {
@@ -298,6 +363,8 @@ where
         body_length: content_length,
         must_send_continue: expects_continue,
         notify_when_responded: None,
+        closing,     // hookq
+        last: false, // hookq
     };
     Ok((request, body_signal)) // hookq
 }
@@ -381,6 +448,13 @@ impl Request {
             .ok(); // TODO: unused result
 
         self.response_writer.as_mut().unwrap().flush().ok(); // TODO: unused result
+
+        // hookq: framing no longer hands the rest of the socket to an upgrade request's
+        // body (see `new_request_with_body_signal`): the returned stream reads only the
+        // request's body, and the connection ends with it.
+        if let Some(closing) = &self.closing {
+            closing.mark();
+        }
 
         let stream = CustomStream::new(self.extract_reader_impl(), self.extract_writer_impl());
         if let Some(sender) = self.notify_when_responded.take() {
@@ -509,15 +583,42 @@ impl Request {
 
         let do_not_send_body = self.method == Method::Head;
 
-        Self::ignore_client_closing_errors(response.raw_print(
+        // hookq: an answer that closes the connection (the application said
+        // `Connection: close`, or this is the connection's last request) says so
+        let response = if self.last {
+            response.closing()
+        } else {
+            response
+        };
+        let closes = response.closes_connection();
+
+        let result = Self::ignore_client_closing_errors(response.raw_print(
             writer.by_ref(),
             self.http_version.clone(),
             &self.headers,
             do_not_send_body,
             None,
-        ))?;
+        ))
+        .and_then(|()| Self::ignore_client_closing_errors(writer.flush()));
 
-        Self::ignore_client_closing_errors(writer.flush())
+        // hookq: only now that the answer is out: the body is not drained, and the
+        // connection reads and writes nothing more (see `SequentialReader::set_closing`)
+        if closes {
+            self.close_connection();
+        }
+        result
+    }
+
+    /// hookq: mark the connection as closing (see `closing`).
+    fn close_connection(&self) {
+        if let Some(closing) = &self.closing {
+            closing.close();
+        }
+    }
+
+    /// hookq: this is the connection's last request (see `last`).
+    pub(crate) fn set_last(&mut self) {
+        self.last = true;
     }
 
     fn ignore_client_closing_errors(result: io::Result<()>) -> io::Result<()> {

@@ -365,11 +365,11 @@ fn control_characters_in_the_head_get_400() {
     let heads: &[&[u8]] = &[
         b"GET /?q=\x00 HTTP/1.1\r\nHost: localhost\r\n\r\n",
         b"GET /\x7f HTTP/1.1\r\nHost: localhost\r\n\r\n",
-        b"GET / HTTP/1.1\r\nX-Nul: a\x00b\r\n\r\n",
-        b"GET / HTTP/1.1\r\nX-Control: a\x01b\r\n\r\n",
-        b"GET / HTTP/1.1\r\nX-Lf: a\nb\r\n\r\n",
-        b"GET / HTTP/1.1\r\nX-Cr: a\rb\r\n\r\n",
-        b"GET / HTTP/1.1\r\nX\x00: name\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Nul: a\x00b\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Control: a\x01b\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Lf: a\nb\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Cr: a\rb\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: localhost\r\nX\x00: name\r\n\r\n",
     ];
     for head in heads {
         let mut client = connect(addr);
@@ -380,7 +380,7 @@ fn control_characters_in_the_head_get_400() {
     // A tab is part of a field value.
     let mut client = connect(addr);
     client
-        .write_all(b"GET / HTTP/1.1\r\nX-Tab: a\tb\r\nConnection: close\r\n\r\n")
+        .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Tab: a\tb\r\nConnection: close\r\n\r\n")
         .unwrap();
     assert_eq!(read_response(&mut client).status, 200);
 }

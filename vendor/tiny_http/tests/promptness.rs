@@ -88,7 +88,7 @@ mod prompt_pipelining {
     fn empty() {
         assert_requests_parsed_promptly(5, &[], Duration::from_millis(200), move |wr| {
             for _ in 0..5 {
-                write!(wr, "GET / HTTP/1.1\r\n").unwrap();
+                write!(wr, "GET / HTTP/1.1\r\nHost: localhost\r\n").unwrap();
                 write!(wr, "Connection: keep-alive\r\n\r\n").unwrap();
             }
         });
@@ -99,7 +99,7 @@ mod prompt_pipelining {
         let body = &[65u8; 100]; // short but not trivial
         assert_requests_parsed_promptly(5, body, Duration::from_millis(200), move |wr| {
             for _ in 0..5 {
-                write!(wr, "GET / HTTP/1.1\r\n").unwrap();
+                write!(wr, "GET / HTTP/1.1\r\nHost: localhost\r\n").unwrap();
                 write!(wr, "Connection: keep-alive\r\n").unwrap();
                 write!(wr, "Content-Length: {}\r\n\r\n", body.len()).unwrap();
                 wr.write_all(body).unwrap();
@@ -112,7 +112,7 @@ mod prompt_pipelining {
         let body = &[65u8; 10000]; // long enough that it won't be buffered
         assert_requests_parsed_promptly(5, body, Duration::from_millis(200), move |wr| {
             for _ in 0..5 {
-                write!(wr, "GET / HTTP/1.1\r\n").unwrap();
+                write!(wr, "GET / HTTP/1.1\r\nHost: localhost\r\n").unwrap();
                 write!(wr, "Connection: keep-alive\r\n").unwrap();
                 write!(wr, "Content-Length: {}\r\n\r\n", body.len()).unwrap();
                 wr.write_all(body).unwrap();
@@ -125,7 +125,7 @@ mod prompt_pipelining {
         let body = &[65u8; 10000];
         assert_requests_parsed_promptly(5, body, Duration::from_millis(200), move |wr| {
             for _ in 0..5 {
-                write!(wr, "GET / HTTP/1.1\r\n").unwrap();
+                write!(wr, "GET / HTTP/1.1\r\nHost: localhost\r\n").unwrap();
                 write!(wr, "Connection: keep-alive\r\n").unwrap();
                 write!(wr, "Transfer-Encoding: chunked\r\n\r\n").unwrap();
                 encode_chunked(&mut &body[..], wr);
@@ -171,7 +171,7 @@ mod prompt_responses {
     #[test]
     fn content_length_http11() {
         assert_responds_promptly(Duration::from_millis(200), move |wr| {
-            write!(wr, "GET / HTTP/1.1\r\n").unwrap();
+            write!(wr, "GET / HTTP/1.1\r\nHost: localhost\r\n").unwrap();
             write!(wr, "Content-Length: {}\r\n\r\n", SLOW_BODY.len).unwrap();
             copy(&mut SLOW_BODY.clone(), wr).unwrap();
         });
@@ -189,7 +189,7 @@ mod prompt_responses {
     #[test]
     fn expect_continue() {
         assert_responds_promptly(Duration::from_millis(200), move |wr| {
-            write!(wr, "GET / HTTP/1.1\r\n").unwrap();
+            write!(wr, "GET / HTTP/1.1\r\nHost: localhost\r\n").unwrap();
             write!(wr, "Expect: 100 continue\r\n").unwrap();
             write!(wr, "Content-Length: {}\r\n\r\n", SLOW_BODY.len).unwrap();
             copy(&mut SLOW_BODY.clone(), wr).unwrap();
@@ -199,7 +199,7 @@ mod prompt_responses {
     #[test]
     fn chunked() {
         assert_responds_promptly(Duration::from_millis(200), move |wr| {
-            write!(wr, "GET / HTTP/1.1\r\n").unwrap();
+            write!(wr, "GET / HTTP/1.1\r\nHost: localhost\r\n").unwrap();
             write!(wr, "Transfer-Encoding: chunked\r\n\r\n").unwrap();
             encode_chunked(&mut SLOW_BODY.clone(), wr);
         });

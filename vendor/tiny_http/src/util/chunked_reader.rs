@@ -1,132 +1,208 @@
 //! hookq: this whole file is a hookq addition (not in upstream tiny_http 0.12.0).
 //!
 //! Upstream wrapped a chunked request body in a bare `chunked_transfer::Decoder`, which
-//! has two problems with hostile input:
+//! has three problems with hostile input:
 //!
 //! - it collects a chunk-size line (and skips chunk extensions) without any length
 //!   limit, so an endless chunk-size line grows a buffer until the process runs out of
 //!   memory, whether the application reads the body or not;
+//! - it is lenient where RFC 9112 (7.1) is not: a chunk size may carry spaces or a
+//!   `+` sign, and trailer fields are refused (a valid body failed);
 //! - it is not drained when dropped: if the application answered without reading the
 //!   body, the rest of the body was parsed as the next request on the connection.
 //!
-//! `ChunkedReader` limits the framing the decoder may consume per read, drains an
+//! `ChunkedReader` decodes strictly (hex digits, optional extensions, CRLF; trailer
+//! fields accepted and ignored), limits the framing it consumes per read, drains an
 //! unread body on drop with the same bounds as `EqualReader`, and otherwise signals
 //! on `last_read_signal` that the connection must be closed.
 
 use std::io::Result as IoResult;
 use std::io::{Error as IoError, ErrorKind, Read};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
 
-use chunked_transfer::Decoder;
+use super::equal_reader::{abandoned, drain, is_closing, plain, MAX_DRAIN_BYTES};
+use super::sequential::Closing;
 
-use super::equal_reader::{abandoned, drain, MAX_DRAIN_BYTES};
-
-/// hookq: bytes of chunk framing (chunk-size line, extensions, CRLFs) the decoder may
-/// consume on top of the payload bytes it returns from one `read` call.
+/// hookq: bytes of chunk framing (chunk-size line, extensions, CRLFs, trailer fields)
+/// one `read` may consume on top of the payload bytes it returns.
 const MAX_CHUNK_FRAMING: usize = 8 * 1024;
 
-/// Reader between the decoder and the connection that lets through at most `budget`
-/// bytes, after which it fails. Refilled before each call to the decoder. (The budget
-/// is shared rather than reached through `Decoder::get_mut`, which older
-/// `chunked_transfer` 1.x releases lack.) It also notes when the connection ended:
-/// the decoder returns `Ok(0)` both after the last chunk and when the connection ends
-/// inside a chunk, and only the second reads the connection to its end.
-struct Budget<R> {
-    inner: R,
-    budget: Arc<AtomicUsize>,
-    ended: Arc<AtomicBool>,
+fn invalid(what: &'static str) -> IoError {
+    IoError::new(ErrorKind::InvalidData, what)
 }
 
-impl<R: Read> Read for Budget<R> {
-    fn read(&mut self, buf: &mut [u8]) -> IoResult<usize> {
-        let budget = self.budget.load(Ordering::Relaxed);
-        if budget == 0 {
-            return Err(IoError::new(
-                ErrorKind::InvalidData,
-                "chunked request body: chunk-size line too long",
-            ));
-        }
-        let len = buf.len().min(budget);
-        let read = self.inner.read(&mut buf[..len])?;
-        if read == 0 && len > 0 {
-            self.ended.store(true, Ordering::Relaxed);
-        }
-        self.budget.store(budget - read, Ordering::Relaxed);
-        Ok(read)
-    }
+fn cut_short() -> IoError {
+    IoError::new(
+        ErrorKind::UnexpectedEof,
+        "the connection closed before the end of the chunked request body",
+    )
 }
 
 /// Reader of a `Transfer-Encoding: chunked` request body.
 pub struct ChunkedReader<R: Read> {
-    decoder: Decoder<Budget<R>>,
-    budget: Arc<AtomicUsize>,
-    // the connection ended (see `Budget`)
-    ended: Arc<AtomicBool>,
-    // the decoder returned the end of the body
+    source: R,
+    // payload bytes left in the current chunk; `None` between chunks
+    in_chunk: Option<usize>,
+    // framing bytes this `read` may still consume
+    budget: usize,
+    // the last chunk and the trailer section were read
     finished: bool,
-    // a read failed: the decoder's state is unknown, the body can't be trusted any more
+    // a read failed: the position in the body is unknown, it can't be trusted any more
     failed: bool,
     last_read_signal: Sender<IoResult<()>>,
+    // the connection's "closing" flag (see `no_drain_when`)
+    closing: Option<Arc<Closing>>,
 }
 
 impl<R: Read> ChunkedReader<R> {
     pub fn new(reader: R) -> (ChunkedReader<R>, Receiver<IoResult<()>>) {
         let (tx, rx) = channel();
-        let budget = Arc::new(AtomicUsize::new(0));
-        let ended = Arc::new(AtomicBool::new(false));
         let r = ChunkedReader {
-            decoder: Decoder::new(Budget {
-                inner: reader,
-                budget: budget.clone(),
-                ended: ended.clone(),
-            }),
-            budget,
-            ended,
+            source: reader,
+            in_chunk: None,
+            budget: 0,
             finished: false,
             failed: false,
             last_read_signal: tx,
+            closing: None,
         };
         (r, rx)
+    }
+
+    /// A body left unread when `closing` is set (the answer closed the connection) is
+    /// not drained: there is no next request to reach.
+    pub(crate) fn no_drain_when(mut self, closing: Option<Arc<Closing>>) -> Self {
+        self.closing = closing;
+        self
+    }
+
+    /// One byte of framing.
+    fn framing_byte(&mut self) -> IoResult<u8> {
+        if self.budget == 0 {
+            return Err(invalid(
+                "chunked request body: chunk-size line or trailer section too long",
+            ));
+        }
+        let mut byte = [0u8];
+        loop {
+            match self.source.read(&mut byte) {
+                Ok(0) => return Err(cut_short()),
+                Ok(_) => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(plain(e)),
+            }
+        }
+        self.budget -= 1;
+        Ok(byte[0])
+    }
+
+    /// The CRLF that ends a line (a bare LF is refused, as in the head).
+    fn crlf(&mut self, first: u8) -> IoResult<()> {
+        if first == b'\r' && self.framing_byte()? == b'\n' {
+            Ok(())
+        } else {
+            Err(invalid(
+                "chunked request body: a line does not end with CRLF",
+            ))
+        }
+    }
+
+    /// `chunk-size [ chunk-ext ] CRLF`: hex digits, then optional extensions
+    /// (ignored), which must start with `;` after optional whitespace.
+    fn chunk_size(&mut self) -> IoResult<usize> {
+        let mut size: usize = 0;
+        let mut digits = 0;
+        let mut byte = self.framing_byte()?;
+        while let Some(digit) = (byte as char).to_digit(16) {
+            size = size
+                .checked_mul(16)
+                .and_then(|s| s.checked_add(digit as usize))
+                .ok_or_else(|| invalid("chunked request body: chunk size too large"))?;
+            digits += 1;
+            byte = self.framing_byte()?;
+        }
+        if digits == 0 {
+            return Err(invalid("chunked request body: invalid chunk size"));
+        }
+        while byte == b' ' || byte == b'\t' {
+            byte = self.framing_byte()?;
+        }
+        if byte == b';' {
+            // extensions: anything up to CR, except other control characters
+            while byte != b'\r' {
+                if (byte < 0x20 && byte != b'\t') || byte == 0x7f {
+                    return Err(invalid("chunked request body: invalid chunk extension"));
+                }
+                byte = self.framing_byte()?;
+            }
+        }
+        self.crlf(byte)?;
+        Ok(size)
+    }
+
+    /// The trailer section after the last chunk: field lines up to an empty line. They
+    /// are read and ignored (RFC 9112 7.1.2 lets a recipient discard them).
+    fn trailers(&mut self) -> IoResult<()> {
+        loop {
+            let first = self.framing_byte()?;
+            if first == b'\r' {
+                return self.crlf(first);
+            }
+            let mut byte = first;
+            while byte != b'\r' {
+                if (byte < 0x20 && byte != b'\t') || byte == 0x7f {
+                    return Err(invalid("chunked request body: invalid trailer field"));
+                }
+                byte = self.framing_byte()?;
+            }
+            self.crlf(byte)?;
+        }
+    }
+
+    fn decode(&mut self, buf: &mut [u8]) -> IoResult<usize> {
+        let left = match self.in_chunk {
+            Some(left) => left,
+            None => {
+                let size = self.chunk_size()?;
+                if size == 0 {
+                    self.trailers()?;
+                    self.finished = true;
+                    return Ok(0);
+                }
+                size
+            }
+        };
+        let len = buf.len().min(left);
+        let read = loop {
+            match self.source.read(&mut buf[..len]) {
+                Ok(0) => return Err(cut_short()),
+                Ok(n) => break n,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(plain(e)),
+            }
+        };
+        if read == left {
+            self.in_chunk = None;
+            let byte = self.framing_byte()?;
+            self.crlf(byte)?;
+        } else {
+            self.in_chunk = Some(left - read);
+        }
+        Ok(read)
     }
 }
 
 impl<R: Read> Read for ChunkedReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> IoResult<usize> {
-        if self.finished {
+        if self.finished || buf.is_empty() {
             return Ok(0);
         }
         if self.failed {
-            return Err(IoError::new(
-                ErrorKind::InvalidData,
-                "chunked request body: earlier read failed",
-            ));
+            return Err(invalid("chunked request body: earlier read failed"));
         }
-        // payload bytes are at most `buf.len()`; anything beyond is framing
-        self.budget.store(
-            buf.len().saturating_add(MAX_CHUNK_FRAMING),
-            Ordering::Relaxed,
-        );
-        match self.decoder.read(buf) {
-            // the connection ended inside a chunk: an error, not the end of the body
-            Ok(0) if !buf.is_empty() && self.ended.load(Ordering::Relaxed) => {
-                self.failed = true;
-                Err(IoError::new(
-                    ErrorKind::UnexpectedEof,
-                    "the connection closed before the end of the chunked request body",
-                ))
-            }
-            Ok(0) if !buf.is_empty() => {
-                self.finished = true;
-                Ok(0)
-            }
-            Ok(n) => Ok(n),
-            Err(e) => {
-                self.failed = true;
-                Err(e)
-            }
-        }
+        self.budget = MAX_CHUNK_FRAMING;
+        self.decode(buf).inspect_err(|_| self.failed = true)
     }
 }
 
@@ -137,6 +213,8 @@ impl<R: Read> Drop for ChunkedReader<R> {
         }
         let result = if self.failed {
             Err(abandoned("chunked request body read failed"))
+        } else if is_closing(&self.closing) {
+            Err(abandoned("the connection is closing"))
         } else {
             drain(self, MAX_DRAIN_BYTES)
         };
@@ -223,5 +301,49 @@ mod tests {
         assert!(r.read(&mut buf).is_err()); // stays failed
         drop(r);
         assert!(rx.recv().unwrap().is_err());
+    }
+
+    #[test]
+    fn trailers_are_accepted_and_ignored() {
+        let mut src = Cursor::new(b"5\r\nhello\r\n0\r\nX-Sum: 1\r\nX-More: 2\r\n\r\nNEXT".to_vec());
+        let mut body = String::new();
+        {
+            let (mut r, _) = ChunkedReader::new(src.by_ref());
+            r.read_to_string(&mut body).unwrap();
+        }
+        assert_eq!(body, "hello");
+        let mut rest = String::new();
+        src.read_to_string(&mut rest).unwrap();
+        assert_eq!(rest, "NEXT");
+    }
+
+    #[test]
+    fn extensions_are_ignored() {
+        let src = Cursor::new(b"5 ;name=value\r\nhello\r\n0;x\r\n\r\n".to_vec());
+        let (mut r, _) = ChunkedReader::new(src);
+        let mut body = String::new();
+        r.read_to_string(&mut body).unwrap();
+        assert_eq!(body, "hello");
+    }
+
+    #[test]
+    fn sloppy_framing_is_an_error() {
+        for bad in [
+            &b"+5\r\nhello\r\n0\r\n\r\n"[..],
+            b" 5\r\nhello\r\n0\r\n\r\n",
+            b"5 x\r\nhello\r\n0\r\n\r\n",
+            b"5\nhello\r\n0\r\n\r\n",
+            b"5\r\nhelloXX0\r\n\r\n",
+            b"0x5\r\nhello\r\n0\r\n\r\n",
+            b"fffffffffffffffffffff\r\n",
+        ] {
+            let (mut r, _) = ChunkedReader::new(Cursor::new(bad.to_vec()));
+            let mut body = Vec::new();
+            assert!(
+                r.read_to_end(&mut body).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 }

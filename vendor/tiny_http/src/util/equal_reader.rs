@@ -1,6 +1,9 @@
 use std::io::Result as IoResult;
 use std::io::{Error as IoError, ErrorKind, Read};
 use std::sync::mpsc::channel;
+use std::sync::Arc;
+
+use super::sequential::Closing;
 use std::sync::mpsc::{Receiver, Sender};
 use std::time::{Duration, Instant};
 
@@ -60,6 +63,8 @@ where
     // hookq: set when a read returned an error; the drop then gives up at once instead
     // of waiting once more for a client that already timed out.
     failed: bool,
+    // hookq: the connection's "closing" flag (see `no_drain_when`)
+    closing: Option<Arc<Closing>>,
 }
 
 impl<R> EqualReader<R>
@@ -74,10 +79,42 @@ where
             size,
             last_read_signal: tx,
             failed: false, // hookq
+            closing: None, // hookq
         };
 
         (r, rx)
     }
+
+    /// hookq: a body left unread when `closing` is set (the answer closed the
+    /// connection) is not drained: there is no next request to reach.
+    pub(crate) fn no_drain_when(mut self, closing: Option<Arc<Closing>>) -> Self {
+        self.closing = closing;
+        self
+    }
+}
+
+/// hookq: true if the connection's "closing" flag is set.
+pub(crate) fn is_closing(closing: &Option<Arc<Closing>>) -> bool {
+    closing.as_ref().is_some_and(|c| c.is_set())
+}
+
+/// hookq: an I/O error from the socket, reworded in plain words for the application
+/// (which may show it to the client) instead of an errno text such as "Resource
+/// temporarily unavailable (os error 11)", which is how a read timeout shows.
+pub(crate) fn plain(err: IoError) -> IoError {
+    if err.raw_os_error().is_none() {
+        return err;
+    }
+    let text = match err.kind() {
+        ErrorKind::WouldBlock | ErrorKind::TimedOut => {
+            "the client sent nothing more for too long (socket timeout)"
+        }
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe => {
+            "the client closed the connection"
+        }
+        _ => "the connection failed",
+    };
+    IoError::new(err.kind(), text)
 }
 
 impl<R> Read for EqualReader<R>
@@ -115,7 +152,7 @@ where
                 if e.kind() != ErrorKind::Interrupted {
                     self.failed = true;
                 }
-                Err(e)
+                Err(plain(e))
             }
         }
     }
@@ -137,6 +174,8 @@ where
         }
         let result = if self.failed {
             Err(abandoned("request body read failed"))
+        } else if is_closing(&self.closing) {
+            Err(abandoned("the connection is closing"))
         } else if self.size > MAX_DRAIN_BYTES {
             Err(abandoned("unread request body too large to drain"))
         } else {

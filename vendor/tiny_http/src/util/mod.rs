@@ -4,7 +4,7 @@ pub use self::equal_reader::EqualReader;
 pub use self::fused_reader::FusedReader;
 pub use self::messages_queue::MessagesQueue;
 pub use self::refined_tcp_stream::RefinedTcpStream;
-pub use self::sequential::{SequentialReader, SequentialReaderBuilder};
+pub use self::sequential::{Closing, SequentialReader, SequentialReaderBuilder};
 #[allow(unused_imports)] // hookq: upstream re-export, unused since 0.12; silences the warning
 pub use self::sequential::{SequentialWriter, SequentialWriterBuilder};
 pub use self::task_pool::TaskPool;

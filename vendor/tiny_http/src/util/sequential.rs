@@ -1,11 +1,51 @@
 use std::io::Result as IoResult;
 use std::io::{Error as IoError, ErrorKind, Read, Write};
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::channel;
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
 use std::mem;
+
+/// hookq: the "closing" state of a connection, shared by its readers, writers, body
+/// readers and requests. Set once an answer that closes the connection is out: the
+/// body is then not drained, the next reader drops the stream instead of reading a
+/// request, and later answers are not written.
+pub struct Closing {
+    set: AtomicBool,
+    // ends the reading side of the socket, to wake a reader already blocked on it
+    on_close: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+impl Closing {
+    pub fn new(on_close: impl FnOnce() + Send + 'static) -> Closing {
+        Closing {
+            set: AtomicBool::new(false),
+            on_close: Mutex::new(Some(Box::new(on_close))),
+        }
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.set.load(Ordering::Acquire)
+    }
+
+    /// Marks the connection as closing, without touching the socket.
+    pub fn mark(&self) {
+        self.set.store(true, Ordering::Release);
+    }
+
+    /// Marks the connection as closing, and ends the reading side of its socket: a
+    /// reader blocked on it (waiting for a next request that was read ahead of this
+    /// answer) sees the end of the stream at once instead of waiting for the client.
+    pub fn close(&self) {
+        self.mark();
+        let on_close = self.on_close.lock().ok().and_then(|mut f| f.take());
+        if let Some(on_close) = on_close {
+            on_close();
+        }
+    }
+}
 
 pub struct SequentialReaderBuilder<R>
 where
@@ -33,6 +73,9 @@ where
     // read: the stream position is unknown, so this reader must fail instead of letting
     // the rest of that body be parsed as the next request.
     previous_body: Option<Receiver<IoResult<()>>>,
+    // hookq: set once an answer that closes the connection has gone out (see
+    // `ClientConnection`); the stream is then dropped instead of read for a next request.
+    closing: Option<Arc<Closing>>,
 }
 
 enum SequentialReaderInner<R>
@@ -50,6 +93,8 @@ where
 {
     writer: Arc<Mutex<W>>,
     next_trigger: Option<Receiver<()>>,
+    // hookq: see `SequentialWriter::closing`
+    closing: Option<Arc<Closing>>,
 }
 
 pub struct SequentialWriter<W>
@@ -59,6 +104,10 @@ where
     trigger: Option<Receiver<()>>,
     writer: Arc<Mutex<W>>,
     on_finish: Sender<()>,
+    // hookq: set once an answer that closes the connection has gone out: no later
+    // answer may follow it on the connection (a client may have pipelined requests
+    // that were read before that answer was written).
+    closing: Option<Arc<Closing>>,
 }
 
 impl<R: Read + Send> SequentialReaderBuilder<R> {
@@ -74,7 +123,18 @@ impl<W: Write + Send> SequentialWriterBuilder<W> {
         SequentialWriterBuilder {
             writer: Arc::new(Mutex::new(writer)),
             next_trigger: None,
+            closing: None, // hookq
         }
+    }
+
+    /// hookq: the writer all `SequentialWriter`s share, to reach the socket.
+    pub fn shared_writer(&self) -> &Arc<Mutex<W>> {
+        &self.writer
+    }
+
+    /// hookq: writers made from now on write nothing once `closing` is set.
+    pub fn set_closing(&mut self, closing: Arc<Closing>) {
+        self.closing = Some(closing);
     }
 }
 
@@ -91,12 +151,14 @@ impl<R: Read + Send> Iterator for SequentialReaderBuilder<R> {
                 inner: SequentialReaderInner::MyTurn(reader),
                 next: tx,
                 previous_body: None, // hookq
+                closing: None,       // hookq
             }),
 
             SequentialReaderBuilderInner::NotFirst(previous) => Some(SequentialReader {
                 inner: SequentialReaderInner::Waiting(previous),
                 next: tx,
                 previous_body: None, // hookq
+                closing: None,       // hookq
             }),
         }
     }
@@ -113,6 +175,7 @@ impl<W: Write + Send> Iterator for SequentialWriterBuilder<W> {
             trigger: next_next_trigger,
             writer: self.writer.clone(),
             on_finish: tx,
+            closing: self.closing.clone(), // hookq
         })
     }
 }
@@ -131,6 +194,21 @@ impl<R: Read + Send> SequentialReader<R> {
     pub fn set_previous_body_signal(&mut self, signal: Receiver<IoResult<()>>) {
         self.previous_body = Some(signal);
     }
+
+    /// hookq: when this reader gets its turn and `closing` is set, it drops the stream
+    /// and fails, without reading: the connection ends at once, even if the client sent
+    /// (or would send) another request.
+    pub fn set_closing(&mut self, closing: Arc<Closing>) {
+        self.closing = Some(closing);
+    }
+}
+
+// hookq: error of a write after an answer that closed the connection.
+fn closing_error() -> IoError {
+    IoError::new(
+        ErrorKind::ConnectionAborted,
+        "an earlier answer closed the connection",
+    )
 }
 
 impl<R: Read + Send> Read for SequentialReader<R> {
@@ -153,7 +231,13 @@ impl<R: Read + Send> Read for SequentialReader<R> {
         // hookq: the previous body reader sends its signal before handing the stream
         // over, so it is already there if it was sent at all. On `Err`, drop the stream
         // (closing its read half) and stay `Empty`, so that every later reader fails too.
-        if let Some(Ok(Err(_))) = self.previous_body.take().map(|rx| rx.try_recv()) {
+        let closing = self.closing.as_ref().is_some_and(|c| c.is_set());
+        if closing
+            || matches!(
+                self.previous_body.take().map(|rx| rx.try_recv()),
+                Some(Ok(Err(_)))
+            )
+        {
             self.inner = SequentialReaderInner::Empty;
             drop(reader);
             return Err(abandoned_stream_error());
@@ -171,6 +255,7 @@ impl<W: Write + Send> Write for SequentialWriter<W> {
             v.recv().unwrap()
         }
         self.trigger = None;
+        self.check_closing()?; // hookq
 
         self.writer.lock().unwrap().write(buf)
     }
@@ -180,8 +265,20 @@ impl<W: Write + Send> Write for SequentialWriter<W> {
             v.recv().unwrap()
         }
         self.trigger = None;
+        self.check_closing()?; // hookq
 
         self.writer.lock().unwrap().flush()
+    }
+}
+
+impl<W: Write + Send> SequentialWriter<W> {
+    // hookq: the answer that closes the connection sets the flag only after its last
+    // write and flush, so only the answers after it fail here.
+    fn check_closing(&self) -> IoResult<()> {
+        match self.closing {
+            Some(ref c) if c.is_set() => Err(closing_error()),
+            _ => Ok(()),
+        }
     }
 }
 
