@@ -2,6 +2,7 @@
 
 mod util;
 
+mod bounds;
 mod cli;
 mod connections;
 mod executions;
