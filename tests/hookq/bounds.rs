@@ -4,6 +4,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
 use crate::util::{eventually, http, read_reply, Env, Gate, ServerProcess, TestServer};
@@ -56,14 +57,11 @@ fn head(path: &str, length: usize) -> String {
     )
 }
 
+/// A client of another hook is answered promptly: within 20 s, less than
+/// the 30 s socket timeout that would let a slow client go.
 fn bystander_is_served(env: &Env, addr: SocketAddr, path: &str, body: &str) {
-    let reply = http(
-        addr,
-        "POST",
-        path,
-        &[("Content-Type", "text/plain")],
-        body.as_bytes(),
-    );
+    let mut stream = stall(addr, &format!("{}{body}", head(path, body.len())));
+    let reply = read_reply(&mut stream);
     assert_eq!((reply.status, reply.text().as_str()), (200, "Accepted"));
     let stored = env.sql_count(&format!(
         "SELECT COUNT(*) FROM payloads WHERE CAST(body AS TEXT) = '{body}'"
@@ -91,8 +89,20 @@ fn a_bystander_is_served_while_many_clients_trickle_their_bodies() {
     eventually(60, "every slow client to be reading its body", || {
         gauge(server.addr, "hookq_body_bytes_in_flight") == MANY as u64 * 100_000
     });
+    // A byte every 2 s each: no read waits long enough for the socket
+    // timeout (30 s) to let a slow client go.
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let trickler = std::thread::spawn(move || {
+        let mut slow_clients = slow_clients;
+        while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(Duration::from_secs(2)) {
+            for client in &mut slow_clients {
+                let _ = client.write_all(b"x");
+            }
+        }
+    });
     bystander_is_served(&env, server.addr, &other, "bystander");
-    drop(slow_clients);
+    drop(stop);
+    trickler.join().unwrap();
     server.stop();
     assert_eq!(env.sql_count("SELECT COUNT(*) FROM events"), 1);
 }

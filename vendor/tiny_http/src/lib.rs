@@ -101,8 +101,8 @@ use std::io::Result as IoResult;
 use std::io::{Read, Write}; // hookq
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::sync::atomic::AtomicBool;
-use std::sync::atomic::{AtomicU64, AtomicUsize}; // hookq
 use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU64, AtomicUsize}; // hookq
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread;
