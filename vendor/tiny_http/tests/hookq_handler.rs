@@ -30,7 +30,7 @@ fn start(max_connections: usize, handler: impl Fn(Request) + Send + Sync + 'stat
 fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
     while !done() {
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for {}", what);
         std::thread::yield_now();
     }
 }
@@ -86,12 +86,13 @@ fn a_connection_past_the_bound_is_refused_at_once() {
     let mut refused = connect(addr);
     let (data, closed) = read_until_closed(&mut refused);
     let text = String::from_utf8_lossy(&data);
-    assert_eq!(status_of(&data), 503, "{text}");
-    assert!(text.contains("\r\nRetry-After: 1\r\n"), "{text}");
-    assert!(text.contains("\r\nConnection: close\r\n"), "{text}");
+    assert_eq!(status_of(&data), 503, "{}", text);
+    assert!(text.contains("\r\nRetry-After: 1\r\n"), "{}", text);
+    assert!(text.contains("\r\nConnection: close\r\n"), "{}", text);
     assert!(
         text.ends_with("Too many open connections; retry shortly.\r\n"),
-        "{text}"
+        "{}",
+        text
     );
     assert_eq!(closed, Closed::Eof);
     assert_eq!(server.num_connections(), 2);
