@@ -252,3 +252,55 @@ fn a_body_past_the_budget_in_flight_is_refused_before_it_is_read() {
     server.stop();
     assert_eq!(env.sql_count("SELECT COUNT(*) FROM events"), 2);
 }
+
+/// The real binary under a hard limit of 1,024 open files (which `serve`
+/// cannot raise): 600 trickling connections fit under the connection bound
+/// with room to spare, and bystanders beside them are served.
+#[test]
+fn under_a_hard_limit_of_1024_files_600_trickling_clients_leave_room_for_others() {
+    raise_fd_limit();
+    let env = Env::new();
+    let slow = env.hook("slow", &["--rate-limit", "0"]);
+    let other = env.hook("other", &["--rate-limit", "0"]);
+    let server = ServerProcess::start_with(&env, &["--no-scenarios"], |cmd| {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setrlimit is async-signal-safe.
+        unsafe {
+            cmd.pre_exec(|| {
+                let limit = libc::rlimit {
+                    rlim_cur: 1024,
+                    rlim_max: 1024,
+                };
+                libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+                Ok(())
+            });
+        }
+    });
+    let slow_clients: Vec<TcpStream> = (0..600)
+        .map(|_| stall(server.addr, &format!("{}abc", head(&slow, 100_000))))
+        .collect();
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let trickler = std::thread::spawn(move || {
+        let mut slow_clients = slow_clients;
+        while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(Duration::from_secs(2)) {
+            for client in &mut slow_clients {
+                let _ = client.write_all(b"x");
+            }
+        }
+        slow_clients
+    });
+    for i in 0..20 {
+        bystander_is_served(&env, server.addr, &other, &format!("bystander-{i}"));
+    }
+    drop(stop);
+    let slow_clients = trickler.join().unwrap();
+    // Every trickling client is still in (none was refused or dropped).
+    for (i, client) in slow_clients.iter().enumerate() {
+        client.set_nonblocking(true).unwrap();
+        let mut byte = [0; 1];
+        match (&*client).read(&mut byte) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            other => panic!("slow client {i}: {other:?}"),
+        }
+    }
+}
