@@ -42,7 +42,9 @@ revision() {
 others_ticks() {
     local me
     me=$(ps -o pgid= -p $$ | tr -d ' ')
-    cat /proc/[0-9]*/stat 2>/dev/null | awk -v me="$me" '
+    # A process that ends between the glob and the read fails `cat`: not
+    # an error here (with pipefail it ended the whole script).
+    { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v me="$me" '
         { sub(/^.*\) /, ""); if ($3 != me) t += $12 + $13 + $14 + $15 }
         END { print t + 0 }'
 }

@@ -1729,7 +1729,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__hooks__subcmd__serve)
-            opts="-h --listen --threads --metrics --quiet --trust-proxy --no-scenarios --max-db-size --db --base-url --json --help"
+            opts="-h --listen --threads --max-connections --max-body-in-flight --metrics --quiet --trust-proxy --no-scenarios --max-db-size --db --base-url --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1740,6 +1740,14 @@ _hookq() {
                     return 0
                     ;;
                 --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-body-in-flight)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

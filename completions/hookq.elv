@@ -133,7 +133,9 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;hooks;serve'= {
             cand --listen 'Address to listen on'
-            cand --threads 'Request threads [default: 8 per core]'
+            cand --threads 'Threads kept ready for new connections; each open connection beyond them gets its own [default: 8 per core]'
+            cand --max-connections 'Connections open at once; past it a new one gets 503 [default: the open-files limit less 128]'
+            cand --max-body-in-flight 'Request body bytes being received at once, one hook at most half; past it a request gets 503'
             cand --max-db-size 'Refuse new events (503) once the database file would grow past this size, e.g. 2GiB (a file already that large: exit 3) [default: no cap]'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'

@@ -271,9 +271,15 @@ pub struct Serve {
         value_name = "ADDR"
     )]
     pub listen: SocketAddr,
-    /// Request threads [default: 8 per core]
+    /// Threads kept ready for new connections; each open connection beyond them gets its own [default: 8 per core]
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
+    /// Connections open at once; past it a new one gets 503 [default: the open-files limit less 128]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: Option<u32>,
+    /// Request body bytes being received at once, one hook at most half; past it a request gets 503
+    #[arg(long, value_name = "SIZE", default_value = "256MiB")]
+    pub max_body_in_flight: Size,
     /// Serve Prometheus metrics on /metrics
     #[arg(long)]
     pub metrics: bool,

@@ -56,6 +56,7 @@ pub fn events(ctx: &Ctx, args: ListEvents) -> Result<ExitCode> {
         since: args.received.since,
         until: args.received.until,
         ids: Vec::new(),
+        ..EventFilter::default()
     };
     let events: Vec<EventJson> = store
         .events(hook.id, &filter, true, args.limit)?

@@ -61,73 +61,90 @@ pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
             EventState::Discarded,
         ],
     };
-    let filter = EventFilter {
+    let mut filter = EventFilter {
         states,
         since,
         until,
         ids: args.events.clone(),
+        ..EventFilter::default()
     };
-    let candidates = store.events(hook.id, &filter, false, u64::MAX)?;
-    if let Some(missing) = args
-        .events
-        .iter()
-        .find(|id| !candidates.iter().any(|e| e.id == **id))
-    {
-        return Err(Failure::refused(format!(
-            "no event {missing} of hook {:?} matches",
-            hook.name
-        ))
-        .into());
+    // Named events come from the command line, so few: all must match
+    // before anything is copied.
+    if !args.events.is_empty() {
+        let named = store.events(hook.id, &filter, false, u64::MAX)?;
+        if let Some(missing) = args
+            .events
+            .iter()
+            .find(|id| !named.iter().any(|e| e.id == **id))
+        {
+            return Err(Failure::refused(format!(
+                "no event {missing} of hook {:?} matches",
+                hook.name
+            ))
+            .into());
+        }
     }
+    // The candidates are taken a batch at a time, in id order, up to the
+    // newest one now: the copies (new ids) are never candidates themselves.
+    filter.through = store
+        .events(hook.id, &filter, true, 1)?
+        .first()
+        .map(|e| e.id);
     let mut report = ReplayReport {
         dry_run: args.dry_run,
         replayed: Vec::new(),
         skipped: Vec::new(),
     };
-    let mut chosen = Vec::new();
-    for event in candidates {
-        let reason = match event.state.as_str() {
-            "queued" | "running" => Some(format!("still {}", event.state)),
-            _ if !event.payload_available => Some(PAYLOAD_GONE.to_owned()),
-            _ => None,
-        };
-        match reason {
-            Some(reason) => report.skipped.push(Skipped {
-                event: event.id,
-                reason,
-            }),
-            None => chosen.push(event),
-        }
-    }
-    let progress = chosen.len() > 1_000 && io::stderr().is_terminal();
+    let progress = io::stderr().is_terminal();
+    let mut shown = false;
     let mut queue_full = false;
-    for (batch_number, batch) in chosen.chunks(REPLAY_BATCH).enumerate() {
+    while filter.through.is_some() {
+        let batch = store.events(hook.id, &filter, false, REPLAY_BATCH as u64)?;
+        let Some(last) = batch.last() else {
+            break;
+        };
+        filter.after = Some(last.id);
+        let mut chosen = Vec::with_capacity(batch.len());
+        for event in batch {
+            let reason = match event.state.as_str() {
+                "queued" | "running" => Some(format!("still {}", event.state)),
+                _ if !event.payload_available => Some(PAYLOAD_GONE.to_owned()),
+                _ => None,
+            };
+            match reason {
+                Some(reason) => report.skipped.push(Skipped {
+                    event: event.id,
+                    reason,
+                }),
+                None => chosen.push(event),
+            }
+        }
         if args.dry_run {
-            report.replayed.extend(batch.iter().map(|e| Replayed {
+            report.replayed.extend(chosen.iter().map(|e| Replayed {
                 event: e.id,
                 new: None,
             }));
             continue;
         }
-        let mut copies = Vec::with_capacity(batch.len());
-        let mut originals = Vec::with_capacity(batch.len());
-        for event in batch {
+        let mut copies = Vec::with_capacity(chosen.len());
+        let mut originals = Vec::with_capacity(chosen.len());
+        for event in chosen {
             // Purged between the listing and now: reported, never half-copied.
             match store.payload(event.id)? {
                 Some(body) => {
+                    originals.push(event.id);
                     copies.push(NewEvent {
                         hook_id: hook.id,
                         received_at: ctx.now,
-                        method: event.method.clone(),
-                        path: event.path.clone(),
-                        query: event.query.clone(),
-                        headers: event.headers.clone(),
-                        remote_addr: event.remote_addr.clone(),
-                        content_type: event.content_type.clone(),
+                        method: event.method,
+                        path: event.path,
+                        query: event.query,
+                        headers: event.headers,
+                        remote_addr: event.remote_addr,
+                        content_type: event.content_type,
                         body,
                         replay_of: Some(event.id),
                     });
-                    originals.push(event.id);
                 }
                 None => report.skipped.push(Skipped {
                     event: event.id,
@@ -155,16 +172,12 @@ pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
                 }
             }
         }
-        if progress {
-            let _ = write!(
-                io::stderr().lock(),
-                "\rreplayed {} of {}",
-                (batch_number + 1) * REPLAY_BATCH,
-                chosen.len()
-            );
+        if progress && report.replayed.len() > 1_000 {
+            shown = true;
+            let _ = write!(io::stderr().lock(), "\rreplayed {}", report.replayed.len());
         }
     }
-    if progress {
+    if shown {
         output::note("");
     }
     report.skipped.sort_by_key(|s| s.event);
@@ -220,26 +233,24 @@ pub fn send(ctx: &Ctx, args: SendEvent) -> Result<ExitCode> {
         ))
         .into());
     }
+    let max = hook.settings.max_body;
     let body = match args.data.as_deref() {
         None => Vec::new(),
         Some("@-") => {
-            let mut body = Vec::new();
-            io::stdin()
-                .read_to_end(&mut body)
-                .context("could not read standard input")?;
-            body
+            read_at_most(io::stdin().lock(), max).context("could not read standard input")?
         }
         Some(data) => match data.strip_prefix('@') {
-            Some(path) => std::fs::read(path).with_context(|| format!("could not read {path}"))?,
+            Some(path) => std::fs::File::open(path)
+                .and_then(|file| read_at_most(file, max))
+                .with_context(|| format!("could not read {path}"))?,
             None => data.as_bytes().to_vec(),
         },
     };
-    if body.len() as u64 > hook.settings.max_body {
+    if body.len() as u64 > max {
         return Err(Failure::usage(format!(
-            "the body ({}) is larger than hook {:?} accepts ({})",
-            Size(body.len() as u64),
+            "the body is larger than hook {:?} accepts ({})",
             hook.name,
-            Size(hook.settings.max_body)
+            Size(max)
         ))
         .into());
     }
@@ -284,6 +295,15 @@ pub fn send(ctx: &Ctx, args: SendEvent) -> Result<ExitCode> {
             Err(Failure::refused(format!("hook {:?} was deleted", hook.name)).into())
         }
     }
+}
+
+/// Up to `max` bytes and one more, which is enough to refuse the body: an
+/// endless input (`yes | hookq hooks send h --data @-`) ends there instead
+/// of taking the memory.
+fn read_at_most(input: impl Read, max: u64) -> io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    input.take(max.saturating_add(1)).read_to_end(&mut body)?;
+    Ok(body)
 }
 
 fn queue_full(hook: &str, limit: u64) -> anyhow::Error {

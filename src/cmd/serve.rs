@@ -23,6 +23,8 @@ pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
         threads: args
             .threads
             .map_or_else(server::Config::default_threads, usize::from),
+        max_connections: args.max_connections.map(|n| n as usize),
+        max_body_in_flight: args.max_body_in_flight.0,
         metrics: args.metrics,
         quiet: args.quiet,
         trust_proxy: args.trust_proxy,
@@ -85,10 +87,10 @@ pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Each connection takes two descriptors (tiny_http duplicates the socket),
-/// so the usual soft limit of 1024 lets some 500 idle clients keep everyone
-/// else out until their 30 s socket timeout. Like other servers, raise it
-/// to the hard limit, which any process may do.
+/// Each connection takes a descriptor, and the connection bound is derived
+/// from this limit: the usual soft limit of 1024 would let some 900 idle
+/// clients keep everyone else out until their 30 s socket timeout. Like
+/// other servers, raise it to the hard limit, which any process may do.
 fn raise_open_files_limit() {
     let mut limit = libc::rlimit {
         rlim_cur: 0,

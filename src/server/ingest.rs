@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use tiny_http::Request;
 
+use super::budget::Reservation;
 use super::registry::{HookEntry, Responder};
 use super::waiters::CycleOutcome;
 use super::{Answer, Shared};
@@ -73,13 +74,19 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
     {
         return too_large();
     }
-    // The client sets the pace of its body.
-    let held = shared.held();
-    let body = read_body(request, max_body);
-    drop(held);
-    let body = match body {
+    // Room for the body is reserved before a byte of it is read: its
+    // declared size, or room as it comes when chunked. Held until the event
+    // is committed (the writer drops the body then).
+    let Some(mut reservation) = shared
+        .budget
+        .reserve(hook.id, request.body_length().unwrap_or(0) as u64)
+    else {
+        return refuse(bodies_in_flight());
+    };
+    let body = match read_body(request, max_body, &mut reservation) {
         Ok(body) => body,
         Err(BodyError::TooLarge) => return too_large(),
+        Err(BodyError::NoRoom) => return refuse(bodies_in_flight()),
         Err(BodyError::Io(e)) => {
             return refuse(Answer::text(
                 400,
@@ -144,7 +151,9 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
         Some((responder, (tx, rx))) => (Some((responder, rx)), Some(tx)),
         None => (None, None),
     };
-    match shared.writer.store(event, answer) {
+    let stored = shared.writer.store(event, answer);
+    drop(reservation);
+    match stored {
         Ok(Enqueued::Stored(id)) => {
             hook.queued.fetch_add(1, Relaxed);
             if hook.immediate {
@@ -181,10 +190,8 @@ fn await_cycle(
     responder: &Responder,
     cycle: Receiver<CycleOutcome>,
 ) -> Answer {
-    // While it waits, this thread counts as held: a spare one serves others.
-    let held = shared.held();
+    // This waits on the connection's own thread: no other client needs it.
     let outcome = cycle.recv_timeout(responder.timeout);
-    drop(held);
     match outcome {
         Ok(outcome) => respond(id, responder, &outcome)
             .for_hook(&hook.name)
@@ -213,6 +220,17 @@ fn respond(event_id: i64, responder: &Responder, outcome: &CycleOutcome) -> Answ
         }
     };
     Answer::reply(reply)
+}
+
+/// The budget of body bytes in flight has no room for this body: refused
+/// before its body is read, and the connection closed so that it need not be.
+fn bodies_in_flight() -> Answer {
+    Answer::text(
+        503,
+        "Too many request bodies are being received; retry shortly.",
+    )
+    .header("Retry-After", "1")
+    .header("Connection", "close")
 }
 
 fn queue_full() -> Answer {
@@ -244,19 +262,45 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 enum BodyError {
     TooLarge,
+    /// The budget of body bytes in flight ran out as a chunked body came.
+    NoRoom,
     Io(std::io::Error),
 }
 
+/// Room reserved at a time for a chunked body, as it comes.
+const CHUNKED_STEP: u64 = 64 << 10;
+
 /// Read at most `max` bytes; one more means the body is too large (a
-/// chunked body has no declared size, so this is where it is caught).
-fn read_body(request: &mut Request, max: u64) -> Result<Vec<u8>, BodyError> {
-    let expected = request.body_length().unwrap_or(0).min(64 << 10);
-    let mut body = Vec::with_capacity(expected);
-    request
-        .as_reader()
-        .take(max + 1)
-        .read_to_end(&mut body)
-        .map_err(BodyError::Io)?;
+/// chunked body has no declared size, so this is where it is caught). A
+/// body with a declared size fits its reservation; a chunked one grows it.
+fn read_body(
+    request: &mut Request,
+    max: u64,
+    reservation: &mut Reservation<'_>,
+) -> Result<Vec<u8>, BodyError> {
+    let declared = request.body_length().is_some();
+    let mut reader = request.as_reader().take(max + 1);
+    let mut body = Vec::new();
+    loop {
+        if declared {
+            // Exactly the declared size: the reader ends there.
+            body.reserve_exact(reservation.bytes() as usize);
+        } else {
+            let step = CHUNKED_STEP.min(max + 1 - body.len() as u64);
+            if !reservation.grow(step) {
+                return Err(BodyError::NoRoom);
+            }
+            body.reserve_exact(step as usize);
+        }
+        let room = reservation.bytes() - body.len() as u64;
+        let read = (&mut reader)
+            .take(room)
+            .read_to_end(&mut body)
+            .map_err(BodyError::Io)?;
+        if declared || (read as u64) < room || body.len() as u64 > max {
+            break;
+        }
+    }
     if body.len() as u64 > max {
         return Err(BodyError::TooLarge);
     }

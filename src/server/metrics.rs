@@ -7,7 +7,12 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Mutex;
 
-use super::threads::Counts;
+/// What holds the server's resources now (the bounds of docs/server.md).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InFlight {
+    pub connections: usize,
+    pub body_bytes: u64,
+}
 
 #[derive(Default)]
 pub struct Metrics {
@@ -34,8 +39,8 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition, with the queue depth of each hook and
-    /// the request threads.
-    pub fn render(&self, queues: &[(String, u64)], threads: Counts) -> String {
+    /// what the clients hold.
+    pub fn render(&self, queues: &[(String, u64)], in_flight: InFlight) -> String {
         let mut out = String::new();
         out.push_str(
             "# HELP hookq_requests_total HTTP requests to webhook URLs, by hook and status.\n",
@@ -61,13 +66,13 @@ impl Metrics {
         }
         let _ = writeln!(
             out,
-            "# HELP hookq_request_threads Request threads running, spares included.\n\
-             # TYPE hookq_request_threads gauge\n\
-             hookq_request_threads {}\n\
-             # HELP hookq_request_threads_held Request threads waiting on a client or a scenario.\n\
-             # TYPE hookq_request_threads_held gauge\n\
-             hookq_request_threads_held {}",
-            threads.running, threads.held
+            "# HELP hookq_open_connections Client connections open (one thread each).\n\
+             # TYPE hookq_open_connections gauge\n\
+             hookq_open_connections {}\n\
+             # HELP hookq_body_bytes_in_flight Body bytes reserved by requests being received.\n\
+             # TYPE hookq_body_bytes_in_flight gauge\n\
+             hookq_body_bytes_in_flight {}",
+            in_flight.connections, in_flight.body_bytes
         );
         self.batch_size.render(
             &mut out,
@@ -149,19 +154,19 @@ mod tests {
         metrics.request("", 404);
         metrics.batch_size.observe(3.0);
         metrics.batch_size.observe(1.0);
-        let threads = Counts {
-            running: 9,
-            held: 2,
+        let in_flight = InFlight {
+            connections: 9,
+            body_bytes: 2048,
         };
-        let text = metrics.render(&[("gh".into(), 7)], threads);
+        let text = metrics.render(&[("gh".into(), 7)], in_flight);
         assert!(
             text.contains("hookq_requests_total{hook=\"gh\",status=\"200\"} 2\n"),
             "{text}"
         );
         assert!(text.contains("hookq_requests_total{hook=\"\",status=\"404\"} 1\n"));
         assert!(text.contains("hookq_queue_depth{hook=\"gh\"} 7\n"));
-        assert!(text.contains("hookq_request_threads 9\n"), "{text}");
-        assert!(text.contains("hookq_request_threads_held 2\n"), "{text}");
+        assert!(text.contains("hookq_open_connections 9\n"), "{text}");
+        assert!(text.contains("hookq_body_bytes_in_flight 2048\n"), "{text}");
         assert!(text.contains("hookq_commit_batch_size_bucket{le=\"1\"} 1\n"));
         assert!(text.contains("hookq_commit_batch_size_bucket{le=\"4\"} 2\n"));
         assert!(text.contains("hookq_commit_batch_size_count 2\n"));

@@ -1,29 +1,31 @@
 //! `hookq hooks serve`: a blocking tiny_http listener that durably queues
 //! every accepted webhook.
 //!
-//! Request threads route and check a request against the in-memory
-//! [`registry`], read its body, and hand the event to the group-commit
-//! [`writer`]; the answer is sent only once the event is committed. While
-//! slow clients hold every request thread, spares are started
-//! ([`threads`]). A refresher thread reloads hooks changed by other
-//! processes.
+//! Each request is handled on its connection's own thread (tiny_http's,
+//! see `Server::with_handler` in vendor/tiny_http): it is routed and checked
+//! against the in-memory [`registry`], its body read within the [`budget`],
+//! and the event handed to the group-commit [`writer`]; the answer is sent
+//! only once the event is committed. A slow client, or a caller waiting for
+//! its `--respond` cycle, holds only its own connection; connections past
+//! `--max-connections` are refused. A refresher thread reloads hooks
+//! changed by other processes.
 //!
 //! [`start`] is a library function: tests bind `127.0.0.1:0`, get the
 //! address, and stop the server with [`Running::stop`].
 
+mod budget;
 mod ingest;
 mod listener_log;
 mod metrics;
 mod ratelimit;
 mod registry;
-mod threads;
 mod waiters;
 mod writer;
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -33,10 +35,10 @@ use tiny_http::{Header, Response};
 use crate::clock::{self, Clock, Millis};
 use crate::shutdown::Shutdown;
 use crate::store::Store;
-use metrics::Metrics;
+use budget::BodyBudget;
+use metrics::{InFlight, Metrics};
 use ratelimit::RateLimiter;
 use registry::Registry;
-use threads::{Held, Threads};
 pub use waiters::Waiters;
 use writer::Writer;
 
@@ -45,15 +47,27 @@ const REFRESH_EVERY: Duration = Duration::from_millis(500);
 /// How often a stopping server looks whether its threads have ended.
 const JOIN_POLL: Duration = Duration::from_millis(20);
 
-/// At a stop, how long threads whose callers were just answered (their
+/// At a stop, how long requests whose callers were just answered (their
 /// cycle ended after the grace period) have to send the answer.
 const ANSWER_AFTER_GRACE: Duration = Duration::from_secs(1);
-/// How often an idle request thread looks at the stop flag.
-const POLL_EVERY: Duration = Duration::from_millis(200);
+
+/// File descriptors kept for the rest of the process when the connection
+/// bound is derived from the open-files limit: the listener, the store's
+/// files (database, WAL, shared memory) for each of its connections, and
+/// the pipes of running commands.
+const RESERVED_FDS: u64 = 128;
 
 pub struct Config {
     pub listen: SocketAddr,
+    /// Threads kept ready for new connections; each open connection beyond
+    /// them has a thread of its own.
     pub threads: usize,
+    /// Connections open at most; past it a new one gets 503. `None`: from
+    /// the open-files limit ([`Config::default_max_connections`]).
+    pub max_connections: Option<usize>,
+    /// Body bytes that requests being received may hold at once; one hook
+    /// may hold half of it.
+    pub max_body_in_flight: u64,
     pub metrics: bool,
     pub quiet: bool,
     pub trust_proxy: bool,
@@ -70,10 +84,31 @@ impl Config {
     /// going for as long as it likes.
     pub const GRACE: Duration = Duration::from_secs(10);
 
-    /// A small multiple of the cores: request threads mostly wait for the
-    /// group commit, and more of them waiting means bigger batches.
+    pub const MAX_BODY_IN_FLIGHT: u64 = 256 << 20;
+
+    /// A small multiple of the cores: a burst of new connections finds
+    /// threads ready instead of waiting for one to start.
     pub fn default_threads() -> usize {
         8 * thread::available_parallelism().map_or(2, |n| n.get())
+    }
+
+    /// One descriptor per connection, within the soft open-files limit
+    /// (`serve` raises it to the hard limit first), less what the rest of
+    /// the process needs: a client past it is refused with 503 instead of
+    /// making `accept()` fail for everyone.
+    pub fn default_max_connections() -> usize {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit only writes `limit`.
+        let known = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
+        let soft = if known && limit.rlim_cur != libc::RLIM_INFINITY {
+            limit.rlim_cur
+        } else {
+            1024
+        };
+        usize::try_from(soft.saturating_sub(RESERVED_FDS).max(16)).unwrap_or(usize::MAX)
     }
 }
 
@@ -93,20 +128,65 @@ pub struct Scenarios {
     pub running: RunsHook,
 }
 
-/// What the request threads share.
+/// What the connection threads share while the server runs; dropped at a
+/// stop once no request is in progress, which ends the writer.
 struct Shared {
     config: Config,
-    http: tiny_http::Server,
-    shutdown: Arc<Shutdown>,
-    threads: Threads,
+    /// For `/metrics`: the listener is owned by [`Running`], so that a stop
+    /// closes it.
+    http: OnceLock<Weak<tiny_http::Server>>,
+    requests: InProgress,
+    budget: BodyBudget,
     registry: Registry,
     limiter: RateLimiter,
     writer: Writer,
     metrics: Arc<Metrics>,
     clock: Clock,
     scenarios: Option<Scenarios>,
-    /// What a spare thread is started with.
-    this: Weak<Shared>,
+}
+
+/// Requests being handled, and whether new ones may start: a stop waits for
+/// the count to reach zero (within the grace period).
+#[derive(Default)]
+struct InProgress(Mutex<Progress>);
+
+#[derive(Default)]
+struct Progress {
+    count: usize,
+    stopping: bool,
+}
+
+/// A request in progress, until dropped.
+struct Handling<'a>(&'a InProgress);
+
+impl InProgress {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Progress> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `None` once the server is stopping.
+    fn enter(&self) -> Option<Handling<'_>> {
+        let mut progress = self.lock();
+        if progress.stopping {
+            return None;
+        }
+        progress.count += 1;
+        Some(Handling(self))
+    }
+
+    fn stop(&self) {
+        self.lock().stopping = true;
+    }
+
+    fn count(&self) -> usize {
+        self.lock().count
+    }
+}
+
+impl Drop for Handling<'_> {
+    fn drop(&mut self) {
+        self.0.lock().count -= 1;
+    }
 }
 
 impl Shared {
@@ -132,33 +212,14 @@ impl Shared {
         ));
     }
 
-    /// This thread now waits on a client or a scenario, until the guard
-    /// drops; if every thread does, a spare is started (see [`threads`]).
-    fn held(&self) -> Held<'_> {
-        let (held, all_held) = self.threads.hold();
-        if all_held && !self.shutdown.is_stopped() && self.threads.reserve_spare() {
-            self.start_spare();
-        }
-        held
-    }
-
-    fn start_spare(&self) {
-        let Some(shared) = self.this.upgrade() else {
-            return self.threads.release_spare();
-        };
-        let started = thread::Builder::new()
-            .name("hookq-http-spare".into())
-            .spawn(move || {
-                if !serve_requests(&shared, true) {
-                    shared.threads.release_spare();
-                }
-            });
-        match started {
-            Ok(spare) => self.threads.keep(spare),
-            Err(e) => {
-                self.threads.release_spare();
-                self.log_error(&format!("could not start a spare request thread: {e}"));
-            }
+    fn in_flight(&self) -> InFlight {
+        InFlight {
+            connections: self
+                .http
+                .get()
+                .and_then(Weak::upgrade)
+                .map_or(0, |http| http.num_connections()),
+            body_bytes: self.budget.in_flight(),
         }
     }
 }
@@ -221,8 +282,10 @@ pub struct Running {
     /// The callers waiting for their cycle, and which hooks' scenarios run.
     waiting: Option<(Arc<Waiters>, RunsHook)>,
     grace: Duration,
-    threads: Vec<JoinHandle<()>>,
-    spares: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    /// Dropped at a stop: no connection is accepted after it.
+    http: Arc<tiny_http::Server>,
+    shared: Arc<Shared>,
+    refresher: JoinHandle<()>,
     writer_thread: JoinHandle<()>,
 }
 
@@ -231,11 +294,12 @@ impl Running {
         self.addr
     }
 
-    /// Stop: no new requests are taken, the ones in progress are answered,
-    /// the last batch is committed. Requests still in progress after the
-    /// grace period (slow clients) are left unanswered: the server returns
-    /// without them, their threads ending with the process. Nothing they
-    /// could lose was acknowledged.
+    /// Stop: no new connection is accepted, a new request on an open one
+    /// gets 503, the ones in progress are answered, the last batch is
+    /// committed. Requests still in progress after the grace period (slow
+    /// clients) are left unanswered: the server returns without them, their
+    /// threads ending with the process. Nothing they could lose was
+    /// acknowledged.
     pub fn stop(self) -> Result<()> {
         self.shutdown.stop();
         self.join()
@@ -248,35 +312,33 @@ impl Running {
     }
 
     fn join(self) -> Result<()> {
+        let Running {
+            shutdown: _,
+            addr: _,
+            waiting,
+            grace,
+            http,
+            shared,
+            refresher,
+            writer_thread,
+        } = self;
+        shared.requests.stop();
+        drop(http);
         // Callers whose cycle is under way get its answer, however long the
         // cycle takes (the process waits for the scheduler to finish it
         // anyway): it starts no other. The others are answered now (200
         // Accepted, their events staying queued).
-        let mut waiting = self.waiting.as_ref();
+        let mut waiting = waiting.as_ref();
         if let Some((waiters, _)) = waiting {
             waiters.stop_taking();
         }
-        let mut deadline = Instant::now() + self.grace;
-        let mut threads = self.threads;
-        // A spare is kept by the thread that started it, before that thread
-        // can end: once every thread has ended and no spare is left, none
-        // can start.
+        let mut deadline = Instant::now() + grace;
         loop {
             if let Some((waiters, runs_hook)) = waiting {
                 waiters.release_unless(|hook| runs_hook(hook));
             }
-            let (done, running): (Vec<_>, Vec<_>) =
-                threads.into_iter().partition(JoinHandle::is_finished);
-            for thread in done {
-                thread
-                    .join()
-                    .map_err(|_| anyhow!("a server thread panicked"))?;
-            }
-            threads = running;
-            threads.extend(std::mem::take(
-                &mut *self.spares.lock().unwrap_or_else(|e| e.into_inner()),
-            ));
-            if threads.is_empty() {
+            let in_progress = shared.requests.count();
+            if in_progress == 0 {
                 break;
             }
             if Instant::now() >= deadline {
@@ -291,19 +353,24 @@ impl Running {
                     deadline = Instant::now() + ANSWER_AFTER_GRACE;
                     continue;
                 }
-                // Their writer handles keep the writer going meanwhile.
+                // Their handle on what is shared keeps the writer going
+                // meanwhile.
                 crate::output::note(format_args!(
-                    "{} stopping without {} request(s) still in progress after {:?}",
+                    "{} stopping without {in_progress} request(s) still in progress after {grace:?}",
                     clock::format(clock::system_now()),
-                    threads.len(),
-                    self.grace
                 ));
                 return Ok(());
             }
             thread::sleep(JOIN_POLL);
         }
-        // Every writer handle is gone with the threads: it drains and ends.
-        self.writer_thread
+        refresher
+            .join()
+            .map_err(|_| anyhow!("a server thread panicked"))?;
+        // With the last handle on what is shared (a connection that is just
+        // being refused may hold one a moment longer), the writer's goes:
+        // it drains and ends.
+        drop(shared);
+        writer_thread
             .join()
             .map_err(|_| anyhow!("the writer thread panicked"))
     }
@@ -332,58 +399,67 @@ pub fn start(
     let refresher_store = Store::open(db)?;
     let registry = Registry::default();
     registry.refresh(&refresher_store)?;
-    let http = tiny_http::Server::http(config.listen)
-        .map_err(|e| anyhow!("{e}"))
-        .with_context(|| format!("could not listen on {}", config.listen))?;
-    let addr = http
-        .server_addr()
-        .to_ip()
-        .context("the listener has no IP address")?;
     let threads = config.threads.max(1);
+    let max_connections = config
+        .max_connections
+        .unwrap_or_else(Config::default_max_connections);
     let grace = config.grace;
-    let shared = Arc::new_cyclic(|this| Shared {
+    let shared = Arc::new(Shared {
+        budget: BodyBudget::new(config.max_body_in_flight),
         config,
-        http,
-        shutdown: shutdown.clone(),
-        threads: Threads::new(threads),
+        http: OnceLock::new(),
+        requests: InProgress::default(),
         registry,
         limiter: RateLimiter::default(),
         writer,
         metrics,
         clock,
         scenarios,
-        this: this.clone(),
     });
-    let spares = shared.threads.spares();
-    let mut handles = Vec::with_capacity(threads + 1);
-    for i in 0..threads {
-        let shared = shared.clone();
-        handles.push(
-            thread::Builder::new()
-                .name(format!("hookq-http-{i}"))
-                .spawn(move || {
-                    serve_requests(&shared, false);
-                })?,
-        );
-    }
+    // A lingering keep-alive connection must not keep the writer going
+    // after a stop: connections hold what is shared only while they handle
+    // a request.
+    let weak = Arc::downgrade(&shared);
+    let handler: tiny_http::Handler = Arc::new(move |request| match weak.upgrade() {
+        Some(shared) => handle(&shared, request),
+        None => refuse_stopping(request),
+    });
+    let listen = shared.config.listen;
+    let http = tiny_http::Server::with_handler(
+        tiny_http::ServerConfig {
+            addr: tiny_http::ConfigListenAddr::IP(vec![listen]),
+            ssl: None,
+        },
+        tiny_http::HandlerConfig {
+            handler,
+            idle_threads: threads,
+            max_connections,
+        },
+    )
+    .map_err(|e| anyhow!("{e}"))
+    .with_context(|| format!("could not listen on {listen}"))?;
+    let http = Arc::new(http);
+    let _ = shared.http.set(Arc::downgrade(&http));
+    let addr = http
+        .server_addr()
+        .to_ip()
+        .context("the listener has no IP address")?;
     let (refresher_shared, refresher_shutdown) = (shared.clone(), shutdown.clone());
-    handles.push(
-        thread::Builder::new()
-            .name("hookq-refresh".into())
-            .spawn(move || {
-                while !refresher_shutdown.wait_timeout(REFRESH_EVERY) {
-                    refresh(&refresher_shared, &refresher_store);
-                }
-            })?,
-    );
-    drop(shared); // the threads hold the only handles to the writer now
+    let refresher = thread::Builder::new()
+        .name("hookq-refresh".into())
+        .spawn(move || {
+            while !refresher_shutdown.wait_timeout(REFRESH_EVERY) {
+                refresh(&refresher_shared, &refresher_store);
+            }
+        })?;
     Ok(Running {
         addr,
         shutdown,
         waiting,
         grace,
-        threads: handles,
-        spares,
+        http,
+        shared,
+        refresher,
         writer_thread,
     })
 }
@@ -409,38 +485,19 @@ fn refresh(shared: &Shared, store: &Store) {
     }
 }
 
-/// Take requests until the server stops; a spare also ends once it has
-/// been idle for a while and another thread is free. True if it so retired
-/// (and was counted out).
-fn serve_requests(shared: &Shared, spare: bool) -> bool {
-    let mut idle_since = Instant::now();
-    while !shared.shutdown.is_stopped() {
-        match shared.http.recv_timeout(POLL_EVERY) {
-            Ok(Some(request)) => {
-                handle(shared, request);
-                if spare && shared.threads.retire_surplus_spare() {
-                    return true;
-                }
-                idle_since = Instant::now();
-            }
-            Ok(None) => {
-                if spare
-                    && idle_since.elapsed() >= threads::SPARE_IDLE
-                    && shared.threads.retire_spare()
-                {
-                    return true;
-                }
-            }
-            Err(e) => {
-                shared.log_error(&format!("listener failed: {e}"));
-                shared.shutdown.stop();
-            }
-        }
-    }
-    false
+/// A request that arrives on an open connection once the server stops.
+fn refuse_stopping(request: tiny_http::Request) {
+    let response = Response::from_string("The server is stopping; retry shortly.")
+        .with_status_code(503)
+        .with_header(Header::from_bytes("Retry-After", "1").expect("a valid header"))
+        .with_header(Header::from_bytes("Connection", "close").expect("a valid header"));
+    let _ = request.respond(response);
 }
 
 fn handle(shared: &Shared, mut request: tiny_http::Request) {
+    let Some(_handling) = shared.requests.enter() else {
+        return refuse_stopping(request);
+    };
     let started = Instant::now();
     let url = request.url().to_owned();
     let (path, query) = url.split_once('?').unwrap_or((&url, ""));
@@ -449,12 +506,11 @@ fn handle(shared: &Shared, mut request: tiny_http::Request) {
     } else if path == "/healthz" {
         Answer::text(200, "ok")
     } else if path == "/metrics" && shared.config.metrics {
-        let threads = shared.threads.counts();
         Answer::text(
             200,
             shared
                 .metrics
-                .render(&shared.registry.queue_depths(), threads),
+                .render(&shared.registry.queue_depths(), shared.in_flight()),
         )
         .header("Content-Type", "text/plain; version=0.0.4")
     } else {
@@ -486,9 +542,6 @@ fn handle(shared: &Shared, mut request: tiny_http::Request) {
             response.add_header(header);
         }
     }
-    // Writing the answer, and dropping the request with any body left
-    // unread (tiny_http drains it), wait on the client.
-    let _held = shared.held();
     // A client that went away is not the server's problem.
     let _ = request.respond(response);
 }

@@ -249,6 +249,10 @@ pub struct EventFilter {
     pub until: Option<Millis>,
     /// Only these ids (empty = any).
     pub ids: Vec<i64>,
+    /// Only ids above this one: the next page of a listing in id order.
+    pub after: Option<i64>,
+    /// Only ids up to this one.
+    pub through: Option<i64>,
 }
 
 const SELECT_EVENT: &str = "
@@ -300,6 +304,12 @@ impl Store {
         if !filter.ids.is_empty() {
             let ids: Vec<String> = filter.ids.iter().map(i64::to_string).collect();
             sql.push_str(&format!(" AND e.id IN ({})", ids.join(",")));
+        }
+        if let Some(after) = filter.after {
+            sql.push_str(&format!(" AND e.id > {after}"));
+        }
+        if let Some(through) = filter.through {
+            sql.push_str(&format!(" AND e.id <= {through}"));
         }
         sql.push_str(" AND e.received_at >= ?2 AND e.received_at <= ?3");
         sql.push_str(if newest_first {

@@ -1,6 +1,9 @@
 //! Replaying (SPEC §8): which events `hooks replay` copies, in what order,
 //! and what it does with a full queue or a purged payload.
 
+use std::io::Write;
+use std::process::Stdio;
+
 use serde_json::{json, Value};
 
 use crate::util::{ids, Env};
@@ -234,4 +237,66 @@ fn replay_chooses_by_state_and_by_time_received() {
             .stdout,
         b"bad"
     );
+}
+
+#[test]
+fn replay_copies_every_event_in_order_a_batch_at_a_time() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    let originals = env.enqueue_at("h", "2026-01-01T00:00:00Z", 1_234, b"x");
+    let mut discard = vec!["hooks", "discard"];
+    let ids: Vec<String> = originals.iter().map(i64::to_string).collect();
+    discard.extend(ids.iter().map(String::as_str));
+    env.ok(&discard);
+    let report = env.json(&["hooks", "replay", "h", "--state", "discarded"]);
+    let replayed = report["replayed"].as_array().unwrap();
+    let copied: Vec<i64> = replayed
+        .iter()
+        .map(|r| r["event"].as_i64().unwrap())
+        .collect();
+    assert_eq!(copied, originals);
+    let copies: Vec<i64> = replayed
+        .iter()
+        .map(|r| r["new"].as_i64().unwrap())
+        .collect();
+    assert!(copies.windows(2).all(|w| w[0] < w[1]), "copies in order");
+    assert!(copies[0] > *originals.last().unwrap());
+    assert_eq!(report["skipped"], Value::Array(Vec::new()));
+    // Each copy names its original, in the same order; nothing else queued.
+    let conn = env.look();
+    let mut stmt = conn
+        .prepare("SELECT replay_of FROM events WHERE state = 'queued' ORDER BY id")
+        .unwrap();
+    let replay_of: Vec<i64> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(replay_of, originals);
+}
+
+#[test]
+fn send_stops_reading_an_endless_standard_input_past_the_max_body() {
+    let env = Env::new();
+    env.hook("h", &["--max-body", "64KiB"]);
+    let mut send = env.cmd(&["hooks", "send", "h", "--data", "@-"]);
+    send.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut send = crate::util::Spawned::new(send);
+    let mut stdin = send.stdin.take().unwrap();
+    // Like `yes |`: writes until the reader goes away.
+    let writer = std::thread::spawn(move || {
+        let line = b"y\n".repeat(4096);
+        while stdin.write_all(&line).is_ok() {}
+    });
+    let output = send.finish(60);
+    writer.join().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the body is larger than hook \"h\" accepts (64KiB)"),
+        "{stderr}"
+    );
+    assert_eq!(env.sql_count("SELECT COUNT(*) FROM events"), 0);
 }

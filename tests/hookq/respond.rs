@@ -468,6 +468,8 @@ fn a_stop_waits_for_the_answer_of_a_cycle_that_outlasts_the_grace_period() {
     let config = hookq::server::Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         threads: 2,
+        max_connections: None,
+        max_body_in_flight: hookq::server::Config::MAX_BODY_IN_FLIGHT,
         metrics: false,
         quiet: true,
         trust_proxy: false,

@@ -488,7 +488,7 @@ fn a_client_trickling_its_body_does_not_hold_up_a_stop() {
     };
     eventually(30, "the request to be in progress", || {
         let metrics = http(addr, "GET", "/metrics", &[], b"").text();
-        metrics.contains("hookq_request_threads_held 1")
+        metrics.contains("hookq_body_bytes_in_flight 5000\n")
     });
     let (stopped, stopping) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

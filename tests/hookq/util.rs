@@ -260,6 +260,8 @@ impl TestServer {
         let mut config = hookq::server::Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             threads: 8,
+            max_connections: None,
+            max_body_in_flight: hookq::server::Config::MAX_BODY_IN_FLIGHT,
             metrics: false,
             quiet: true,
             trust_proxy: false,

@@ -98,10 +98,11 @@ use std::error::Error;
 use std::io::Error as IoError;
 use std::io::ErrorKind as IoErrorKind;
 use std::io::Result as IoResult;
+use std::io::{Read, Write}; // hookq
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::sync::atomic::AtomicBool;
-use std::sync::atomic::AtomicU64; // hookq
 use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU64, AtomicUsize}; // hookq
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread;
@@ -165,6 +166,63 @@ pub fn default_socket_timeout() -> Option<Duration> {
     }
 }
 
+/// hookq: what a connection refused past `HandlerConfig::max_connections` is sent before
+/// it is closed.
+const REFUSAL: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
+Retry-After: 1\r\n\
+Connection: close\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\
+Content-Length: 43\r\n\
+\r\n\
+Too many open connections; retry shortly.\r\n";
+
+/// hookq: the function `Server::with_handler` gives each request to.
+pub type Handler = Arc<dyn Fn(Request) + Send + Sync>;
+
+/// hookq: how a server built with `Server::with_handler` runs requests.
+///
+/// (hookq addition to tiny_http 0.12.0.)
+#[derive(Clone)]
+pub struct HandlerConfig {
+    /// Called with each request, on the thread of the request's connection: a handler that
+    /// takes its time (a slow body, a long wait) holds that connection only. The next
+    /// request of the connection is read once the handler has returned (and dropped the
+    /// request).
+    pub handler: Handler,
+    /// Threads kept ready for new connections even when idle. A connection beyond them
+    /// gets a thread of its own, which ends a few seconds after the connection closes.
+    pub idle_threads: usize,
+    /// Connections open at most. A connection accepted past it is answered at once with
+    /// `503 Service Unavailable`, `Retry-After: 1` and `Connection: close`, then closed,
+    /// without waiting on its client; the open connections are served as before.
+    pub max_connections: usize,
+}
+
+/// hookq: counts a connection as open until dropped.
+struct OpenConnection(Arc<AtomicUsize>);
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Relaxed);
+    }
+}
+
+/// hookq: answer a connection past `HandlerConfig::max_connections` and close it. The
+/// accept thread never waits on this client: the socket is non-blocking, and the answer
+/// fits the send buffer of a new socket.
+fn refuse_connection(sock: Connection) {
+    if sock.set_nonblocking(true).is_err() {
+        return;
+    }
+    // A socket closed with bytes it did not read sends a reset, which can make the client
+    // drop the answer unread: take what already came.
+    let mut scratch = [0; 8192];
+    let _ = (&sock).read(&mut scratch);
+    let _ = (&sock).write_all(REFUSAL);
+    let _ = sock.shutdown(Shutdown::Write);
+    let _ = (&sock).read(&mut scratch);
+}
+
 /// The main class of this library.
 ///
 /// Destroying this object will immediately close the listening socket and the reading
@@ -180,6 +238,9 @@ pub struct Server {
 
     // result of TcpListener::local_addr()
     listening_addr: ListenAddr,
+
+    // hookq: client connections open now
+    connections: Arc<AtomicUsize>,
 }
 
 enum Message {
@@ -284,7 +345,30 @@ impl Server {
         listener: L,
         ssl_config: Option<SslConfig>,
     ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
-        let listener = listener.into();
+        Self::start(listener.into(), ssl_config, None)
+    }
+
+    /// Builds a server that gives each request to `handler.handler` on the thread of the
+    /// request's connection, instead of queueing it for `recv()` (which then never returns
+    /// a request), and bounds the connections open at once (see `HandlerConfig`).
+    ///
+    /// With the queue, a few slow requests taken by the application's threads keep every
+    /// other request waiting in the queue; here each connection waits only on itself.
+    ///
+    /// (hookq addition to tiny_http 0.12.0.)
+    pub fn with_handler(
+        config: ServerConfig,
+        handler: HandlerConfig,
+    ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
+        let listener = config.addr.bind()?;
+        Self::start(listener, config.ssl, Some(handler))
+    }
+
+    fn start(
+        listener: Listener,
+        ssl_config: Option<SslConfig>,
+        handler: Option<HandlerConfig>,
+    ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
         // building the "close" variable
         let close_trigger = Arc::new(AtomicBool::new(false));
 
@@ -326,15 +410,28 @@ impl Server {
 
         let inside_close_trigger = close_trigger.clone();
         let inside_messages = messages.clone();
+        let connections = Arc::new(AtomicUsize::new(0)); // hookq
+        let inside_connections = connections.clone();
+        let max_connections = handler.as_ref().map_or(usize::MAX, |h| h.max_connections);
         thread::spawn(move || {
             // a tasks pool is used to dispatch the connections into threads
-            let tasks_pool = util::TaskPool::new();
+            let tasks_pool = match &handler {
+                Some(handler) => util::TaskPool::with_min_threads(handler.idle_threads),
+                None => util::TaskPool::new(),
+            };
 
             log::debug!("Running accept thread");
             // hookq: true while `accept()` keeps failing (log the first error only)
             let mut failing = false;
             while !inside_close_trigger.load(Relaxed) {
                 let new_client = match server.accept() {
+                    // hookq: past the bound, the new connection is refused at once rather
+                    // than queued behind the open ones
+                    Ok((sock, _)) if inside_connections.load(Relaxed) >= max_connections => {
+                        failing = false;
+                        refuse_connection(sock);
+                        continue;
+                    }
                     Ok((sock, _)) => {
                         use util::RefinedTcpStream;
                         // hookq: bound every read and write on the client socket, so a
@@ -372,10 +469,21 @@ impl Server {
                         failing = false; // hookq
                         let messages = inside_messages.clone();
                         let mut client = Some(client);
+                        // hookq: counted from now until the task ends, or is dropped
+                        inside_connections.fetch_add(1, Relaxed);
+                        let open = OpenConnection(inside_connections.clone());
+                        let handler = handler.as_ref().map(|h| h.handler.clone());
                         tasks_pool.spawn(Box::new(move || {
+                            let _open = &open;
                             if let Some(client) = client.take() {
+                                // hookq: the request is handled on this thread; the next
+                                // one is read once the handler has returned
+                                if let Some(handler) = &handler {
+                                    for rq in client {
+                                        handler(rq);
+                                    }
                                 // Synchronization is needed for HTTPS requests to avoid a deadlock
-                                if client.secure() {
+                                } else if client.secure() {
                                     let (sender, receiver) = mpsc::channel();
                                     for rq in client {
                                         messages.push(rq.with_notify_sender(sender.clone()).into());
@@ -417,6 +525,7 @@ impl Server {
             messages,
             close: close_trigger,
             listening_addr: local_addr,
+            connections,
         })
     }
 
@@ -435,9 +544,10 @@ impl Server {
     }
 
     /// Returns the number of clients currently connected to the server.
+    ///
+    /// (hookq: was `unimplemented!()`.)
     pub fn num_connections(&self) -> usize {
-        unimplemented!()
-        //self.requests_receiver.lock().len()
+        self.connections.load(Relaxed)
     }
 
     /// Blocks until an HTTP request has been submitted and returns it.

@@ -24,10 +24,13 @@ struct Sharing {
 
     // number of idle worker threads
     waiting_tasks: AtomicUsize,
+
+    // hookq: threads kept even when idle (was the constant `MIN_THREADS`, 4)
+    min_threads: usize,
 }
 
-/// Minimum number of active threads.
-static MIN_THREADS: usize = 4;
+/// Minimum number of active threads (upstream's fixed value, still `new()`'s).
+const MIN_THREADS: usize = 4;
 
 struct Registration<'a> {
     nb: &'a AtomicUsize,
@@ -48,16 +51,23 @@ impl<'a> Drop for Registration<'a> {
 
 impl TaskPool {
     pub fn new() -> TaskPool {
+        Self::with_min_threads(MIN_THREADS)
+    }
+
+    /// hookq: a pool that keeps `min_threads` threads even when idle, ready for new
+    /// tasks.
+    pub fn with_min_threads(min_threads: usize) -> TaskPool {
         let pool = TaskPool {
             sharing: Arc::new(Sharing {
                 todo: Mutex::new(VecDeque::new()),
                 condvar: Condvar::new(),
                 active_tasks: AtomicUsize::new(0),
                 waiting_tasks: AtomicUsize::new(0),
+                min_threads,
             }),
         };
 
-        for _ in 0..MIN_THREADS {
+        for _ in 0..min_threads {
             pool.add_thread(None)
         }
 
@@ -110,18 +120,19 @@ impl TaskPool {
                         }
                         let _waiting_guard = Registration::new(&sharing.waiting_tasks);
 
-                        let received =
-                            if sharing.active_tasks.load(Ordering::Acquire) <= MIN_THREADS {
-                                todo = sharing.condvar.wait(todo).unwrap();
-                                true
-                            } else {
-                                let (new_lock, waitres) = sharing
-                                    .condvar
-                                    .wait_timeout(todo, Duration::from_millis(5000))
-                                    .unwrap();
-                                todo = new_lock;
-                                !waitres.timed_out()
-                            };
+                        let received = if sharing.active_tasks.load(Ordering::Acquire)
+                            <= sharing.min_threads
+                        {
+                            todo = sharing.condvar.wait(todo).unwrap();
+                            true
+                        } else {
+                            let (new_lock, waitres) = sharing
+                                .condvar
+                                .wait_timeout(todo, Duration::from_millis(5000))
+                                .unwrap();
+                            todo = new_lock;
+                            !waitres.timed_out()
+                        };
 
                         if !received && todo.is_empty() {
                             return;
