@@ -107,8 +107,12 @@ impl RefinedTcpStream {
         // keep-alive connection, must not wait for the client's delayed ACK (Nagle):
         // that cost a keep-alive caller ~40 ms per answer. Failing to set it only costs
         // latency.
-        if let Stream::Http(Connection::Tcp(ref tcp)) = stream {
-            tcp.set_nodelay(true).ok();
+        // With the `ssl` features off, `Stream` has only this variant.
+        #[allow(irrefutable_let_patterns)]
+        if let Stream::Http(ref connection) = stream {
+            if let Connection::Tcp(ref tcp) = **connection {
+                tcp.set_nodelay(true).ok();
+            }
         }
 
         let (read, write) = (stream.try_clone()?, stream);
