@@ -199,7 +199,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_su
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l input -d 'What stdin gets: the raw body, or the JSON bundle [default: raw]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l respond -d 'Answer the webhook caller with the command\'s output: stdout or envelope (immediately scenarios, in serve)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l response-status -d 'The answer\'s status in stdout mode [default: 200]' -r
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l response-header -d 'A header \'Name: value\' of the answer in stdout mode (repeatable)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l response-header -d 'A header \'Name: value\' of the answer in stdout mode (repeatable; not a framing header)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l response-timeout -d 'How long a caller waits for the answer before getting 200 Accepted [default: 5m]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
@@ -223,7 +223,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_su
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l input -d 'What stdin gets: the raw body, or the JSON bundle [default: raw]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l respond -d 'Answer the webhook caller with the command\'s output: stdout or envelope (immediately scenarios, in serve)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l response-status -d 'The answer\'s status in stdout mode [default: 200]' -r
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l response-header -d 'A header \'Name: value\' of the answer in stdout mode (repeatable)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l response-header -d 'A header \'Name: value\' of the answer in stdout mode (repeatable; not a framing header)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l response-timeout -d 'How long a caller waits for the answer before getting 200 Accepted [default: 5m]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r

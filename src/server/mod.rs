@@ -480,6 +480,13 @@ fn handle(shared: &Shared, mut request: tiny_http::Request) {
         );
     }
     for (name, value) in &answer.headers {
+        // Framing is the server's alone (SPEC §6), whatever an answer
+        // carries; the `Connection: close` of its own refusals only ends
+        // the exchange early.
+        let closes = name.eq_ignore_ascii_case("connection") && value == "close";
+        if !crate::respond::is_settable_header(name) && !closes {
+            continue;
+        }
         if let Ok(header) = Header::from_bytes(name.as_bytes(), value.as_bytes()) {
             response.add_header(header);
         }

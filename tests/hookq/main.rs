@@ -10,6 +10,7 @@ mod hostile;
 mod inspect;
 mod reliability;
 mod replay;
+mod reply_framing;
 mod respond;
 mod scenario;
 mod scheduling;
