@@ -218,20 +218,35 @@ fn queue_full() -> Answer {
     Answer::text(503, "Queue is full.").header("Retry-After", QUEUE_FULL_RETRY_SECS.to_string())
 }
 
-/// The peer address; with `--trust-proxy`, the last `X-Forwarded-For`
-/// entry (the client as the proxy saw it) when there is one.
+/// The peer address; with `--trust-proxy`, the last address of all
+/// `X-Forwarded-For` lines taken together: the one the nearest proxy
+/// appended. Earlier entries, and earlier lines, are whatever the client
+/// wrote. A last entry that is not an address leaves the client unknown
+/// (refused by `--allow-ip`), never the proxy's own address in its place.
 fn client_ip(request: &Request, trust_proxy: bool) -> Option<IpAddr> {
     let peer = request.remote_addr().map(|addr| addr.ip());
     if !trust_proxy {
         return peer;
     }
-    request
+    let last_line = request
         .headers()
         .iter()
-        .find(|h| h.field.equiv("X-Forwarded-For"))
-        .and_then(|h| h.value.as_str().rsplit(',').next())
-        .and_then(|ip| ip.trim().parse().ok())
-        .or(peer)
+        .filter(|h| h.field.equiv("X-Forwarded-For"))
+        .last();
+    match last_line {
+        None => peer,
+        Some(line) => forwarded_for(line.value.as_str()),
+    }
+}
+
+/// The last entry of an `X-Forwarded-For` value: an address, possibly
+/// with a port (`203.0.113.9:4711`, `[2001:db8::1]:4711`), as some proxies
+/// write it.
+fn forwarded_for(value: &str) -> Option<IpAddr> {
+    let last = value.rsplit(',').next()?.trim();
+    last.parse::<IpAddr>()
+        .ok()
+        .or_else(|| last.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -260,4 +275,22 @@ fn read_body(request: &mut Request, max: u64) -> Result<Vec<u8>, BodyError> {
         return Err(BodyError::TooLarge);
     }
     Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forwarded_for;
+
+    #[test]
+    fn the_last_forwarded_entry_is_the_client() {
+        let ip = |text: &str| text.parse().ok();
+        assert_eq!(forwarded_for("203.0.113.9, 10.9.9.9"), ip("10.9.9.9"));
+        assert_eq!(forwarded_for(" 10.9.9.9 "), ip("10.9.9.9"));
+        assert_eq!(forwarded_for("1.2.3.4, 2001:db8::1"), ip("2001:db8::1"));
+        assert_eq!(forwarded_for("10.9.9.9:4711"), ip("10.9.9.9"));
+        assert_eq!(forwarded_for("[2001:db8::1]:4711"), ip("2001:db8::1"));
+        for malformed in ["", "203.0.113.9,", "unknown", "10.9.9", "1.2.3.4, _hidden"] {
+            assert_eq!(forwarded_for(malformed), None, "{malformed:?}");
+        }
+    }
 }

@@ -8,6 +8,7 @@ mod executions;
 mod hooks;
 mod hostile;
 mod inspect;
+mod proxies;
 mod reliability;
 mod replay;
 mod reply_framing;
