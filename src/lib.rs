@@ -15,6 +15,7 @@ pub mod clock;
 mod cmd;
 pub mod engine;
 pub mod error;
+pub mod json;
 pub mod lifecycle;
 mod output;
 pub mod respond;

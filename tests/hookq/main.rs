@@ -8,6 +8,7 @@ mod executions;
 mod hooks;
 mod hostile;
 mod inspect;
+mod json_bodies;
 mod proxies;
 mod reliability;
 mod replay;
