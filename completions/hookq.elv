@@ -56,7 +56,8 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'hookq;hooks;create'= {
-            cand --rate-limit 'Accepted requests per second (burst of the same size); 0 = unlimited [default: 5]'
+            cand --rate-limit 'Accepted requests per second, sustained; 0 = unlimited [default: 5]'
+            cand --burst 'Requests accepted at once before the rate limit applies (20 deliveries at once are not refused) [default: 50]'
             cand --queue-limit 'Queued events at most; more are refused with 503 [default: 10000]'
             cand --max-body 'Largest accepted body, e.g. 512KiB [default: 5MiB]'
             cand --allow-ip 'Only accept clients in this range (repeatable) [default: any]'
@@ -107,7 +108,8 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --help 'Print help'
         }
         &'hookq;hooks;edit'= {
-            cand --rate-limit 'Accepted requests per second (burst of the same size); 0 = unlimited [default: 5]'
+            cand --rate-limit 'Accepted requests per second, sustained; 0 = unlimited [default: 5]'
+            cand --burst 'Requests accepted at once before the rate limit applies (20 deliveries at once are not refused) [default: 50]'
             cand --queue-limit 'Queued events at most; more are refused with 503 [default: 10000]'
             cand --max-body 'Largest accepted body, e.g. 512KiB [default: 5MiB]'
             cand --allow-ip 'Only accept clients in this range (repeatable) [default: any]'

@@ -228,9 +228,12 @@ pub struct EditHook {
 /// (only what is given changes).
 #[derive(Debug, Args)]
 pub struct HookOptions {
-    /// Accepted requests per second (burst of the same size); 0 = unlimited [default: 5]
+    /// Accepted requests per second, sustained; 0 = unlimited [default: 5]
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub rate_limit: Option<u32>,
+    /// Requests accepted at once before the rate limit applies (20 deliveries at once are not refused) [default: 50]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..))]
+    pub burst: Option<u32>,
     /// Queued events at most; more are refused with 503 [default: 10000]
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..))]
     pub queue_limit: Option<u64>,

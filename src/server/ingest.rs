@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use tiny_http::Request;
 
+use super::ratelimit::Limit;
 use super::registry::{HookEntry, Responder};
 use super::waiters::CycleOutcome;
 use super::{Answer, Shared};
@@ -96,10 +97,14 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
             return refuse(Answer::text(401, refusal.to_string()));
         }
     }
-    if let Err(wait) = shared
-        .limiter
-        .take(hook.id, hook.settings.rate_limit, Instant::now())
-    {
+    if let Err(wait) = shared.limiter.take(
+        hook.id,
+        Limit {
+            rate: hook.settings.rate_limit,
+            burst: hook.settings.burst,
+        },
+        Instant::now(),
+    ) {
         let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         return refuse(
             Answer::text(429, "Too many requests.").header("Retry-After", secs.max(1).to_string()),

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod burst;
 mod cli;
 mod connections;
 mod executions;
