@@ -23,8 +23,14 @@ const QUEUE_FULL_RETRY_SECS: u64 = 5;
 
 /// Handle `ANY /wh/<token>?<query>`.
 pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) -> Answer {
-    let Some(hook) = shared.registry.get(token) else {
-        return Answer::text(404, "Webhook not found.");
+    let hook = match shared.registry.find(token) {
+        Ok(Some(hook)) => hook,
+        Ok(None) => return Answer::text(404, "Webhook not found."),
+        Err(error) => {
+            // Not a 404: the hook may well exist.
+            shared.log_error(&format!("could not look up a hook: {error:#}"));
+            return Answer::empty(503).header("Retry-After", "1");
+        }
     };
     let refuse = |answer: Answer| -> Answer {
         shared.writer.refused(hook.id, answer.status);

@@ -328,7 +328,7 @@ pub fn start(
     let (writer, writer_thread) =
         Writer::start(store, metrics.clone(), waiters.clone().unwrap_or_default());
     let refresher_store = Store::open(db)?;
-    let registry = Registry::default();
+    let registry = Registry::new(Store::open(db)?);
     registry.refresh(&refresher_store)?;
     let http = tiny_http::Server::http(config.listen)
         .map_err(|e| anyhow!("{e}"))

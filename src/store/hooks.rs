@@ -141,6 +141,16 @@ impl Store {
         })
     }
 
+    /// Whether a hook has this token: one read of the token's unique index.
+    /// The server asks it of a token it does not know yet (a hook created
+    /// a moment ago), so a flood of random tokens costs no more than that.
+    pub fn has_token(&self, token: &str) -> Result<bool> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM hooks WHERE token = ?1)")?;
+        Ok(stmt.query_row([token], |row| row.get(0))?)
+    }
+
     /// Create a hook with a fresh token. The name must be free and must not
     /// be the token of another hook (a hook is addressed by either).
     pub fn create_hook(

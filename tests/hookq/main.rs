@@ -10,6 +10,7 @@ mod hooks;
 mod hostile;
 mod inspect;
 mod json_bodies;
+mod new_hooks;
 mod proxies;
 mod reliability;
 mod replay;
