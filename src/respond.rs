@@ -135,7 +135,8 @@ pub fn reply(
             }
             let mut headers = headers.to_vec();
             if !has_header(&headers, "content-type") {
-                let json = serde_json::from_slice::<Value>(stdout).is_ok();
+                // JSON by the grammar the server judges bodies with (src/json.rs).
+                let json = crate::json::check(stdout).is_ok();
                 let content_type = if json {
                     "application/json"
                 } else {
@@ -243,6 +244,9 @@ mod tests {
             (json.status, header(&json, "content-type")),
             (201, Some("application/json"))
         );
+        // JSON as the server judges it, beyond what serde_json parses.
+        let big = reply(Respond::Stdout, 200, &[], b"{\"n\":1e400}").unwrap();
+        assert_eq!(header(&big, "content-type"), Some("application/json"));
         let text = reply(Respond::Stdout, 200, &[], b"hello").unwrap();
         assert_eq!(
             header(&text, "content-type"),
