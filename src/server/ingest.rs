@@ -242,8 +242,8 @@ fn client_ip(request: &Request, trust_proxy: bool) -> Option<IpAddr> {
     let last_line = request
         .headers()
         .iter()
-        .filter(|h| h.field.equiv("X-Forwarded-For"))
-        .last();
+        .rev()
+        .find(|h| h.field.equiv("X-Forwarded-For"));
     match last_line {
         None => peer,
         Some(line) => forwarded_for(line.value.as_str()),
