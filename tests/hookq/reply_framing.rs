@@ -158,3 +158,50 @@ fn an_envelope_status_that_cannot_carry_the_answer_fails_the_cycle_at_once() {
         assert_eq!(server.terminate(), Some(0));
     }
 }
+
+/// The issue's repro, with the framing header in a scenario saved before
+/// `--response-header` refused it (written into the database here): the
+/// answer never carries it, and a pipelined request gets its own answer.
+#[test]
+fn a_stored_framing_header_never_reaches_the_wire() {
+    let env = Env::new();
+    let path = env.hook("fixed", &["--rate-limit", "0"]);
+    env.ok(&[
+        "scenario",
+        "create",
+        "fixed",
+        "--hook",
+        "fixed",
+        "--respond",
+        "stdout",
+        "--",
+        "printf",
+        "OKHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nPWNED",
+    ]);
+    let changed = rusqlite::Connection::open(&env.db)
+        .unwrap()
+        .execute(
+            "UPDATE scenarios SET response_headers = '[[\"Content-Length\",\"2\"]]'",
+            [],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    let server = ServerProcess::start(&env, &[]);
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx\
+         GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    );
+    let all = exchange(&server, request.as_bytes());
+    let text = String::from_utf8_lossy(&all);
+    assert_eq!(text.matches("HTTP/1.1 ").count(), 2, "{text}");
+    assert!(!text.contains("PWNED"), "{text}");
+    // Refused, not sent without the header: a setting hookq refuses today
+    // is named to the caller and in the log rather than half-applied.
+    let first = parse_reply(&all).expect("a first answer");
+    assert_eq!(first.status, 500, "{text}");
+    assert!(first.text().contains("Content-Length"), "{text}");
+    let second_at = text.rfind("HTTP/1.1 ").unwrap();
+    let second = parse_reply(&all[second_at..]).expect("a second answer");
+    assert_eq!((second.status, second.text().as_str()), (200, "ok"));
+    assert_eq!(server.terminate(), Some(0));
+}
