@@ -61,7 +61,8 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;hooks;create' {
-            [CompletionResult]::new('--rate-limit', '--rate-limit', [CompletionResultType]::ParameterName, 'Accepted requests per second (burst of the same size); 0 = unlimited [default: 5]')
+            [CompletionResult]::new('--rate-limit', '--rate-limit', [CompletionResultType]::ParameterName, 'Accepted requests per second, sustained; 0 = unlimited [default: 5]')
+            [CompletionResult]::new('--burst', '--burst', [CompletionResultType]::ParameterName, 'Requests accepted at once before the rate limit applies (20 deliveries at once are not refused) [default: 50]')
             [CompletionResult]::new('--queue-limit', '--queue-limit', [CompletionResultType]::ParameterName, 'Queued events at most; more are refused with 503 [default: 10000]')
             [CompletionResult]::new('--max-body', '--max-body', [CompletionResultType]::ParameterName, 'Largest accepted body, e.g. 512KiB [default: 5MiB]')
             [CompletionResult]::new('--allow-ip', '--allow-ip', [CompletionResultType]::ParameterName, 'Only accept clients in this range (repeatable) [default: any]')
@@ -118,7 +119,8 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;hooks;edit' {
-            [CompletionResult]::new('--rate-limit', '--rate-limit', [CompletionResultType]::ParameterName, 'Accepted requests per second (burst of the same size); 0 = unlimited [default: 5]')
+            [CompletionResult]::new('--rate-limit', '--rate-limit', [CompletionResultType]::ParameterName, 'Accepted requests per second, sustained; 0 = unlimited [default: 5]')
+            [CompletionResult]::new('--burst', '--burst', [CompletionResultType]::ParameterName, 'Requests accepted at once before the rate limit applies (20 deliveries at once are not refused) [default: 50]')
             [CompletionResult]::new('--queue-limit', '--queue-limit', [CompletionResultType]::ParameterName, 'Queued events at most; more are refused with 503 [default: 10000]')
             [CompletionResult]::new('--max-body', '--max-body', [CompletionResultType]::ParameterName, 'Largest accepted body, e.g. 512KiB [default: 5MiB]')
             [CompletionResult]::new('--allow-ip', '--allow-ip', [CompletionResultType]::ParameterName, 'Only accept clients in this range (repeatable) [default: any]')
@@ -321,7 +323,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'What stdin gets: the raw body, or the JSON bundle [default: raw]')
             [CompletionResult]::new('--respond', '--respond', [CompletionResultType]::ParameterName, 'Answer the webhook caller with the command''s output: stdout or envelope (immediately scenarios, in serve)')
             [CompletionResult]::new('--response-status', '--response-status', [CompletionResultType]::ParameterName, 'The answer''s status in stdout mode [default: 200]')
-            [CompletionResult]::new('--response-header', '--response-header', [CompletionResultType]::ParameterName, 'A header ''Name: value'' of the answer in stdout mode (repeatable)')
+            [CompletionResult]::new('--response-header', '--response-header', [CompletionResultType]::ParameterName, 'A header ''Name: value'' of the answer in stdout mode (repeatable; not a framing header)')
             [CompletionResult]::new('--response-timeout', '--response-timeout', [CompletionResultType]::ParameterName, 'How long a caller waits for the answer before getting 200 Accepted [default: 5m]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
@@ -357,7 +359,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'What stdin gets: the raw body, or the JSON bundle [default: raw]')
             [CompletionResult]::new('--respond', '--respond', [CompletionResultType]::ParameterName, 'Answer the webhook caller with the command''s output: stdout or envelope (immediately scenarios, in serve)')
             [CompletionResult]::new('--response-status', '--response-status', [CompletionResultType]::ParameterName, 'The answer''s status in stdout mode [default: 200]')
-            [CompletionResult]::new('--response-header', '--response-header', [CompletionResultType]::ParameterName, 'A header ''Name: value'' of the answer in stdout mode (repeatable)')
+            [CompletionResult]::new('--response-header', '--response-header', [CompletionResultType]::ParameterName, 'A header ''Name: value'' of the answer in stdout mode (repeatable; not a framing header)')
             [CompletionResult]::new('--response-timeout', '--response-timeout', [CompletionResultType]::ParameterName, 'How long a caller waits for the answer before getting 200 Accepted [default: 5m]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')

@@ -1111,13 +1111,17 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__hooks__subcmd__create)
-            opts="-h --rate-limit --queue-limit --max-body --allow-ip --method --json-passthrough --connection --db --base-url --json --help"
+            opts="-h --rate-limit --burst --queue-limit --max-body --allow-ip --method --json-passthrough --connection --db --base-url --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --rate-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --burst)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1223,13 +1227,17 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__hooks__subcmd__edit)
-            opts="-h --rate-limit --queue-limit --max-body --allow-ip --method --json-passthrough --connection --any-ip --any-method --no-json-passthrough --no-connection --db --base-url --json --help"
+            opts="-h --rate-limit --burst --queue-limit --max-body --allow-ip --method --json-passthrough --connection --any-ip --any-method --no-json-passthrough --no-connection --db --base-url --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --rate-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --burst)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -56,7 +56,8 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'hookq;hooks;create'= {
-            cand --rate-limit 'Accepted requests per second (burst of the same size); 0 = unlimited [default: 5]'
+            cand --rate-limit 'Accepted requests per second, sustained; 0 = unlimited [default: 5]'
+            cand --burst 'Requests accepted at once before the rate limit applies (20 deliveries at once are not refused) [default: 50]'
             cand --queue-limit 'Queued events at most; more are refused with 503 [default: 10000]'
             cand --max-body 'Largest accepted body, e.g. 512KiB [default: 5MiB]'
             cand --allow-ip 'Only accept clients in this range (repeatable) [default: any]'
@@ -107,7 +108,8 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --help 'Print help'
         }
         &'hookq;hooks;edit'= {
-            cand --rate-limit 'Accepted requests per second (burst of the same size); 0 = unlimited [default: 5]'
+            cand --rate-limit 'Accepted requests per second, sustained; 0 = unlimited [default: 5]'
+            cand --burst 'Requests accepted at once before the rate limit applies (20 deliveries at once are not refused) [default: 50]'
             cand --queue-limit 'Queued events at most; more are refused with 503 [default: 10000]'
             cand --max-body 'Largest accepted body, e.g. 512KiB [default: 5MiB]'
             cand --allow-ip 'Only accept clients in this range (repeatable) [default: any]'
@@ -283,7 +285,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --input 'What stdin gets: the raw body, or the JSON bundle [default: raw]'
             cand --respond 'Answer the webhook caller with the command''s output: stdout or envelope (immediately scenarios, in serve)'
             cand --response-status 'The answer''s status in stdout mode [default: 200]'
-            cand --response-header 'A header ''Name: value'' of the answer in stdout mode (repeatable)'
+            cand --response-header 'A header ''Name: value'' of the answer in stdout mode (repeatable; not a framing header)'
             cand --response-timeout 'How long a caller waits for the answer before getting 200 Accepted [default: 5m]'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
@@ -316,7 +318,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --input 'What stdin gets: the raw body, or the JSON bundle [default: raw]'
             cand --respond 'Answer the webhook caller with the command''s output: stdout or envelope (immediately scenarios, in serve)'
             cand --response-status 'The answer''s status in stdout mode [default: 200]'
-            cand --response-header 'A header ''Name: value'' of the answer in stdout mode (repeatable)'
+            cand --response-header 'A header ''Name: value'' of the answer in stdout mode (repeatable; not a framing header)'
             cand --response-timeout 'How long a caller waits for the answer before getting 200 Accepted [default: 5m]'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'

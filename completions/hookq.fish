@@ -55,7 +55,8 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_s
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -f -a "send" -d 'Enqueue an event locally, through the same checks as the server (but auth, address, rate)'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -f -a "discard" -d 'Take queued or incomplete events out of the queue (kept as discarded)'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l rate-limit -d 'Accepted requests per second (burst of the same size); 0 = unlimited [default: 5]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l rate-limit -d 'Accepted requests per second, sustained; 0 = unlimited [default: 5]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l burst -d 'Requests accepted at once before the rate limit applies (20 deliveries at once are not refused) [default: 50]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l queue-limit -d 'Queued events at most; more are refused with 503 [default: 10000]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l max-body -d 'Largest accepted body, e.g. 512KiB [default: 5MiB]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l allow-ip -d 'Only accept clients in this range (repeatable) [default: any]' -r
@@ -88,7 +89,8 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from disable" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from disable" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from disable" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l rate-limit -d 'Accepted requests per second (burst of the same size); 0 = unlimited [default: 5]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l rate-limit -d 'Accepted requests per second, sustained; 0 = unlimited [default: 5]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l burst -d 'Requests accepted at once before the rate limit applies (20 deliveries at once are not refused) [default: 50]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l queue-limit -d 'Queued events at most; more are refused with 503 [default: 10000]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l max-body -d 'Largest accepted body, e.g. 512KiB [default: 5MiB]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l allow-ip -d 'Only accept clients in this range (repeatable) [default: any]' -r
@@ -201,7 +203,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_su
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l input -d 'What stdin gets: the raw body, or the JSON bundle [default: raw]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l respond -d 'Answer the webhook caller with the command\'s output: stdout or envelope (immediately scenarios, in serve)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l response-status -d 'The answer\'s status in stdout mode [default: 200]' -r
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l response-header -d 'A header \'Name: value\' of the answer in stdout mode (repeatable)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l response-header -d 'A header \'Name: value\' of the answer in stdout mode (repeatable; not a framing header)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l response-timeout -d 'How long a caller waits for the answer before getting 200 Accepted [default: 5m]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
@@ -225,7 +227,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_su
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l input -d 'What stdin gets: the raw body, or the JSON bundle [default: raw]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l respond -d 'Answer the webhook caller with the command\'s output: stdout or envelope (immediately scenarios, in serve)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l response-status -d 'The answer\'s status in stdout mode [default: 200]' -r
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l response-header -d 'A header \'Name: value\' of the answer in stdout mode (repeatable)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l response-header -d 'A header \'Name: value\' of the answer in stdout mode (repeatable; not a framing header)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l response-timeout -d 'How long a caller waits for the answer before getting 200 Accepted [default: 5m]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r

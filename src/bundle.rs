@@ -6,7 +6,10 @@
 //! and falls back to the raw body (string, or base64) instead of failing.
 
 use base64::{engine::general_purpose::STANDARD, Engine as _};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+
+use crate::json;
 
 /// Everything about a stored request that the bundle needs.
 #[derive(Debug, Clone, Copy)]
@@ -39,9 +42,20 @@ pub struct Bundle<'a> {
     pub headers: Map<String, Value>,
     pub content_type: Option<&'a str>,
     pub received_at: &'a str,
-    pub body: Value,
+    pub body: Body,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body_encoding: Option<&'static str>,
+}
+
+/// The `body` of a bundle.
+#[derive(Debug, serde::Serialize)]
+#[serde(untagged)]
+pub enum Body {
+    Value(Value),
+    /// A JSON body as its sender wrote it (see [`json::for_bundle`]): its
+    /// integers exact, `1e400` as written, at any depth, which a parsed
+    /// `Value` could not all carry.
+    Json(Box<RawValue>),
 }
 
 /// Builds the bundle of a stored request.
@@ -74,14 +88,15 @@ pub fn is_json(content_type: Option<&str>) -> bool {
     }
 }
 
-/// Validates a body declared JSON; the server answers HTTP 400 with the
-/// `Err` message. Non-JSON content types are always fine. An empty body is
-/// not JSON either (SPEC §4: "not valid JSON").
+/// Validates a body declared JSON by RFC 8259's grammar (see [`json`]);
+/// the server answers HTTP 400 with the `Err` message. Non-JSON content
+/// types are always fine. An empty body is not JSON either (SPEC §4: "not
+/// valid JSON").
 pub fn check_json(content_type: Option<&str>, body: &[u8]) -> Result<(), String> {
     if !is_json(content_type) {
         return Ok(());
     }
-    serde_json::from_slice::<Value>(body)
+    json::check(body)
         .map(drop)
         .map_err(|e| format!("invalid JSON body: {e}"))
 }
@@ -129,38 +144,47 @@ pub fn headers_object(headers: &[(String, String)]) -> Map<String, Value> {
 }
 
 /// The `body` value, and whether it is base64.
-fn body_value(req: &Request<'_>) -> (Value, bool) {
+fn body_value(req: &Request<'_>) -> (Body, bool) {
     let body = req.body;
     if is_json(req.content_type) {
         if is_blank(body) {
-            return (Value::Null, false);
+            return (Body::Value(Value::Null), false);
         }
-        if !req.json_passthrough {
-            if let Ok(v) = serde_json::from_slice(body) {
-                return (v, false);
-            }
+        if req.json_passthrough {
+            // Its text as sent, lone surrogate escapes included; a
+            // byte-order mark is not part of the text (RFC 8259 §8.1).
+            return raw(body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body));
         }
-        // Passthrough (or unparseable, which check_json should have refused).
+        let text = json::for_bundle(body);
+        if let Some(raw) = text.and_then(|text| RawValue::from_string(text).ok()) {
+            return (Body::Json(raw), false);
+        }
+        // Not JSON (check_json should have refused it).
         return raw(body);
     }
     let mt = req.content_type.map(media_type).unwrap_or_default();
     match mt.as_str() {
-        "application/x-www-form-urlencoded" => (Value::Object(parse_urlencoded(body)), false),
+        "application/x-www-form-urlencoded" => {
+            (Body::Value(Value::Object(parse_urlencoded(body))), false)
+        }
         "multipart/form-data" => req
             .content_type
             .and_then(|ct| param(ct, "boundary"))
             .filter(|b| !b.is_empty())
             .and_then(|b| parse_multipart(body, b.as_bytes()))
-            .map_or_else(|| raw(body), |fields| (Value::Object(fields), false)),
+            .map_or_else(
+                || raw(body),
+                |fields| (Body::Value(Value::Object(fields)), false),
+            ),
         _ => raw(body),
     }
 }
 
 /// The body as a string when it is UTF-8, else as standard base64 (`true`).
-fn raw(body: &[u8]) -> (Value, bool) {
+fn raw(body: &[u8]) -> (Body, bool) {
     match std::str::from_utf8(body) {
-        Ok(s) => (s.into(), false),
-        Err(_) => (STANDARD.encode(body).into(), true),
+        Ok(s) => (Body::Value(s.into()), false),
+        Err(_) => (Body::Value(STANDARD.encode(body).into()), true),
     }
 }
 
@@ -486,6 +510,46 @@ mod tests {
         assert_eq!(again, body);
     }
 
+    /// The `body` of the bundle as a command reads it on stdin.
+    fn body_text(ct: &str, body: &[u8], json_passthrough: bool) -> String {
+        let mut r = req(Some(ct), body);
+        r.json_passthrough = json_passthrough;
+        let text = serde_json::to_string(&super::bundle(&r)).unwrap();
+        let start = text.find(",\"body\":").unwrap() + ",\"body\":".len();
+        text[start..text.len() - 1].to_owned()
+    }
+
+    #[test]
+    fn json_bodies_reach_the_command_as_faithfully_as_json_allows() {
+        let ct = "application/json";
+        // Integers of any size, exact; numbers as written.
+        let big = format!("{{\"id\":{}}}", "1234567890".repeat(4));
+        assert_eq!(body_text(ct, big.as_bytes(), false), big);
+        assert_eq!(
+            body_text(ct, b"[1e400,-0.0,1E2]", false),
+            "[1e400,-0.0,1E2]"
+        );
+        // Deeper than serde_json's 128 levels.
+        let deep = format!("{}{}", "[".repeat(1000), "]".repeat(1000));
+        assert_eq!(body_text(ct, deep.as_bytes(), false), deep);
+        // A lone surrogate is U+FFFD, a pair stays the character it is.
+        assert_eq!(
+            body_text(ct, br#"{"t":"\ud83c","p":"\ud83d\ude00"}"#, false),
+            r#"{"t":"\ufffd","p":"\ud83d\ude00"}"#
+        );
+        // The byte-order mark is not part of the JSON text.
+        assert_eq!(body_text(ct, b"\xEF\xBB\xBF{\"a\":1}", false), r#"{"a":1}"#);
+        assert_eq!(
+            body_text(ct, b"\xEF\xBB\xBF{\"a\":1}", true),
+            r#""{\"a\":1}""#
+        );
+        // With passthrough, the text as sent, lone surrogate escape included.
+        assert_eq!(
+            body_text(ct, br#"{"t":"\ud83c"}"#, true),
+            r#""{\"t\":\"\\ud83c\"}""#
+        );
+    }
+
     #[test]
     fn is_json_detection() {
         assert!(is_json(Some("application/json")));
@@ -536,11 +600,14 @@ mod tests {
         assert_eq!(check_json(None, b"{oops"), Ok(()));
         assert_eq!(
             check_json(Some("application/json"), b"nope"),
-            Err("invalid JSON body: expected ident at line 1 column 2".to_owned())
+            Err("invalid JSON body: expected a value at line 1, column 1 (byte 0)".to_owned())
         );
         assert_eq!(
             check_json(Some("application/vnd.x+json"), b"{"),
-            Err("invalid JSON body: EOF while parsing an object at line 1 column 1".to_owned())
+            Err(
+                "invalid JSON body: unexpected end of the body at line 1, column 2 (byte 1)"
+                    .to_owned()
+            )
         );
         assert!(check_json(Some("application/json"), b"{} {}").is_err());
     }

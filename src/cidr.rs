@@ -12,31 +12,30 @@ pub struct Cidr {
 }
 
 impl Cidr {
+    /// Compared as IPv6, where an IPv4 address is the IPv4-mapped
+    /// `::ffff:a.b.c.d` it becomes on a dual-stack socket: `127.0.0.0/8`
+    /// and `::ffff:127.0.0.0/104` are the same range, and each holds both
+    /// `127.0.0.1` and `::ffff:127.0.0.1`.
     pub fn contains(&self, addr: IpAddr) -> bool {
-        // A v4 client may reach a dual-stack socket as ::ffff:a.b.c.d.
-        let addr = match addr {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(addr, IpAddr::V4),
-            v4 => v4,
-        };
-        match (self.addr, addr) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                masked(u128::from(u32::from(net)), 32, self.prefix)
-                    == masked(u128::from(u32::from(ip)), 32, self.prefix)
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                masked(u128::from(net), 128, self.prefix)
-                    == masked(u128::from(ip), 128, self.prefix)
-            }
-            _ => false,
-        }
+        let (net, prefix) = as_v6(self.addr, self.prefix);
+        let (ip, _) = as_v6(addr, 0);
+        masked(net, prefix) == masked(ip, prefix)
     }
 }
 
-fn masked(bits: u128, width: u8, prefix: u8) -> u128 {
+/// An address as 128 bits, with the prefix length it has there.
+fn as_v6(addr: IpAddr, prefix: u8) -> (u128, u8) {
+    match addr {
+        IpAddr::V4(v4) => (u128::from(v4.to_ipv6_mapped()), prefix + 96),
+        IpAddr::V6(v6) => (u128::from(v6), prefix),
+    }
+}
+
+fn masked(bits: u128, prefix: u8) -> u128 {
     if prefix == 0 {
         0
     } else {
-        bits >> (width - prefix)
+        bits >> (128 - prefix)
     }
 }
 
@@ -98,6 +97,26 @@ mod tests {
         assert!(v6.contains(ip("fd12::1")));
         assert!(!v6.contains(ip("fe80::1")));
         assert_eq!(net.to_string(), "10.1.0.0/16");
+    }
+
+    #[test]
+    fn ipv4_mapped_addresses_are_the_ipv4_addresses_they_carry() {
+        let mapped_one: Cidr = "::ffff:127.0.0.1/128".parse().unwrap();
+        assert!(mapped_one.contains(ip("::ffff:127.0.0.1")));
+        assert!(mapped_one.contains(ip("127.0.0.1")));
+        assert!(!mapped_one.contains(ip("127.0.0.2")));
+        let v4: Cidr = "127.0.0.0/8".parse().unwrap();
+        assert!(v4.contains(ip("::ffff:127.0.0.1")));
+        assert!(!v4.contains(ip("::ffff:128.0.0.1")));
+        assert!(
+            !v4.contains(ip("::127.0.0.1")),
+            "IPv4-compatible is not mapped"
+        );
+        let mapped_net: Cidr = "::ffff:10.0.0.0/104".parse().unwrap();
+        assert!(mapped_net.contains(ip("10.200.0.1")));
+        assert!(!mapped_net.contains(ip("11.0.0.1")));
+        let everything: Cidr = "::/0".parse().unwrap();
+        assert!(everything.contains(ip("8.8.8.8")));
     }
 
     #[test]

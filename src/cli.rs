@@ -228,9 +228,12 @@ pub struct EditHook {
 /// (only what is given changes).
 #[derive(Debug, Args)]
 pub struct HookOptions {
-    /// Accepted requests per second (burst of the same size); 0 = unlimited [default: 5]
+    /// Accepted requests per second, sustained; 0 = unlimited [default: 5]
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub rate_limit: Option<u32>,
+    /// Requests accepted at once before the rate limit applies (20 deliveries at once are not refused) [default: 50]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..))]
+    pub burst: Option<u32>,
     /// Queued events at most; more are refused with 503 [default: 10000]
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..))]
     pub queue_limit: Option<u64>,
@@ -414,8 +417,8 @@ pub struct ScenarioOptions {
     /// The answer's status in stdout mode [default: 200]
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_status)]
     pub response_status: Option<u16>,
-    /// A header 'Name: value' of the answer in stdout mode (repeatable)
-    #[arg(long, value_name = "'K: V'", value_parser = parse_header)]
+    /// A header 'Name: value' of the answer in stdout mode (repeatable; not a framing header)
+    #[arg(long, value_name = "'K: V'", value_parser = parse_response_header)]
     pub response_header: Vec<(String, String)>,
     /// How long a caller waits for the answer before getting 200 Accepted [default: 5m]
     #[arg(long, value_name = "DURATION")]
@@ -454,7 +457,7 @@ fn parse_status(text: &str) -> Result<u16, String> {
     match text.parse::<u64>() {
         Ok(status) if crate::respond::valid_status(status) => Ok(status as u16),
         _ => Err(format!(
-            "invalid HTTP status {text:?} (expected 100 to 599)"
+            "invalid HTTP status {text:?} (expected 200 to 599, not 204, 205 or 304: the answer carries the command's output)"
         )),
     }
 }
@@ -662,15 +665,17 @@ fn parse_time(text: &str) -> Result<Millis, String> {
 pub fn parse_header(text: &str) -> Result<(String, String), String> {
     let invalid = || format!("invalid header {text:?} (expected 'Name: value')");
     let (name, value) = text.split_once(':').ok_or_else(invalid)?;
-    let name = name.trim();
-    let value = value.trim();
-    if !crate::respond::valid_header(name, "") {
-        return Err(invalid());
-    }
-    if value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
-        return Err(format!(
-            "header {name:?} has a control character in its value"
-        ));
-    }
+    let (name, value) = (name.trim(), value.trim());
+    crate::respond::check_syntax(name, value)
+        .map_err(|e| format!("invalid header {text:?}: {e}"))?;
     Ok((name.to_owned(), value.to_owned()))
+}
+
+/// A header of a scenario's answer: valid, and not one the server frames
+/// its answers with (SPEC §6).
+fn parse_response_header(text: &str) -> Result<(String, String), String> {
+    let (name, value) = parse_header(text)?;
+    crate::respond::check_header(&name, &value)
+        .map_err(|e| format!("invalid header {text:?}: {e}"))?;
+    Ok((name, value))
 }

@@ -11,6 +11,7 @@ pub mod clock;
 mod cmd;
 pub mod engine;
 pub mod error;
+pub mod json;
 pub mod lifecycle;
 mod output;
 pub mod respond;

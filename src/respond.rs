@@ -53,19 +53,62 @@ pub struct Reply {
     pub body: Vec<u8>,
 }
 
+/// A status a scenario may answer with: 200–599, except those that cannot
+/// carry an answer. 1xx are interim (a caller would wait for the final
+/// answer that never comes); 204, 205 and 304 have no body by definition,
+/// and tiny_http would still frame one.
 pub fn valid_status(status: u64) -> bool {
-    (100..=599).contains(&status)
+    (200..=599).contains(&status) && !matches!(status, 204 | 205 | 304)
 }
 
-/// A header that can go on the wire as is: a token name, and a value
-/// without control characters (no CR/LF: no header injection).
-pub fn valid_header(name: &str, value: &str) -> bool {
+/// Headers the server alone sets: they frame the message or belong to the
+/// connection (SPEC §6). A scenario that could set them could end its
+/// answer early and make the rest of its body the next response on a
+/// keep-alive connection (response splitting).
+pub fn is_settable_header(name: &str) -> bool {
+    const FRAMING: [&str; 7] = [
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "upgrade",
+        "te",
+        "trailer",
+    ];
+    let proxy = name
+        .get(..6)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case("proxy-"));
+    !proxy && !FRAMING.iter().any(|f| name.eq_ignore_ascii_case(f))
+}
+
+/// Why a header is not valid HTTP, if it is not: its name is not a token,
+/// or its value holds a control character (CR/LF/NUL: header injection).
+pub fn check_syntax(name: &str, value: &str) -> Result<(), String> {
     let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
-    !name.is_empty()
-        && name.bytes().all(token)
-        && value
-            .bytes()
-            .all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+    if name.is_empty() || !name.bytes().all(token) {
+        return Err(format!("header name {name:?} is not valid HTTP"));
+    }
+    if !value
+        .bytes()
+        .all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+    {
+        return Err(format!(
+            "header {name:?} has a control character in its value"
+        ));
+    }
+    Ok(())
+}
+
+/// Why a header cannot be part of a scenario's answer, if it cannot: it is
+/// not valid HTTP, or it is one the server frames its answers with.
+pub fn check_header(name: &str, value: &str) -> Result<(), String> {
+    check_syntax(name, value)?;
+    if !is_settable_header(name) {
+        return Err(format!(
+            "header {name:?} frames the message or belongs to the connection: the server sets it"
+        ));
+    }
+    Ok(())
 }
 
 fn has_header(headers: &[(String, String)], name: &str) -> bool {
@@ -82,9 +125,18 @@ pub fn reply(
 ) -> Result<Reply, String> {
     match mode {
         Respond::Stdout => {
+            // Checked when the scenario was saved; a database written by an
+            // older hookq may still hold what is refused now.
+            if !valid_status(u64::from(status)) {
+                return Err(format!("invalid response status {status}"));
+            }
+            for (name, value) in headers {
+                check_header(name, value).map_err(|e| format!("invalid response header: {e}"))?;
+            }
             let mut headers = headers.to_vec();
             if !has_header(&headers, "content-type") {
-                let json = serde_json::from_slice::<Value>(stdout).is_ok();
+                // JSON by the grammar the server judges bodies with (src/json.rs).
+                let json = crate::json::check(stdout).is_ok();
                 let content_type = if json {
                     "application/json"
                 } else {
@@ -112,7 +164,9 @@ fn envelope(stdout: &[u8]) -> Result<Reply, String> {
         .get("status")
         .and_then(Value::as_u64)
         .filter(|&s| valid_status(s))
-        .ok_or("invalid response envelope: \"status\" must be a number from 100 to 599")?
+        .ok_or(
+            "invalid response envelope: \"status\" must be a number from 200 to 599, not 204, 205 or 304",
+        )?
         as u16;
     let mut headers = Vec::new();
     match object.get("headers") {
@@ -123,11 +177,8 @@ fn envelope(stdout: &[u8]) -> Result<Reply, String> {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
-                if !valid_header(name, &value) {
-                    return Err(format!(
-                        "invalid response envelope: header {name:?} is not valid HTTP"
-                    ));
-                }
+                check_header(name, &value)
+                    .map_err(|e| format!("invalid response envelope: {e}"))?;
                 headers.push((name.clone(), value));
             }
         }
@@ -193,6 +244,9 @@ mod tests {
             (json.status, header(&json, "content-type")),
             (201, Some("application/json"))
         );
+        // JSON as the server judges it, beyond what serde_json parses.
+        let big = reply(Respond::Stdout, 200, &[], b"{\"n\":1e400}").unwrap();
+        assert_eq!(header(&big, "content-type"), Some("application/json"));
         let text = reply(Respond::Stdout, 200, &[], b"hello").unwrap();
         assert_eq!(
             header(&text, "content-type"),
@@ -239,6 +293,15 @@ mod tests {
             br#"{"body":"x"}"#,
             br#"{"status":99}"#,
             br#"{"status":600}"#,
+            br#"{"status":100}"#,
+            br#"{"status":101}"#,
+            br#"{"status":204}"#,
+            br#"{"status":205}"#,
+            br#"{"status":304}"#,
+            br#"{"status":200,"headers":{"Content-Length":"2"},"body":"OKPWNED"}"#,
+            br#"{"status":200,"headers":{"transfer-encoding":"chunked"}}"#,
+            br#"{"status":200,"headers":{"Proxy-Authenticate":"Basic"}}"#,
+            br#"{"status":200,"headers":{"X-A":"a\u0000b"}}"#,
             br#"{"status":200,"headers":["x"]}"#,
             br#"{"status":200,"headers":{"X-A":"a\r\nSet-Cookie: evil=1"}}"#,
             br#"{"status":200,"headers":{"Bad Name":"x"}}"#,
@@ -249,6 +312,47 @@ mod tests {
                 String::from_utf8_lossy(bad)
             );
         }
+    }
+
+    #[test]
+    fn framing_and_connection_headers_are_not_settable() {
+        for name in [
+            "Content-Length",
+            "content-length",
+            "TRANSFER-ENCODING",
+            "Connection",
+            "Keep-Alive",
+            "Upgrade",
+            "TE",
+            "Trailer",
+            "Proxy-Authenticate",
+            "proxy-connection",
+        ] {
+            assert!(!is_settable_header(name), "{name}");
+            assert!(check_header(name, "x").is_err(), "{name}");
+        }
+        for name in ["Content-Type", "X-Proxy", "Location", "Set-Cookie", "Tea"] {
+            assert!(is_settable_header(name), "{name}");
+            assert!(check_header(name, "x").is_ok(), "{name}");
+        }
+        assert!(check_header("X-A", "a\rb").is_err());
+        assert!(check_header("X-A", "a\0b").is_err());
+        assert!(check_header("X A", "x").is_err());
+        assert!(check_header("X-A", "tab\tok").is_ok());
+    }
+
+    #[test]
+    fn statuses_that_cannot_carry_an_answer_are_refused() {
+        for status in [0, 99, 100, 101, 199, 204, 205, 304, 600] {
+            assert!(!valid_status(status), "{status}");
+        }
+        for status in [200, 201, 202, 301, 400, 404, 500, 599] {
+            assert!(valid_status(status), "{status}");
+        }
+        // A stdout-mode setting saved by an older hookq is checked again.
+        let framed = [("Content-Length".to_owned(), "2".to_owned())];
+        assert!(reply(Respond::Stdout, 200, &framed, b"OKPWNED").is_err());
+        assert!(reply(Respond::Stdout, 101, &[], b"x").is_err());
     }
 
     #[test]

@@ -131,6 +131,9 @@ fn apply(store: &Store, mut settings: HookSettings, options: &HookOptions) -> Re
     if let Some(rate) = options.rate_limit {
         settings.rate_limit = rate;
     }
+    if let Some(burst) = options.burst {
+        settings.burst = burst;
+    }
     if let Some(limit) = options.queue_limit {
         settings.queue_limit = limit;
     }
@@ -168,6 +171,7 @@ struct HookJson {
     last_event_at: Option<String>,
     disabled_at: Option<String>,
     rate_limit: u32,
+    burst: u32,
     queue_limit: u64,
     max_body: u64,
     operations: u64,
@@ -188,6 +192,7 @@ impl HookJson {
             last_event_at: hook.last_event_at.map(clock::format),
             disabled_at: hook.disabled_at.map(clock::format),
             rate_limit: hook.settings.rate_limit,
+            burst: hook.settings.burst,
             queue_limit: hook.settings.queue_limit,
             max_body: hook.settings.max_body,
             operations: hook.operations,
@@ -394,7 +399,13 @@ fn show(ctx: &Ctx, key: &str) -> Result<ExitCode> {
         ("expired", Column::Expired.cell(h)),
         ("scenario", Column::Scenario.cell(h)),
         ("connection", Column::Connection.cell(h)),
-        ("rate limit", Column::RateLimit.cell(h)),
+        (
+            "rate limit",
+            match h.rate_limit {
+                0 => Column::RateLimit.cell(h),
+                _ => format!("{}, bursts of {}", Column::RateLimit.cell(h), h.burst),
+            },
+        ),
         ("max body", Size(h.max_body).to_string()),
         ("methods", any(&detail.methods)),
         ("allowed ips", any(&detail.allow_ip)),

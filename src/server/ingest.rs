@@ -10,6 +10,7 @@ use std::time::Instant;
 use tiny_http::Request;
 
 use super::budget::Reservation;
+use super::ratelimit::Limit;
 use super::registry::{HookEntry, Responder};
 use super::waiters::CycleOutcome;
 use super::{Answer, Shared};
@@ -23,8 +24,14 @@ const QUEUE_FULL_RETRY_SECS: u64 = 5;
 
 /// Handle `ANY /wh/<token>?<query>`.
 pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) -> Answer {
-    let Some(hook) = shared.registry.get(token) else {
-        return Answer::text(404, "Webhook not found.");
+    let hook = match shared.registry.find(token) {
+        Ok(Some(hook)) => hook,
+        Ok(None) => return Answer::text(404, "Webhook not found."),
+        Err(error) => {
+            // Not a 404: the hook may well exist.
+            shared.log_error(&format!("could not look up a hook: {error:#}"));
+            return Answer::empty(503).header("Retry-After", "1");
+        }
     };
     let refuse = |answer: Answer| -> Answer {
         shared.writer.refused(hook.id, answer.status);
@@ -104,10 +111,14 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
             return refuse(Answer::text(401, refusal.to_string()));
         }
     }
-    if let Err(wait) = shared
-        .limiter
-        .take(hook.id, hook.settings.rate_limit, Instant::now())
-    {
+    if let Err(wait) = shared.limiter.take(
+        hook.id,
+        Limit {
+            rate: hook.settings.rate_limit,
+            burst: hook.settings.burst,
+        },
+        Instant::now(),
+    ) {
         let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         return refuse(
             Answer::text(429, "Too many requests.").header("Retry-After", secs.max(1).to_string()),
@@ -237,20 +248,35 @@ fn queue_full() -> Answer {
     Answer::text(503, "Queue is full.").header("Retry-After", QUEUE_FULL_RETRY_SECS.to_string())
 }
 
-/// The peer address; with `--trust-proxy`, the last `X-Forwarded-For`
-/// entry (the client as the proxy saw it) when there is one.
+/// The peer address; with `--trust-proxy`, the last address of all
+/// `X-Forwarded-For` lines taken together: the one the nearest proxy
+/// appended. Earlier entries, and earlier lines, are whatever the client
+/// wrote. A last entry that is not an address leaves the client unknown
+/// (refused by `--allow-ip`), never the proxy's own address in its place.
 fn client_ip(request: &Request, trust_proxy: bool) -> Option<IpAddr> {
     let peer = request.remote_addr().map(|addr| addr.ip());
     if !trust_proxy {
         return peer;
     }
-    request
+    let last_line = request
         .headers()
         .iter()
-        .find(|h| h.field.equiv("X-Forwarded-For"))
-        .and_then(|h| h.value.as_str().rsplit(',').next())
-        .and_then(|ip| ip.trim().parse().ok())
-        .or(peer)
+        .rev()
+        .find(|h| h.field.equiv("X-Forwarded-For"));
+    match last_line {
+        None => peer,
+        Some(line) => forwarded_for(line.value.as_str()),
+    }
+}
+
+/// The last entry of an `X-Forwarded-For` value: an address, possibly
+/// with a port (`203.0.113.9:4711`, `[2001:db8::1]:4711`), as some proxies
+/// write it.
+fn forwarded_for(value: &str) -> Option<IpAddr> {
+    let last = value.rsplit(',').next()?.trim();
+    last.parse::<IpAddr>()
+        .ok()
+        .or_else(|| last.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -305,4 +331,22 @@ fn read_body(
         return Err(BodyError::TooLarge);
     }
     Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forwarded_for;
+
+    #[test]
+    fn the_last_forwarded_entry_is_the_client() {
+        let ip = |text: &str| text.parse().ok();
+        assert_eq!(forwarded_for("203.0.113.9, 10.9.9.9"), ip("10.9.9.9"));
+        assert_eq!(forwarded_for(" 10.9.9.9 "), ip("10.9.9.9"));
+        assert_eq!(forwarded_for("1.2.3.4, 2001:db8::1"), ip("2001:db8::1"));
+        assert_eq!(forwarded_for("10.9.9.9:4711"), ip("10.9.9.9"));
+        assert_eq!(forwarded_for("[2001:db8::1]:4711"), ip("2001:db8::1"));
+        for malformed in ["", "203.0.113.9,", "unknown", "10.9.9", "1.2.3.4, _hidden"] {
+            assert_eq!(forwarded_for(malformed), None, "{malformed:?}");
+        }
+    }
 }

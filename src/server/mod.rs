@@ -397,7 +397,7 @@ pub fn start(
     let (writer, writer_thread) =
         Writer::start(store, metrics.clone(), waiters.clone().unwrap_or_default());
     let refresher_store = Store::open(db)?;
-    let registry = Registry::default();
+    let registry = Registry::new(Store::open(db)?);
     registry.refresh(&refresher_store)?;
     let threads = config.threads.max(1);
     let max_connections = config
@@ -538,6 +538,13 @@ fn handle(shared: &Shared, mut request: tiny_http::Request) {
         );
     }
     for (name, value) in &answer.headers {
+        // Framing is the server's alone (SPEC §6), whatever an answer
+        // carries; the `Connection: close` of its own refusals only ends
+        // the exchange early.
+        let closes = name.eq_ignore_ascii_case("connection") && value == "close";
+        if !crate::respond::is_settable_header(name) && !closes {
+            continue;
+        }
         if let Ok(header) = Header::from_bytes(name.as_bytes(), value.as_bytes()) {
             response.add_header(header);
         }

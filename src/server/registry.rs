@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use anyhow::Result;
 
@@ -60,15 +60,54 @@ impl Responder {
 
 type Map = HashMap<String, Arc<HookEntry>>;
 
-#[derive(Default)]
 pub struct Registry {
     by_token: RwLock<Arc<Map>>,
     version: AtomicU64,
+    /// Held while hooks are reloaded: one reload at a time, so a view read
+    /// earlier never replaces one read later.
+    reloading: Mutex<()>,
+    /// A read connection for the tokens the map does not know (see
+    /// [`Registry::find`]). One, behind a lock: a flood of unknown tokens
+    /// costs one indexed read at a time, and never the write lock.
+    lookup: Mutex<Store>,
 }
 
 impl Registry {
+    /// An empty registry; `lookup` answers for tokens it does not know.
+    pub fn new(lookup: Store) -> Registry {
+        Registry {
+            by_token: RwLock::default(),
+            version: AtomicU64::new(0),
+            reloading: Mutex::new(()),
+            lookup: Mutex::new(lookup),
+        }
+    }
+
     pub fn get(&self, token: &str) -> Option<Arc<HookEntry>> {
         self.snapshot().get(token).cloned()
+    }
+
+    /// The hook of `token`. One the map does not know may have been created
+    /// a moment ago by another process, before the refresher's next look
+    /// (SPEC §4: no window after `hooks create`): the store is asked, and if
+    /// it has the token, the hooks are reloaded at once.
+    pub fn find(&self, token: &str) -> Result<Option<Arc<HookEntry>>> {
+        if let Some(entry) = self.get(token) {
+            return Ok(Some(entry));
+        }
+        if !crate::token::is_token(token) {
+            return Ok(None);
+        }
+        let store = self.lookup.lock().unwrap_or_else(|e| e.into_inner());
+        // Loaded while this thread waited for the lock?
+        if let Some(entry) = self.get(token) {
+            return Ok(Some(entry));
+        }
+        if !store.has_token(token)? {
+            return Ok(None);
+        }
+        self.refresh(&store)?;
+        Ok(self.get(token))
     }
 
     fn snapshot(&self) -> Arc<Map> {
@@ -81,6 +120,7 @@ impl Registry {
     /// Reload the hooks if their configuration changed since the last load,
     /// and refresh every queue depth. Returns true if hooks were reloaded.
     pub fn refresh(&self, store: &Store) -> Result<bool> {
+        let _reloading = self.reloading.lock().unwrap_or_else(|e| e.into_inner());
         let version = store.config_version()? as u64 + 1; // 0 = never loaded
         let reloaded = version != self.version.load(Relaxed);
         if reloaded {

@@ -12,8 +12,10 @@ use crate::token;
 /// What a user sets on a hook with `hooks create` and `hooks edit`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HookSettings {
-    /// Accepted requests per second (token bucket, burst = rate); 0 = unlimited.
+    /// Accepted requests per second, sustained (token bucket); 0 = unlimited.
     pub rate_limit: u32,
+    /// Requests the bucket holds: how many can arrive at once.
+    pub burst: u32,
     pub queue_limit: u64,
     pub max_body: u64,
     /// Empty = any address.
@@ -28,6 +30,7 @@ impl Default for HookSettings {
     fn default() -> Self {
         HookSettings {
             rate_limit: 5,
+            burst: 50,
             queue_limit: 10_000,
             max_body: 5 << 20,
             allow_ips: Vec::new(),
@@ -65,7 +68,7 @@ const SELECT_HOOK: &str = "
     SELECT h.id, h.name, h.token, h.enabled, h.rate_limit, h.queue_limit, h.max_body,
            h.allow_ips, h.methods, h.json_passthrough, h.connection_id, c.name, s.name,
            h.created_at, h.enabled_at, h.disabled_at, h.disabled_reason,
-           h.unassigned_since, h.last_event_at, h.queued, h.operations
+           h.unassigned_since, h.last_event_at, h.queued, h.operations, h.burst
     FROM hooks h
     LEFT JOIN connections c ON c.id = h.connection_id
     LEFT JOIN scenarios s ON s.hook_id = h.id";
@@ -80,6 +83,7 @@ fn hook_from_row(row: &Row<'_>) -> rusqlite::Result<Hook> {
         enabled: row.get(3)?,
         settings: HookSettings {
             rate_limit: row.get(4)?,
+            burst: row.get(21)?,
             queue_limit: row.get(5)?,
             max_body: row.get(6)?,
             allow_ips: serde_json::from_str::<Vec<String>>(&allow_ips)
@@ -137,6 +141,16 @@ impl Store {
         })
     }
 
+    /// Whether a hook has this token: one read of the token's unique index.
+    /// The server asks it of a token it does not know yet (a hook created
+    /// a moment ago), so a flood of random tokens costs no more than that.
+    pub fn has_token(&self, token: &str) -> Result<bool> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM hooks WHERE token = ?1)")?;
+        Ok(stmt.query_row([token], |row| row.get(0))?)
+    }
+
     /// Create a hook with a fresh token. The name must be free and must not
     /// be the token of another hook (a hook is addressed by either).
     pub fn create_hook(
@@ -184,8 +198,8 @@ impl Store {
         tx.execute(
             "INSERT INTO hooks (name, token, rate_limit, queue_limit, max_body, allow_ips,
                                 methods, json_passthrough, connection_id, created_at,
-                                enabled_at, unassigned_since)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10)",
+                                enabled_at, unassigned_since, burst)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, ?11)",
             params![
                 name,
                 token,
@@ -197,6 +211,7 @@ impl Store {
                 settings.json_passthrough,
                 settings.connection_id,
                 now,
+                settings.burst,
             ],
         )?;
         tx.commit()?;
@@ -207,7 +222,8 @@ impl Store {
         self.conn
             .execute(
                 "UPDATE hooks SET rate_limit = ?2, queue_limit = ?3, max_body = ?4, allow_ips = ?5,
-                                  methods = ?6, json_passthrough = ?7, connection_id = ?8
+                                  methods = ?6, json_passthrough = ?7, connection_id = ?8,
+                                  burst = ?9
                  WHERE id = ?1",
                 params![
                     id,
@@ -218,6 +234,7 @@ impl Store {
                     json_list(&settings.methods),
                     settings.json_passthrough,
                     settings.connection_id,
+                    settings.burst,
                 ],
             )
             .context("could not update the hook")?;

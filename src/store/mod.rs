@@ -42,6 +42,7 @@ pub use sweep::{DeleteStep, PurgeCursor};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
     include_str!("migrations/002_lease_holder.sql"),
+    include_str!("migrations/003_hook_burst.sql"),
 ];
 
 /// How often an execution's checkpoint thread checkpoints

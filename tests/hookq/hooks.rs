@@ -74,6 +74,7 @@ fn create_json_is_the_hook_object_with_the_clock_of_hookq_now() {
             "last_event_at": null,
             "disabled_at": null,
             "rate_limit": 5,
+            "burst": 50,
             "queue_limit": 10000,
             "max_body": 5242880,
             "operations": 0,
@@ -100,6 +101,7 @@ fn list_json_has_exactly_the_fields_of_the_spec() {
     assert_eq!(
         keys,
         [
+            "burst",
             "connection",
             "created_at",
             "disabled_at",

@@ -6,6 +6,7 @@
 mod util;
 
 mod bounds;
+mod burst;
 mod cli;
 mod connections;
 mod executions;
@@ -13,8 +14,12 @@ mod framing;
 mod hooks;
 mod hostile;
 mod inspect;
+mod json_bodies;
+mod new_hooks;
+mod proxies;
 mod reliability;
 mod replay;
+mod reply_framing;
 mod respond;
 mod scenario;
 mod scheduling;

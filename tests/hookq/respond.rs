@@ -101,7 +101,7 @@ fn an_invalid_envelope_or_a_failed_cycle_answers_500_and_keeps_the_event() {
         (
             &["--respond", "envelope"][..],
             &["echo", "{\"status\": 700}"][..],
-            "invalid response envelope: \"status\" must be a number from 100 to 599",
+            "invalid response envelope: \"status\" must be a number from 200 to 599, not 204, 205 or 304",
         ),
         (
             &["--respond", "envelope"],
@@ -110,7 +110,7 @@ fn an_invalid_envelope_or_a_failed_cycle_answers_500_and_keeps_the_event() {
                 "-c",
                 "printf '{\"status\":200,\"headers\":{\"X\":\"a\\\\r\\\\nSet-Cookie: x\"}}'",
             ],
-            "invalid response envelope: header \"X\" is not valid HTTP",
+            "invalid response envelope: header \"X\" has a control character in its value",
         ),
         (
             &["--respond", "stdout"],

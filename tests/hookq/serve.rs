@@ -198,7 +198,7 @@ fn bodies_over_the_limit_are_413_declared_or_chunked() {
 #[test]
 fn over_the_rate_limit_is_429_with_retry_after() {
     let env = Env::new();
-    let path = env.hook("slow", &["--rate-limit", "1"]);
+    let path = env.hook("slow", &["--rate-limit", "1", "--burst", "1"]);
     let server = TestServer::start(&env);
     let replies: Vec<_> = (0..20).map(|_| server.post(&path, JSON, b"{}")).collect();
     let limited: Vec<_> = replies.iter().filter(|r| r.status == 429).collect();
@@ -232,7 +232,7 @@ fn a_body_declared_json_that_does_not_parse_is_400() {
     let server = TestServer::start(&env);
     let reply = server.post(&path, "application/json; charset=utf-8", b"{\"a\":");
     assert_eq!(reply.status, 400);
-    assert!(reply.text().contains("line 1 column"), "{}", reply.text());
+    assert!(reply.text().contains("line 1, column"), "{}", reply.text());
     // An empty body is not JSON either.
     assert_eq!(server.post(&path, JSON, b"").status, 400);
     assert_eq!(server.post(&path, JSON, b" \r\n").status, 400);
@@ -647,7 +647,7 @@ fn the_checks_come_in_the_order_of_the_table() {
 #[test]
 fn a_refused_request_does_not_use_up_the_rate_limit() {
     let env = Env::new();
-    let path = env.hook("h", &["--rate-limit", "1"]);
+    let path = env.hook("h", &["--rate-limit", "1", "--burst", "1"]);
     let server = TestServer::start(&env);
     assert_eq!(server.post(&path, JSON, b"{not json").status, 400);
     assert_eq!(server.post(&path, JSON, b"{}").status, 200);
