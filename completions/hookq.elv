@@ -19,7 +19,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
     var completions = [
         &'hookq'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -34,7 +34,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;hooks'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -63,7 +63,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --method 'Only accept this HTTP method (repeatable) [default: any]'
             cand --connection 'Verify every request with this connection (401 when it fails)'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json-passthrough 'Give scenarios a JSON body as text instead of parsed JSON'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -73,48 +73,48 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --search 'Only hooks whose name, token/URL, scenario or connection contains TERM (any case)'
             cand --columns 'Columns to show, in order: name,url,status,queue,expired,scenario,connection,last_event,created,rate_limit,ops'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;hooks;show'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;hooks;url'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;hooks;enable'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;hooks;disable'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;hooks;edit'= {
-            cand --rate-limit 'Accepted requests per second (burst of the same size); 0 = unlimited [default: 5]'
-            cand --queue-limit 'Queued events at most; more are refused with 503 [default: 10000]'
-            cand --max-body 'Largest accepted body, e.g. 512KiB [default: 5MiB]'
-            cand --allow-ip 'Only accept clients in this range (repeatable) [default: any]'
-            cand --method 'Only accept this HTTP method (repeatable) [default: any]'
+            cand --rate-limit 'Accepted requests per second (burst of the same size); 0 = unlimited'
+            cand --queue-limit 'Queued events at most; more are refused with 503'
+            cand --max-body 'Largest accepted body, e.g. 512KiB'
+            cand --allow-ip 'Only accept clients in this range (repeatable)'
+            cand --method 'Only accept this HTTP method (repeatable)'
             cand --connection 'Verify every request with this connection (401 when it fails)'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json-passthrough 'Give scenarios a JSON body as text instead of parsed JSON'
             cand --any-ip 'Accept any client address again'
             cand --any-method 'Accept any HTTP method again'
@@ -126,7 +126,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;hooks;delete'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -136,7 +136,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --threads 'Request threads [default: 8 per core]'
             cand --max-db-size 'Refuse new events (503) once the database file would grow past this size, e.g. 2GiB (a file already that large: exit 3) [default: no cap]'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --metrics 'Serve Prometheus metrics on /metrics'
             cand --quiet 'No request log on stderr'
             cand --trust-proxy 'Take the client address from X-Forwarded-For (only behind a proxy you run)'
@@ -151,7 +151,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --until 'Only events received at or before this time (RFC 3339)'
             cand --limit 'Show at most N events'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -161,7 +161,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --event 'Only the operations of this event'
             cand --limit 'Show at most N operations'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --output 'Also print what each command wrote (the last 64 KiB of stdout and stderr)'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -169,7 +169,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;hooks;payload'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --bundle 'Print the JSON bundle a scenario would read instead of the raw body'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -181,7 +181,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --since 'Only events received at or after this time (RFC 3339)'
             cand --until 'Only events received at or before this time (RFC 3339)'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --dry-run 'Say what would be replayed, change nothing'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -193,14 +193,14 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --method 'The HTTP method'
             cand --content-type 'The Content-Type header'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;hooks;discard'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -257,7 +257,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;scenario'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -284,7 +284,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --response-header 'A header ''Name: value'' of the answer in stdout mode (repeatable)'
             cand --response-timeout 'How long a caller waits for the answer before getting 200 Accepted [default: 5m]'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --store-incomplete 'A failed event goes to `incomplete` instead of back to the queue'
             cand --inactive 'Create it inactive'
             cand --json 'Print JSON instead of a table'
@@ -293,31 +293,31 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;scenario;list'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;scenario;show'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;scenario;edit'= {
             cand --hook 'Move it to another hook (the old one becomes unassigned)'
-            cand --schedule 'immediately, on-demand, or an interval such as 15m [default: immediately]'
-            cand --max-cycles 'Events per execution for scheduled and on-demand runs [default: 1]'
-            cand --max-errors 'Consecutive failed executions before a scheduled scenario is switched off [default: 3]'
-            cand --timeout 'Per-cycle command timeout; the command and its children are killed [default: 5m]'
-            cand --input 'What stdin gets: the raw body, or the JSON bundle [default: raw]'
+            cand --schedule 'immediately, on-demand, or an interval such as 15m'
+            cand --max-cycles 'Events per execution for scheduled and on-demand runs'
+            cand --max-errors 'Consecutive failed executions before a scheduled scenario is switched off'
+            cand --timeout 'Per-cycle command timeout; the command and its children are killed'
+            cand --input 'What stdin gets: the raw body, or the JSON bundle'
             cand --respond 'Answer the webhook caller with the command''s output: stdout or envelope (immediately scenarios, in serve)'
-            cand --response-status 'The answer''s status in stdout mode [default: 200]'
+            cand --response-status 'The answer''s status in stdout mode'
             cand --response-header 'A header ''Name: value'' of the answer in stdout mode (repeatable)'
-            cand --response-timeout 'How long a caller waits for the answer before getting 200 Accepted [default: 5m]'
+            cand --response-timeout 'How long a caller waits for the answer before getting 200 Accepted'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --store-incomplete 'A failed event goes to `incomplete` instead of back to the queue'
             cand --no-store-incomplete 'Put failed events back in the queue again'
             cand --no-respond 'Stop answering the webhook caller (it gets 200 Accepted)'
@@ -327,21 +327,21 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;scenario;activate'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;scenario;deactivate'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;scenario;delete'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -349,7 +349,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         &'hookq;scenario;run'= {
             cand --max-cycles 'Process at most N events [default: 100 for immediately, else the scenario''s max cycles]'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --force 'Run even if the scenario is inactive'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -358,7 +358,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         &'hookq;scenario;runs'= {
             cand --limit 'Show at most N executions'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -397,7 +397,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;connections'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -417,7 +417,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --prefix 'hmac: a prefix before the signature in the header, e.g. sha256='
             cand --tolerance 'stripe, standard-webhooks: how far the signed timestamp may be from now [default: 5m]'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --secret-stdin 'Read the secret from standard input (a trailing newline is ignored)'
             cand --generate 'Generate a secret and print it once'
             cand --json 'Print JSON instead of a table'
@@ -426,21 +426,21 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;connections;list'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;connections;show'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;connections;delete'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -468,7 +468,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --delete-after 'Delete a hook disabled for longer than this that has no scenario, with its events'
             cand --payload-retention 'Purge the bodies of events received longer ago than this (the events stay)'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --dry-run 'Report what a sweep would do now, and change nothing'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -476,7 +476,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;completions'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'

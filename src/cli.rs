@@ -40,13 +40,14 @@ pub struct Global {
         value_name = "PATH"
     )]
     pub db: Option<PathBuf>,
-    /// The base of hook URLs [default: http://127.0.0.1:8080]
+    /// The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]
     #[arg(
         long,
         global = true,
         env = "HOOKQ_BASE_URL",
         hide_env_values = true,
-        value_name = "URL"
+        value_name = "URL",
+        value_parser = parse_base_url
     )]
     pub base_url: Option<String>,
     /// Print JSON instead of a table
@@ -146,7 +147,8 @@ pub enum HooksCommand {
     Disable(HookRef),
     /// Change a hook's settings
     #[command(
-        after_help = "Examples:\n  hookq hooks edit github-push --rate-limit 20\n  hookq hooks edit github-push --any-ip --any-method\n\nOnly the options given change; a [default: ...] above is what `hooks create` uses."
+        after_help = "Examples:\n  hookq hooks edit github-push --rate-limit 20\n  hookq hooks edit github-push --any-ip --any-method\n\nOnly the options given change.",
+        mut_args(without_default)
     )]
     Edit(EditHook),
     /// Delete a hook with its events (refused while a scenario uses it)
@@ -232,7 +234,7 @@ pub struct HookOptions {
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub rate_limit: Option<u32>,
     /// Queued events at most; more are refused with 503 [default: 10000]
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..=MAX_STORED))]
     pub queue_limit: Option<u64>,
     /// Largest accepted body, e.g. 512KiB [default: 5MiB]
     #[arg(long, value_name = "SIZE")]
@@ -291,6 +293,82 @@ pub struct Serve {
     pub max_db_size: Option<Size>,
 }
 
+/// The largest number the store keeps: SQLite integers are signed 64-bit.
+pub const MAX_STORED: u64 = i64::MAX as u64;
+
+/// An edit changes only what is given, so the `[default: ...]` of the
+/// options it shares with create would mislead: an option left out keeps its
+/// value, it does not go back to the default.
+fn without_default(arg: clap::Arg) -> clap::Arg {
+    let Some(help) = arg.get_help().map(ToString::to_string) else {
+        return arg;
+    };
+    match help.find(" [default: ") {
+        Some(at) => {
+            let end = help[at..].find(']').map_or(help.len(), |e| at + e + 1);
+            let mut text = help[..at].to_owned();
+            text.push_str(&help[end..]);
+            arg.help(text)
+        }
+        None => arg,
+    }
+}
+
+/// `--base-url`: what a sender can reach, `http://` or `https://` then a
+/// host (a name, an IPv4 address or `[IPv6]`), an optional port and an
+/// optional path; no query, fragment or credentials, since `/wh/<token>`
+/// is appended to it.
+pub fn parse_base_url(text: &str) -> Result<String, String> {
+    let invalid = |why: &str| {
+        format!("invalid base URL {text:?}: {why} (expected e.g. https://hooks.example.com or http://127.0.0.1:8080)")
+    };
+    let rest = ["http://", "https://"]
+        .iter()
+        .find_map(|scheme| {
+            text.get(..scheme.len())
+                .filter(|head| head.eq_ignore_ascii_case(scheme))
+                .map(|_| &text[scheme.len()..])
+        })
+        .ok_or_else(|| invalid("it must start with http:// or https://"))?;
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid("it contains whitespace or control characters"));
+    }
+    if text.contains(['?', '#']) {
+        return Err(invalid("it cannot have a query or a fragment"));
+    }
+    let (authority, _path) = rest.split_once('/').unwrap_or((rest, ""));
+    if authority.contains('@') {
+        return Err(invalid("it cannot carry credentials"));
+    }
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (ip, after) = v6.split_once(']').ok_or_else(|| invalid("an unclosed ["))?;
+        ip.parse::<std::net::Ipv6Addr>()
+            .map_err(|_| invalid("not an IPv6 address between [ ]"))?;
+        (ip, after.strip_prefix(':'))
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    let label = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if !authority.starts_with('[') && !host.trim_end_matches('.').split('.').all(label) {
+        return Err(invalid("no valid host name"));
+    }
+    if let Some(port) = port {
+        if !matches!(port.parse::<u16>(), Ok(1..)) {
+            return Err(invalid("the port must be 1 to 65535"));
+        }
+    }
+    Ok(text.to_owned())
+}
+
 /// An HTTP method: a token of letters, stored upper case.
 fn parse_method(text: &str) -> Result<String, String> {
     if text.is_empty() || text.len() > 20 || !text.bytes().all(|b| b.is_ascii_alphabetic()) {
@@ -314,7 +392,8 @@ pub enum ScenarioCommand {
     Show(ScenarioRef),
     /// Change a scenario's settings, hook or command
     #[command(
-        after_help = "Examples:\n  hookq scenario edit deploy --timeout 10m --max-errors 5\n  hookq scenario edit deploy --hook other-hook\n  hookq scenario edit deploy -- ./deploy.sh --verbose\n\nOnly the options given change; a [default: ...] above is what `scenario create` uses."
+        after_help = "Examples:\n  hookq scenario edit deploy --timeout 10m --max-errors 5\n  hookq scenario edit deploy --hook other-hook\n  hookq scenario edit deploy -- ./deploy.sh --verbose\n\nOnly the options given change.",
+        mut_args(without_default)
     )]
     Edit(EditScenario),
     /// Switch a scenario on: queued events are processed again

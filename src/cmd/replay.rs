@@ -230,7 +230,9 @@ pub fn send(ctx: &Ctx, args: SendEvent) -> Result<ExitCode> {
             body
         }
         Some(data) => match data.strip_prefix('@') {
-            Some(path) => std::fs::read(path).with_context(|| format!("could not read {path}"))?,
+            // A file the user named that is not there is bad input (exit 2).
+            Some(path) => std::fs::read(path)
+                .map_err(|e| Failure::usage(format!("could not read {path}: {e}")))?,
             None => data.as_bytes().to_vec(),
         },
     };
@@ -295,6 +297,10 @@ fn queue_full(hook: &str, limit: u64) -> anyhow::Error {
 
 pub fn discard(ctx: &Ctx, args: Discard) -> Result<ExitCode> {
     ctx.open()?.discard(&args.events)?;
+    if ctx.global.json {
+        output::json(&serde_json::json!({"discarded": args.events}))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let n = args.events.len();
     output::line(format_args!(
         "discarded {n} event{}",

@@ -39,7 +39,11 @@ pub fn run(ctx: &Ctx, command: ScenarioCommand) -> Result<ExitCode> {
             {
                 pacer.done(changed as usize);
             }
-            output::line(format_args!("deleted scenario {}", scenario.name))?;
+            if ctx.global.json {
+                output::json(&serde_json::json!({"scenario": scenario.name, "deleted": true}))?;
+            } else {
+                output::line(format_args!("deleted scenario {}", scenario.name))?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         ScenarioCommand::Run(args) => run_now(ctx, args),
