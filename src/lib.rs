@@ -16,6 +16,7 @@ mod cmd;
 pub mod engine;
 pub mod error;
 pub mod lifecycle;
+mod names;
 mod output;
 pub mod respond;
 pub mod server;

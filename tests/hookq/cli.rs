@@ -335,3 +335,36 @@ fn edit_help_shows_no_create_defaults() {
         assert!(env.ok(&create).contains("[default: 5]") || create[0] == "scenario");
     }
 }
+
+#[test]
+fn names_with_invisible_or_bidirectional_characters_are_refused() {
+    let env = Env::new();
+    env.ok(&["hooks", "create", "zw"]);
+    for (c, code) in [
+        ('\u{200B}', "U+200B"),
+        ('\u{202E}', "U+202E"),
+        ('\u{FEFF}', "U+FEFF"),
+        ('\u{2066}', "U+2066"),
+    ] {
+        let name = format!("{c}zw");
+        for args in [
+            vec!["hooks", "create", &name],
+            vec!["scenario", "create", &name, "--hook", "zw", "--", "true"],
+            vec![
+                "connections",
+                "create",
+                &name,
+                "--kind",
+                "github",
+                "--generate",
+            ],
+        ] {
+            let err = env.fails(&args, 2);
+            assert!(one_error(&err).contains(code), "{args:?}: {err}");
+        }
+    }
+    let hooks = env.json(&["hooks", "list"]);
+    assert_eq!(hooks.as_array().map(Vec::len), Some(1), "{hooks}");
+    assert_eq!(env.json(&["scenario", "list"]), serde_json::json!([]));
+    assert_eq!(env.json(&["connections", "list"]), serde_json::json!([]));
+}
