@@ -13,6 +13,7 @@ mod replay;
 mod respond;
 mod scenario;
 mod scheduling;
+mod secrets;
 mod serve;
 mod store;
 mod sweep;
