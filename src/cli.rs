@@ -381,7 +381,7 @@ fn parse_method(text: &str) -> Result<String, String> {
 pub enum ScenarioCommand {
     /// Create a scenario: COMMAND runs once per event of HOOK's queue, in order
     #[command(
-        after_help = "Examples:\n  hookq scenario create deploy --hook github-push -- ./deploy.sh\n  hookq scenario create nightly --hook orders --schedule 1h --max-cycles 50 --input bundle -- python3 import.py\n\nThe command runs directly, without a shell; the event is on its stdin and in HOOKQ_* variables."
+        after_help = "Examples:\n  hookq scenario create deploy --hook github-push -- ./deploy.sh\n  hookq scenario create nightly --hook orders --schedule 1h --max-cycles 50 --input bundle -- python3 import.py\n\nThe command runs directly, without a shell; the event is on its stdin and in HOOKQ_* variables.\nA relative path with a '/' (./deploy.sh) is stored made absolute against the directory where you\nrun `scenario create`; a bare name (python3) is looked up on PATH each time it runs. The command\nruns in the working directory of the process that runs it (`hooks serve` or `scenario run`)."
     )]
     Create(CreateScenario),
     /// List the scenarios
@@ -434,7 +434,7 @@ pub struct CreateScenario {
     /// Create it inactive
     #[arg(long)]
     pub inactive: bool,
-    /// The command and its arguments, after `--`
+    /// The command and its arguments, after `--` (./relative/path is made absolute here)
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
 }
@@ -455,7 +455,7 @@ pub struct EditScenario {
     /// Stop answering the webhook caller (it gets 200 Accepted)
     #[arg(long, conflicts_with = "respond")]
     pub no_respond: bool,
-    /// A new command and its arguments, after `--`
+    /// A new command and its arguments, after `--` (./relative/path is made absolute here)
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
 }

@@ -368,3 +368,81 @@ fn names_with_invisible_or_bidirectional_characters_are_refused() {
     assert_eq!(env.json(&["scenario", "list"]), serde_json::json!([]));
     assert_eq!(env.json(&["connections", "list"]), serde_json::json!([]));
 }
+
+#[test]
+fn a_relative_command_is_the_file_where_scenario_create_ran() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    env.ok(&["hooks", "create", "h"]);
+    let project = env.path().join("project");
+    std::fs::create_dir_all(project.join("bin")).unwrap();
+    let script = project.join("bin/deploy.sh");
+    std::fs::write(&script, "#!/bin/sh\necho \"deployed $HOOKQ_EVENT_ID\"\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let elsewhere = env.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let out = env
+        .cmd(&[
+            "scenario",
+            "create",
+            "s",
+            "--hook",
+            "h",
+            "--schedule",
+            "on-demand",
+            "--",
+            "./bin/deploy.sh",
+            "--flag",
+        ])
+        .current_dir(&project)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown = env.json(&["scenario", "show", "s"]);
+    assert_eq!(
+        shown["command"],
+        serde_json::json!([script.to_str().unwrap(), "--flag"]),
+        "{shown}"
+    );
+    // Run from another directory, as a server started elsewhere would.
+    let id = env.send("h", "x");
+    let out = env
+        .cmd(&["scenario", "run", "s"])
+        .current_dir(&elsewhere)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(env.state(id), "done");
+    // A bare name stays a name, looked up on PATH when it runs; an edit
+    // resolves a new relative command the same way.
+    let out = env
+        .cmd(&["scenario", "edit", "s", "--", "true"])
+        .current_dir(&elsewhere)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        env.json(&["scenario", "show", "s"])["command"],
+        serde_json::json!(["true"])
+    );
+    let out = env
+        .cmd(&["scenario", "edit", "s", "--", "../project/bin/deploy.sh"])
+        .current_dir(&elsewhere)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stored = env.json(&["scenario", "show", "s"])["command"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(std::path::Path::new(&stored).is_absolute(), "{stored}");
+    assert!(std::path::Path::new(&stored).exists(), "{stored}");
+}
