@@ -8,6 +8,7 @@ mod executions;
 mod hooks;
 mod hostile;
 mod inspect;
+mod readme;
 mod reliability;
 mod replay;
 mod respond;
