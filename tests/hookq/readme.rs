@@ -177,3 +177,60 @@ done
         "{ops}"
     );
 }
+
+/// The repository stands alone: every `SPEC §N` names a section of
+/// docs/spec.md, and nothing points outside the repository for it.
+#[test]
+fn every_spec_citation_names_a_section_of_docs_spec() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let spec = std::fs::read_to_string(root.join("docs/spec.md")).unwrap();
+    let mut files = vec![root.join("README.md")];
+    let mut dirs = vec![
+        root.join("src"),
+        root.join("tests"),
+        root.join("docs"),
+        root.join("fuzz"),
+        root.join("bench"),
+    ];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() && !path.ends_with("target") && !path.ends_with("corpus") {
+                dirs.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|e| e == "rs" || e == "md" || e == "sh")
+            {
+                files.push(path);
+            }
+        }
+    }
+    let mut citations = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        assert!(
+            !text.contains(concat!("shared/", "SPEC")),
+            "{} cites a file outside the repository",
+            file.display()
+        );
+        for (at, _) in text.match_indices("SPEC §") {
+            let number: String = text[at + "SPEC §".len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            if number.is_empty() {
+                continue; // `SPEC §N`, the form itself
+            }
+            assert!(
+                spec.contains(&format!("\n## {number}. ")),
+                "{}: SPEC §{number} is no section of docs/spec.md",
+                file.display()
+            );
+            citations += 1;
+        }
+    }
+    assert!(citations > 20, "{citations} citations found");
+}
