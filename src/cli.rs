@@ -152,7 +152,9 @@ pub enum HooksCommand {
     )]
     Edit(EditHook),
     /// Delete a hook with its events (refused while a scenario uses it)
-    #[command(after_help = "Example:\n  hookq hooks delete old-hook")]
+    #[command(
+        after_help = "Examples:\n  hookq hooks delete old-hook\n  hookq hooks delete old-hook --json   # {\"hook\": \"old-hook\", \"deleted\": true}"
+    )]
     Delete(HookRef),
     /// Receive webhooks: every accepted request is committed to the queue before it is answered
     #[command(
@@ -185,7 +187,9 @@ pub enum HooksCommand {
     )]
     Send(SendEvent),
     /// Take queued or incomplete events out of the queue (kept as discarded)
-    #[command(after_help = "Example:\n  hookq hooks discard 41 42")]
+    #[command(
+        after_help = "Examples:\n  hookq hooks discard 41 42\n  hookq hooks discard 41 42 --json   # {\"discarded\": [41, 42]}"
+    )]
     Discard(Discard),
 }
 
@@ -403,7 +407,9 @@ pub enum ScenarioCommand {
     #[command(after_help = "Example:\n  hookq scenario deactivate deploy")]
     Deactivate(ScenarioRef),
     /// Delete a scenario and its execution history (the hook and its events stay)
-    #[command(after_help = "Example:\n  hookq scenario delete deploy")]
+    #[command(
+        after_help = "Examples:\n  hookq scenario delete deploy\n  hookq scenario delete deploy --json   # {\"scenario\": \"deploy\", \"deleted\": true}"
+    )]
     Delete(ScenarioRef),
     /// Run one execution now (for cron): exit 0 ok, 1 a cycle failed, 3 inactive, 75 already running
     #[command(
@@ -553,7 +559,9 @@ pub enum ConnectionsCommand {
     #[command(after_help = "Example:\n  hookq connections show gh --json")]
     Show(ConnectionRef),
     /// Delete a connection (refused while a hook uses it)
-    #[command(after_help = "Example:\n  hookq connections delete gh")]
+    #[command(
+        after_help = "Examples:\n  hookq connections delete gh\n  hookq connections delete gh --json   # {\"connection\": \"gh\", \"deleted\": true}"
+    )]
     Delete(ConnectionRef),
 }
 
