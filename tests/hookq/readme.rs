@@ -94,10 +94,11 @@ fn the_quickstart_and_debugging_sections_work_pasted_in_order() {
         .unwrap()
         .port();
     // What a reader does between the two sections: wait until the server
-    // has run the event the scenario fails on.
+    // has run the event the scenario fails on, and the failed execution
+    // has ended (it switches the scenario off as it ends, after the cycle).
     let wait_for_failure = r#"
 deadline=$((SECONDS + 20))
-until hookq hooks ops github-push --status error --json | grep -q '"id"'; do
+until hookq scenario show deploy --json | grep -q '"active": false'; do
   [ "$SECONDS" -lt "$deadline" ] || { echo "README test: no cycle failed" >&2; exit 97; }
   sleep 0.05
 done
