@@ -355,10 +355,12 @@ pub fn parse_base_url(text: &str) -> Result<String, String> {
             None => (authority, None),
         }
     };
+    // Lenient where real names are: `_` (container and service names) and
+    // letters of any script (an internationalized name, as a browser takes it).
     let label = |l: &str| {
         !l.is_empty()
-            && l.len() <= 63
-            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && l.chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
             && !l.starts_with('-')
             && !l.ends_with('-')
     };

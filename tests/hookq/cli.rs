@@ -218,6 +218,10 @@ fn a_base_url_is_http_or_https_with_a_host() {
         "http://user:pw@example.com",
         "http://example.com:0",
         "http://example.com:99999",
+        "http://-bad-.example.com",
+        "http://exa..mple.com",
+        "http://[::1",
+        "http://[not-v6]:80",
     ] {
         let err = env.fails(&["hooks", "url", "a", "--base-url", bad], 2);
         assert!(one_error(&err).contains("base URL"), "{bad}: {err}");
@@ -233,6 +237,8 @@ fn a_base_url_is_http_or_https_with_a_host() {
         ("http://127.0.0.1:9000/", "http://127.0.0.1:9000/wh/"),
         ("http://[::1]:8080/in", "http://[::1]:8080/in/wh/"),
         ("HTTPS://Example.COM", "HTTPS://Example.COM/wh/"),
+        ("http://hookq_proxy:8080", "http://hookq_proxy:8080/wh/"),
+        ("https://bücher.example", "https://bücher.example/wh/"),
     ] {
         let out = env.ok(&["hooks", "url", "a", "--base-url", good]);
         assert!(out.starts_with(url), "{good}: {out}");
