@@ -3,6 +3,8 @@
 //!
 //! Data travels one way: HTTP → ingest checks → store → engine → command →
 //! store. `cmd` is the only module that prints.
+//!
+//! Comments cite the contract, `docs/spec.md`, as `SPEC §N` (its section N).
 
 // Through `output::note` instead: `eprintln!` panics when stderr is broken,
 // and a long-running server must not lose a thread to its log.

@@ -1,4 +1,5 @@
 //! Integration tests: the real `hookq` binary against temporary databases.
+//! `SPEC §N` is section N of the contract, `docs/spec.md`.
 
 mod util;
 
