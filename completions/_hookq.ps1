@@ -22,7 +22,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
     $completions = @(switch ($command) {
         'hookq' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -38,7 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;hooks' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -69,7 +69,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'Only accept this HTTP method (repeatable) [default: any]')
             [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'Verify every request with this connection (401 when it fails)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json-passthrough', '--json-passthrough', [CompletionResultType]::ParameterName, 'Give scenarios a JSON body as text instead of parsed JSON')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -80,7 +80,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--search', '--search', [CompletionResultType]::ParameterName, 'Only hooks whose name, token/URL, scenario or connection contains TERM (any case)')
             [CompletionResult]::new('--columns', '--columns', [CompletionResultType]::ParameterName, 'Columns to show, in order: name,url,status,queue,expired,scenario,connection,last_event,created,rate_limit,ops')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -88,7 +88,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;hooks;show' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -96,7 +96,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;hooks;url' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -104,7 +104,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;hooks;enable' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -112,22 +112,22 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;hooks;disable' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'hookq;hooks;edit' {
-            [CompletionResult]::new('--rate-limit', '--rate-limit', [CompletionResultType]::ParameterName, 'Accepted requests per second, sustained; 0 = unlimited [default: 5]')
-            [CompletionResult]::new('--burst', '--burst', [CompletionResultType]::ParameterName, 'Requests accepted at once before the rate limit applies (20 deliveries at once are not refused) [default: 50]')
-            [CompletionResult]::new('--queue-limit', '--queue-limit', [CompletionResultType]::ParameterName, 'Queued events at most; more are refused with 503 [default: 10000]')
-            [CompletionResult]::new('--max-body', '--max-body', [CompletionResultType]::ParameterName, 'Largest accepted body, e.g. 512KiB [default: 5MiB]')
-            [CompletionResult]::new('--allow-ip', '--allow-ip', [CompletionResultType]::ParameterName, 'Only accept clients in this range (repeatable) [default: any]')
-            [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'Only accept this HTTP method (repeatable) [default: any]')
+            [CompletionResult]::new('--rate-limit', '--rate-limit', [CompletionResultType]::ParameterName, 'Accepted requests per second, sustained; 0 = unlimited')
+            [CompletionResult]::new('--burst', '--burst', [CompletionResultType]::ParameterName, 'Requests accepted at once before the rate limit applies (20 deliveries at once are not refused)')
+            [CompletionResult]::new('--queue-limit', '--queue-limit', [CompletionResultType]::ParameterName, 'Queued events at most; more are refused with 503')
+            [CompletionResult]::new('--max-body', '--max-body', [CompletionResultType]::ParameterName, 'Largest accepted body, e.g. 512KiB')
+            [CompletionResult]::new('--allow-ip', '--allow-ip', [CompletionResultType]::ParameterName, 'Only accept clients in this range (repeatable)')
+            [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'Only accept this HTTP method (repeatable)')
             [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'Verify every request with this connection (401 when it fails)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json-passthrough', '--json-passthrough', [CompletionResultType]::ParameterName, 'Give scenarios a JSON body as text instead of parsed JSON')
             [CompletionResult]::new('--any-ip', '--any-ip', [CompletionResultType]::ParameterName, 'Accept any client address again')
             [CompletionResult]::new('--any-method', '--any-method', [CompletionResultType]::ParameterName, 'Accept any HTTP method again')
@@ -140,7 +140,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;hooks;delete' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -153,7 +153,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--max-body-in-flight', '--max-body-in-flight', [CompletionResultType]::ParameterName, 'Request body bytes being received at once, one hook at most half; past it a request gets 503')
             [CompletionResult]::new('--max-db-size', '--max-db-size', [CompletionResultType]::ParameterName, 'Refuse new events (503) once the database file would grow past this size, e.g. 2GiB (a file already that large: exit 3) [default: no cap]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--metrics', '--metrics', [CompletionResultType]::ParameterName, 'Serve Prometheus metrics on /metrics')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No request log on stderr')
             [CompletionResult]::new('--trust-proxy', '--trust-proxy', [CompletionResultType]::ParameterName, 'Take the client address from X-Forwarded-For (only behind a proxy you run)')
@@ -169,7 +169,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only events received at or before this time (RFC 3339)')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most N events')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -180,7 +180,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--event', '--event', [CompletionResultType]::ParameterName, 'Only the operations of this event')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most N operations')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Also print what each command wrote (the last 64 KiB of stdout and stderr)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -189,7 +189,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;hooks;payload' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--bundle', '--bundle', [CompletionResultType]::ParameterName, 'Print the JSON bundle a scenario would read instead of the raw body')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -202,7 +202,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only events received at or after this time (RFC 3339)')
             [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only events received at or before this time (RFC 3339)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Say what would be replayed, change nothing')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -215,7 +215,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'The HTTP method')
             [CompletionResult]::new('--content-type', '--content-type', [CompletionResultType]::ParameterName, 'The Content-Type header')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -223,7 +223,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;hooks;discard' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -298,7 +298,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;scenario' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -326,7 +326,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--response-header', '--response-header', [CompletionResultType]::ParameterName, 'A header ''Name: value'' of the answer in stdout mode (repeatable; not a framing header)')
             [CompletionResult]::new('--response-timeout', '--response-timeout', [CompletionResultType]::ParameterName, 'How long a caller waits for the answer before getting 200 Accepted [default: 5m]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--store-incomplete', '--store-incomplete', [CompletionResultType]::ParameterName, 'A failed event goes to `incomplete` instead of back to the queue')
             [CompletionResult]::new('--inactive', '--inactive', [CompletionResultType]::ParameterName, 'Create it inactive')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
@@ -336,7 +336,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;scenario;list' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -344,7 +344,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;scenario;show' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -352,17 +352,17 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;scenario;edit' {
             [CompletionResult]::new('--hook', '--hook', [CompletionResultType]::ParameterName, 'Move it to another hook (the old one becomes unassigned)')
-            [CompletionResult]::new('--schedule', '--schedule', [CompletionResultType]::ParameterName, 'immediately, on-demand, or an interval such as 15m [default: immediately]')
-            [CompletionResult]::new('--max-cycles', '--max-cycles', [CompletionResultType]::ParameterName, 'Events per execution for scheduled and on-demand runs [default: 1]')
-            [CompletionResult]::new('--max-errors', '--max-errors', [CompletionResultType]::ParameterName, 'Consecutive failed executions before a scheduled scenario is switched off [default: 3]')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-cycle command timeout; the command and its children are killed [default: 5m]')
-            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'What stdin gets: the raw body, or the JSON bundle [default: raw]')
+            [CompletionResult]::new('--schedule', '--schedule', [CompletionResultType]::ParameterName, 'immediately, on-demand, or an interval such as 15m')
+            [CompletionResult]::new('--max-cycles', '--max-cycles', [CompletionResultType]::ParameterName, 'Events per execution for scheduled and on-demand runs')
+            [CompletionResult]::new('--max-errors', '--max-errors', [CompletionResultType]::ParameterName, 'Consecutive failed executions before a scheduled scenario is switched off')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Per-cycle command timeout; the command and its children are killed')
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'What stdin gets: the raw body, or the JSON bundle')
             [CompletionResult]::new('--respond', '--respond', [CompletionResultType]::ParameterName, 'Answer the webhook caller with the command''s output: stdout or envelope (immediately scenarios, in serve)')
-            [CompletionResult]::new('--response-status', '--response-status', [CompletionResultType]::ParameterName, 'The answer''s status in stdout mode [default: 200]')
+            [CompletionResult]::new('--response-status', '--response-status', [CompletionResultType]::ParameterName, 'The answer''s status in stdout mode')
             [CompletionResult]::new('--response-header', '--response-header', [CompletionResultType]::ParameterName, 'A header ''Name: value'' of the answer in stdout mode (repeatable; not a framing header)')
-            [CompletionResult]::new('--response-timeout', '--response-timeout', [CompletionResultType]::ParameterName, 'How long a caller waits for the answer before getting 200 Accepted [default: 5m]')
+            [CompletionResult]::new('--response-timeout', '--response-timeout', [CompletionResultType]::ParameterName, 'How long a caller waits for the answer before getting 200 Accepted')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--store-incomplete', '--store-incomplete', [CompletionResultType]::ParameterName, 'A failed event goes to `incomplete` instead of back to the queue')
             [CompletionResult]::new('--no-store-incomplete', '--no-store-incomplete', [CompletionResultType]::ParameterName, 'Put failed events back in the queue again')
             [CompletionResult]::new('--no-respond', '--no-respond', [CompletionResultType]::ParameterName, 'Stop answering the webhook caller (it gets 200 Accepted)')
@@ -373,7 +373,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;scenario;activate' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -381,7 +381,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;scenario;deactivate' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -389,7 +389,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;scenario;delete' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -398,7 +398,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         'hookq;scenario;run' {
             [CompletionResult]::new('--max-cycles', '--max-cycles', [CompletionResultType]::ParameterName, 'Process at most N events [default: 100 for immediately, else the scenario''s max cycles]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Run even if the scenario is inactive')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -408,7 +408,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         'hookq;scenario;runs' {
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most N executions')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -459,7 +459,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;connections' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -480,7 +480,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--prefix', '--prefix', [CompletionResultType]::ParameterName, 'hmac: a prefix before the signature in the header, e.g. sha256=')
             [CompletionResult]::new('--tolerance', '--tolerance', [CompletionResultType]::ParameterName, 'stripe, standard-webhooks: how far the signed timestamp may be from now [default: 5m]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--secret-stdin', '--secret-stdin', [CompletionResultType]::ParameterName, 'Read the secret from standard input (a trailing newline is ignored)')
             [CompletionResult]::new('--generate', '--generate', [CompletionResultType]::ParameterName, 'Generate a secret and print it once')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
@@ -490,7 +490,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;connections;list' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -498,7 +498,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;connections;show' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -506,7 +506,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;connections;delete' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -541,7 +541,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--delete-after', '--delete-after', [CompletionResultType]::ParameterName, 'Delete a hook disabled for longer than this that has no scenario, with its events')
             [CompletionResult]::new('--payload-retention', '--payload-retention', [CompletionResultType]::ParameterName, 'Purge the bodies of events received longer ago than this (the events stay)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Report what a sweep would do now, and change nothing')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -550,7 +550,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;completions' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
-            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')

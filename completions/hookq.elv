@@ -19,7 +19,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
     var completions = [
         &'hookq'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -34,7 +34,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;hooks'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -64,7 +64,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --method 'Only accept this HTTP method (repeatable) [default: any]'
             cand --connection 'Verify every request with this connection (401 when it fails)'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json-passthrough 'Give scenarios a JSON body as text instead of parsed JSON'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -74,49 +74,49 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --search 'Only hooks whose name, token/URL, scenario or connection contains TERM (any case)'
             cand --columns 'Columns to show, in order: name,url,status,queue,expired,scenario,connection,last_event,created,rate_limit,ops'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;hooks;show'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;hooks;url'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;hooks;enable'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;hooks;disable'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;hooks;edit'= {
-            cand --rate-limit 'Accepted requests per second, sustained; 0 = unlimited [default: 5]'
-            cand --burst 'Requests accepted at once before the rate limit applies (20 deliveries at once are not refused) [default: 50]'
-            cand --queue-limit 'Queued events at most; more are refused with 503 [default: 10000]'
-            cand --max-body 'Largest accepted body, e.g. 512KiB [default: 5MiB]'
-            cand --allow-ip 'Only accept clients in this range (repeatable) [default: any]'
-            cand --method 'Only accept this HTTP method (repeatable) [default: any]'
+            cand --rate-limit 'Accepted requests per second, sustained; 0 = unlimited'
+            cand --burst 'Requests accepted at once before the rate limit applies (20 deliveries at once are not refused)'
+            cand --queue-limit 'Queued events at most; more are refused with 503'
+            cand --max-body 'Largest accepted body, e.g. 512KiB'
+            cand --allow-ip 'Only accept clients in this range (repeatable)'
+            cand --method 'Only accept this HTTP method (repeatable)'
             cand --connection 'Verify every request with this connection (401 when it fails)'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json-passthrough 'Give scenarios a JSON body as text instead of parsed JSON'
             cand --any-ip 'Accept any client address again'
             cand --any-method 'Accept any HTTP method again'
@@ -128,7 +128,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;hooks;delete'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -140,7 +140,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --max-body-in-flight 'Request body bytes being received at once, one hook at most half; past it a request gets 503'
             cand --max-db-size 'Refuse new events (503) once the database file would grow past this size, e.g. 2GiB (a file already that large: exit 3) [default: no cap]'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --metrics 'Serve Prometheus metrics on /metrics'
             cand --quiet 'No request log on stderr'
             cand --trust-proxy 'Take the client address from X-Forwarded-For (only behind a proxy you run)'
@@ -155,7 +155,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --until 'Only events received at or before this time (RFC 3339)'
             cand --limit 'Show at most N events'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -165,7 +165,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --event 'Only the operations of this event'
             cand --limit 'Show at most N operations'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --output 'Also print what each command wrote (the last 64 KiB of stdout and stderr)'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -173,7 +173,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;hooks;payload'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --bundle 'Print the JSON bundle a scenario would read instead of the raw body'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -185,7 +185,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --since 'Only events received at or after this time (RFC 3339)'
             cand --until 'Only events received at or before this time (RFC 3339)'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --dry-run 'Say what would be replayed, change nothing'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -197,14 +197,14 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --method 'The HTTP method'
             cand --content-type 'The Content-Type header'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;hooks;discard'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -261,7 +261,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;scenario'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -288,7 +288,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --response-header 'A header ''Name: value'' of the answer in stdout mode (repeatable; not a framing header)'
             cand --response-timeout 'How long a caller waits for the answer before getting 200 Accepted [default: 5m]'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --store-incomplete 'A failed event goes to `incomplete` instead of back to the queue'
             cand --inactive 'Create it inactive'
             cand --json 'Print JSON instead of a table'
@@ -297,31 +297,31 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;scenario;list'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;scenario;show'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;scenario;edit'= {
             cand --hook 'Move it to another hook (the old one becomes unassigned)'
-            cand --schedule 'immediately, on-demand, or an interval such as 15m [default: immediately]'
-            cand --max-cycles 'Events per execution for scheduled and on-demand runs [default: 1]'
-            cand --max-errors 'Consecutive failed executions before a scheduled scenario is switched off [default: 3]'
-            cand --timeout 'Per-cycle command timeout; the command and its children are killed [default: 5m]'
-            cand --input 'What stdin gets: the raw body, or the JSON bundle [default: raw]'
+            cand --schedule 'immediately, on-demand, or an interval such as 15m'
+            cand --max-cycles 'Events per execution for scheduled and on-demand runs'
+            cand --max-errors 'Consecutive failed executions before a scheduled scenario is switched off'
+            cand --timeout 'Per-cycle command timeout; the command and its children are killed'
+            cand --input 'What stdin gets: the raw body, or the JSON bundle'
             cand --respond 'Answer the webhook caller with the command''s output: stdout or envelope (immediately scenarios, in serve)'
-            cand --response-status 'The answer''s status in stdout mode [default: 200]'
+            cand --response-status 'The answer''s status in stdout mode'
             cand --response-header 'A header ''Name: value'' of the answer in stdout mode (repeatable; not a framing header)'
-            cand --response-timeout 'How long a caller waits for the answer before getting 200 Accepted [default: 5m]'
+            cand --response-timeout 'How long a caller waits for the answer before getting 200 Accepted'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --store-incomplete 'A failed event goes to `incomplete` instead of back to the queue'
             cand --no-store-incomplete 'Put failed events back in the queue again'
             cand --no-respond 'Stop answering the webhook caller (it gets 200 Accepted)'
@@ -331,21 +331,21 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;scenario;activate'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;scenario;deactivate'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;scenario;delete'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -353,7 +353,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         &'hookq;scenario;run'= {
             cand --max-cycles 'Process at most N events [default: 100 for immediately, else the scenario''s max cycles]'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --force 'Run even if the scenario is inactive'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -362,7 +362,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         &'hookq;scenario;runs'= {
             cand --limit 'Show at most N executions'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -401,7 +401,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;connections'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -421,7 +421,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --prefix 'hmac: a prefix before the signature in the header, e.g. sha256='
             cand --tolerance 'stripe, standard-webhooks: how far the signed timestamp may be from now [default: 5m]'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --secret-stdin 'Read the secret from standard input (a trailing newline is ignored)'
             cand --generate 'Generate a secret and print it once'
             cand --json 'Print JSON instead of a table'
@@ -430,21 +430,21 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;connections;list'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;connections;show'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;connections;delete'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -472,7 +472,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --delete-after 'Delete a hook disabled for longer than this that has no scenario, with its events'
             cand --payload-retention 'Purge the bodies of events received longer ago than this (the events stay)'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --dry-run 'Report what a sweep would do now, and change nothing'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -480,7 +480,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;completions'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
-            cand --base-url 'The base of hook URLs [default: http://127.0.0.1:8080]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'

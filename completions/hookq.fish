@@ -25,7 +25,7 @@ function __fish_hookq_using_subcommand
 end
 
 complete -c hookq -n "__fish_hookq_needs_command" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_needs_command" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_needs_command" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_needs_command" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_needs_command" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_needs_command" -s V -l version -d 'Print version'
@@ -36,7 +36,7 @@ complete -c hookq -n "__fish_hookq_needs_command" -f -a "sweep" -d 'Apply the li
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -f -a "create" -d 'Create a hook and print its URL'
@@ -63,41 +63,41 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l method -d 'Only accept this HTTP method (repeatable) [default: any]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l connection -d 'Verify every request with this connection (401 when it fails)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l json-passthrough -d 'Give scenarios a JSON body as text instead of parsed JSON'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from list" -l search -d 'Only hooks whose name, token/URL, scenario or connection contains TERM (any case)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from list" -l columns -d 'Columns to show, in order: name,url,status,queue,expired,scenario,connection,last_event,created,rate_limit,ops' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from list" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from list" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from list" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from show" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from show" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from show" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from show" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from url" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from url" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from url" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from url" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from url" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from enable" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from enable" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from enable" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from enable" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from enable" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from disable" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from disable" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from disable" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from disable" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from disable" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l rate-limit -d 'Accepted requests per second, sustained; 0 = unlimited [default: 5]' -r
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l burst -d 'Requests accepted at once before the rate limit applies (20 deliveries at once are not refused) [default: 50]' -r
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l queue-limit -d 'Queued events at most; more are refused with 503 [default: 10000]' -r
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l max-body -d 'Largest accepted body, e.g. 512KiB [default: 5MiB]' -r
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l allow-ip -d 'Only accept clients in this range (repeatable) [default: any]' -r
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l method -d 'Only accept this HTTP method (repeatable) [default: any]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l rate-limit -d 'Accepted requests per second, sustained; 0 = unlimited' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l burst -d 'Requests accepted at once before the rate limit applies (20 deliveries at once are not refused)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l queue-limit -d 'Queued events at most; more are refused with 503' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l max-body -d 'Largest accepted body, e.g. 512KiB' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l allow-ip -d 'Only accept clients in this range (repeatable)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l method -d 'Only accept this HTTP method (repeatable)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l connection -d 'Verify every request with this connection (401 when it fails)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l json-passthrough -d 'Give scenarios a JSON body as text instead of parsed JSON'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l any-ip -d 'Accept any client address again'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l any-method -d 'Accept any HTTP method again'
@@ -106,7 +106,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from delete" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from delete" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from delete" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from delete" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l listen -d 'Address to listen on' -r
@@ -115,7 +115,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l max-body-in-flight -d 'Request body bytes being received at once, one hook at most half; past it a request gets 503' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l max-db-size -d 'Refuse new events (503) once the database file would grow past this size, e.g. 2GiB (a file already that large: exit 3) [default: no cap]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l metrics -d 'Serve Prometheus metrics on /metrics'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l quiet -d 'No request log on stderr'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l trust-proxy -d 'Take the client address from X-Forwarded-For (only behind a proxy you run)'
@@ -127,7 +127,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from events" -l until -d 'Only events received at or before this time (RFC 3339)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from events" -l limit -d 'Show at most N events' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from events" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from events" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from events" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from events" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from events" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -l status -d 'Only operations with this status' -r -f -a "ok\t''
@@ -135,12 +135,12 @@ error\t''"
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -l event -d 'Only the operations of this event' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -l limit -d 'Show at most N operations' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -l output -d 'Also print what each command wrote (the last 64 KiB of stdout and stderr)'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from payload" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from payload" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from payload" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from payload" -l bundle -d 'Print the JSON bundle a scenario would read instead of the raw body'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from payload" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from payload" -s h -l help -d 'Print help'
@@ -149,7 +149,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -l since -d 'Only events received at or after this time (RFC 3339)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -l until -d 'Only events received at or before this time (RFC 3339)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -l dry-run -d 'Say what would be replayed, change nothing'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -s h -l help -d 'Print help'
@@ -158,11 +158,11 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from send" -l method -d 'The HTTP method' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from send" -l content-type -d 'The Content-Type header' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from send" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from send" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from send" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from send" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from send" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from discard" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from discard" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from discard" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from discard" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from discard" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a hook and print its URL'
@@ -182,7 +182,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "discard" -d 'Take queued or incomplete events out of the queue (kept as discarded)'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -f -a "create" -d 'Create a scenario: COMMAND runs once per event of HOOK\'s queue, in order'
@@ -206,57 +206,57 @@ complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_su
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l response-header -d 'A header \'Name: value\' of the answer in stdout mode (repeatable; not a framing header)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l response-timeout -d 'How long a caller waits for the answer before getting 200 Accepted [default: 5m]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l store-incomplete -d 'A failed event goes to `incomplete` instead of back to the queue'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l inactive -d 'Create it inactive'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from list" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from list" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from list" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from show" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from show" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from show" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from show" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l hook -d 'Move it to another hook (the old one becomes unassigned)' -r
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l schedule -d 'immediately, on-demand, or an interval such as 15m [default: immediately]' -r
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l max-cycles -d 'Events per execution for scheduled and on-demand runs [default: 1]' -r
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l max-errors -d 'Consecutive failed executions before a scheduled scenario is switched off [default: 3]' -r
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l timeout -d 'Per-cycle command timeout; the command and its children are killed [default: 5m]' -r
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l input -d 'What stdin gets: the raw body, or the JSON bundle [default: raw]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l schedule -d 'immediately, on-demand, or an interval such as 15m' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l max-cycles -d 'Events per execution for scheduled and on-demand runs' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l max-errors -d 'Consecutive failed executions before a scheduled scenario is switched off' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l timeout -d 'Per-cycle command timeout; the command and its children are killed' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l input -d 'What stdin gets: the raw body, or the JSON bundle' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l respond -d 'Answer the webhook caller with the command\'s output: stdout or envelope (immediately scenarios, in serve)' -r
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l response-status -d 'The answer\'s status in stdout mode [default: 200]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l response-status -d 'The answer\'s status in stdout mode' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l response-header -d 'A header \'Name: value\' of the answer in stdout mode (repeatable; not a framing header)' -r
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l response-timeout -d 'How long a caller waits for the answer before getting 200 Accepted [default: 5m]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l response-timeout -d 'How long a caller waits for the answer before getting 200 Accepted' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l store-incomplete -d 'A failed event goes to `incomplete` instead of back to the queue'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l no-store-incomplete -d 'Put failed events back in the queue again'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l no-respond -d 'Stop answering the webhook caller (it gets 200 Accepted)'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from activate" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from activate" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from activate" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from activate" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from activate" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from deactivate" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from deactivate" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from deactivate" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from deactivate" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from deactivate" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from delete" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from delete" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from delete" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from delete" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from run" -l max-cycles -d 'Process at most N events [default: 100 for immediately, else the scenario\'s max cycles]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from run" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from run" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from run" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from run" -l force -d 'Run even if the scenario is inactive'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from run" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from runs" -l limit -d 'Show at most N executions' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from runs" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from runs" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from runs" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from runs" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from runs" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a scenario: COMMAND runs once per event of HOOK\'s queue, in order'
@@ -270,7 +270,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_su
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "runs" -d 'The scenario\'s executions, newest first'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -f -a "create" -d 'Create a connection; the secret never comes from a plain argument'
@@ -287,21 +287,21 @@ complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l prefix -d 'hmac: a prefix before the signature in the header, e.g. sha256=' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l tolerance -d 'stripe, standard-webhooks: how far the signed timestamp may be from now [default: 5m]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l secret-stdin -d 'Read the secret from standard input (a trailing newline is ignored)'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l generate -d 'Generate a secret and print it once'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from list" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from list" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from list" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from show" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from show" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from show" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from show" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from delete" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from delete" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from delete" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from delete" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a connection; the secret never comes from a plain argument'
@@ -314,12 +314,12 @@ complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l disable-inactive-a
 complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l delete-after -d 'Delete a hook disabled for longer than this that has no scenario, with its events' -r
 complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l payload-retention -d 'Purge the bodies of events received longer ago than this (the events stay)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l dry-run -d 'Report what a sweep would do now, and change nothing'
 complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand sweep" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand completions" -l base-url -d 'The base of hook URLs [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand completions" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep completions help" -f -a "hooks" -d 'Create, inspect and serve webhooks'

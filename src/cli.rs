@@ -40,13 +40,14 @@ pub struct Global {
         value_name = "PATH"
     )]
     pub db: Option<PathBuf>,
-    /// The base of hook URLs [default: http://127.0.0.1:8080]
+    /// The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]
     #[arg(
         long,
         global = true,
         env = "HOOKQ_BASE_URL",
         hide_env_values = true,
-        value_name = "URL"
+        value_name = "URL",
+        value_parser = parse_base_url
     )]
     pub base_url: Option<String>,
     /// Print JSON instead of a table
@@ -146,11 +147,14 @@ pub enum HooksCommand {
     Disable(HookRef),
     /// Change a hook's settings
     #[command(
-        after_help = "Examples:\n  hookq hooks edit github-push --rate-limit 20\n  hookq hooks edit github-push --any-ip --any-method\n\nOnly the options given change; a [default: ...] above is what `hooks create` uses."
+        after_help = "Examples:\n  hookq hooks edit github-push --rate-limit 20\n  hookq hooks edit github-push --any-ip --any-method\n\nOnly the options given change.",
+        mut_args(without_default)
     )]
     Edit(EditHook),
     /// Delete a hook with its events (refused while a scenario uses it)
-    #[command(after_help = "Example:\n  hookq hooks delete old-hook")]
+    #[command(
+        after_help = "Examples:\n  hookq hooks delete old-hook\n  hookq hooks delete old-hook --json   # {\"hook\": \"old-hook\", \"deleted\": true}"
+    )]
     Delete(HookRef),
     /// Receive webhooks: every accepted request is committed to the queue before it is answered
     #[command(
@@ -183,7 +187,9 @@ pub enum HooksCommand {
     )]
     Send(SendEvent),
     /// Take queued or incomplete events out of the queue (kept as discarded)
-    #[command(after_help = "Example:\n  hookq hooks discard 41 42")]
+    #[command(
+        after_help = "Examples:\n  hookq hooks discard 41 42\n  hookq hooks discard 41 42 --json   # {\"discarded\": [41, 42]}"
+    )]
     Discard(Discard),
 }
 
@@ -235,7 +241,7 @@ pub struct HookOptions {
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub burst: Option<u32>,
     /// Queued events at most; more are refused with 503 [default: 10000]
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..=MAX_STORED))]
     pub queue_limit: Option<u64>,
     /// Largest accepted body, e.g. 512KiB [default: 5MiB]
     #[arg(long, value_name = "SIZE")]
@@ -300,6 +306,84 @@ pub struct Serve {
     pub max_db_size: Option<Size>,
 }
 
+/// The largest number the store keeps: SQLite integers are signed 64-bit.
+pub const MAX_STORED: u64 = i64::MAX as u64;
+
+/// An edit changes only what is given, so the `[default: ...]` of the
+/// options it shares with create would mislead: an option left out keeps its
+/// value, it does not go back to the default.
+fn without_default(arg: clap::Arg) -> clap::Arg {
+    let Some(help) = arg.get_help().map(ToString::to_string) else {
+        return arg;
+    };
+    match help.find(" [default: ") {
+        Some(at) => {
+            let end = help[at..].find(']').map_or(help.len(), |e| at + e + 1);
+            let mut text = help[..at].to_owned();
+            text.push_str(&help[end..]);
+            arg.help(text)
+        }
+        None => arg,
+    }
+}
+
+/// `--base-url`: what a sender can reach, `http://` or `https://` then a
+/// host (a name, an IPv4 address or `[IPv6]`), an optional port and an
+/// optional path; no query, fragment or credentials, since `/wh/<token>`
+/// is appended to it.
+pub fn parse_base_url(text: &str) -> Result<String, String> {
+    let invalid = |why: &str| {
+        format!("invalid base URL {text:?}: {why} (expected e.g. https://hooks.example.com or http://127.0.0.1:8080)")
+    };
+    let rest = ["http://", "https://"]
+        .iter()
+        .find_map(|scheme| {
+            text.get(..scheme.len())
+                .filter(|head| head.eq_ignore_ascii_case(scheme))
+                .map(|_| &text[scheme.len()..])
+        })
+        .ok_or_else(|| invalid("it must start with http:// or https://"))?;
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid("it contains whitespace or control characters"));
+    }
+    if text.contains(['?', '#']) {
+        return Err(invalid("it cannot have a query or a fragment"));
+    }
+    let (authority, _path) = rest.split_once('/').unwrap_or((rest, ""));
+    if authority.contains('@') {
+        return Err(invalid("it cannot carry credentials"));
+    }
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (ip, after) = v6.split_once(']').ok_or_else(|| invalid("an unclosed ["))?;
+        ip.parse::<std::net::Ipv6Addr>()
+            .map_err(|_| invalid("not an IPv6 address between [ ]"))?;
+        (ip, after.strip_prefix(':'))
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    // Lenient where real names are: `_` (container and service names) and
+    // letters of any script (an internationalized name, as a browser takes it).
+    let label = |l: &str| {
+        !l.is_empty()
+            && l.chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if !authority.starts_with('[') && !host.trim_end_matches('.').split('.').all(label) {
+        return Err(invalid("no valid host name"));
+    }
+    if let Some(port) = port {
+        if !matches!(port.parse::<u16>(), Ok(1..)) {
+            return Err(invalid("the port must be 1 to 65535"));
+        }
+    }
+    Ok(text.to_owned())
+}
+
 /// An HTTP method: a token of letters, stored upper case.
 fn parse_method(text: &str) -> Result<String, String> {
     if text.is_empty() || text.len() > 20 || !text.bytes().all(|b| b.is_ascii_alphabetic()) {
@@ -312,7 +396,7 @@ fn parse_method(text: &str) -> Result<String, String> {
 pub enum ScenarioCommand {
     /// Create a scenario: COMMAND runs once per event of HOOK's queue, in order
     #[command(
-        after_help = "Examples:\n  hookq scenario create deploy --hook github-push -- ./deploy.sh\n  hookq scenario create nightly --hook orders --schedule 1h --max-cycles 50 --input bundle -- python3 import.py\n\nThe command runs directly, without a shell; the event is on its stdin and in HOOKQ_* variables."
+        after_help = "Examples:\n  hookq scenario create deploy --hook github-push -- ./deploy.sh\n  hookq scenario create nightly --hook orders --schedule 1h --max-cycles 50 --input bundle -- python3 import.py\n\nThe command runs directly, without a shell; the event is on its stdin and in HOOKQ_* variables.\nA relative path with a '/' (./deploy.sh) is stored made absolute against the directory where you\nrun `scenario create`; a bare name (python3) is looked up on PATH each time it runs. The command\nruns in the working directory of the process that runs it (`hooks serve` or `scenario run`)."
     )]
     Create(CreateScenario),
     /// List the scenarios
@@ -323,7 +407,8 @@ pub enum ScenarioCommand {
     Show(ScenarioRef),
     /// Change a scenario's settings, hook or command
     #[command(
-        after_help = "Examples:\n  hookq scenario edit deploy --timeout 10m --max-errors 5\n  hookq scenario edit deploy --hook other-hook\n  hookq scenario edit deploy -- ./deploy.sh --verbose\n\nOnly the options given change; a [default: ...] above is what `scenario create` uses."
+        after_help = "Examples:\n  hookq scenario edit deploy --timeout 10m --max-errors 5\n  hookq scenario edit deploy --hook other-hook\n  hookq scenario edit deploy -- ./deploy.sh --verbose\n\nOnly the options given change.",
+        mut_args(without_default)
     )]
     Edit(EditScenario),
     /// Switch a scenario on: queued events are processed again
@@ -333,7 +418,9 @@ pub enum ScenarioCommand {
     #[command(after_help = "Example:\n  hookq scenario deactivate deploy")]
     Deactivate(ScenarioRef),
     /// Delete a scenario and its execution history (the hook and its events stay)
-    #[command(after_help = "Example:\n  hookq scenario delete deploy")]
+    #[command(
+        after_help = "Examples:\n  hookq scenario delete deploy\n  hookq scenario delete deploy --json   # {\"scenario\": \"deploy\", \"deleted\": true}"
+    )]
     Delete(ScenarioRef),
     /// Run one execution now (for cron): exit 0 ok, 1 a cycle failed, 3 inactive, 75 already running
     #[command(
@@ -364,7 +451,7 @@ pub struct CreateScenario {
     /// Create it inactive
     #[arg(long)]
     pub inactive: bool,
-    /// The command and its arguments, after `--`
+    /// The command and its arguments, after `--` (./relative/path is made absolute here)
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
 }
@@ -385,7 +472,7 @@ pub struct EditScenario {
     /// Stop answering the webhook caller (it gets 200 Accepted)
     #[arg(long, conflicts_with = "respond")]
     pub no_respond: bool,
-    /// A new command and its arguments, after `--`
+    /// A new command and its arguments, after `--` (./relative/path is made absolute here)
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
 }
@@ -483,7 +570,9 @@ pub enum ConnectionsCommand {
     #[command(after_help = "Example:\n  hookq connections show gh --json")]
     Show(ConnectionRef),
     /// Delete a connection (refused while a hook uses it)
-    #[command(after_help = "Example:\n  hookq connections delete gh")]
+    #[command(
+        after_help = "Examples:\n  hookq connections delete gh\n  hookq connections delete gh --json   # {\"connection\": \"gh\", \"deleted\": true}"
+    )]
     Delete(ConnectionRef),
 }
 

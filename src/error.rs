@@ -158,7 +158,7 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
     if broken_pipe {
         return ExitCode::SUCCESS;
     }
-    crate::output::note(format_args!("hookq: {err:#}"));
+    crate::output::note(format_args!("hookq: {}", one_message(err)));
     if let Some(hint) = err
         .chain()
         .find_map(|cause| cause.downcast_ref::<Failure>())
@@ -169,8 +169,37 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
     ExitCode::from(code_of(err) as u8)
 }
 
+/// The error and its causes, `: `-separated, each said once: many errors
+/// (SQLite's among them) repeat their cause's text in their own, which
+/// `{err:#}` would print twice.
+fn one_message(err: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || message.ends_with(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_cause_repeated_by_its_error_is_said_once() {
+        let sqlite =
+            rusqlite::Error::ToSqlConversionFailure(Box::new(u8::try_from(300_i32).unwrap_err()));
+        let err = anyhow::Error::from(sqlite).context("could not create hook a");
+        assert_eq!(
+            super::one_message(&err),
+            "could not create hook a: out of range integral type conversion attempted"
+        );
+    }
+
     #[test]
     fn a_clap_error_becomes_one_line_and_a_hint() {
         let rendered = "error: the following required arguments were not provided:\n  \

@@ -3,6 +3,8 @@
 //!
 //! Data travels one way: HTTP → ingest checks → store → engine → command →
 //! store. `cmd` is the only module that prints.
+//!
+//! Comments cite the contract, `docs/spec.md`, as `SPEC §N` (its section N).
 
 pub mod bundle;
 pub mod cidr;
@@ -13,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod json;
 pub mod lifecycle;
+mod names;
 mod output;
 pub mod respond;
 pub mod server;

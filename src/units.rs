@@ -88,7 +88,12 @@ impl FromStr for Size {
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case(unit))
             .ok_or_else(invalid)?;
-        number.checked_mul(*scale).map(Size).ok_or_else(invalid)
+        // The store keeps sizes as SQLite's signed 64-bit integers.
+        number
+            .checked_mul(*scale)
+            .filter(|bytes| i64::try_from(*bytes).is_ok())
+            .map(Size)
+            .ok_or_else(|| format!("size {text:?} is too large (at most {} bytes)", i64::MAX))
     }
 }
 

@@ -529,6 +529,65 @@ pub fn validate_secret(kind: Kind, secret: &str) -> Result<(), String> {
     }
 }
 
+/// What a stored event keeps in place of a credential its request passed:
+/// the scenario can tell the request was verified, and nobody can read the
+/// secret back from the event, the bundle or a command's environment.
+pub const VERIFIED: &str = "[verified]";
+
+/// In place of a credential that was not checked (`hooks send`, which
+/// verifies nothing): removed all the same, since it may be the secret.
+pub const NOT_VERIFIED: &str = "[removed]";
+
+/// Replace the value of each credential a connection reads, in `headers`
+/// and `query`, by `marker` before the event is stored: the `Authorization`
+/// header of `basic`, the key header and the `apikey` query parameter of
+/// `api-key`. These *are* the secret. Signature headers (GitHub's, Stripe's,
+/// Standard Webhooks', hmac's) are kept: they reveal nothing of the secret
+/// and a command that forwards the event needs them to verify it again.
+pub fn redact_credentials(
+    conn: Option<&Connection>,
+    headers: &mut [(String, String)],
+    query: &mut String,
+    marker: &str,
+) {
+    let Some(conn) = conn else {
+        return;
+    };
+    let header = match conn.kind {
+        Kind::Basic => "authorization",
+        Kind::ApiKey => conn.options.header.as_deref().unwrap_or("x-api-key"),
+        Kind::Github | Kind::Stripe | Kind::StandardWebhooks | Kind::Hmac => return,
+    };
+    for (name, value) in headers.iter_mut() {
+        if name.eq_ignore_ascii_case(header) {
+            // The scheme of `Basic <credentials>` says nothing secret.
+            *value = match value.trim().split_once(' ') {
+                Some((scheme, _)) if conn.kind == Kind::Basic => format!("{scheme} {marker}"),
+                _ => marker.to_owned(),
+            };
+        }
+    }
+    if conn.kind == Kind::ApiKey
+        && query
+            .split('&')
+            .any(|pair| pair.split_once('=').is_some_and(|(k, _)| is_apikey(k)))
+    {
+        *query = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if is_apikey(key) => format!("{key}={marker}"),
+                _ => pair.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("&");
+    }
+}
+
+/// The query key [`verify_api_key`] reads, however it was escaped.
+fn is_apikey(key: &str) -> bool {
+    percent_decode(key) == b"apikey"
+}
+
 /// Prefixes that say what a secret is without saying anything secret.
 const KNOWN_PREFIXES: [&str; 2] = ["whsec_", "hookq:"];
 
@@ -603,6 +662,61 @@ mod tests {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key).unwrap();
         mac.update(format!("{id}.{t}.{body}").as_bytes());
         format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
+    }
+
+    #[test]
+    fn credentials_are_redacted_and_signatures_kept() {
+        let headers = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let mut h = headers(&[("authorization", "Basic dTpw"), ("X-Other", "Basic x")]);
+        let mut q = "apikey=keep-me-not".to_owned();
+        redact_credentials(Some(&conn(Kind::Basic, "u:p")), &mut h, &mut q, VERIFIED);
+        assert_eq!(
+            h,
+            headers(&[
+                ("authorization", "Basic [verified]"),
+                ("X-Other", "Basic x")
+            ])
+        );
+        assert_eq!(q, "apikey=keep-me-not", "not a credential of basic");
+
+        let options = Options {
+            header: Some("X-Key".into()),
+            ..Options::default()
+        };
+        let mut h = headers(&[("x-key", "k1"), ("X-KEY", "k2"), ("x-api-key", "other")]);
+        let mut q = "a=1&api%6Bey=k1&apikey=k2&apikeys=3&apikey".to_owned();
+        let key = conn_with(Kind::ApiKey, "k1", options);
+        redact_credentials(Some(&key), &mut h, &mut q, VERIFIED);
+        assert_eq!(
+            h,
+            headers(&[
+                ("x-key", "[verified]"),
+                ("X-KEY", "[verified]"),
+                ("x-api-key", "other")
+            ])
+        );
+        assert_eq!(
+            q,
+            "a=1&api%6Bey=[verified]&apikey=[verified]&apikeys=3&apikey"
+        );
+
+        let signed = headers(&[("X-Hub-Signature-256", "sha256=ab"), ("Authorization", "t")]);
+        for kind in [
+            Kind::Github,
+            Kind::Stripe,
+            Kind::StandardWebhooks,
+            Kind::Hmac,
+        ] {
+            let mut h = signed.clone();
+            let mut q = "apikey=x".to_owned();
+            redact_credentials(Some(&conn(kind, "s")), &mut h, &mut q, VERIFIED);
+            assert_eq!((h, q.as_str()), (signed.clone(), "apikey=x"));
+        }
     }
 
     #[test]

@@ -27,7 +27,11 @@ pub fn run(ctx: &Ctx, command: ConnectionsCommand) -> Result<ExitCode> {
             let mut store = ctx.open()?;
             let connection = store.connection(&args.connection)?;
             store.delete_connection(&connection)?;
-            output::line(format_args!("deleted connection {}", connection.name))?;
+            if ctx.global.json {
+                output::json(&serde_json::json!({"connection": connection.name, "deleted": true}))?;
+            } else {
+                output::line(format_args!("deleted connection {}", connection.name))?;
+            }
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -94,6 +98,16 @@ fn options(args: &CreateConnection) -> Result<Options> {
                 .hint("e.g. --header X-Signature")
                 .into(),
         );
+    }
+    // A name no request can carry would refuse every request, silently.
+    if let Some(header) = args.header.as_deref() {
+        if crate::respond::check_syntax(header, "").is_err() {
+            return Err(Failure::usage(format!(
+                "--header {header:?} is not a valid HTTP header name"
+            ))
+            .hint("a header name is letters, digits and !#$%&'*+-.^_`|~, e.g. X-Signature")
+            .into());
+        }
     }
     let defaults = Options::default();
     Ok(Options {

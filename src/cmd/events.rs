@@ -138,6 +138,20 @@ impl OperationJson {
 pub fn ops(ctx: &Ctx, args: ListOps) -> Result<ExitCode> {
     let store = ctx.open()?;
     let hook = store.hook(&args.hook)?;
+    // An event that is not this hook's has no operations to show; saying
+    // nothing would read as "it never ran".
+    if let Some(id) = args.event {
+        if store.event(id)?.hook != hook.name {
+            return Err(
+                Failure::refused(format!("no event {id} of hook {:?}", hook.name))
+                    .hint(format!(
+                        "`hookq hooks events {}` lists its events",
+                        hook.name
+                    ))
+                    .into(),
+            );
+        }
+    }
     let ok = args.status.map(|s| matches!(s, OpStatus::Ok));
     let ops = store.operations(hook.id, ok, args.event, args.limit)?;
     if ctx.global.json {

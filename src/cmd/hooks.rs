@@ -77,7 +77,11 @@ pub fn run(ctx: &Ctx, command: HooksCommand) -> Result<ExitCode> {
             while let Some(deleted) = store.delete_hook_step(&hook, pacer.batch())? {
                 pacer.done(deleted as usize);
             }
-            output::line(format_args!("deleted hook {}", hook.name))?;
+            if ctx.global.json {
+                output::json(&serde_json::json!({"hook": hook.name, "deleted": true}))?;
+            } else {
+                output::line(format_args!("deleted hook {}", hook.name))?;
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

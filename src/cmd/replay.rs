@@ -16,6 +16,7 @@ use crate::error::Failure;
 use crate::output;
 use crate::store::{Enqueued, EventFilter, EventState, NewEvent};
 use crate::units::Size;
+use crate::verify;
 
 /// Events copied per transaction by `replay`.
 const REPLAY_BATCH: usize = 500;
@@ -240,9 +241,12 @@ pub fn send(ctx: &Ctx, args: SendEvent) -> Result<ExitCode> {
             read_at_most(io::stdin().lock(), max).context("could not read standard input")?
         }
         Some(data) => match data.strip_prefix('@') {
-            Some(path) => std::fs::File::open(path)
-                .and_then(|file| read_at_most(file, max))
-                .with_context(|| format!("could not read {path}"))?,
+            // A file the user named that is not there is bad input (exit 2).
+            Some(path) => {
+                let file = std::fs::File::open(path)
+                    .map_err(|e| Failure::usage(format!("could not read {path}: {e}")))?;
+                read_at_most(file, max).with_context(|| format!("could not read {path}"))?
+            }
             None => data.as_bytes().to_vec(),
         },
     };
@@ -269,7 +273,7 @@ pub fn send(ctx: &Ctx, args: SendEvent) -> Result<ExitCode> {
         return Err(queue_full(&hook.name, hook.settings.queue_limit));
     }
     bundle::check_json(content_type.as_deref(), &body).map_err(Failure::usage)?;
-    let event = NewEvent {
+    let mut event = NewEvent {
         hook_id: hook.id,
         received_at: ctx.now,
         method: args.method,
@@ -281,6 +285,18 @@ pub fn send(ctx: &Ctx, args: SendEvent) -> Result<ExitCode> {
         body,
         replay_of: None,
     };
+    // A credential typed here is kept out of the store as the server keeps
+    // one out, though nothing checked it.
+    let connection = match &hook.connection {
+        Some(name) => Some(store.connection(name)?.verifier()),
+        None => None,
+    };
+    verify::redact_credentials(
+        connection.as_ref(),
+        &mut event.headers,
+        &mut event.query,
+        verify::NOT_VERIFIED,
+    );
     match store.enqueue(&[event], &[])?[0] {
         Enqueued::Stored(id) => {
             if ctx.global.json {
@@ -315,6 +331,10 @@ fn queue_full(hook: &str, limit: u64) -> anyhow::Error {
 
 pub fn discard(ctx: &Ctx, args: Discard) -> Result<ExitCode> {
     ctx.open()?.discard(&args.events)?;
+    if ctx.global.json {
+        output::json(&serde_json::json!({"discarded": args.events}))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let n = args.events.len();
     output::line(format_args!(
         "discarded {n} event{}",

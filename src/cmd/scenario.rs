@@ -1,10 +1,11 @@
 //! `hookq scenario ...`: create, inspect, change and run scenarios.
 
+use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde::Serialize;
 
 use super::sweep::Pacer;
@@ -39,7 +40,11 @@ pub fn run(ctx: &Ctx, command: ScenarioCommand) -> Result<ExitCode> {
             {
                 pacer.done(changed as usize);
             }
-            output::line(format_args!("deleted scenario {}", scenario.name))?;
+            if ctx.global.json {
+                output::json(&serde_json::json!({"scenario": scenario.name, "deleted": true}))?;
+            } else {
+                output::line(format_args!("deleted scenario {}", scenario.name))?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         ScenarioCommand::Run(args) => run_now(ctx, args),
@@ -85,7 +90,7 @@ fn apply(mut settings: ScenarioSettings, options: &ScenarioOptions) -> ScenarioS
 fn create(ctx: &Ctx, args: CreateScenario) -> Result<ExitCode> {
     let mut store = ctx.open()?;
     let hook = store.hook(&args.hook)?;
-    let settings = apply(ScenarioSettings::new(args.command), &args.options);
+    let settings = apply(ScenarioSettings::new(resolve(args.command)?), &args.options);
     let scenario =
         store.create_scenario(&args.name, hook.id, &settings, !args.inactive, ctx.now)?;
     if ctx.global.json {
@@ -117,10 +122,42 @@ fn edit(ctx: &Ctx, args: EditScenario) -> Result<ExitCode> {
         settings.respond = None;
     }
     if !args.command.is_empty() {
-        settings.command = args.command;
+        settings.command = resolve(args.command)?;
     }
     store.update_scenario(&scenario, hook_id, &settings, ctx.now)?;
     done(ctx, &scenario.name, "updated")
+}
+
+/// A program given as a relative path (`./deploy.sh`, `bin/import`) is
+/// the file the user sees from here: it is stored made absolute against
+/// this directory, for the command runs later from wherever `hooks serve`
+/// or `scenario run` was started. A bare name (`python3`) is left to be
+/// looked up on PATH when it runs, as a shell would.
+fn resolve(mut command: Vec<String>) -> Result<Vec<String>> {
+    let Some(program) = command.first() else {
+        return Ok(command);
+    };
+    let path = Path::new(program);
+    if !program.contains('/') || path.is_absolute() {
+        return Ok(command);
+    }
+    let here = std::env::current_dir()
+        .context("could not read the working directory to resolve the command's path")?;
+    let relative: PathBuf = path
+        .components()
+        .filter(|part| *part != Component::CurDir)
+        .collect();
+    let absolute = here.join(relative);
+    command[0] = absolute
+        .to_str()
+        .ok_or_else(|| {
+            Failure::usage(format!(
+                "the command's path {} is not valid UTF-8",
+                absolute.display()
+            ))
+        })?
+        .to_owned();
+    Ok(command)
 }
 
 fn set_active(ctx: &Ctx, name: &str, active: bool) -> Result<ExitCode> {

@@ -135,7 +135,7 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
     if let Err(message) = bundle::check_json(content_type.as_deref(), &body) {
         return refund_and_refuse(Answer::text(400, message));
     }
-    let event = NewEvent {
+    let mut event = NewEvent {
         hook_id: hook.id,
         received_at: shared.now(),
         method,
@@ -152,6 +152,12 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
         body,
         replay_of: None,
     };
+    verify::redact_credentials(
+        hook.connection.as_ref(),
+        &mut event.headers,
+        &mut event.query,
+        verify::VERIFIED,
+    );
     // A scenario that answers its caller: wait for this event's cycle.
     let waiting = hook
         .respond

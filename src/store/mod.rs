@@ -340,7 +340,7 @@ impl Store {
 }
 
 /// A name of a hook, scenario or connection (`what`): 1 to 64 characters,
-/// no whitespace or control characters.
+/// no whitespace, control, invisible or bidirectional characters.
 pub fn validate_name(what: &str, name: &str) -> Result<(), Failure> {
     if name.is_empty() {
         return Err(Failure::usage(format!("a {what} name cannot be empty")));
@@ -350,11 +350,11 @@ pub fn validate_name(what: &str, name: &str) -> Result<(), Failure> {
             "{what} name {name:?} is longer than 64 characters"
         )));
     }
-    if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Failure::usage(format!(
-            "{what} name {name:?} contains whitespace or control characters"
-        ))
-        .hint("use letters, digits, '-', '_' or '.'"));
+    if let Some(refused) = crate::names::refused_char(name) {
+        return Err(
+            Failure::usage(format!("{what} name {name:?} contains {refused}"))
+                .hint("use letters, digits, '-', '_' or '.'"),
+        );
     }
     Ok(())
 }

@@ -126,3 +126,331 @@ fn cli_reference_matches_the_command_line() {
         "docs/cli.md is stale: run HOOKQ_BLESS=1 cargo test --test hookq cli_reference"
     );
 }
+
+/// Every error line `hookq: ...` appears once, maybe followed by one `hint:`.
+fn one_error(stderr: &str) -> &str {
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(
+        matches!(lines.as_slice(), [first] | [first, _] if first.starts_with("hookq: "))
+            && lines.get(1).is_none_or(|hint| hint.starts_with("hint: ")),
+        "not one error line and a hint: {stderr:?}"
+    );
+    lines[0]
+}
+
+#[test]
+fn numbers_the_store_cannot_keep_are_usage_errors() {
+    let env = Env::new();
+    for args in [
+        [
+            "hooks",
+            "create",
+            "a",
+            "--queue-limit",
+            "9223372036854775808",
+        ],
+        ["hooks", "create", "a", "--max-body", "10000000000GiB"],
+        ["hooks", "create", "a", "--max-body", "18446744073709551615"],
+    ] {
+        let err = env.fails(&args, 2);
+        let line = one_error(&err);
+        assert!(line.contains(args[4]), "{line}");
+        assert_eq!(err.matches("hookq:").count(), 1, "{err}");
+    }
+    env.ok(&[
+        "hooks",
+        "create",
+        "a",
+        "--queue-limit",
+        "9223372036854775807",
+    ]);
+    env.fails(
+        &["hooks", "edit", "a", "--queue-limit", "9223372036854775808"],
+        2,
+    );
+    // The largest limit still reads back as it was given.
+    assert_eq!(
+        env.json(&["hooks", "show", "a"])["queue_limit"],
+        9_223_372_036_854_775_807_u64
+    );
+}
+
+#[test]
+fn an_hmac_or_api_key_header_must_be_a_header_name() {
+    let env = Env::new();
+    for kind in ["hmac", "api-key"] {
+        let err = env.fails(
+            &[
+                "connections",
+                "create",
+                "c",
+                "--kind",
+                kind,
+                "--header",
+                "bad header",
+                "--generate",
+            ],
+            2,
+        );
+        assert!(one_error(&err).contains("\"bad header\""), "{err}");
+    }
+    assert_eq!(env.json(&["connections", "list"]), serde_json::json!([]));
+    env.ok(&[
+        "connections",
+        "create",
+        "c",
+        "--kind",
+        "hmac",
+        "--header",
+        "X-Signature",
+        "--generate",
+    ]);
+}
+
+#[test]
+fn a_base_url_is_http_or_https_with_a_host() {
+    let env = Env::new();
+    env.ok(&["hooks", "create", "a"]);
+    for bad in [
+        "not a url",
+        "ftp://example.com",
+        "http://",
+        "http://exa mple.com",
+        "https://example.com/?x=1",
+        "http://user:pw@example.com",
+        "http://example.com:0",
+        "http://example.com:99999",
+        "http://-bad-.example.com",
+        "http://exa..mple.com",
+        "http://[::1",
+        "http://[not-v6]:80",
+    ] {
+        let err = env.fails(&["hooks", "url", "a", "--base-url", bad], 2);
+        assert!(one_error(&err).contains("base URL"), "{bad}: {err}");
+        let err = env
+            .cmd(&["hooks", "url", "a"])
+            .env("HOOKQ_BASE_URL", bad)
+            .output()
+            .unwrap();
+        assert_eq!(err.status.code(), Some(2), "HOOKQ_BASE_URL={bad}");
+    }
+    for (good, url) in [
+        ("https://hooks.example.com", "https://hooks.example.com/wh/"),
+        ("http://127.0.0.1:9000/", "http://127.0.0.1:9000/wh/"),
+        ("http://[::1]:8080/in", "http://[::1]:8080/in/wh/"),
+        ("HTTPS://Example.COM", "HTTPS://Example.COM/wh/"),
+        ("http://hookq_proxy:8080", "http://hookq_proxy:8080/wh/"),
+        ("https://bücher.example", "https://bücher.example/wh/"),
+    ] {
+        let out = env.ok(&["hooks", "url", "a", "--base-url", good]);
+        assert!(out.starts_with(url), "{good}: {out}");
+    }
+}
+
+#[test]
+fn a_missing_data_file_is_a_usage_error() {
+    let env = Env::new();
+    env.ok(&["hooks", "create", "a"]);
+    let missing = env.path().join("nope.json");
+    let data = format!("@{}", missing.display());
+    let err = env.fails(&["hooks", "send", "a", "--data", &data], 2);
+    assert!(one_error(&err).contains("nope.json"), "{err}");
+    assert_eq!(env.sql_count("SELECT count(*) FROM events"), 0);
+}
+
+#[test]
+fn operations_of_an_event_that_is_not_the_hooks_are_refused() {
+    let env = Env::new();
+    env.ok(&["hooks", "create", "a"]);
+    env.ok(&["hooks", "create", "b"]);
+    let of_b = env.send("b", "x");
+    for event in ["42", &of_b.to_string()] {
+        for extra in [&["--output"][..], &[]] {
+            let mut args = vec!["hooks", "ops", "a", "--event", event];
+            args.extend_from_slice(extra);
+            let err = env.fails(&args, 3);
+            assert!(one_error(&err).contains(event), "{err}");
+        }
+    }
+    // An event of the hook that has not run yet: no operations, no error.
+    let of_a = env.send("a", "x").to_string();
+    assert_eq!(
+        env.json(&["hooks", "ops", "a", "--event", &of_a]),
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn delete_and_discard_answer_in_json() {
+    let env = Env::new();
+    env.ok(&["hooks", "create", "a"]);
+    let id = env.send("a", "x");
+    assert_eq!(
+        env.json(&["hooks", "discard", &id.to_string()]),
+        serde_json::json!({"discarded": [id]})
+    );
+    env.ok(&[
+        "scenario",
+        "create",
+        "s",
+        "--hook",
+        "a",
+        "--inactive",
+        "--",
+        "true",
+    ]);
+    assert_eq!(
+        env.json(&["scenario", "delete", "s"]),
+        serde_json::json!({"scenario": "s", "deleted": true})
+    );
+    assert_eq!(
+        env.json(&["hooks", "delete", "a"]),
+        serde_json::json!({"hook": "a", "deleted": true})
+    );
+    env.ok(&[
+        "connections",
+        "create",
+        "c",
+        "--kind",
+        "github",
+        "--generate",
+    ]);
+    assert_eq!(
+        env.json(&["connections", "delete", "c"]),
+        serde_json::json!({"connection": "c", "deleted": true})
+    );
+}
+
+#[test]
+fn edit_help_shows_no_create_defaults() {
+    let env = Env::new();
+    for (edit, create) in [
+        (
+            ["scenario", "edit", "--help"],
+            ["scenario", "create", "--help"],
+        ),
+        (["hooks", "edit", "--help"], ["hooks", "create", "--help"]),
+    ] {
+        let help = env.ok(&edit);
+        // The global options' defaults hold for an edit too; no other.
+        let defaults: Vec<&str> = help
+            .lines()
+            .filter(|l| l.contains("[default:"))
+            .filter(|l| !l.contains("--db") && !l.contains("http://127.0.0.1:8080"))
+            .collect();
+        assert!(defaults.is_empty(), "{edit:?}: {defaults:?}");
+        assert!(env.ok(&create).contains("[default: 5m]") || create[0] == "hooks");
+        assert!(env.ok(&create).contains("[default: 5]") || create[0] == "scenario");
+    }
+}
+
+#[test]
+fn names_with_invisible_or_bidirectional_characters_are_refused() {
+    let env = Env::new();
+    env.ok(&["hooks", "create", "zw"]);
+    for (c, code) in [
+        ('\u{200B}', "U+200B"),
+        ('\u{202E}', "U+202E"),
+        ('\u{FEFF}', "U+FEFF"),
+        ('\u{2066}', "U+2066"),
+    ] {
+        let name = format!("{c}zw");
+        for args in [
+            vec!["hooks", "create", &name],
+            vec!["scenario", "create", &name, "--hook", "zw", "--", "true"],
+            vec![
+                "connections",
+                "create",
+                &name,
+                "--kind",
+                "github",
+                "--generate",
+            ],
+        ] {
+            let err = env.fails(&args, 2);
+            assert!(one_error(&err).contains(code), "{args:?}: {err}");
+        }
+    }
+    let hooks = env.json(&["hooks", "list"]);
+    assert_eq!(hooks.as_array().map(Vec::len), Some(1), "{hooks}");
+    assert_eq!(env.json(&["scenario", "list"]), serde_json::json!([]));
+    assert_eq!(env.json(&["connections", "list"]), serde_json::json!([]));
+}
+
+#[test]
+fn a_relative_command_is_the_file_where_scenario_create_ran() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    env.ok(&["hooks", "create", "h"]);
+    let project = env.path().join("project");
+    std::fs::create_dir_all(project.join("bin")).unwrap();
+    let script = project.join("bin/deploy.sh");
+    std::fs::write(&script, "#!/bin/sh\necho \"deployed $HOOKQ_EVENT_ID\"\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let elsewhere = env.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let out = env
+        .cmd(&[
+            "scenario",
+            "create",
+            "s",
+            "--hook",
+            "h",
+            "--schedule",
+            "on-demand",
+            "--",
+            "./bin/deploy.sh",
+            "--flag",
+        ])
+        .current_dir(&project)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown = env.json(&["scenario", "show", "s"]);
+    assert_eq!(
+        shown["command"],
+        serde_json::json!([script.to_str().unwrap(), "--flag"]),
+        "{shown}"
+    );
+    // Run from another directory, as a server started elsewhere would.
+    let id = env.send("h", "x");
+    let out = env
+        .cmd(&["scenario", "run", "s"])
+        .current_dir(&elsewhere)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(env.state(id), "done");
+    // A bare name stays a name, looked up on PATH when it runs; an edit
+    // resolves a new relative command the same way.
+    let out = env
+        .cmd(&["scenario", "edit", "s", "--", "true"])
+        .current_dir(&elsewhere)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        env.json(&["scenario", "show", "s"])["command"],
+        serde_json::json!(["true"])
+    );
+    let out = env
+        .cmd(&["scenario", "edit", "s", "--", "../project/bin/deploy.sh"])
+        .current_dir(&elsewhere)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stored = env.json(&["scenario", "show", "s"])["command"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(std::path::Path::new(&stored).is_absolute(), "{stored}");
+    assert!(std::path::Path::new(&stored).exists(), "{stored}");
+}

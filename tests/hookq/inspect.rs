@@ -391,7 +391,7 @@ fn send_goes_through_the_checks_of_the_server_but_network_ones() {
         ),
         (
             &["hooks", "send", "h", "--data", "@/no/such/file"],
-            1,
+            2,
             "could not read /no/such/file",
         ),
         (&["hooks", "send", "nope"], 3, "no hook named"),

@@ -1,4 +1,5 @@
 //! Integration tests: the real `hookq` binary against temporary databases.
+//! `SPEC §N` is section N of the contract, `docs/spec.md`.
 
 // A test's report is its stderr.
 #![allow(clippy::print_stderr)]
@@ -17,12 +18,14 @@ mod inspect;
 mod json_bodies;
 mod new_hooks;
 mod proxies;
+mod readme;
 mod reliability;
 mod replay;
 mod reply_framing;
 mod respond;
 mod scenario;
 mod scheduling;
+mod secrets;
 mod serve;
 mod store;
 mod sweep;
