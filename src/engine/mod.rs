@@ -51,10 +51,57 @@ pub struct Start {
     pub force: bool,
 }
 
-/// Run one execution of `scenario`. `stopping` is asked between cycles: a
-/// shutdown finishes the cycle in progress and no more. Exit-code errors:
-/// busy (75) when another process holds the scenario's lease; refused (3)
-/// when the scenario was deactivated or deleted before the lease was taken.
+/// The execution lease of a scenario, held by this process: taken once,
+/// it may serve several executions in a row (a server's worker keeps it
+/// while events keep coming, see `scheduler`), renewed as they run.
+pub struct Lease {
+    scenario_id: i64,
+    /// When it was last taken or renewed.
+    renewed: Instant,
+    /// Another process took it over: it is no longer ours to use.
+    lost: bool,
+}
+
+impl Lease {
+    /// Take the lease of `scenario` (SPEC §5, initialization). Busy (75)
+    /// when another process holds it.
+    pub fn acquire(store: &mut Store, scenario: &Scenario) -> Result<Lease> {
+        if !store.acquire_lease(scenario.id)? {
+            return Err(
+                Failure::busy(format!("scenario {:?} is already running", scenario.name))
+                    .hint("one execution of a scenario at a time; try again when it ends")
+                    .into(),
+            );
+        }
+        Ok(Lease {
+            scenario_id: scenario.id,
+            renewed: Instant::now(),
+            lost: false,
+        })
+    }
+
+    /// Whether another process took it over (it then stops being used).
+    pub fn is_lost(&self) -> bool {
+        self.lost
+    }
+
+    /// Renew it if it is due (every [`RENEW_EVERY`]): for a holder that
+    /// waits between executions.
+    pub fn keep(&mut self, store: &Store) {
+        renew(store, self.scenario_id, &mut self.renewed);
+    }
+
+    /// Give it back (a lease taken over by another process stays theirs).
+    pub fn release(self, store: &Store) -> Result<()> {
+        store.release_lease(self.scenario_id)
+    }
+}
+
+/// Run one execution of `scenario`, lease taken and given back. `stopping`
+/// is asked between cycles: a shutdown finishes the cycle in progress and
+/// no more. Exit-code errors: busy (75) when another process holds the
+/// scenario's lease; refused (3) when the scenario was deactivated or
+/// deleted before the lease was taken.
 pub fn execute(
     store: &mut Store,
     scenario: &Scenario,
@@ -68,20 +115,36 @@ pub fn execute(
     // fsync that matters is the one acknowledging an event (FULL, in the
     // server).
     store.relax_durability()?;
-    if !store.acquire_lease(scenario.id)? {
-        return Err(
-            Failure::busy(format!("scenario {:?} is already running", scenario.name))
-                .hint("one execution of a scenario at a time; try again when it ends")
-                .into(),
-        );
-    }
+    let mut lease = Lease::acquire(store, scenario)?;
+    let result = execute_held(
+        store, &mut lease, scenario, start, clock, stopping, on_cycle,
+    );
+    let released = lease.release(store);
+    let record = result?;
+    released?;
+    Ok(record)
+}
+
+/// [`execute`] under a lease this process holds already; the lease is kept
+/// (given back only if hookq panics). Call [`Store::relax_durability`] once
+/// on `store` first.
+pub fn execute_held(
+    store: &mut Store,
+    lease: &mut Lease,
+    scenario: &Scenario,
+    start: Start,
+    clock: &Clock,
+    stopping: &(dyn Fn() -> bool + Sync),
+    on_cycle: &mut dyn FnMut(&CycleReport<'_>),
+) -> Result<ExecutionRecord> {
+    debug_assert_eq!(lease.scenario_id, scenario.id);
     // As it is now that it is held: a `scenario edit --hook` (refused from
     // now on) may have moved it since the caller read it, and its events
     // must be taken from the hook that crash repair will see it on.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         match store.scenario_by_id(scenario.id)? {
             Some(current) if current.active || start.force => {
-                cycles(store, &current, start, clock, stopping, on_cycle)
+                cycles(store, lease, &current, start, clock, stopping, on_cycle)
             }
             Some(_) => Err(Failure::refused(format!(
                 "scenario {:?} was deactivated before it started",
@@ -93,7 +156,7 @@ pub fn execute(
             }
         }
     }));
-    let result = match result {
+    match result {
         Ok(result) => result,
         Err(panic) => {
             // A bug of hookq's: the execution is recorded as failed and the
@@ -108,17 +171,15 @@ pub fn execute(
                 clock.now(),
             );
             let _ = store.release_lease(scenario.id);
+            lease.lost = true;
             std::panic::resume_unwind(panic);
         }
-    };
-    let released = store.release_lease(scenario.id);
-    let record = result?;
-    released?;
-    Ok(record)
+    }
 }
 
 fn cycles(
     store: &mut Store,
+    lease: &mut Lease,
     scenario: &Scenario,
     Start { trigger, limit, .. }: Start,
     clock: &Clock,
@@ -133,48 +194,57 @@ fn cycles(
     // Read before the execution is recorded: from then on, a failure is
     // recorded with it.
     let planned = store.queued_count(hook.id)?.min(u64::from(limit));
+    let take = if stopping() { 0 } else { planned };
+    // Recorded and its first events taken in one transaction.
+    let (id, taken) = store.start_execution(scenario.id, trigger, clock.now(), hook.id, take)?;
     let mut execution = Execution {
-        id: store.start_execution(scenario.id, trigger, clock.now())?,
+        id,
         scenario,
         planned,
         hook,
         clock,
         done: 0,
         first_error: None,
-        renewed: Instant::now(),
+        renewed: lease.renewed,
         lease_lost: false,
     };
-    if execution.planned > 0 && !stopping() {
+    let ran = if take > 0 {
         let chain = runner::Chain {
             after_failure: scenario.settings.store_incomplete,
             stopping,
         };
         let long = execution.planned >= CHECKPOINTS_ASIDE_FROM;
-        let mut run = |store: &mut Store| {
-            runner::with_worker(&chain, |worker| execution.run(store, worker, on_cycle))
+        let run = |store: &mut Store| {
+            runner::with_worker(&chain, |worker| {
+                execution.run(store, taken, worker, on_cycle)
+            })
         };
-        let ran = if long {
+        if long {
             store.with_checkpoints_aside(run)
         } else {
             run(store)
-        };
-        if let Err(error) = ran {
-            // Something failed under the execution (the store: a full disk,
-            // a lock held too long; or a thread that could not start):
-            // record it as failed if the store lets us, rather than leave it
-            // "running". Not the command's fault: no error policy. Its
-            // claimed events go back to the queue when the lease is next
-            // taken, or at the next open.
-            let _ = store.finish_execution(
-                execution.id,
-                scenario.id,
-                "error",
-                Some(&format!("{error:#}")),
-                ScenarioUpdate::Unchanged,
-                clock.now(),
-            );
-            return Err(error);
         }
+    } else {
+        Ok(())
+    };
+    lease.renewed = execution.renewed;
+    lease.lost |= execution.lease_lost;
+    if let Err(error) = ran {
+        // Something failed under the execution (the store: a full disk,
+        // a lock held too long; or a thread that could not start):
+        // record it as failed if the store lets us, rather than leave it
+        // "running". Not the command's fault: no error policy. Its
+        // claimed events go back to the queue when the lease is next
+        // taken, or at the next open.
+        let _ = store.finish_execution(
+            execution.id,
+            scenario.id,
+            "error",
+            Some(&format!("{error:#}")),
+            ScenarioUpdate::Unchanged,
+            clock.now(),
+        );
+        return Err(error);
     }
     if execution.lease_lost {
         // Not the command's fault: the error policy is left out of it.
@@ -236,11 +306,12 @@ impl<'a> Execution<'a> {
     fn run(
         &mut self,
         store: &mut Store,
+        taken: Vec<ClaimedEvent>,
         worker: &runner::Worker,
         on_cycle: &mut dyn FnMut(&CycleReport<'_>),
     ) -> Result<()> {
         let (scenario, clock) = (self.scenario, self.clock);
-        let mut taken = store.take_first(self.hook.id, self.planned)?.into_iter();
+        let mut taken = taken.into_iter();
         let mut count = taken.len() as u64;
         let Some(first) = taken.next() else {
             return Ok(()); // someone discarded them meanwhile

@@ -140,24 +140,24 @@ impl Store {
             .unwrap_or(0))
     }
 
+    /// Record the start of an execution and take its first events from the
+    /// head of its hook's queue, in one transaction: up to `count`, at most
+    /// two (the first and the next one, ahead). The execution's id and the
+    /// events taken.
     pub fn start_execution(
         &mut self,
         scenario_id: i64,
         trigger: Trigger,
         now: Millis,
-    ) -> Result<i64> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO executions (scenario_id, trigger, started_at) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![scenario_id, trigger.as_str(), now])?;
-        Ok(self.conn.last_insert_rowid())
-    }
-
-    /// Take the first events of an execution from the head of a hook's queue:
-    /// up to `count`, at most two (the first and the next one, ahead).
-    pub fn take_first(&mut self, hook_id: i64, count: u64) -> Result<Vec<ClaimedEvent>> {
+        hook_id: i64,
+        count: u64,
+    ) -> Result<(i64, Vec<ClaimedEvent>)> {
         let tx = self.write()?;
+        tx.prepare_cached(
+            "INSERT INTO executions (scenario_id, trigger, started_at) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![scenario_id, trigger.as_str(), now])?;
+        let id = tx.last_insert_rowid();
         let mut taken = Vec::new();
         while (taken.len() as u64) < count.min(2) {
             match claim_head(&tx, hook_id)? {
@@ -166,7 +166,7 @@ impl Store {
             }
         }
         tx.commit()?;
-        Ok(taken)
+        Ok((id, taken))
     }
 
     /// The body of an event; `None` once purged by payload retention.
