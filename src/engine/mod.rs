@@ -117,7 +117,7 @@ pub fn execute(
     store.relax_durability()?;
     let mut lease = Lease::acquire(store, scenario)?;
     let result = execute_held(
-        store, &mut lease, scenario, start, clock, stopping, on_cycle,
+        store, &mut lease, scenario, start, clock, stopping, on_cycle, None,
     );
     let released = lease.release(store);
     let record = result?;
@@ -127,8 +127,11 @@ pub fn execute(
 
 /// [`execute`] under a lease this process holds already; the lease is kept
 /// (given back only if hookq panics). Call [`Store::relax_durability`] once
-/// on `store` first.
-pub fn execute_held(
+/// on `store` first. The commands run on `worker` if it follows the
+/// scenario's chain (`--store-incomplete`), else on a thread of this
+/// execution's own.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn execute_held(
     store: &mut Store,
     lease: &mut Lease,
     scenario: &Scenario,
@@ -136,6 +139,7 @@ pub fn execute_held(
     clock: &Clock,
     stopping: &(dyn Fn() -> bool + Sync),
     on_cycle: &mut dyn FnMut(&CycleReport<'_>),
+    worker: Option<&runner::Worker>,
 ) -> Result<ExecutionRecord> {
     debug_assert_eq!(lease.scenario_id, scenario.id);
     // As it is now that it is held: a `scenario edit --hook` (refused from
@@ -144,7 +148,13 @@ pub fn execute_held(
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         match store.scenario_by_id(scenario.id)? {
             Some(current) if current.active || start.force => {
-                cycles(store, lease, &current, start, clock, stopping, on_cycle)
+                let run = Run {
+                    start,
+                    clock,
+                    stopping,
+                    worker,
+                };
+                cycles(store, lease, &current, run, on_cycle)
             }
             Some(_) => Err(Failure::refused(format!(
                 "scenario {:?} was deactivated before it started",
@@ -177,13 +187,24 @@ pub fn execute_held(
     }
 }
 
+/// How an execution runs: what asked for it, and where its commands run.
+struct Run<'a> {
+    start: Start,
+    clock: &'a Clock,
+    stopping: &'a (dyn Fn() -> bool + Sync),
+    worker: Option<&'a runner::Worker>,
+}
+
 fn cycles(
     store: &mut Store,
     lease: &mut Lease,
     scenario: &Scenario,
-    Start { trigger, limit, .. }: Start,
-    clock: &Clock,
-    stopping: &(dyn Fn() -> bool + Sync),
+    Run {
+        start: Start { trigger, limit, .. },
+        clock,
+        stopping,
+        worker,
+    }: Run<'_>,
     on_cycle: &mut dyn FnMut(&CycleReport<'_>),
 ) -> Result<ExecutionRecord> {
     let hook = store.hook(&scenario.hook)?;
@@ -214,10 +235,13 @@ fn cycles(
             stopping,
         };
         let long = execution.planned >= CHECKPOINTS_ASIDE_FROM;
-        let run = |store: &mut Store| {
-            runner::with_worker(&chain, |worker| {
+        let run = |store: &mut Store| match worker {
+            Some(worker) if worker.after_failure() == chain.after_failure => {
                 execution.run(store, taken, worker, on_cycle)
-            })
+            }
+            _ => runner::with_worker(&chain, |worker| {
+                execution.run(store, taken, worker, on_cycle)
+            }),
         };
         if long {
             store.with_checkpoints_aside(run)

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use super::{execute, execute_held, CycleReport, Lease, Start};
+use super::{execute, execute_held, runner, CycleReport, Lease, Start};
 use crate::clock::{self, Clock, Millis};
 use crate::error::{code_of, Code};
 use crate::shutdown::Shutdown;
@@ -61,6 +61,8 @@ struct Inner {
     running: Mutex<HashMap<i64, Worker>>,
     /// Wakes the workers waiting for an event ([`LINGER`]).
     poke: Condvar,
+    /// [`LINGER`], but for tests.
+    linger: Duration,
     /// Scenarios left alone for now (see [`RETRY_LATER`]).
     resting: Mutex<Resting>,
     workers: Mutex<Vec<JoinHandle<()>>>,
@@ -93,6 +95,7 @@ impl Scheduler {
                 wake: Condvar::new(),
                 running: Mutex::default(),
                 poke: Condvar::new(),
+                linger: LINGER,
                 resting: Mutex::default(),
                 workers: Mutex::default(),
             }),
@@ -298,7 +301,21 @@ impl Scheduler {
             Ok(lease) => lease,
             Err(e) => return self.outcome(&scenario, Err(e)),
         };
-        let done = self.immediately(&mut store, &mut lease, scenario);
+        // Its commands run on one thread for as long as it works.
+        let shutdown = self.inner.shutdown.clone();
+        let stopping = move || shutdown.is_stopped();
+        let chain = runner::Chain {
+            after_failure: scenario.settings.store_incomplete,
+            stopping: &stopping,
+        };
+        let name = scenario.name.clone();
+        let done = runner::with_worker(&chain, |worker| {
+            Ok(self.immediately(&mut store, &mut lease, scenario, worker))
+        })
+        .unwrap_or_else(|e| {
+            log(&clock, &format!("scenario {name}: {e:#}"));
+            Done::NotRun
+        });
         // Given back before this worker is counted out: a worker started
         // for the next event must find it free.
         if let Err(e) = lease.release(&store) {
@@ -309,7 +326,13 @@ impl Scheduler {
 
     /// The executions of an `immediately` scenario under its lease, until
     /// no event came for [`LINGER`], the scenario changed, or a stop.
-    fn immediately(&self, store: &mut Store, lease: &mut Lease, mut scenario: Scenario) -> Done {
+    fn immediately(
+        &self,
+        store: &mut Store,
+        lease: &mut Lease,
+        mut scenario: Scenario,
+        worker: &runner::Worker,
+    ) -> Done {
         let clock = self.inner.clock;
         let shutdown = self.inner.shutdown.clone();
         let stopping = move || shutdown.is_stopped();
@@ -329,6 +352,7 @@ impl Scheduler {
                 &clock,
                 &stopping,
                 &mut |cycle: &CycleReport<'_>| (self.inner.on_cycle)(cycle),
+                Some(worker),
             );
             if self.outcome(&scenario, result) == Done::NotRun {
                 return Done::NotRun;
@@ -406,7 +430,7 @@ impl Scheduler {
         let (mut running, _) = self
             .inner
             .poke
-            .wait_timeout_while(running, LINGER, |running| {
+            .wait_timeout_while(running, self.inner.linger, |running| {
                 !running.get(&scenario_id).is_some_and(|w| w.poked)
                     && !self.inner.shutdown.is_stopped()
             })
@@ -566,5 +590,91 @@ mod tests {
         let rested = ended + RETRY_LATER;
         assert_eq!(workers_started(&scheduler, &store, rested), 1);
         assert_eq!(store.queued_count(hook.id).unwrap(), 1);
+    }
+
+    /// Waits up to 20 s for `check`.
+    fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !check() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// The worker of an `immediately` scenario waits for the next event
+    /// with its lease held, runs it when poked (no scheduler scan, no new
+    /// thread), records each execution as before, and gives the lease back
+    /// at a stop, however long it would have waited.
+    #[test]
+    fn a_worker_waits_for_the_next_event_and_gives_its_lease_back_at_a_stop() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("h.db");
+        let mut store = Store::open(&db).unwrap();
+        let hook = store.create_hook("h", &HookSettings::default(), 0).unwrap();
+        let settings = ScenarioSettings::new(vec!["true".to_owned()]);
+        let scenario = store
+            .create_scenario("s", hook.id, &settings, true, 0)
+            .unwrap();
+        let mut scheduler = Scheduler::new(
+            &db,
+            Clock::fixed(0),
+            Arc::new(Shutdown::default()),
+            Arc::new(|_| {}),
+        );
+        // Long enough that only a stop ends the wait, however slow the machine.
+        Arc::get_mut(&mut scheduler.inner).unwrap().linger = Duration::from_secs(3600);
+        let waiting = |scheduler: &Scheduler| {
+            scheduler
+                .running()
+                .get(&scenario.id)
+                .is_some_and(|w| w.waiting)
+        };
+        let finished = |store: &Store| {
+            let runs = store.executions(scenario.id, 10).unwrap();
+            runs.iter().all(|r| r.finished_at.is_some()).then_some(runs)
+        };
+        store
+            .enqueue(&[NewEvent::sample(hook.id, 0, b"1")], &[])
+            .unwrap();
+        scheduler.start_due(&store, Instant::now()).unwrap();
+        eventually("the worker to wait for the next event", || {
+            waiting(&scheduler)
+        });
+        assert!(
+            !store.acquire_lease(scenario.id).unwrap(),
+            "the waiting worker holds the lease"
+        );
+        store
+            .enqueue(&[NewEvent::sample(hook.id, 0, b"2")], &[])
+            .unwrap();
+        scheduler.notify(hook.id);
+        eventually("the second event's execution", || {
+            store.queued_count(hook.id).unwrap() == 0
+                && finished(&store).is_some_and(|runs| runs.len() == 2)
+                && waiting(&scheduler)
+        });
+        let runs = finished(&store).unwrap();
+        for run in &runs {
+            assert_eq!(
+                (run.trigger.as_str(), run.cycles, run.status.as_deref()),
+                ("immediately", 1, Some("ok"))
+            );
+        }
+        assert_eq!(scheduler.inner.workers.lock().unwrap().len(), 1);
+        scheduler.stop();
+        let workers = std::mem::take(&mut *scheduler.inner.workers.lock().unwrap());
+        let (joined, join) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for worker in workers {
+                worker.join().unwrap();
+            }
+            joined.send(()).unwrap();
+        });
+        join.recv_timeout(Duration::from_secs(20))
+            .expect("the waiting worker saw the stop");
+        assert!(
+            store.acquire_lease(scenario.id).unwrap(),
+            "the lease was given back"
+        );
     }
 }
