@@ -14,8 +14,8 @@ use crate::bundle;
 use crate::clock::{self, Clock, Millis};
 use crate::error::Failure;
 use crate::store::{
-    Ahead, ClaimedEvent, CycleEnd, ExecutionRecord, Hook, Input, NewOperation, Scenario,
-    ScenarioUpdate, Schedule, Store, Trigger,
+    Ahead, ClaimedEvent, CycleEnd, ExecutionEnd, ExecutionRecord, Hook, Input, NewOperation,
+    Scenario, ScenarioUpdate, Schedule, Store, Trigger,
 };
 pub use runner::TAIL;
 pub use scheduler::{OnCycle, Scheduler};
@@ -60,6 +60,8 @@ pub struct Lease {
     renewed: Instant,
     /// Another process took it over: it is no longer ours to use.
     lost: bool,
+    /// The execution under way under it, once recorded.
+    execution: Option<i64>,
 }
 
 impl Lease {
@@ -77,6 +79,7 @@ impl Lease {
             scenario_id: scenario.id,
             renewed: Instant::now(),
             lost: false,
+            execution: None,
         })
     }
 
@@ -167,19 +170,28 @@ pub(crate) fn execute_held(
         }
     }));
     match result {
-        Ok(result) => result,
+        Ok(result) => {
+            lease.execution = None;
+            result
+        }
         Err(panic) => {
             // A bug of hookq's: the execution is recorded as failed and the
             // lease given back (the process goes on: a server). The error
             // policy applies, as for a failed command: a panic that comes
             // back with the same event would otherwise come back every second.
+            // Its end may be recorded already, with its last cycle (the
+            // panic came after, answering a caller): it failed all the same.
             let message = panic_message(panic.as_ref());
-            let _ = store.fail_unfinished_execution(
-                scenario.id,
-                &format!("hookq panicked: {message}"),
-                on_error(scenario),
-                clock.now(),
-            );
+            if let Some(id) = lease.execution.take() {
+                let _ = store.finish_execution(
+                    id,
+                    scenario.id,
+                    "error",
+                    Some(&format!("hookq panicked: {message}")),
+                    on_error(scenario),
+                    clock.now(),
+                );
+            }
             let _ = store.release_lease(scenario.id);
             lease.lost = true;
             std::panic::resume_unwind(panic);
@@ -218,6 +230,7 @@ fn cycles(
     let take = if stopping() { 0 } else { planned };
     // Recorded and its first events taken in one transaction.
     let (id, taken) = store.start_execution(scenario.id, trigger, clock.now(), hook.id, take)?;
+    lease.execution = Some(id);
     let mut execution = Execution {
         id,
         scenario,
@@ -228,6 +241,7 @@ fn cycles(
         first_error: None,
         renewed: lease.renewed,
         lease_lost: false,
+        ended: false,
     };
     let ran = if take > 0 {
         let chain = runner::Chain {
@@ -270,21 +284,16 @@ fn cycles(
         );
         return Err(error);
     }
+    if execution.ended {
+        return store.execution(execution.id);
+    }
     if execution.lease_lost {
         // Not the command's fault: the error policy is left out of it.
-        let lost = format!(
-            "stopped after {} cycles: another process took over the scenario's lease",
-            execution.done
-        );
-        let error = match &execution.first_error {
-            Some(first) => format!("{first}; then {lost}"),
-            None => lost,
-        };
         return store.finish_execution(
             execution.id,
             scenario.id,
             "error",
-            Some(&error),
+            Some(&execution.lost(execution.done)),
             ScenarioUpdate::Unchanged,
             clock.now(),
         );
@@ -320,9 +329,22 @@ struct Execution<'a> {
     /// Another process took the lease over: no cycle after the one that
     /// found out (and the one already started beside it).
     lease_lost: bool,
+    /// Its end is recorded (with its last cycle).
+    ended: bool,
 }
 
 impl<'a> Execution<'a> {
+    /// The error of an execution that lost its lease after `done` cycles
+    /// (not the command's fault: the error policy is left out of it).
+    fn lost(&self, done: u64) -> String {
+        let lost =
+            format!("stopped after {done} cycles: another process took over the scenario's lease");
+        match &self.first_error {
+            Some(first) => format!("{first}; then {lost}"),
+            None => lost,
+        }
+    }
+
     /// The cycles, as one chain of commands on `worker`. Two events are out
     /// of the queue at a time: the one whose command runs, and the next,
     /// taken ahead so that its command starts the moment this one ends,
@@ -387,9 +409,37 @@ impl<'a> Execution<'a> {
                 stdout: runner::tail(&finished.stdout),
                 stderr: &finished.stderr,
             };
-            let committed = store.finish_cycle(scenario.id, end, &operation, next)?;
+            if let Some(error) = &finished.error {
+                self.first_error
+                    .get_or_insert_with(|| format!("event {}: {error}", cycle.event.id));
+            }
+            // The last cycle records the end of the execution with it: the
+            // caller answered after this commit has nothing to wait for,
+            // and the next event's commit no lock to wait for.
+            let lost = self.lost(self.done + 1);
+            let last = following.is_none().then(|| {
+                let (status, update) = match (&self.first_error, self.lease_lost) {
+                    (_, true) => ("error", ScenarioUpdate::Unchanged),
+                    (None, false) => ("ok", ScenarioUpdate::ResetErrors),
+                    (Some(_), false) => ("error", on_error(scenario)),
+                };
+                ExecutionEnd {
+                    status,
+                    error: if self.lease_lost {
+                        Some(&lost)
+                    } else {
+                        self.first_error.as_deref()
+                    },
+                    update,
+                    lost: &lost,
+                    now: clock.now(),
+                }
+            });
+            let committed =
+                store.finish_cycle_then(scenario.id, end, &operation, next, last.as_ref())?;
             ahead = committed.ahead;
             self.lease_lost |= !committed.lease_held;
+            self.ended = last.is_some();
             count += u64::from(ahead.is_some());
             self.done += 1;
             // A cycle whose commit was fenced off has no outcome to tell:
@@ -403,10 +453,6 @@ impl<'a> Execution<'a> {
                 });
             }
             renew(store, scenario.id, &mut self.renewed);
-            if let Some(error) = &finished.error {
-                self.first_error
-                    .get_or_insert_with(|| format!("event {}: {error}", cycle.event.id));
-            }
             match following {
                 Some(following) => cycle = following,
                 None => return Ok(()),
