@@ -15,6 +15,7 @@
 #
 #   bash bench/respond_latency.sh             # from the repository root, ~1 minute
 #   REQUESTS=3000 ROUNDS=5 bash bench/respond_latency.sh
+#   HOOKQ_BIN=/path/to/hookq bash bench/respond_latency.sh   # another build, not rebuilt
 #
 # Installs nothing: it needs webhook, nginx, python3 and curl on the PATH.
 set -euo pipefail
@@ -37,7 +38,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
 fi
 NGINX=$(PATH="$PATH:/usr/sbin" command -v nginx)
-build_release
+if [ -n "${HOOKQ_BIN:-}" ]; then HOOKQ=$HOOKQ_BIN; else build_release; fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/hookq-bench-respond.XXXXXX")
 PIDS=()
