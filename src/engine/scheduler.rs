@@ -217,7 +217,17 @@ impl Scheduler {
                 }
             };
             match self.running().entry(scenario.id) {
-                Entry::Occupied(_) => continue, // a worker is on it
+                // A worker is on it. One waiting for an event is told of
+                // these, which another process added (`hooks send`,
+                // `replay`): no poke came for them.
+                Entry::Occupied(mut worker) => {
+                    let worker = worker.get_mut();
+                    if worker.waiting && trigger == Trigger::Immediately {
+                        worker.poked = true;
+                        self.inner.poke.notify_all();
+                    }
+                    continue;
+                }
                 Entry::Vacant(free) => free.insert(Worker {
                     hook_id: scenario.hook_id,
                     poked: false,
@@ -603,8 +613,9 @@ mod tests {
 
     /// The worker of an `immediately` scenario waits for the next event
     /// with its lease held, runs it when poked (no scheduler scan, no new
-    /// thread), records each execution as before, and gives the lease back
-    /// at a stop, however long it would have waited.
+    /// thread), or when the scheduler finds events another process added,
+    /// records each execution as before, and gives the lease back at a
+    /// stop, however long it would have waited.
     #[test]
     fn a_worker_waits_for_the_next_event_and_gives_its_lease_back_at_a_stop() {
         let dir = tempfile::tempdir().unwrap();
@@ -660,6 +671,16 @@ mod tests {
                 ("immediately", 1, Some("ok"))
             );
         }
+        // An event another process added: no poke, but the scheduler's
+        // look (every 500 ms) tells the waiting worker.
+        store
+            .enqueue(&[NewEvent::sample(hook.id, 0, b"3")], &[])
+            .unwrap();
+        scheduler.start_due(&store, Instant::now()).unwrap();
+        eventually("the third event's execution", || {
+            store.queued_count(hook.id).unwrap() == 0
+                && finished(&store).is_some_and(|runs| runs.len() == 3)
+        });
         assert_eq!(scheduler.inner.workers.lock().unwrap().len(), 1);
         scheduler.stop();
         let workers = std::mem::take(&mut *scheduler.inner.workers.lock().unwrap());
