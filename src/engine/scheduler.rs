@@ -4,7 +4,8 @@
 //! parallel and one scenario never runs two executions at once.
 //!
 //! The worker of an `immediately` scenario outlives its executions: it
-//! keeps its database connection and the scenario's lease, and waits up to
+//! keeps its database connection, its command thread and the scenario's
+//! lease, and waits up to
 //! [`LINGER`] for the next event, which the server hands it directly. A
 //! caller answered by the scenario (`--respond`) then pays for its own
 //! cycle only, not for a thread, a connection and a lease per event.
