@@ -14,8 +14,8 @@ use crate::bundle;
 use crate::clock::{self, Clock, Millis};
 use crate::error::Failure;
 use crate::store::{
-    Ahead, ClaimedEvent, CycleEnd, ExecutionRecord, Hook, Input, NewOperation, Scenario,
-    ScenarioUpdate, Schedule, Store, Trigger,
+    Ahead, ClaimedEvent, CycleEnd, ExecutionEnd, ExecutionRecord, Hook, Input, NewOperation,
+    Scenario, ScenarioUpdate, Schedule, Store, Trigger,
 };
 pub use runner::TAIL;
 pub use scheduler::{OnCycle, Scheduler};
@@ -51,10 +51,60 @@ pub struct Start {
     pub force: bool,
 }
 
-/// Run one execution of `scenario`. `stopping` is asked between cycles: a
-/// shutdown finishes the cycle in progress and no more. Exit-code errors:
-/// busy (75) when another process holds the scenario's lease; refused (3)
-/// when the scenario was deactivated or deleted before the lease was taken.
+/// The execution lease of a scenario, held by this process: taken once,
+/// it may serve several executions in a row (a server's worker keeps it
+/// while events keep coming, see `scheduler`), renewed as they run.
+pub struct Lease {
+    scenario_id: i64,
+    /// When it was last taken or renewed.
+    renewed: Instant,
+    /// Another process took it over: it is no longer ours to use.
+    lost: bool,
+    /// The execution under way under it, once recorded.
+    execution: Option<i64>,
+}
+
+impl Lease {
+    /// Take the lease of `scenario` (SPEC §5, initialization). Busy (75)
+    /// when another process holds it.
+    pub fn acquire(store: &mut Store, scenario: &Scenario) -> Result<Lease> {
+        if !store.acquire_lease(scenario.id)? {
+            return Err(
+                Failure::busy(format!("scenario {:?} is already running", scenario.name))
+                    .hint("one execution of a scenario at a time; try again when it ends")
+                    .into(),
+            );
+        }
+        Ok(Lease {
+            scenario_id: scenario.id,
+            renewed: Instant::now(),
+            lost: false,
+            execution: None,
+        })
+    }
+
+    /// Whether another process took it over (it then stops being used).
+    pub fn is_lost(&self) -> bool {
+        self.lost
+    }
+
+    /// Renew it if it is due (every [`RENEW_EVERY`]): for a holder that
+    /// waits between executions.
+    pub fn keep(&mut self, store: &Store) {
+        renew(store, self.scenario_id, &mut self.renewed);
+    }
+
+    /// Give it back (a lease taken over by another process stays theirs).
+    pub fn release(self, store: &Store) -> Result<()> {
+        store.release_lease(self.scenario_id)
+    }
+}
+
+/// Run one execution of `scenario`, lease taken and given back. `stopping`
+/// is asked between cycles: a shutdown finishes the cycle in progress and
+/// no more. Exit-code errors: busy (75) when another process holds the
+/// scenario's lease; refused (3) when the scenario was deactivated or
+/// deleted before the lease was taken.
 pub fn execute(
     store: &mut Store,
     scenario: &Scenario,
@@ -68,20 +118,46 @@ pub fn execute(
     // fsync that matters is the one acknowledging an event (FULL, in the
     // server).
     store.relax_durability()?;
-    if !store.acquire_lease(scenario.id)? {
-        return Err(
-            Failure::busy(format!("scenario {:?} is already running", scenario.name))
-                .hint("one execution of a scenario at a time; try again when it ends")
-                .into(),
-        );
-    }
+    let mut lease = Lease::acquire(store, scenario)?;
+    let result = execute_held(
+        store, &mut lease, scenario, start, clock, stopping, on_cycle, None,
+    );
+    let released = lease.release(store);
+    let record = result?;
+    released?;
+    Ok(record)
+}
+
+/// [`execute`] under a lease this process holds already; the lease is kept
+/// (given back only if hookq panics). Call [`Store::relax_durability`] once
+/// on `store` first. The commands run on `worker` if it follows the
+/// scenario's chain (`--store-incomplete`), else on a thread of this
+/// execution's own.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn execute_held(
+    store: &mut Store,
+    lease: &mut Lease,
+    scenario: &Scenario,
+    start: Start,
+    clock: &Clock,
+    stopping: &(dyn Fn() -> bool + Sync),
+    on_cycle: &mut dyn FnMut(&CycleReport<'_>),
+    worker: Option<&runner::Worker>,
+) -> Result<ExecutionRecord> {
+    debug_assert_eq!(lease.scenario_id, scenario.id);
     // As it is now that it is held: a `scenario edit --hook` (refused from
     // now on) may have moved it since the caller read it, and its events
     // must be taken from the hook that crash repair will see it on.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         match store.scenario_by_id(scenario.id)? {
             Some(current) if current.active || start.force => {
-                cycles(store, &current, start, clock, stopping, on_cycle)
+                let run = Run {
+                    start,
+                    clock,
+                    stopping,
+                    worker,
+                };
+                cycles(store, lease, &current, run, on_cycle)
             }
             Some(_) => Err(Failure::refused(format!(
                 "scenario {:?} was deactivated before it started",
@@ -93,36 +169,54 @@ pub fn execute(
             }
         }
     }));
-    let result = match result {
-        Ok(result) => result,
+    match result {
+        Ok(result) => {
+            lease.execution = None;
+            result
+        }
         Err(panic) => {
             // A bug of hookq's: the execution is recorded as failed and the
             // lease given back (the process goes on: a server). The error
             // policy applies, as for a failed command: a panic that comes
             // back with the same event would otherwise come back every second.
+            // Its end may be recorded already, with its last cycle (the
+            // panic came after, answering a caller): it failed all the same.
             let message = panic_message(panic.as_ref());
-            let _ = store.fail_unfinished_execution(
-                scenario.id,
-                &format!("hookq panicked: {message}"),
-                on_error(scenario),
-                clock.now(),
-            );
+            if let Some(id) = lease.execution.take() {
+                let _ = store.finish_execution(
+                    id,
+                    scenario.id,
+                    "error",
+                    Some(&format!("hookq panicked: {message}")),
+                    on_error(scenario),
+                    clock.now(),
+                );
+            }
             let _ = store.release_lease(scenario.id);
+            lease.lost = true;
             std::panic::resume_unwind(panic);
         }
-    };
-    let released = store.release_lease(scenario.id);
-    let record = result?;
-    released?;
-    Ok(record)
+    }
+}
+
+/// How an execution runs: what asked for it, and where its commands run.
+struct Run<'a> {
+    start: Start,
+    clock: &'a Clock,
+    stopping: &'a (dyn Fn() -> bool + Sync),
+    worker: Option<&'a runner::Worker>,
 }
 
 fn cycles(
     store: &mut Store,
+    lease: &mut Lease,
     scenario: &Scenario,
-    Start { trigger, limit, .. }: Start,
-    clock: &Clock,
-    stopping: &(dyn Fn() -> bool + Sync),
+    Run {
+        start: Start { trigger, limit, .. },
+        clock,
+        stopping,
+        worker,
+    }: Run<'_>,
     on_cycle: &mut dyn FnMut(&CycleReport<'_>),
 ) -> Result<ExecutionRecord> {
     let hook = store.hook(&scenario.hook)?;
@@ -133,64 +227,73 @@ fn cycles(
     // Read before the execution is recorded: from then on, a failure is
     // recorded with it.
     let planned = store.queued_count(hook.id)?.min(u64::from(limit));
+    let take = if stopping() { 0 } else { planned };
+    // Recorded and its first events taken in one transaction.
+    let (id, taken) = store.start_execution(scenario.id, trigger, clock.now(), hook.id, take)?;
+    lease.execution = Some(id);
     let mut execution = Execution {
-        id: store.start_execution(scenario.id, trigger, clock.now())?,
+        id,
         scenario,
         planned,
         hook,
         clock,
         done: 0,
         first_error: None,
-        renewed: Instant::now(),
+        renewed: lease.renewed,
         lease_lost: false,
+        ended: false,
     };
-    if execution.planned > 0 && !stopping() {
+    let ran = if take > 0 {
         let chain = runner::Chain {
             after_failure: scenario.settings.store_incomplete,
             stopping,
         };
         let long = execution.planned >= CHECKPOINTS_ASIDE_FROM;
-        let mut run = |store: &mut Store| {
-            runner::with_worker(&chain, |worker| execution.run(store, worker, on_cycle))
+        let run = |store: &mut Store| match worker {
+            Some(worker) if worker.after_failure() == chain.after_failure => {
+                execution.run(store, taken, worker, on_cycle)
+            }
+            _ => runner::with_worker(&chain, |worker| {
+                execution.run(store, taken, worker, on_cycle)
+            }),
         };
-        let ran = if long {
+        if long {
             store.with_checkpoints_aside(run)
         } else {
             run(store)
-        };
-        if let Err(error) = ran {
-            // Something failed under the execution (the store: a full disk,
-            // a lock held too long; or a thread that could not start):
-            // record it as failed if the store lets us, rather than leave it
-            // "running". Not the command's fault: no error policy. Its
-            // claimed events go back to the queue when the lease is next
-            // taken, or at the next open.
-            let _ = store.finish_execution(
-                execution.id,
-                scenario.id,
-                "error",
-                Some(&format!("{error:#}")),
-                ScenarioUpdate::Unchanged,
-                clock.now(),
-            );
-            return Err(error);
         }
+    } else {
+        Ok(())
+    };
+    lease.renewed = execution.renewed;
+    lease.lost |= execution.lease_lost;
+    if let Err(error) = ran {
+        // Something failed under the execution (the store: a full disk,
+        // a lock held too long; or a thread that could not start):
+        // record it as failed if the store lets us, rather than leave it
+        // "running". Not the command's fault: no error policy. Its
+        // claimed events go back to the queue when the lease is next
+        // taken, or at the next open.
+        let _ = store.finish_execution(
+            execution.id,
+            scenario.id,
+            "error",
+            Some(&format!("{error:#}")),
+            ScenarioUpdate::Unchanged,
+            clock.now(),
+        );
+        return Err(error);
+    }
+    if execution.ended {
+        return store.execution(execution.id);
     }
     if execution.lease_lost {
         // Not the command's fault: the error policy is left out of it.
-        let lost = format!(
-            "stopped after {} cycles: another process took over the scenario's lease",
-            execution.done
-        );
-        let error = match &execution.first_error {
-            Some(first) => format!("{first}; then {lost}"),
-            None => lost,
-        };
         return store.finish_execution(
             execution.id,
             scenario.id,
             "error",
-            Some(&error),
+            Some(&execution.lost(execution.done)),
             ScenarioUpdate::Unchanged,
             clock.now(),
         );
@@ -226,9 +329,22 @@ struct Execution<'a> {
     /// Another process took the lease over: no cycle after the one that
     /// found out (and the one already started beside it).
     lease_lost: bool,
+    /// Its end is recorded (with its last cycle).
+    ended: bool,
 }
 
 impl<'a> Execution<'a> {
+    /// The error of an execution that lost its lease after `done` cycles
+    /// (not the command's fault: the error policy is left out of it).
+    fn lost(&self, done: u64) -> String {
+        let lost =
+            format!("stopped after {done} cycles: another process took over the scenario's lease");
+        match &self.first_error {
+            Some(first) => format!("{first}; then {lost}"),
+            None => lost,
+        }
+    }
+
     /// The cycles, as one chain of commands on `worker`. Two events are out
     /// of the queue at a time: the one whose command runs, and the next,
     /// taken ahead so that its command starts the moment this one ends,
@@ -236,11 +352,12 @@ impl<'a> Execution<'a> {
     fn run(
         &mut self,
         store: &mut Store,
+        taken: Vec<ClaimedEvent>,
         worker: &runner::Worker,
         on_cycle: &mut dyn FnMut(&CycleReport<'_>),
     ) -> Result<()> {
         let (scenario, clock) = (self.scenario, self.clock);
-        let mut taken = store.take_first(self.hook.id, self.planned)?.into_iter();
+        let mut taken = taken.into_iter();
         let mut count = taken.len() as u64;
         let Some(first) = taken.next() else {
             return Ok(()); // someone discarded them meanwhile
@@ -292,9 +409,37 @@ impl<'a> Execution<'a> {
                 stdout: runner::tail(&finished.stdout),
                 stderr: &finished.stderr,
             };
-            let committed = store.finish_cycle(scenario.id, end, &operation, next)?;
+            if let Some(error) = &finished.error {
+                self.first_error
+                    .get_or_insert_with(|| format!("event {}: {error}", cycle.event.id));
+            }
+            // The last cycle records the end of the execution with it: the
+            // caller answered after this commit has nothing to wait for,
+            // and the next event's commit no lock to wait for.
+            let lost = self.lost(self.done + 1);
+            let last = following.is_none().then(|| {
+                let (status, update) = match (&self.first_error, self.lease_lost) {
+                    (_, true) => ("error", ScenarioUpdate::Unchanged),
+                    (None, false) => ("ok", ScenarioUpdate::ResetErrors),
+                    (Some(_), false) => ("error", on_error(scenario)),
+                };
+                ExecutionEnd {
+                    status,
+                    error: if self.lease_lost {
+                        Some(&lost)
+                    } else {
+                        self.first_error.as_deref()
+                    },
+                    update,
+                    lost: &lost,
+                    now: clock.now(),
+                }
+            });
+            let committed =
+                store.finish_cycle_then(scenario.id, end, &operation, next, last.as_ref())?;
             ahead = committed.ahead;
             self.lease_lost |= !committed.lease_held;
+            self.ended = last.is_some();
             count += u64::from(ahead.is_some());
             self.done += 1;
             // A cycle whose commit was fenced off has no outcome to tell:
@@ -308,10 +453,6 @@ impl<'a> Execution<'a> {
                 });
             }
             renew(store, scenario.id, &mut self.renewed);
-            if let Some(error) = &finished.error {
-                self.first_error
-                    .get_or_insert_with(|| format!("event {}: {error}", cycle.event.id));
-            }
             match following {
                 Some(following) => cycle = following,
                 None => return Ok(()),

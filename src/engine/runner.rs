@@ -116,9 +116,16 @@ const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(1);
 pub struct Worker {
     jobs: Sender<Option<Ready>>,
     ended: Receiver<Ended>,
+    /// Its [`Chain`]'s `after_failure`.
+    after_failure: bool,
 }
 
 impl Worker {
+    /// Whether its chains go on after a failed command.
+    pub fn after_failure(&self) -> bool {
+        self.after_failure
+    }
+
     /// Start a chain with its first job.
     pub fn start(&self, job: Job<'_>) -> Result<()> {
         self.send(Some(prepare(job)))
@@ -153,9 +160,10 @@ fn stopped() -> anyhow::Error {
     anyhow!("the thread running commands has stopped")
 }
 
-/// Run `body` with a [`Worker`] that follows `chain`. When `body` returns,
-/// a command still running is waited for (never left behind), then the
-/// thread ends.
+/// Run `body` with a [`Worker`] that follows `chain`, for one execution or
+/// for many (a server's worker keeps it between executions). When `body`
+/// returns, a command still running is waited for (never left behind),
+/// then the thread ends.
 pub fn with_worker<R>(chain: &Chain<'_>, body: impl FnOnce(&Worker) -> Result<R>) -> Result<R> {
     thread::scope(|scope| {
         let (jobs, queue) = mpsc::channel();
@@ -164,7 +172,11 @@ pub fn with_worker<R>(chain: &Chain<'_>, body: impl FnOnce(&Worker) -> Result<R>
             .name("hookq-command".into())
             .spawn_scoped(scope, move || work(&queue, &ended, chain))
             .context("could not start the thread that runs commands")?;
-        body(&Worker { jobs, ended: ends })
+        body(&Worker {
+            jobs,
+            ended: ends,
+            after_failure: chain.after_failure,
+        })
     })
 }
 

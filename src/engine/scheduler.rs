@@ -2,6 +2,13 @@
 //! soon as events wait, and of interval scenarios on their schedule. One
 //! worker thread per running scenario, so different scenarios run in
 //! parallel and one scenario never runs two executions at once.
+//!
+//! The worker of an `immediately` scenario outlives its executions: it
+//! keeps its database connection, its command thread and the scenario's
+//! lease, and waits up to
+//! [`LINGER`] for the next event, which the server hands it directly. A
+//! caller answered by the scenario (`--respond`) then pays for its own
+//! cycle only, not for a thread, a connection and a lease per event.
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
@@ -12,11 +19,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use super::{execute, CycleReport, Start};
+use super::{execute, execute_held, runner, CycleReport, Lease, Start};
 use crate::clock::{self, Clock, Millis};
 use crate::error::{code_of, Code};
 use crate::shutdown::Shutdown;
-use crate::store::{Access, Scenario, Schedule, Store, Trigger};
+use crate::store::{Access, ExecutionRecord, Scenario, Schedule, Store, Trigger};
 
 /// How often the scheduler looks at the store when nothing woke it: events
 /// added by other processes, activations and schedules are seen this late.
@@ -28,6 +35,11 @@ const LOOK_EVERY: Duration = Duration::from_millis(500);
 /// would try again at once, and again, burning a core for as long as that
 /// lasts.
 const RETRY_LATER: Duration = Duration::from_secs(1);
+
+/// How long the worker of an `immediately` scenario waits for the next
+/// event after an execution, still holding the scenario's lease: meanwhile
+/// a `scenario run` of it from another process is refused as busy (75).
+pub const LINGER: Duration = Duration::from_millis(500);
 
 /// Called at the end of every cycle the scheduler's executions run.
 pub type OnCycle = Arc<dyn Fn(&CycleReport<'_>) + Send + Sync>;
@@ -46,8 +58,12 @@ struct Inner {
     /// Set when the server committed an event: look now, not in 500 ms.
     woken: Mutex<bool>,
     wake: Condvar,
-    /// Scenarios with a worker in this process → the hook each one reads.
-    running: Mutex<HashMap<i64, i64>>,
+    /// Scenarios with a worker in this process → that worker.
+    running: Mutex<HashMap<i64, Worker>>,
+    /// Wakes the workers waiting for an event ([`LINGER`]).
+    poke: Condvar,
+    /// [`LINGER`], but for tests.
+    linger: Duration,
     /// Scenarios left alone for now (see [`RETRY_LATER`]).
     resting: Mutex<Resting>,
     workers: Mutex<Vec<JoinHandle<()>>>,
@@ -79,36 +95,66 @@ impl Scheduler {
                 woken: Mutex::new(false),
                 wake: Condvar::new(),
                 running: Mutex::default(),
+                poke: Condvar::new(),
+                linger: LINGER,
                 resting: Mutex::default(),
                 workers: Mutex::default(),
             }),
         }
     }
 
-    /// An event was committed for this hook. Nothing to do while a worker
-    /// runs the hook's scenario: it looks at the queue again after each
-    /// execution, and wakes the scheduler when it ends (so an event that
-    /// comes just after its last look is not missed). Under a steady flow of
-    /// webhooks this spares the scheduler a scan of every scenario per
-    /// event (7% of a core at 14,000 req/s).
+    /// An event was committed for this hook. A worker that has the hook's
+    /// scenario is poked: one waiting for an event runs it at once, one
+    /// running looks at the queue again after its execution, and the
+    /// scheduler is woken when a worker ends (so an event that comes just
+    /// after its last look is not missed). Under a steady flow of webhooks
+    /// this spares the scheduler a scan of every scenario per event (7% of
+    /// a core at 14,000 req/s).
     pub fn notify(&self, hook_id: i64) {
-        if self.runs_hook(hook_id) {
+        if self.poke(hook_id) {
             return;
         }
         *self.inner.woken.lock().unwrap_or_else(|e| e.into_inner()) = true;
         self.inner.wake.notify_one();
     }
 
-    /// Whether a worker runs the scenario of this hook right now.
-    pub fn runs_hook(&self, hook_id: i64) -> bool {
-        let running = self.inner.running.lock().unwrap_or_else(|e| e.into_inner());
-        running.values().any(|&hook| hook == hook_id)
+    /// Poke the worker of this hook's scenario; false if there is none.
+    fn poke(&self, hook_id: i64) -> bool {
+        let mut running = self.running();
+        let Some(worker) = running.values_mut().find(|w| w.hook_id == hook_id) else {
+            return false;
+        };
+        worker.poked = true;
+        let waiting = worker.waiting;
+        drop(running);
+        if waiting {
+            self.inner.poke.notify_all();
+        }
+        true
     }
 
-    /// Wake the loop so it sees the shutdown.
+    /// Whether a worker runs the scenario of this hook right now (one
+    /// waiting for an event runs nothing).
+    pub fn runs_hook(&self, hook_id: i64) -> bool {
+        self.running()
+            .values()
+            .any(|w| w.hook_id == hook_id && !w.waiting)
+    }
+
+    fn running(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Worker>> {
+        self.inner.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Wake the loop and the waiting workers so they see the shutdown.
     pub fn stop(&self) {
         self.inner.shutdown.stop();
-        self.notify(0);
+        *self.inner.woken.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.inner.wake.notify_one();
+        // Under the lock: a worker between its look at the shutdown and
+        // its wait would miss the wake-up.
+        let running = self.running();
+        self.inner.poke.notify_all();
+        drop(running);
     }
 
     fn run(&self, store: Store) {
@@ -171,15 +217,23 @@ impl Scheduler {
                     Trigger::Schedule
                 }
             };
-            match self
-                .inner
-                .running
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .entry(scenario.id)
-            {
-                Entry::Occupied(_) => continue, // a worker is on it
-                Entry::Vacant(free) => free.insert(scenario.hook_id),
+            match self.running().entry(scenario.id) {
+                // A worker is on it. One waiting for an event is told of
+                // these, which another process added (`hooks send`,
+                // `replay`): no poke came for them.
+                Entry::Occupied(mut worker) => {
+                    let worker = worker.get_mut();
+                    if worker.waiting && trigger == Trigger::Immediately {
+                        worker.poked = true;
+                        self.inner.poke.notify_all();
+                    }
+                    continue;
+                }
+                Entry::Vacant(free) => free.insert(Worker {
+                    hook_id: scenario.hook_id,
+                    poked: false,
+                    waiting: false,
+                }),
             };
             let (id, name) = (scenario.id, scenario.name.clone());
             let worker = self.clone();
@@ -220,16 +274,12 @@ impl Scheduler {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .ended(scenario_id, done, Instant::now());
-        self.inner
-            .running
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&scenario_id);
+        self.running().remove(&scenario_id);
     }
 
     /// Run executions of one scenario: an `immediately` one runs again at
-    /// once while events wait.
-    fn work(&self, mut scenario: Scenario, trigger: Trigger) -> Done {
+    /// once while events wait, and waits for more (see [`LINGER`]).
+    fn work(&self, scenario: Scenario, trigger: Trigger) -> Done {
         let clock = self.inner.clock;
         // Never creates: a database deleted under the server is not
         // replaced by an empty one at its path.
@@ -240,9 +290,8 @@ impl Scheduler {
                 return Done::NotRun;
             }
         };
-        let shutdown = self.inner.shutdown.clone();
-        let stopping = move || shutdown.is_stopped();
-        loop {
+        if trigger != Trigger::Immediately {
+            let shutdown = self.inner.shutdown.clone();
             let start = Start {
                 trigger,
                 limit: None,
@@ -253,45 +302,171 @@ impl Scheduler {
                 &scenario,
                 start,
                 &clock,
-                &stopping,
+                &move || shutdown.is_stopped(),
                 &mut |cycle: &CycleReport<'_>| (self.inner.on_cycle)(cycle),
             );
-            match result {
-                Ok(record) if record.status.as_deref() == Some("error") => log(
-                    &clock,
+            return self.outcome(&scenario, result);
+        }
+        let lease = store
+            .relax_durability()
+            .and_then(|()| Lease::acquire(&mut store, &scenario));
+        let mut lease = match lease {
+            Ok(lease) => lease,
+            Err(e) => return self.outcome(&scenario, Err(e)),
+        };
+        // Its commands run on one thread for as long as it works.
+        let shutdown = self.inner.shutdown.clone();
+        let stopping = move || shutdown.is_stopped();
+        let chain = runner::Chain {
+            after_failure: scenario.settings.store_incomplete,
+            stopping: &stopping,
+        };
+        let name = scenario.name.clone();
+        let done = runner::with_worker(&chain, |worker| {
+            Ok(self.immediately(&mut store, &mut lease, scenario, worker))
+        })
+        .unwrap_or_else(|e| {
+            log(&clock, &format!("scenario {name}: {e:#}"));
+            Done::NotRun
+        });
+        // Given back before this worker is counted out: a worker started
+        // for the next event must find it free.
+        if let Err(e) = lease.release(&store) {
+            log(&clock, &format!("could not give a lease back: {e:#}"));
+        }
+        done
+    }
+
+    /// The executions of an `immediately` scenario under its lease, until
+    /// no event came for [`LINGER`], the scenario changed, or a stop.
+    fn immediately(
+        &self,
+        store: &mut Store,
+        lease: &mut Lease,
+        mut scenario: Scenario,
+        worker: &runner::Worker,
+    ) -> Done {
+        let clock = self.inner.clock;
+        let shutdown = self.inner.shutdown.clone();
+        let stopping = move || shutdown.is_stopped();
+        loop {
+            // Events committed from now on poke this worker again.
+            self.unpoke(scenario.id);
+            let start = Start {
+                trigger: Trigger::Immediately,
+                limit: None,
+                force: false,
+            };
+            let result = execute_held(
+                store,
+                lease,
+                &scenario,
+                start,
+                &clock,
+                &stopping,
+                &mut |cycle: &CycleReport<'_>| (self.inner.on_cycle)(cycle),
+                Some(worker),
+            );
+            if self.outcome(&scenario, result) == Done::NotRun {
+                return Done::NotRun;
+            }
+            // Look again: still active, still `immediately`, on the same
+            // hook (the one this worker is known to run), and events
+            // waiting? If none wait, wait for one.
+            loop {
+                if stopping() || lease.is_lost() {
+                    return Done::Ran;
+                }
+                match store.scenario_by_id(scenario.id) {
+                    Ok(Some(fresh))
+                        if fresh.active
+                            && fresh.settings.schedule == Schedule::Immediately
+                            && fresh.hook_id == scenario.hook_id =>
+                    {
+                        scenario = fresh;
+                    }
+                    _ => return Done::Ran,
+                }
+                if store.queued_count(scenario.hook_id).unwrap_or(0) > 0 {
+                    break;
+                }
+                lease.keep(store);
+                if !self.linger(scenario.id) {
+                    return Done::Ran;
+                }
+            }
+        }
+    }
+
+    /// What an execution's result means for its worker, logged.
+    fn outcome(&self, scenario: &Scenario, result: Result<ExecutionRecord>) -> Done {
+        let clock = &self.inner.clock;
+        match result {
+            Ok(record) if record.status.as_deref() == Some("error") => {
+                log(
+                    clock,
                     &format!(
                         "scenario {}: execution {} failed: {}",
                         scenario.name,
                         record.id,
                         record.error.unwrap_or_default()
                     ),
-                ),
-                Ok(_) => {}
-                // Another process runs it (a cron `scenario run`): its turn.
-                Err(e) if code_of(&e) == Code::Busy => return Done::NotRun,
-                Err(e) => {
-                    log(&clock, &format!("scenario {}: {e:#}", scenario.name));
-                    return Done::NotRun;
-                }
+                );
+                Done::Ran
             }
-            if trigger != Trigger::Immediately || stopping() {
-                return Done::Ran;
-            }
-            // Look again: still active, still `immediately`, on the same
-            // hook (the one this worker is known to run), and events waiting?
-            match store.scenario_by_id(scenario.id) {
-                Ok(Some(fresh))
-                    if fresh.active
-                        && fresh.settings.schedule == Schedule::Immediately
-                        && fresh.hook_id == scenario.hook_id
-                        && store.queued_count(fresh.hook_id).unwrap_or(0) > 0 =>
-                {
-                    scenario = fresh;
-                }
-                _ => return Done::Ran,
+            Ok(_) => Done::Ran,
+            // Another process runs it (a cron `scenario run`): its turn.
+            Err(e) if code_of(&e) == Code::Busy => Done::NotRun,
+            Err(e) => {
+                log(clock, &format!("scenario {}: {e:#}", scenario.name));
+                Done::NotRun
             }
         }
     }
+
+    /// Forget the pokes so far: the worker is about to look at the queue.
+    fn unpoke(&self, scenario_id: i64) {
+        if let Some(worker) = self.running().get_mut(&scenario_id) {
+            worker.poked = false;
+        }
+    }
+
+    /// Wait up to [`LINGER`] for an event of the worker's hook: true if one
+    /// came (the worker looks at the queue again), false if none did or the
+    /// server is stopping.
+    fn linger(&self, scenario_id: i64) -> bool {
+        let mut running = self.running();
+        let Some(worker) = running.get_mut(&scenario_id) else {
+            return false;
+        };
+        worker.waiting = true;
+        let (mut running, _) = self
+            .inner
+            .poke
+            .wait_timeout_while(running, self.inner.linger, |running| {
+                !running.get(&scenario_id).is_some_and(|w| w.poked)
+                    && !self.inner.shutdown.is_stopped()
+            })
+            .unwrap_or_else(|e| e.into_inner());
+        let Some(worker) = running.get_mut(&scenario_id) else {
+            return false;
+        };
+        worker.waiting = false;
+        // Forgotten as it looks again: a poke from now on is a new event.
+        let poked = std::mem::take(&mut worker.poked);
+        poked && !self.inner.shutdown.is_stopped()
+    }
+}
+
+/// A worker of the scheduler, as the others see it.
+#[derive(Debug)]
+struct Worker {
+    /// The hook its scenario reads.
+    hook_id: i64,
+    /// An event of its hook was committed since it last looked at the queue.
+    poked: bool,
+    /// It waits for an event ([`LINGER`]) and runs nothing meanwhile.
+    waiting: bool,
 }
 
 /// Whether an interval scenario last run at `last` is due at `now`. A last
@@ -428,5 +603,102 @@ mod tests {
         let rested = ended + RETRY_LATER;
         assert_eq!(workers_started(&scheduler, &store, rested), 1);
         assert_eq!(store.queued_count(hook.id).unwrap(), 1);
+    }
+
+    /// Waits up to 20 s for `check`.
+    fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !check() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// The worker of an `immediately` scenario waits for the next event
+    /// with its lease held, runs it when poked (no scheduler scan, no new
+    /// thread), or when the scheduler finds events another process added,
+    /// records each execution as before, and gives the lease back at a
+    /// stop, however long it would have waited.
+    #[test]
+    fn a_worker_waits_for_the_next_event_and_gives_its_lease_back_at_a_stop() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("h.db");
+        let mut store = Store::open(&db).unwrap();
+        let hook = store.create_hook("h", &HookSettings::default(), 0).unwrap();
+        let settings = ScenarioSettings::new(vec!["true".to_owned()]);
+        let scenario = store
+            .create_scenario("s", hook.id, &settings, true, 0)
+            .unwrap();
+        let mut scheduler = Scheduler::new(
+            &db,
+            Clock::fixed(0),
+            Arc::new(Shutdown::default()),
+            Arc::new(|_| {}),
+        );
+        // Long enough that only a stop ends the wait, however slow the machine.
+        Arc::get_mut(&mut scheduler.inner).unwrap().linger = Duration::from_secs(3600);
+        let waiting = |scheduler: &Scheduler| {
+            scheduler
+                .running()
+                .get(&scenario.id)
+                .is_some_and(|w| w.waiting)
+        };
+        let finished = |store: &Store| {
+            let runs = store.executions(scenario.id, 10).unwrap();
+            runs.iter().all(|r| r.finished_at.is_some()).then_some(runs)
+        };
+        store
+            .enqueue(&[NewEvent::sample(hook.id, 0, b"1")], &[])
+            .unwrap();
+        scheduler.start_due(&store, Instant::now()).unwrap();
+        eventually("the worker to wait for the next event", || {
+            waiting(&scheduler)
+        });
+        assert!(
+            !store.acquire_lease(scenario.id).unwrap(),
+            "the waiting worker holds the lease"
+        );
+        store
+            .enqueue(&[NewEvent::sample(hook.id, 0, b"2")], &[])
+            .unwrap();
+        scheduler.notify(hook.id);
+        eventually("the second event's execution", || {
+            store.queued_count(hook.id).unwrap() == 0
+                && finished(&store).is_some_and(|runs| runs.len() == 2)
+                && waiting(&scheduler)
+        });
+        let runs = finished(&store).unwrap();
+        for run in &runs {
+            assert_eq!(
+                (run.trigger.as_str(), run.cycles, run.status.as_deref()),
+                ("immediately", 1, Some("ok"))
+            );
+        }
+        // An event another process added: no poke, but the scheduler's
+        // look (every 500 ms) tells the waiting worker.
+        store
+            .enqueue(&[NewEvent::sample(hook.id, 0, b"3")], &[])
+            .unwrap();
+        scheduler.start_due(&store, Instant::now()).unwrap();
+        eventually("the third event's execution", || {
+            store.queued_count(hook.id).unwrap() == 0
+                && finished(&store).is_some_and(|runs| runs.len() == 3)
+        });
+        assert_eq!(scheduler.inner.workers.lock().unwrap().len(), 1);
+        scheduler.stop();
+        let workers = std::mem::take(&mut *scheduler.inner.workers.lock().unwrap());
+        let (joined, join) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for worker in workers {
+                worker.join().unwrap();
+            }
+            joined.send(()).unwrap();
+        });
+        join.recv_timeout(Duration::from_secs(20))
+            .expect("the waiting worker saw the stop");
+        assert!(
+            store.acquire_lease(scenario.id).unwrap(),
+            "the lease was given back"
+        );
     }
 }

@@ -77,6 +77,20 @@ pub struct Committed {
     pub lease_held: bool,
 }
 
+/// The end of an execution, recorded with its last cycle (one transaction
+/// fewer, and none left to write once the caller has its answer).
+#[derive(Debug, Clone)]
+pub struct ExecutionEnd<'a> {
+    /// `ok` or `error`, and the error, if the lease is still held.
+    pub status: &'static str,
+    pub error: Option<&'a str>,
+    pub update: ScenarioUpdate,
+    /// The error if another process took the lease over (the status is
+    /// then `error`, the error policy left out).
+    pub lost: &'a str,
+    pub now: Millis,
+}
+
 /// Where an event goes after its cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CycleEnd {
@@ -140,24 +154,24 @@ impl Store {
             .unwrap_or(0))
     }
 
+    /// Record the start of an execution and take its first events from the
+    /// head of its hook's queue, in one transaction: up to `count`, at most
+    /// two (the first and the next one, ahead). The execution's id and the
+    /// events taken.
     pub fn start_execution(
         &mut self,
         scenario_id: i64,
         trigger: Trigger,
         now: Millis,
-    ) -> Result<i64> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO executions (scenario_id, trigger, started_at) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![scenario_id, trigger.as_str(), now])?;
-        Ok(self.conn.last_insert_rowid())
-    }
-
-    /// Take the first events of an execution from the head of a hook's queue:
-    /// up to `count`, at most two (the first and the next one, ahead).
-    pub fn take_first(&mut self, hook_id: i64, count: u64) -> Result<Vec<ClaimedEvent>> {
+        hook_id: i64,
+        count: u64,
+    ) -> Result<(i64, Vec<ClaimedEvent>)> {
         let tx = self.write()?;
+        tx.prepare_cached(
+            "INSERT INTO executions (scenario_id, trigger, started_at) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![scenario_id, trigger.as_str(), now])?;
+        let id = tx.last_insert_rowid();
         let mut taken = Vec::new();
         while (taken.len() as u64) < count.min(2) {
             match claim_head(&tx, hook_id)? {
@@ -166,7 +180,7 @@ impl Store {
             }
         }
         tx.commit()?;
-        Ok(taken)
+        Ok((id, taken))
     }
 
     /// The body of an event; `None` once purged by payload retention.
@@ -185,6 +199,19 @@ impl Store {
         end: CycleEnd,
         op: &NewOperation<'_>,
         ahead: Ahead,
+    ) -> Result<Committed> {
+        self.finish_cycle_then(scenario_id, end, op, ahead, None)
+    }
+
+    /// [`Store::finish_cycle`], and with `last` the end of its execution in
+    /// the same transaction.
+    pub fn finish_cycle_then(
+        &mut self,
+        scenario_id: i64,
+        end: CycleEnd,
+        op: &NewOperation<'_>,
+        ahead: Ahead,
+        last: Option<&ExecutionEnd<'_>>,
     ) -> Result<Committed> {
         let state = match end {
             CycleEnd::Done => "done",
@@ -228,35 +255,20 @@ impl Store {
             Some(hook_id) if lease_held => claim_head(&tx, hook_id)?,
             _ => None,
         };
+        if let Some(last) = last {
+            let (status, error, update) = if lease_held {
+                (last.status, last.error, last.update)
+            } else {
+                ("error", Some(last.lost), ScenarioUpdate::Unchanged)
+            };
+            let end = (status, error, update, last.now);
+            record_end(&tx, op.execution_id, scenario_id, end)?;
+        }
         tx.commit()?;
         Ok(Committed {
             ahead: next,
             lease_held,
         })
-    }
-
-    /// Record this process's unfinished execution of a scenario (it holds
-    /// the lease) as failed with `error`, applying `update`.
-    pub fn fail_unfinished_execution(
-        &mut self,
-        scenario_id: i64,
-        error: &str,
-        update: ScenarioUpdate,
-        now: Millis,
-    ) -> Result<()> {
-        let unfinished: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT id FROM executions WHERE scenario_id = ?1 AND finished_at IS NULL
-                 ORDER BY id DESC LIMIT 1",
-                [scenario_id],
-                |row| row.get(0),
-            )
-            .optional()?;
-        if let Some(id) = unfinished {
-            self.finish_execution(id, scenario_id, "error", Some(error), update, now)?;
-        }
-        Ok(())
     }
 
     /// Record the end of an execution and apply the scenario's error policy.
@@ -270,27 +282,7 @@ impl Store {
         now: Millis,
     ) -> Result<ExecutionRecord> {
         let tx = self.write()?;
-        tx.execute(
-            // Counted once here rather than by every cycle: one page fewer
-            // to write per cycle (see EXECUTION_COLUMNS while it runs).
-            "UPDATE executions SET finished_at = ?2, status = ?3, error = ?4,
-                    cycles = (SELECT count(*) FROM operations WHERE execution_id = ?1)
-             WHERE id = ?1",
-            params![execution_id, now, status, error],
-        )?;
-        let policy = match update {
-            ScenarioUpdate::Unchanged => "",
-            ScenarioUpdate::ResetErrors => ", consecutive_errors = 0",
-            ScenarioUpdate::CountError => ", consecutive_errors = consecutive_errors + 1",
-            ScenarioUpdate::Deactivate => {
-                ", consecutive_errors = consecutive_errors + 1, active = 0,
-                   inactive_since = CASE WHEN active THEN ?2 ELSE inactive_since END"
-            }
-        };
-        tx.execute(
-            &format!("UPDATE scenarios SET last_run_at = ?2{policy} WHERE id = ?1"),
-            params![scenario_id, now],
-        )?;
+        record_end(&tx, execution_id, scenario_id, (status, error, update, now))?;
         tx.commit()?;
         self.execution(execution_id)
     }
@@ -318,6 +310,38 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?;
         Ok(records)
     }
+}
+
+/// Record the end of an execution (status, error, when) and apply the
+/// scenario's error policy.
+fn record_end(
+    tx: &rusqlite::Transaction<'_>,
+    execution_id: i64,
+    scenario_id: i64,
+    (status, error, update, now): (&str, Option<&str>, ScenarioUpdate, Millis),
+) -> Result<()> {
+    tx.prepare_cached(
+        // Counted once here rather than by every cycle: one page fewer
+        // to write per cycle (see EXECUTION_COLUMNS while it runs).
+        "UPDATE executions SET finished_at = ?2, status = ?3, error = ?4,
+                cycles = (SELECT count(*) FROM operations WHERE execution_id = ?1)
+         WHERE id = ?1",
+    )?
+    .execute(params![execution_id, now, status, error])?;
+    let policy = match update {
+        ScenarioUpdate::Unchanged => "",
+        ScenarioUpdate::ResetErrors => ", consecutive_errors = 0",
+        ScenarioUpdate::CountError => ", consecutive_errors = consecutive_errors + 1",
+        ScenarioUpdate::Deactivate => {
+            ", consecutive_errors = consecutive_errors + 1, active = 0,
+               inactive_since = CASE WHEN active THEN ?2 ELSE inactive_since END"
+        }
+    };
+    tx.prepare_cached(&format!(
+        "UPDATE scenarios SET last_run_at = ?2{policy} WHERE id = ?1"
+    ))?
+    .execute(params![scenario_id, now])?;
+    Ok(())
 }
 
 /// What [`execution_from_row`] reads. `cycles` is stored when an execution

@@ -31,8 +31,8 @@ use crate::error::Failure;
 pub use connections::StoredConnection;
 pub use events::{Enqueued, Event, EventFilter, EventState, NewEvent, RefusalCount};
 pub use executions::{
-    Ahead, ClaimedEvent, Committed, CycleEnd, ExecutionRecord, NewOperation, Operation,
-    ScenarioUpdate, Trigger,
+    Ahead, ClaimedEvent, Committed, CycleEnd, ExecutionEnd, ExecutionRecord, NewOperation,
+    Operation, ScenarioUpdate, Trigger,
 };
 pub use hooks::{Hook, HookSettings};
 pub use scenarios::{Input, Scenario, ScenarioSettings, Schedule};

@@ -257,3 +257,31 @@ fn a_scenario_taken_off_immediately_is_not_run_again_by_the_server() {
     assert_eq!(runs(&env, "s")[0]["cycles"], 2);
     assert_eq!(server.terminate(), Some(0));
 }
+
+/// A server keeps an `immediately` scenario's lease for a moment after its
+/// last event (docs/scenarios.md, 500 ms), waiting for the next: a cron
+/// `scenario run` of it meanwhile is refused as busy (75), and then runs.
+#[test]
+fn a_server_lets_go_of_an_immediately_scenario_soon_after_its_last_event() {
+    let env = Env::new();
+    let path = env.hook("h", &["--rate-limit", "0"]);
+    create(&env, "s", "h", &[], &["true".to_owned()]);
+    let server = ServerProcess::start(&env, &[]);
+    assert_eq!(http(server.addr, "POST", &path, &[], b"x").status, 200);
+    eventually(60, "the event to be done", || {
+        runs(&env, "s").first().is_some_and(|r| r["status"] == "ok")
+    });
+    let mut codes = Vec::new();
+    eventually(20, "a scenario run from another process", || {
+        let code = env.run(&["scenario", "run", "s"]).status.code();
+        codes.push(code);
+        code != Some(75)
+    });
+    assert_eq!(codes.last(), Some(&Some(0)), "{codes:?}");
+    // Busy while the server held it, never anything else.
+    assert!(
+        codes.iter().rev().skip(1).all(|c| *c == Some(75)),
+        "{codes:?}"
+    );
+    assert_eq!(server.terminate(), Some(0));
+}
