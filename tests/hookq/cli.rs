@@ -178,6 +178,8 @@ fn numbers_the_store_cannot_keep_are_usage_errors() {
 #[test]
 fn an_hmac_or_api_key_header_must_be_a_header_name() {
     let env = Env::new();
+    // A store exists, so that `connections list` below reads it.
+    env.hook("h", &[]);
     for kind in ["hmac", "api-key"] {
         let err = env.fails(
             &[

@@ -325,7 +325,17 @@ fn the_listeners_own_errors_reach_the_log() {
     use std::os::unix::process::CommandExt;
     let env = Env::new();
     env.hook("fds", &[]);
-    let mut command = env.cmd(&["hooks", "serve", "--listen", "127.0.0.1:0", "--quiet"]);
+    // The bound on connections would refuse them before `accept()` fails:
+    // lift it past the descriptors.
+    let mut command = env.cmd(&[
+        "hooks",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--quiet",
+        "--max-connections",
+        "1000",
+    ]);
     command.stderr(Stdio::piped()).stdout(Stdio::null());
     // SAFETY: setrlimit is async-signal-safe and only touches the child.
     unsafe {
@@ -359,7 +369,7 @@ fn the_listeners_own_errors_reach_the_log() {
         .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
         .parse()
         .unwrap();
-    // Each connection the server accepts takes two of its 64 descriptors;
+    // Each connection the server accepts takes one of its 64 descriptors;
     // those it cannot accept wait in the backlog.
     let mut held = Vec::new();
     let deadline = Instant::now() + PROMPTLY;
