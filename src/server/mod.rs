@@ -103,10 +103,11 @@ impl Config {
         };
         // SAFETY: getrlimit only writes `limit`.
         let known = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
-        let soft = if known && limit.rlim_cur != libc::RLIM_INFINITY {
-            limit.rlim_cur
-        } else {
-            1024
+        // `rlim_t` is unsigned on Linux and macOS, signed on FreeBSD.
+        #[allow(clippy::unnecessary_fallible_conversions, clippy::useless_conversion)]
+        let soft = match u64::try_from(limit.rlim_cur) {
+            Ok(soft) if known && limit.rlim_cur != libc::RLIM_INFINITY => soft,
+            _ => 1024,
         };
         usize::try_from(soft.saturating_sub(RESERVED_FDS).max(16)).unwrap_or(usize::MAX)
     }
