@@ -193,7 +193,11 @@ mod tests {
         let (read, write) = RefinedTcpStream::new(Connection::from(accepted)).unwrap();
         for half in [&read, &write] {
             match half.stream {
-                Stream::Http(Connection::Tcp(ref tcp)) => assert!(tcp.nodelay().unwrap()),
+                Stream::Http(ref connection) => match **connection {
+                    Connection::Tcp(ref tcp) => assert!(tcp.nodelay().unwrap()),
+                    #[allow(unreachable_patterns)]
+                    _ => unreachable!("a TCP connection"),
+                },
                 #[allow(unreachable_patterns)]
                 _ => unreachable!("a TCP connection"),
             }
