@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster for hookq's tests and benchmarks (docs/scaling.md).
+#
+#   url=$(bash .ci/postgres.sh start)   # prints postgres://hookq@127.0.0.1:PORT/hookq
+#   bash .ci/postgres.sh stop "$url"    # stops it and removes its files
+#
+# The cluster lives in a directory of its own under ${TMPDIR:-/tmp}
+# (hookq-pg-PORT), listens on 127.0.0.1 only (and on a socket in that
+# directory), trusts local connections (nothing else can reach it) and keeps
+# PostgreSQL's durable defaults (fsync, synchronous_commit on): benchmarks
+# measure the real cost of a commit. Several can run at once (a test that
+# restarts its own PostgreSQL must not disturb the others). PostgreSQL
+# refuses to run as root: as root the cluster runs as the `postgres` user
+# of the Debian package, otherwise as the caller.
+#
+# PG_BIN: where initdb and pg_ctl are (default: the newest
+# /usr/lib/postgresql/*/bin, else the PATH).
+set -euo pipefail
+
+pg_bin() {
+    if [[ -n ${PG_BIN:-} ]]; then
+        echo "$PG_BIN"
+        return
+    fi
+    local newest
+    newest=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+    if [[ -n $newest ]]; then
+        echo "$newest"
+    else
+        dirname "$(command -v pg_ctl)"
+    fi
+}
+
+# Run a command as the cluster's owner.
+as_owner() {
+    if [[ $(id -u) -eq 0 ]]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+dir_of() { echo "${TMPDIR:-/tmp}/hookq-pg-$1"; }
+
+start() {
+    local bin port dir log
+    bin=$(pg_bin)
+    for _ in $(seq 1 20); do
+        port=$((20000 + RANDOM % 40000))
+        dir=$(dir_of "$port")
+        mkdir "$dir" 2>/dev/null || continue # another cluster's, or taken
+        [[ $(id -u) -eq 0 ]] && chown postgres: "$dir"
+        chmod 700 "$dir"
+        log="$dir/server.log"
+        as_owner "$bin/initdb" -D "$dir/data" -U hookq --auth=trust -E UTF8 --locale=C \
+            >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; rm -rf "$dir"; exit 1; }
+        # -w waits until it accepts connections; a port in use fails here.
+        if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$log" -w -t 60 \
+            -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300" \
+            start >/dev/null; then
+            as_owner "$bin/psql" -X -q -h 127.0.0.1 -p "$port" -U hookq -d postgres \
+                -c 'CREATE DATABASE hookq' >/dev/null
+            echo "postgres://hookq@127.0.0.1:$port/hookq"
+            return
+        fi
+        if ! grep -q 'could not bind\|Address already in use' "$log" 2>/dev/null; then
+            cat "$log" >&2
+            rm -rf "$dir"
+            exit 1
+        fi
+        rm -rf "$dir"
+    done
+    echo "postgres.sh: no free port found" >&2
+    exit 1
+}
+
+stop() {
+    local port dir
+    port=$(sed -E 's#^.*:([0-9]+)(/.*)?$#\1#' <<<"$1")
+    [[ $port =~ ^[0-9]+$ ]] || { echo "postgres.sh: no port in $1" >&2; exit 2; }
+    dir=$(dir_of "$port")
+    [[ -d $dir/data ]] || { echo "postgres.sh: no cluster in $dir" >&2; exit 1; }
+    as_owner "$(pg_bin)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    rm -rf "$dir"
+}
+
+case "${1:-}" in
+start) start ;;
+stop) stop "${2:?usage: postgres.sh stop URL}" ;;
+*)
+    echo "usage: postgres.sh start | stop URL" >&2
+    exit 2
+    ;;
+esac
