@@ -223,18 +223,20 @@ pub fn payload(ctx: &Ctx, args: ShowPayload) -> Result<ExitCode> {
     let mut out = io::stdout().lock();
     if args.bundle {
         let hook = store.hook(&event.hook)?;
-        let received_at = clock::format(event.received_at);
-        let bundle = bundle::bundle(&bundle::Request {
-            event_id: event.id,
-            method: &event.method,
-            query: &event.query,
-            headers: &event.headers,
-            content_type: event.content_type.as_deref(),
-            received_at: &received_at,
-            body: &body,
-            json_passthrough: hook.settings.json_passthrough,
-        });
-        serde_json::to_writer_pretty(&mut out, &bundle).map_err(io::Error::from)?;
+        let bundle = bundle::to_json(
+            &bundle::Request {
+                event_id: event.id,
+                method: &event.method,
+                query: &event.query,
+                headers: &event.headers,
+                content_type: event.content_type.as_deref(),
+                received_at: event.received_at,
+                body: &body,
+                json_passthrough: hook.settings.json_passthrough,
+            },
+            bundle::Layout::Pretty,
+        );
+        out.write_all(&bundle)?;
         writeln!(out)?;
     } else {
         out.write_all(&body)?;

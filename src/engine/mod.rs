@@ -564,20 +564,19 @@ fn environment(
 fn input(input: Input, event: &ClaimedEvent, body: Vec<u8>, json_passthrough: bool) -> Vec<u8> {
     match input {
         Input::Raw => body,
-        Input::Bundle => {
-            let received_at = clock::format(event.received_at);
-            let bundle = bundle::bundle(&bundle::Request {
+        Input::Bundle => bundle::to_json(
+            &bundle::Request {
                 event_id: event.id,
                 method: &event.method,
                 query: &event.query,
                 headers: &event.headers,
                 content_type: event.content_type.as_deref(),
-                received_at: &received_at,
+                received_at: event.received_at,
                 body: &body,
                 json_passthrough,
-            });
-            serde_json::to_vec(&bundle).unwrap_or_default()
-        }
+            },
+            bundle::Layout::Compact,
+        ),
     }
 }
 
