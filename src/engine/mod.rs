@@ -14,8 +14,8 @@ use crate::bundle;
 use crate::clock::{self, Clock, Millis};
 use crate::error::Failure;
 use crate::store::{
-    Ahead, ClaimedEvent, CycleEnd, ExecutionEnd, ExecutionRecord, Hook, Input, NewOperation,
-    Scenario, ScenarioUpdate, Schedule, Store, Trigger,
+    Ahead, ClaimedEvent, CycleEnd, ExecutionEnd, ExecutionRecord, ExecutionStatus, Hook, Input,
+    NewOperation, Scenario, ScenarioUpdate, Schedule, Store, Trigger,
 };
 pub use runner::TAIL;
 pub use scheduler::{OnCycle, Scheduler};
@@ -186,7 +186,7 @@ pub(crate) fn execute_held(
                 let _ = store.finish_execution(
                     id,
                     scenario.id,
-                    "error",
+                    ExecutionStatus::Error,
                     Some(&format!("hookq panicked: {message}")),
                     on_error(scenario),
                     clock.now(),
@@ -277,7 +277,7 @@ fn cycles(
         let _ = store.finish_execution(
             execution.id,
             scenario.id,
-            "error",
+            ExecutionStatus::Error,
             Some(&format!("{error:#}")),
             ScenarioUpdate::Unchanged,
             clock.now(),
@@ -292,16 +292,16 @@ fn cycles(
         return store.finish_execution(
             execution.id,
             scenario.id,
-            "error",
+            ExecutionStatus::Error,
             Some(&execution.lost(execution.done)),
             ScenarioUpdate::Unchanged,
             clock.now(),
         );
     }
     let (status, update) = match (execution.done, &execution.first_error) {
-        (0, _) => ("empty", ScenarioUpdate::Unchanged),
-        (_, None) => ("ok", ScenarioUpdate::ResetErrors),
-        (_, Some(_)) => ("error", on_error(scenario)),
+        (0, _) => (ExecutionStatus::Empty, ScenarioUpdate::Unchanged),
+        (_, None) => (ExecutionStatus::Ok, ScenarioUpdate::ResetErrors),
+        (_, Some(_)) => (ExecutionStatus::Error, on_error(scenario)),
     };
     store.finish_execution(
         execution.id,
@@ -419,9 +419,9 @@ impl<'a> Execution<'a> {
             let lost = self.lost(self.done + 1);
             let last = following.is_none().then(|| {
                 let (status, update) = match (&self.first_error, self.lease_lost) {
-                    (_, true) => ("error", ScenarioUpdate::Unchanged),
-                    (None, false) => ("ok", ScenarioUpdate::ResetErrors),
-                    (Some(_), false) => ("error", on_error(scenario)),
+                    (_, true) => (ExecutionStatus::Error, ScenarioUpdate::Unchanged),
+                    (None, false) => (ExecutionStatus::Ok, ScenarioUpdate::ResetErrors),
+                    (Some(_), false) => (ExecutionStatus::Error, on_error(scenario)),
                 };
                 ExecutionEnd {
                     status,
@@ -657,7 +657,7 @@ mod tests {
         };
         let refused = run(false).unwrap_err();
         assert_eq!(crate::error::code_of(&refused), crate::error::Code::Refused);
-        assert_eq!(run(true).unwrap().status.as_deref(), Some("empty"));
+        assert_eq!(run(true).unwrap().status, Some(ExecutionStatus::Empty));
         assert!(
             store.acquire_lease(looked.id).unwrap(),
             "the lease was given back"
@@ -684,7 +684,7 @@ mod tests {
         }));
         assert!(panicked.is_err());
         let run = &store.executions(s.id, 1).unwrap()[0];
-        assert_eq!(run.status.as_deref(), Some("error"));
+        assert_eq!(run.status, Some(ExecutionStatus::Error));
         assert_eq!(run.error.as_deref(), Some("hookq panicked: boom"));
         assert_eq!(store.scenario("s").unwrap().consecutive_errors, 1);
         assert!(

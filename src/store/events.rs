@@ -5,7 +5,7 @@ use std::collections::hash_map::{Entry, HashMap};
 use anyhow::Result;
 use rusqlite::{params, OptionalExtension};
 
-use super::Store;
+use super::{EventState, Store};
 use crate::clock::Millis;
 use crate::error::Failure;
 
@@ -178,56 +178,13 @@ pub(crate) fn headers_from_json(text: &str) -> Vec<(String, String)> {
     serde_json::from_str(text).unwrap_or_default()
 }
 
-/// The states of an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventState {
-    Queued,
-    Running,
-    Done,
-    Incomplete,
-    Discarded,
-}
-
-impl EventState {
-    pub const ALL: [EventState; 5] = [
-        EventState::Queued,
-        EventState::Running,
-        EventState::Done,
-        EventState::Incomplete,
-        EventState::Discarded,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventState::Queued => "queued",
-            EventState::Running => "running",
-            EventState::Done => "done",
-            EventState::Incomplete => "incomplete",
-            EventState::Discarded => "discarded",
-        }
-    }
-}
-
-impl std::str::FromStr for EventState {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == text)
-            .ok_or_else(|| {
-                format!("invalid state {text:?} (expected queued, running, done, incomplete or discarded)")
-            })
-    }
-}
-
 /// A stored event, without its body.
 #[derive(Debug, Clone)]
 pub struct Event {
     pub id: i64,
     pub hook_id: i64,
     pub hook: String,
-    pub state: String,
+    pub state: EventState,
     pub received_at: Millis,
     pub method: String,
     pub path: String,
@@ -347,12 +304,12 @@ impl Store {
     pub fn discard(&mut self, ids: &[i64]) -> Result<()> {
         let tx = self.write()?;
         for &id in ids {
-            let state: Option<String> = tx
+            let state: Option<EventState> = tx
                 .query_row("SELECT state FROM events WHERE id = ?1", [id], |r| r.get(0))
                 .optional()?;
-            match state.as_deref() {
+            match state {
                 None => return Err(Failure::refused(format!("no event {id}")).into()),
-                Some("queued" | "incomplete") => {
+                Some(EventState::Queued | EventState::Incomplete) => {
                     tx.execute("UPDATE events SET state = 'discarded' WHERE id = ?1", [id])?;
                 }
                 Some(state) => {

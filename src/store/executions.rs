@@ -5,37 +5,20 @@ use anyhow::Result;
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::events::headers_from_json;
-use super::Store;
+use super::{EventState, ExecutionStatus, OperationStatus, Store, Trigger};
 use crate::clock::Millis;
-
-/// What started an execution.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Trigger {
-    Immediately,
-    Schedule,
-    Manual,
-}
-
-impl Trigger {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Trigger::Immediately => "immediately",
-            Trigger::Schedule => "schedule",
-            Trigger::Manual => "manual",
-        }
-    }
-}
 
 /// An execution as recorded (`scenario runs`).
 #[derive(Debug, Clone)]
 pub struct ExecutionRecord {
     pub id: i64,
     pub scenario: String,
-    pub trigger: String,
+    pub trigger: Trigger,
     pub started_at: Millis,
     pub finished_at: Option<Millis>,
     pub cycles: u32,
-    pub status: Option<String>,
+    /// `None` while it runs (or if its process died before repair).
+    pub status: Option<ExecutionStatus>,
     pub error: Option<String>,
 }
 
@@ -82,7 +65,7 @@ pub struct Committed {
 #[derive(Debug, Clone)]
 pub struct ExecutionEnd<'a> {
     /// `ok` or `error`, and the error, if the lease is still held.
-    pub status: &'static str,
+    pub status: ExecutionStatus,
     pub error: Option<&'a str>,
     pub update: ScenarioUpdate,
     /// The error if another process took the lease over (the status is
@@ -170,7 +153,7 @@ impl Store {
         tx.prepare_cached(
             "INSERT INTO executions (scenario_id, trigger, started_at) VALUES (?1, ?2, ?3)",
         )?
-        .execute(params![scenario_id, trigger.as_str(), now])?;
+        .execute(params![scenario_id, trigger, now])?;
         let id = tx.last_insert_rowid();
         let mut taken = Vec::new();
         while (taken.len() as u64) < count.min(2) {
@@ -214,9 +197,9 @@ impl Store {
         last: Option<&ExecutionEnd<'_>>,
     ) -> Result<Committed> {
         let state = match end {
-            CycleEnd::Done => "done",
-            CycleEnd::Queued => "queued",
-            CycleEnd::Incomplete => "incomplete",
+            CycleEnd::Done => EventState::Done,
+            CycleEnd::Queued => EventState::Queued,
+            CycleEnd::Incomplete => EventState::Incomplete,
         };
         let tx = self.write()?;
         // Fenced: once another process holds the lease, the events are its
@@ -236,7 +219,7 @@ impl Store {
             op.event_id,
             op.hook_id,
             op.scenario,
-            if op.ok { "ok" } else { "error" },
+            OperationStatus::of(op.ok),
             op.exit_code,
             op.started_at,
             op.duration_ms,
@@ -259,7 +242,11 @@ impl Store {
             let (status, error, update) = if lease_held {
                 (last.status, last.error, last.update)
             } else {
-                ("error", Some(last.lost), ScenarioUpdate::Unchanged)
+                (
+                    ExecutionStatus::Error,
+                    Some(last.lost),
+                    ScenarioUpdate::Unchanged,
+                )
             };
             let end = (status, error, update, last.now);
             record_end(&tx, op.execution_id, scenario_id, end)?;
@@ -276,7 +263,7 @@ impl Store {
         &mut self,
         execution_id: i64,
         scenario_id: i64,
-        status: &str,
+        status: ExecutionStatus,
         error: Option<&str>,
         update: ScenarioUpdate,
         now: Millis,
@@ -318,7 +305,7 @@ fn record_end(
     tx: &rusqlite::Transaction<'_>,
     execution_id: i64,
     scenario_id: i64,
-    (status, error, update, now): (&str, Option<&str>, ScenarioUpdate, Millis),
+    (status, error, update, now): (ExecutionStatus, Option<&str>, ScenarioUpdate, Millis),
 ) -> Result<()> {
     tx.prepare_cached(
         // Counted once here rather than by every cycle: one page fewer
@@ -359,7 +346,7 @@ pub struct Operation {
     pub execution_id: Option<i64>,
     pub event_id: i64,
     pub scenario: String,
-    pub ok: bool,
+    pub status: OperationStatus,
     pub exit_code: Option<i32>,
     pub started_at: Millis,
     pub duration_ms: i64,
@@ -374,7 +361,7 @@ impl Store {
     pub fn operations(
         &self,
         hook_id: i64,
-        ok: Option<bool>,
+        status: Option<OperationStatus>,
         event_id: Option<i64>,
         limit: u64,
     ) -> Result<Vec<Operation>> {
@@ -387,7 +374,6 @@ impl Store {
                AND (?3 IS NULL OR event_id = ?3)
              ORDER BY id DESC LIMIT ?4",
         )?;
-        let status = ok.map(|ok| if ok { "ok" } else { "error" });
         let operations = stmt
             .query_map(
                 params![
@@ -397,13 +383,12 @@ impl Store {
                     i64::try_from(limit).unwrap_or(i64::MAX)
                 ],
                 |row| {
-                    let status: String = row.get(4)?;
                     Ok(Operation {
                         id: row.get(0)?,
                         execution_id: row.get(1)?,
                         event_id: row.get(2)?,
                         scenario: row.get(3)?,
-                        ok: status == "ok",
+                        status: row.get(4)?,
                         exit_code: row.get(5)?,
                         started_at: row.get(6)?,
                         duration_ms: row.get(7)?,

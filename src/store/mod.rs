@@ -12,6 +12,7 @@ mod executions;
 mod hooks;
 mod leases;
 mod scenarios;
+mod states;
 mod sweep;
 
 use std::fs::{DirBuilder, OpenOptions};
@@ -29,13 +30,14 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use crate::error::Failure;
 
 pub use connections::StoredConnection;
-pub use events::{Enqueued, Event, EventFilter, EventState, NewEvent, RefusalCount};
+pub use events::{Enqueued, Event, EventFilter, NewEvent, RefusalCount};
 pub use executions::{
     Ahead, ClaimedEvent, Committed, CycleEnd, ExecutionEnd, ExecutionRecord, NewOperation,
-    Operation, ScenarioUpdate, Trigger,
+    Operation, ScenarioUpdate,
 };
 pub use hooks::{Hook, HookSettings};
-pub use scenarios::{Input, Scenario, ScenarioSettings, Schedule};
+pub use scenarios::{Scenario, ScenarioSettings, Schedule};
+pub use states::{EventState, ExecutionStatus, Input, OperationStatus, Trigger};
 pub use sweep::{DeleteStep, PurgeCursor};
 
 /// Append-only: a released migration is never edited, only followed.

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use anyhow::Result;
 use rusqlite::{params, OptionalExtension, Row};
 
-use super::{validate_name, Store};
+use super::{validate_name, Input, Store};
 use crate::clock::Millis;
 use crate::error::Failure;
 use crate::respond::Respond;
@@ -47,36 +47,6 @@ impl fmt::Display for Schedule {
             Schedule::Immediately => f.write_str("immediately"),
             Schedule::OnDemand => f.write_str("on-demand"),
             Schedule::Every(every) => write!(f, "{every}"),
-        }
-    }
-}
-
-/// What the command reads on stdin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Input {
-    /// The body as received.
-    Raw,
-    /// The JSON bundle: method, query, headers, content type, parsed body.
-    Bundle,
-}
-
-impl FromStr for Input {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        match text {
-            "raw" => Ok(Input::Raw),
-            "bundle" => Ok(Input::Bundle),
-            other => Err(format!("invalid input {other:?} (expected raw or bundle)")),
-        }
-    }
-}
-
-impl Input {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Input::Raw => "raw",
-            Input::Bundle => "bundle",
         }
     }
 }
@@ -139,9 +109,6 @@ const SELECT_SCENARIO: &str = "
 
 fn scenario_from_row(row: &Row<'_>) -> rusqlite::Result<Scenario> {
     let command: String = row.get(4)?;
-    let schedule: String = row.get(5)?;
-    let input: String = row.get(9)?;
-    let respond: Option<String> = row.get(16)?;
     let response_headers: String = row.get(18)?;
     Ok(Scenario {
         id: row.get(0)?,
@@ -150,17 +117,13 @@ fn scenario_from_row(row: &Row<'_>) -> rusqlite::Result<Scenario> {
         hook: row.get(3)?,
         settings: ScenarioSettings {
             command: serde_json::from_str(&command).unwrap_or_default(),
-            schedule: schedule.parse().unwrap_or(Schedule::OnDemand),
+            schedule: row.get(5)?,
             max_cycles: row.get(6)?,
             max_errors: row.get(7)?,
             timeout: Duration(row.get(8)?),
-            input: if input == "bundle" {
-                Input::Bundle
-            } else {
-                Input::Raw
-            },
+            input: row.get(9)?,
             store_incomplete: row.get(10)?,
-            respond: respond.and_then(|r| r.parse().ok()),
+            respond: row.get(16)?,
             response_status: row.get(17)?,
             response_headers: serde_json::from_str(&response_headers).unwrap_or_default(),
             response_timeout: Duration(row.get(19)?),
@@ -241,16 +204,16 @@ impl Store {
                 name,
                 hook_id,
                 serde_json::to_string(&settings.command)?,
-                settings.schedule.to_string(),
+                settings.schedule,
                 settings.max_cycles,
                 settings.max_errors,
                 settings.timeout.millis(),
-                settings.input.as_str(),
+                settings.input,
                 settings.store_incomplete,
                 active,
                 (!active).then_some(now),
                 now,
-                settings.respond.map(Respond::as_str),
+                settings.respond,
                 settings.response_status,
                 serde_json::to_string(&settings.response_headers)?,
                 settings.response_timeout.millis(),
@@ -300,13 +263,13 @@ impl Store {
                 scenario.id,
                 hook_id,
                 serde_json::to_string(&settings.command)?,
-                settings.schedule.to_string(),
+                settings.schedule,
                 settings.max_cycles,
                 settings.max_errors,
                 settings.timeout.millis(),
-                settings.input.as_str(),
+                settings.input,
                 settings.store_incomplete,
-                settings.respond.map(Respond::as_str),
+                settings.respond,
                 settings.response_status,
                 serde_json::to_string(&settings.response_headers)?,
                 settings.response_timeout.millis(),
