@@ -36,16 +36,16 @@ pub struct Request<'a> {
 /// is a base64 string: a struct keeps that order whatever a map would do.
 #[derive(Debug, serde::Serialize)]
 pub struct Bundle<'a> {
-    pub event_id: i64,
-    pub method: &'a str,
-    pub query: Map<String, Value>,
-    pub headers: Map<String, Value>,
-    pub content_type: Option<&'a str>,
+    pub(crate) event_id: i64,
+    pub(crate) method: &'a str,
+    pub(crate) query: Map<String, Value>,
+    pub(crate) headers: Map<String, Value>,
+    pub(crate) content_type: Option<&'a str>,
     /// RFC 3339, as every other time hookq prints.
-    pub received_at: String,
-    pub body: Body,
+    pub(crate) received_at: String,
+    pub(crate) body: Body,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub body_encoding: Option<&'static str>,
+    pub(crate) body_encoding: Option<&'static str>,
 }
 
 /// The `body` of a bundle.
@@ -76,7 +76,7 @@ pub fn bundle<'a>(req: &Request<'a>) -> Bundle<'a> {
 
 /// How [`to_json`] lays the bundle out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Layout {
+pub(crate) enum Layout {
     /// One line: what a scenario command reads on stdin.
     Compact,
     /// Indented, for a person (`hooks payload --bundle`); a JSON body
@@ -87,7 +87,7 @@ pub enum Layout {
 /// The bundle of a stored request as text. The engine (a command's stdin)
 /// and `hooks payload --bundle` both call this, so what a user inspects is
 /// what the command read, up to layout.
-pub fn to_json(req: &Request<'_>, layout: Layout) -> Vec<u8> {
+pub(crate) fn to_json(req: &Request<'_>, layout: Layout) -> Vec<u8> {
     let bundle = bundle(req);
     let text = match layout {
         Layout::Compact => serde_json::to_vec(&bundle),
@@ -152,7 +152,7 @@ pub fn parse_urlencoded(s: &[u8]) -> Map<String, Value> {
 
 /// Headers → JSON object: names lowercased, a repeated header → its values
 /// joined with ", " (RFC 9110 field combination).
-pub fn headers_object(headers: &[(String, String)]) -> Map<String, Value> {
+pub(crate) fn headers_object(headers: &[(String, String)]) -> Map<String, Value> {
     let mut out = Map::new();
     for (name, value) in headers {
         let name = name.to_ascii_lowercase();

@@ -17,7 +17,6 @@ use crate::store::{
     Ahead, ClaimedEvent, CycleEnd, ExecutionEnd, ExecutionRecord, ExecutionStatus, Hook, Input,
     NewOperation, Scenario, ScenarioUpdate, Schedule, Store, Trigger,
 };
-pub use runner::TAIL;
 pub use scheduler::{OnCycle, Scheduler};
 
 /// An `immediately` scenario processes at most this many events per

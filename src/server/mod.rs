@@ -85,7 +85,7 @@ impl Config {
 
     /// A small multiple of the cores: a burst of new connections finds
     /// threads ready instead of waiting for one to start.
-    pub fn default_threads() -> usize {
+    pub(crate) fn default_threads() -> usize {
         8 * thread::available_parallelism().map_or(2, |n| n.get())
     }
 
@@ -93,7 +93,7 @@ impl Config {
     /// (`serve` raises it to the hard limit first), less what the rest of
     /// the process needs: a client past it is refused with 503 instead of
     /// making `accept()` fail for everyone.
-    pub fn default_max_connections() -> usize {
+    pub(crate) fn default_max_connections() -> usize {
         let mut limit = libc::rlimit {
             rlim_cur: 0,
             rlim_max: 0,
@@ -179,7 +179,7 @@ impl Shared {
 }
 
 /// An answer to one HTTP request, and what the request log says of it.
-pub struct Answer {
+pub(crate) struct Answer {
     status: u16,
     body: Vec<u8>,
     headers: Vec<(String, String)>,

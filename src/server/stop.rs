@@ -119,7 +119,7 @@ impl Running {
     }
 
     /// Block until its shutdown is signalled, then finish as `stop`.
-    pub fn wait(self) -> Result<()> {
+    pub(crate) fn wait(self) -> Result<()> {
         self.shutdown.wait();
         self.join()
     }

@@ -19,20 +19,18 @@ use crate::respond::Respond;
 macro_rules! stored_as_word {
     (
         $(#[$meta:meta])*
-        pub enum $name:ident ($what:literal) {
+        $vis:vis enum $name:ident ($what:literal) {
             $($(#[$variant_meta:meta])* $variant:ident = $word:literal,)+
         }
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum $name {
+        $vis enum $name {
             $($(#[$variant_meta])* $variant,)+
         }
 
         impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
-
-            pub fn as_str(self) -> &'static str {
+            $vis fn as_str(self) -> &'static str {
                 match self {
                     $($name::$variant => $word,)+
                 }
@@ -83,7 +81,7 @@ stored_as_word! {
 
 stored_as_word! {
     /// What started an execution.
-    pub enum Trigger ("trigger") {
+    pub(crate) enum Trigger ("trigger") {
         Immediately = "immediately",
         Schedule = "schedule",
         Manual = "manual",
@@ -92,7 +90,7 @@ stored_as_word! {
 
 stored_as_word! {
     /// How a finished execution ended (an unfinished one has none).
-    pub enum ExecutionStatus ("execution status") {
+    pub(crate) enum ExecutionStatus ("execution status") {
         Ok = "ok",
         /// A cycle failed, or the execution could not go on.
         Error = "error",
@@ -103,7 +101,7 @@ stored_as_word! {
 
 stored_as_word! {
     /// How one cycle ended.
-    pub enum OperationStatus ("operation status") {
+    pub(crate) enum OperationStatus ("operation status") {
         /// The command succeeded: the event was committed.
         Ok = "ok",
         Error = "error",
@@ -111,7 +109,7 @@ stored_as_word! {
 }
 
 impl OperationStatus {
-    pub fn of(ok: bool) -> OperationStatus {
+    pub(crate) fn of(ok: bool) -> OperationStatus {
         if ok {
             OperationStatus::Ok
         } else {
@@ -171,12 +169,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_word_reads_back_as_its_variant() {
-        for &state in EventState::ALL {
-            assert_eq!(state.as_str().parse::<EventState>(), Ok(state));
+    fn every_word_reads_back_as_itself() {
+        for word in ["queued", "running", "done", "incomplete", "discarded"] {
+            assert_eq!(word.parse::<EventState>().unwrap().as_str(), word);
         }
-        for &status in ExecutionStatus::ALL {
-            assert_eq!(status.as_str().parse::<ExecutionStatus>(), Ok(status));
+        for word in ["ok", "error", "empty"] {
+            assert_eq!(word.parse::<ExecutionStatus>().unwrap().as_str(), word);
         }
     }
 
