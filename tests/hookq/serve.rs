@@ -746,20 +746,10 @@ fn the_listen_address_can_come_from_the_environment() {
     let env = Env::new();
     let path = env.hook("h", &[]);
     let mut command = env.cmd(&["hooks", "serve", "--quiet"]);
-    command
-        .env("HOOKQ_LISTEN", "127.0.0.1:0")
-        .stderr(std::process::Stdio::piped());
-    let mut server = crate::util::Spawned::new(command);
-    let mut first = String::new();
-    std::io::BufReader::new(server.stderr.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let addr = first
-        .trim()
-        .strip_prefix("listening on http://127.0.0.1:")
-        .unwrap_or_else(|| panic!("{first}"));
-    let addr = format!("127.0.0.1:{addr}").parse().unwrap();
-    assert_eq!(http(addr, "POST", &path, &[], b"x").status, 200);
+    command.env("HOOKQ_LISTEN", "127.0.0.1:0");
+    let (server, _log) = ServerProcess::spawn(command);
+    assert_eq!(server.addr.ip().to_string(), "127.0.0.1");
+    assert_eq!(http(server.addr, "POST", &path, &[], b"x").status, 200);
 }
 
 #[test]
