@@ -9,6 +9,7 @@ use base64::{engine::general_purpose::STANDARD, Engine as _};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use crate::clock::{self, Millis};
 use crate::json;
 
 /// Everything about a stored request that the bundle needs.
@@ -22,8 +23,7 @@ pub struct Request<'a> {
     pub headers: &'a [(String, String)],
     /// Full header value, e.g. `multipart/form-data; boundary=xyz`.
     pub content_type: Option<&'a str>,
-    /// RFC 3339, already formatted by the caller.
-    pub received_at: &'a str,
+    pub received_at: Millis,
     pub body: &'a [u8],
     /// Hand JSON bodies over as their original text instead of parsed; a
     /// blank body is still `null`, so "no body" reads the same either way.
@@ -36,15 +36,16 @@ pub struct Request<'a> {
 /// is a base64 string: a struct keeps that order whatever a map would do.
 #[derive(Debug, serde::Serialize)]
 pub struct Bundle<'a> {
-    pub event_id: i64,
-    pub method: &'a str,
-    pub query: Map<String, Value>,
-    pub headers: Map<String, Value>,
-    pub content_type: Option<&'a str>,
-    pub received_at: &'a str,
-    pub body: Body,
+    pub(crate) event_id: i64,
+    pub(crate) method: &'a str,
+    pub(crate) query: Map<String, Value>,
+    pub(crate) headers: Map<String, Value>,
+    pub(crate) content_type: Option<&'a str>,
+    /// RFC 3339, as every other time hookq prints.
+    pub(crate) received_at: String,
+    pub(crate) body: Body,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub body_encoding: Option<&'static str>,
+    pub(crate) body_encoding: Option<&'static str>,
 }
 
 /// The `body` of a bundle.
@@ -67,10 +68,35 @@ pub fn bundle<'a>(req: &Request<'a>) -> Bundle<'a> {
         query: parse_urlencoded(req.query.as_bytes()),
         headers: headers_object(req.headers),
         content_type: req.content_type,
-        received_at: req.received_at,
+        received_at: clock::format(req.received_at),
         body,
         body_encoding: base64.then_some("base64"),
     }
+}
+
+/// How [`to_json`] lays the bundle out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Layout {
+    /// One line: what a scenario command reads on stdin.
+    Compact,
+    /// Indented, for a person (`hooks payload --bundle`); a JSON body
+    /// spliced in as sent keeps its own layout.
+    Pretty,
+}
+
+/// The bundle of a stored request as text. The engine (a command's stdin)
+/// and `hooks payload --bundle` both call this, so what a user inspects is
+/// what the command read, up to layout.
+pub(crate) fn to_json(req: &Request<'_>, layout: Layout) -> Vec<u8> {
+    let bundle = bundle(req);
+    let text = match layout {
+        Layout::Compact => serde_json::to_vec(&bundle),
+        Layout::Pretty => serde_json::to_vec_pretty(&bundle),
+    };
+    // Its maps have string keys and its raw body was judged JSON, so
+    // serializing into memory cannot fail; handing a command an empty or
+    // partial stdin instead would be worse than stopping.
+    text.expect("a bundle always serializes")
 }
 
 /// True when the content type declares JSON: `application/json` or any
@@ -126,7 +152,7 @@ pub fn parse_urlencoded(s: &[u8]) -> Map<String, Value> {
 
 /// Headers → JSON object: names lowercased, a repeated header → its values
 /// joined with ", " (RFC 9110 field combination).
-pub fn headers_object(headers: &[(String, String)]) -> Map<String, Value> {
+pub(crate) fn headers_object(headers: &[(String, String)]) -> Map<String, Value> {
     let mut out = Map::new();
     for (name, value) in headers {
         let name = name.to_ascii_lowercase();
@@ -462,7 +488,7 @@ mod tests {
             query: "",
             headers: &[],
             content_type: ct,
-            received_at: "2024-01-01T00:00:00Z",
+            received_at: clock::parse("2024-01-01T00:00:00Z").unwrap(),
             body,
             json_passthrough: false,
         }
@@ -789,7 +815,7 @@ mod tests {
             query: "a=1&b",
             headers: &headers,
             content_type: Some("application/json"),
-            received_at: "2024-05-06T07:08:09.123Z",
+            received_at: clock::parse("2024-05-06T07:08:09.123Z").unwrap(),
             body: br#"{"ok":true}"#,
             json_passthrough: false,
         };

@@ -19,10 +19,10 @@ pub const HOUR: Millis = 3_600 * SECOND;
 pub const DAY: Millis = 24 * HOUR;
 
 /// The variable that overrides the clock.
-pub const NOW_VAR: &str = "HOOKQ_NOW";
+pub(crate) const NOW_VAR: &str = "HOOKQ_NOW";
 
 /// The current time: `HOOKQ_NOW` if set, else the system clock.
-pub fn now() -> Result<Millis> {
+pub(crate) fn now() -> Result<Millis> {
     match std::env::var(NOW_VAR) {
         Ok(value) => parse(&value).with_context(|| format!("invalid {NOW_VAR}")),
         Err(_) => Ok(system_now()),
@@ -33,12 +33,12 @@ pub fn now() -> Result<Millis> {
 /// of `HOOKQ_NOW` if it was set when the process started, else the system
 /// clock at each reading.
 #[derive(Debug, Clone, Copy)]
-pub struct Clock {
+pub(crate) struct Clock {
     fixed: Option<Millis>,
 }
 
 impl Clock {
-    pub fn from_env() -> Result<Clock> {
+    pub(crate) fn from_env() -> Result<Clock> {
         let fixed = match std::env::var(NOW_VAR) {
             Ok(_) => Some(now()?),
             Err(_) => None,
@@ -47,11 +47,12 @@ impl Clock {
     }
 
     /// A clock stopped at `at`, for tests.
-    pub fn fixed(at: Millis) -> Clock {
+    #[cfg(test)]
+    pub(crate) fn fixed(at: Millis) -> Clock {
         Clock { fixed: Some(at) }
     }
 
-    pub fn now(&self) -> Millis {
+    pub(crate) fn now(&self) -> Millis {
         self.fixed.unwrap_or_else(system_now)
     }
 }

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 /// The exit codes of SPEC §9.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Code {
+pub(crate) enum Code {
     /// The operation failed.
     Failed = 1,
     /// Usage or invalid input.
@@ -23,10 +23,10 @@ pub enum Code {
 
 /// An error whose exit code matters, with an optional hint for the user.
 #[derive(Debug)]
-pub struct Failure {
-    pub code: Code,
-    pub message: String,
-    pub hint: Option<String>,
+pub(crate) struct Failure {
+    pub(crate) code: Code,
+    pub(crate) message: String,
+    pub(crate) hint: Option<String>,
 }
 
 impl Failure {
@@ -38,23 +38,23 @@ impl Failure {
         }
     }
 
-    pub fn failed(message: impl Into<String>) -> Self {
+    pub(crate) fn failed(message: impl Into<String>) -> Self {
         Self::new(Code::Failed, message)
     }
 
-    pub fn usage(message: impl Into<String>) -> Self {
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
         Self::new(Code::Usage, message)
     }
 
-    pub fn refused(message: impl Into<String>) -> Self {
+    pub(crate) fn refused(message: impl Into<String>) -> Self {
         Self::new(Code::Refused, message)
     }
 
-    pub fn busy(message: impl Into<String>) -> Self {
+    pub(crate) fn busy(message: impl Into<String>) -> Self {
         Self::new(Code::Busy, message)
     }
 
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
@@ -69,7 +69,7 @@ impl fmt::Display for Failure {
 impl std::error::Error for Failure {}
 
 /// The exit code an error maps to.
-pub fn code_of(err: &anyhow::Error) -> Code {
+pub(crate) fn code_of(err: &anyhow::Error) -> Code {
     err.chain()
         .find_map(|cause| cause.downcast_ref::<Failure>())
         .map_or(Code::Failed, |failure| failure.code)

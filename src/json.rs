@@ -18,10 +18,10 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid {
     /// Offset in the body as received (a byte-order mark included).
-    pub byte: usize,
-    pub line: usize,
-    pub column: usize,
-    pub what: &'static str,
+    pub(crate) byte: usize,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+    pub(crate) what: &'static str,
 }
 
 impl fmt::Display for Invalid {
@@ -38,10 +38,10 @@ impl fmt::Display for Invalid {
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Checked {
     /// It starts with a byte-order mark.
-    pub bom: bool,
+    pub(crate) bom: bool,
     /// Offsets of the `\uXXXX` escapes that are a surrogate without its
     /// pair: valid by the grammar, not a Unicode character.
-    pub lone_surrogates: Vec<usize>,
+    pub(crate) lone_surrogates: Vec<usize>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -168,7 +168,7 @@ pub fn check(body: &[u8]) -> Result<Checked, Invalid> {
 /// The body as the bundle hands it on: without a byte-order mark, and
 /// each lone surrogate escape written `\ufffd` (U+FFFD, the replacement
 /// character), so that every JSON parser reads it. `None` if it is not JSON.
-pub fn for_bundle(body: &[u8]) -> Option<String> {
+pub(crate) fn for_bundle(body: &[u8]) -> Option<String> {
     let checked = check(body).ok()?;
     let start = if checked.bom { BOM.len() } else { 0 };
     let mut text = body[start..].to_vec();

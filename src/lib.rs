@@ -5,23 +5,42 @@
 //! store. `cmd` is the only module that prints.
 //!
 //! Comments cite the contract, `docs/spec.md`, as `SPEC §N` (its section N).
+//!
+//! The public surface is what the binary (`cli`, `error`, [`run`]), the
+//! integration tests and benchmarks (`server`, `store`, `clock`,
+//! `shutdown`) and the fuzz targets (`bundle`, `json`, `verify`, `units`,
+//! `cidr`, `respond`) use, and no more: everything else is `pub(crate)`, or
+//! in a private module. The engine, for one, is reached only through the
+//! commands:
+//!
+//! ```compile_fail,E0603
+//! use hookq::engine;
+//! ```
+//!
+//! and the store's own transactions are its own:
+//!
+//! ```compile_fail,E0624
+//! fn write(store: &mut hookq::store::Store) {
+//!     let _ = store.write();
+//! }
+//! ```
 
 pub mod bundle;
 pub mod cidr;
 pub mod cli;
 pub mod clock;
 mod cmd;
-pub mod engine;
+mod engine;
 pub mod error;
 pub mod json;
-pub mod lifecycle;
+mod lifecycle;
 mod names;
 mod output;
 pub mod respond;
 pub mod server;
 pub mod shutdown;
 pub mod store;
-pub mod token;
+mod token;
 pub mod units;
 pub mod verify;
 

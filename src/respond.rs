@@ -17,7 +17,7 @@ pub enum Respond {
 }
 
 impl Respond {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Respond::Stdout => "stdout",
             Respond::Envelope => "envelope",
@@ -47,17 +47,17 @@ impl fmt::Display for Respond {
 
 /// An HTTP answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
 }
 
 /// A status a scenario may answer with: 200–599, except those that cannot
 /// carry an answer. 1xx are interim (a caller would wait for the final
 /// answer that never comes); 204, 205 and 304 have no body by definition,
 /// and tiny_http would still frame one.
-pub fn valid_status(status: u64) -> bool {
+pub(crate) fn valid_status(status: u64) -> bool {
     (200..=599).contains(&status) && !matches!(status, 204 | 205 | 304)
 }
 
@@ -65,7 +65,7 @@ pub fn valid_status(status: u64) -> bool {
 /// connection (SPEC §6). A scenario that could set them could end its
 /// answer early and make the rest of its body the next response on a
 /// keep-alive connection (response splitting).
-pub fn is_settable_header(name: &str) -> bool {
+pub(crate) fn is_settable_header(name: &str) -> bool {
     const FRAMING: [&str; 7] = [
         "content-length",
         "transfer-encoding",
@@ -101,7 +101,7 @@ pub fn check_syntax(name: &str, value: &str) -> Result<(), String> {
 
 /// Why a header cannot be part of a scenario's answer, if it cannot: it is
 /// not valid HTTP, or it is one the server frames its answers with.
-pub fn check_header(name: &str, value: &str) -> Result<(), String> {
+pub(crate) fn check_header(name: &str, value: &str) -> Result<(), String> {
     check_syntax(name, value)?;
     if !is_settable_header(name) {
         return Err(format!(
@@ -117,7 +117,7 @@ fn has_header(headers: &[(String, String)], name: &str) -> bool {
 
 /// The answer a successful cycle gives, or why its output is not a valid
 /// answer (which fails the cycle).
-pub fn reply(
+pub(crate) fn reply(
     mode: Respond,
     status: u16,
     headers: &[(String, String)],
@@ -205,7 +205,7 @@ fn envelope(stdout: &[u8]) -> Result<Reply, String> {
 }
 
 /// The answer when the cycle of the caller's event failed.
-pub fn failure(event_id: i64, detail: &str) -> Reply {
+pub(crate) fn failure(event_id: i64, detail: &str) -> Reply {
     /// The fields in the order SPEC §6 writes them (a JSON map would sort them).
     #[derive(serde::Serialize)]
     struct Failed<'a> {

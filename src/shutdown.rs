@@ -13,17 +13,17 @@ pub struct Shutdown {
 }
 
 impl Shutdown {
-    pub fn stop(&self) {
+    pub(crate) fn stop(&self) {
         *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = true;
         self.changed.notify_all();
     }
 
-    pub fn is_stopped(&self) -> bool {
+    pub(crate) fn is_stopped(&self) -> bool {
         *self.stopped.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Wait until stopped or `timeout` passed; true if stopped.
-    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+    pub(crate) fn wait_timeout(&self, timeout: Duration) -> bool {
         let stopped = self.stopped.lock().unwrap_or_else(|e| e.into_inner());
         let (stopped, _) = self
             .changed
@@ -32,7 +32,7 @@ impl Shutdown {
         *stopped
     }
 
-    pub fn wait(&self) {
+    pub(crate) fn wait(&self) {
         let stopped = self.stopped.lock().unwrap_or_else(|e| e.into_inner());
         let _stopped = self
             .changed

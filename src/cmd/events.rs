@@ -13,7 +13,7 @@ use crate::clock;
 use crate::engine::PAYLOAD_GONE;
 use crate::error::Failure;
 use crate::output::{self, Table};
-use crate::store::{Event, EventFilter, Operation, Store};
+use crate::store::{Event, EventFilter, Operation, OperationStatus, Store};
 use crate::units::Size;
 
 /// `hooks events --json` (SPEC §8).
@@ -21,7 +21,7 @@ use crate::units::Size;
 pub(super) struct EventJson {
     id: i64,
     hook: String,
-    state: String,
+    state: &'static str,
     received_at: String,
     method: String,
     content_type: Option<String>,
@@ -36,7 +36,7 @@ impl EventJson {
         EventJson {
             id: e.id,
             hook: e.hook.clone(),
-            state: e.state.clone(),
+            state: e.state.as_str(),
             received_at: clock::format(e.received_at),
             method: e.method.clone(),
             content_type: e.content_type.clone(),
@@ -77,7 +77,7 @@ pub fn events(ctx: &Ctx, args: ListEvents) -> Result<ExitCode> {
         "attempts",
     ]);
     for e in events {
-        let mut state = e.state;
+        let mut state = e.state.to_owned();
         if let Some(original) = e.replay_of {
             state = format!("{state} (replay of {original})");
         }
@@ -124,7 +124,7 @@ impl OperationJson {
             run_id: op.execution_id,
             event_id: op.event_id,
             scenario: op.scenario.clone(),
-            status: if op.ok { "ok" } else { "error" },
+            status: op.status.as_str(),
             exit_code: op.exit_code,
             started_at: clock::format(op.started_at),
             duration_ms: op.duration_ms,
@@ -152,8 +152,11 @@ pub fn ops(ctx: &Ctx, args: ListOps) -> Result<ExitCode> {
             );
         }
     }
-    let ok = args.status.map(|s| matches!(s, OpStatus::Ok));
-    let ops = store.operations(hook.id, ok, args.event, args.limit)?;
+    let status = args.status.map(|s| match s {
+        OpStatus::Ok => OperationStatus::Ok,
+        OpStatus::Error => OperationStatus::Error,
+    });
+    let ops = store.operations(hook.id, status, args.event, args.limit)?;
     if ctx.global.json {
         let ops: Vec<OperationJson> = ops
             .iter()
@@ -171,7 +174,7 @@ pub fn ops(ctx: &Ctx, args: ListOps) -> Result<ExitCode> {
                 "== operation {} (event {}, {}, exit {exit}, {}){}",
                 op.id,
                 op.event_id,
-                if op.ok { "ok" } else { "error" },
+                op.status.as_str(),
                 clock::format(op.started_at),
                 op.error
                     .as_deref()
@@ -198,7 +201,7 @@ pub fn ops(ctx: &Ctx, args: ListOps) -> Result<ExitCode> {
                 .map_or_else(|| "-".into(), |id| id.to_string()),
             op.event_id.to_string(),
             op.scenario,
-            if op.ok { "ok" } else { "error" }.into(),
+            op.status.to_string(),
             op.exit_code.map_or_else(|| "-".into(), |c| c.to_string()),
             clock::format(op.started_at),
             format!("{}ms", op.duration_ms),
@@ -223,18 +226,20 @@ pub fn payload(ctx: &Ctx, args: ShowPayload) -> Result<ExitCode> {
     let mut out = io::stdout().lock();
     if args.bundle {
         let hook = store.hook(&event.hook)?;
-        let received_at = clock::format(event.received_at);
-        let bundle = bundle::bundle(&bundle::Request {
-            event_id: event.id,
-            method: &event.method,
-            query: &event.query,
-            headers: &event.headers,
-            content_type: event.content_type.as_deref(),
-            received_at: &received_at,
-            body: &body,
-            json_passthrough: hook.settings.json_passthrough,
-        });
-        serde_json::to_writer_pretty(&mut out, &bundle).map_err(io::Error::from)?;
+        let bundle = bundle::to_json(
+            &bundle::Request {
+                event_id: event.id,
+                method: &event.method,
+                query: &event.query,
+                headers: &event.headers,
+                content_type: event.content_type.as_deref(),
+                received_at: event.received_at,
+                body: &body,
+                json_passthrough: hook.settings.json_passthrough,
+            },
+            bundle::Layout::Pretty,
+        );
+        out.write_all(&bundle)?;
         writeln!(out)?;
     } else {
         out.write_all(&body)?;

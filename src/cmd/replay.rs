@@ -107,8 +107,8 @@ pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
         filter.after = Some(last.id);
         let mut chosen = Vec::with_capacity(batch.len());
         for event in batch {
-            let reason = match event.state.as_str() {
-                "queued" | "running" => Some(format!("still {}", event.state)),
+            let reason = match event.state {
+                EventState::Queued | EventState::Running => Some(format!("still {}", event.state)),
                 _ if !event.payload_available => Some(PAYLOAD_GONE.to_owned()),
                 _ => None,
             };

@@ -17,7 +17,7 @@ use crate::clock::{self, Clock};
 use crate::engine;
 use crate::error::Failure;
 use crate::output::{self, Table};
-use crate::store::{ExecutionRecord, Scenario, ScenarioSettings, Trigger};
+use crate::store::{ExecutionRecord, ExecutionStatus, Scenario, ScenarioSettings, Trigger};
 
 pub fn run(ctx: &Ctx, command: ScenarioCommand) -> Result<ExitCode> {
     match command {
@@ -220,7 +220,7 @@ fn run_now(ctx: &Ctx, args: RunScenario) -> Result<ExitCode> {
         &|| stop.load(Ordering::Relaxed),
         &mut |_| {},
     )?;
-    let failed = record.status.as_deref() == Some("error");
+    let failed = record.status == Some(ExecutionStatus::Error);
     if ctx.global.json {
         output::json(&ExecutionJson::new(&record))?;
     } else {
@@ -229,7 +229,7 @@ fn run_now(ctx: &Ctx, args: RunScenario) -> Result<ExitCode> {
         } else {
             "cycles"
         };
-        let status = record.status.as_deref().unwrap_or("?");
+        let status = record.status.map_or("?", ExecutionStatus::as_str);
         let error = record
             .error
             .as_deref()
@@ -273,10 +273,10 @@ fn runs(ctx: &Ctx, args: ScenarioRuns) -> Result<ExitCode> {
     for r in records {
         table.row(vec![
             r.id.to_string(),
-            r.trigger,
+            r.trigger.to_owned(),
             r.started_at,
             r.cycles.to_string(),
-            r.status.unwrap_or_else(|| "running".into()),
+            r.status.unwrap_or("running").to_owned(),
             r.error.unwrap_or_else(|| "-".into()),
         ]);
     }
@@ -396,11 +396,11 @@ impl ScenarioJson {
 struct ExecutionJson {
     id: i64,
     scenario: String,
-    trigger: String,
+    trigger: &'static str,
     started_at: String,
     finished_at: Option<String>,
     cycles: u32,
-    status: Option<String>,
+    status: Option<&'static str>,
     error: Option<String>,
 }
 
@@ -409,11 +409,11 @@ impl ExecutionJson {
         ExecutionJson {
             id: record.id,
             scenario: record.scenario.clone(),
-            trigger: record.trigger.clone(),
+            trigger: record.trigger.as_str(),
             started_at: clock::format(record.started_at),
             finished_at: record.finished_at.map(clock::format),
             cycles: record.cycles,
-            status: record.status.clone(),
+            status: record.status.map(ExecutionStatus::as_str),
             error: record.error.clone(),
         }
     }

@@ -14,10 +14,9 @@ use crate::bundle;
 use crate::clock::{self, Clock, Millis};
 use crate::error::Failure;
 use crate::store::{
-    Ahead, ClaimedEvent, CycleEnd, ExecutionEnd, ExecutionRecord, Hook, Input, NewOperation,
-    Scenario, ScenarioUpdate, Schedule, Store, Trigger,
+    Ahead, ClaimedEvent, CycleEnd, ExecutionEnd, ExecutionRecord, ExecutionStatus, Hook, Input,
+    NewOperation, Scenario, ScenarioUpdate, Schedule, Store, Trigger,
 };
-pub use runner::TAIL;
 pub use scheduler::{OnCycle, Scheduler};
 
 /// An `immediately` scenario processes at most this many events per
@@ -186,7 +185,7 @@ pub(crate) fn execute_held(
                 let _ = store.finish_execution(
                     id,
                     scenario.id,
-                    "error",
+                    ExecutionStatus::Error,
                     Some(&format!("hookq panicked: {message}")),
                     on_error(scenario),
                     clock.now(),
@@ -277,7 +276,7 @@ fn cycles(
         let _ = store.finish_execution(
             execution.id,
             scenario.id,
-            "error",
+            ExecutionStatus::Error,
             Some(&format!("{error:#}")),
             ScenarioUpdate::Unchanged,
             clock.now(),
@@ -292,16 +291,16 @@ fn cycles(
         return store.finish_execution(
             execution.id,
             scenario.id,
-            "error",
+            ExecutionStatus::Error,
             Some(&execution.lost(execution.done)),
             ScenarioUpdate::Unchanged,
             clock.now(),
         );
     }
     let (status, update) = match (execution.done, &execution.first_error) {
-        (0, _) => ("empty", ScenarioUpdate::Unchanged),
-        (_, None) => ("ok", ScenarioUpdate::ResetErrors),
-        (_, Some(_)) => ("error", on_error(scenario)),
+        (0, _) => (ExecutionStatus::Empty, ScenarioUpdate::Unchanged),
+        (_, None) => (ExecutionStatus::Ok, ScenarioUpdate::ResetErrors),
+        (_, Some(_)) => (ExecutionStatus::Error, on_error(scenario)),
     };
     store.finish_execution(
         execution.id,
@@ -419,9 +418,9 @@ impl<'a> Execution<'a> {
             let lost = self.lost(self.done + 1);
             let last = following.is_none().then(|| {
                 let (status, update) = match (&self.first_error, self.lease_lost) {
-                    (_, true) => ("error", ScenarioUpdate::Unchanged),
-                    (None, false) => ("ok", ScenarioUpdate::ResetErrors),
-                    (Some(_), false) => ("error", on_error(scenario)),
+                    (_, true) => (ExecutionStatus::Error, ScenarioUpdate::Unchanged),
+                    (None, false) => (ExecutionStatus::Ok, ScenarioUpdate::ResetErrors),
+                    (Some(_), false) => (ExecutionStatus::Error, on_error(scenario)),
                 };
                 ExecutionEnd {
                     status,
@@ -564,20 +563,19 @@ fn environment(
 fn input(input: Input, event: &ClaimedEvent, body: Vec<u8>, json_passthrough: bool) -> Vec<u8> {
     match input {
         Input::Raw => body,
-        Input::Bundle => {
-            let received_at = clock::format(event.received_at);
-            let bundle = bundle::bundle(&bundle::Request {
+        Input::Bundle => bundle::to_json(
+            &bundle::Request {
                 event_id: event.id,
                 method: &event.method,
                 query: &event.query,
                 headers: &event.headers,
                 content_type: event.content_type.as_deref(),
-                received_at: &received_at,
+                received_at: event.received_at,
                 body: &body,
                 json_passthrough,
-            });
-            serde_json::to_vec(&bundle).unwrap_or_default()
-        }
+            },
+            bundle::Layout::Compact,
+        ),
     }
 }
 
@@ -658,7 +656,7 @@ mod tests {
         };
         let refused = run(false).unwrap_err();
         assert_eq!(crate::error::code_of(&refused), crate::error::Code::Refused);
-        assert_eq!(run(true).unwrap().status.as_deref(), Some("empty"));
+        assert_eq!(run(true).unwrap().status, Some(ExecutionStatus::Empty));
         assert!(
             store.acquire_lease(looked.id).unwrap(),
             "the lease was given back"
@@ -685,7 +683,7 @@ mod tests {
         }));
         assert!(panicked.is_err());
         let run = &store.executions(s.id, 1).unwrap()[0];
-        assert_eq!(run.status.as_deref(), Some("error"));
+        assert_eq!(run.status, Some(ExecutionStatus::Error));
         assert_eq!(run.error.as_deref(), Some("hookq panicked: boom"));
         assert_eq!(store.scenario("s").unwrap().consecutive_errors, 1);
         assert!(

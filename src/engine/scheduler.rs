@@ -23,7 +23,7 @@ use super::{execute, execute_held, runner, CycleReport, Lease, Start};
 use crate::clock::{self, Clock, Millis};
 use crate::error::{code_of, Code};
 use crate::shutdown::Shutdown;
-use crate::store::{Access, ExecutionRecord, Scenario, Schedule, Store, Trigger};
+use crate::store::{Access, ExecutionRecord, ExecutionStatus, Scenario, Schedule, Store, Trigger};
 
 /// How often the scheduler looks at the store when nothing woke it: events
 /// added by other processes, activations and schedules are seen this late.
@@ -402,7 +402,7 @@ impl Scheduler {
     fn outcome(&self, scenario: &Scenario, result: Result<ExecutionRecord>) -> Done {
         let clock = &self.inner.clock;
         match result {
-            Ok(record) if record.status.as_deref() == Some("error") => {
+            Ok(record) if record.status == Some(ExecutionStatus::Error) => {
                 log(
                     clock,
                     &format!(
@@ -670,8 +670,12 @@ mod tests {
         let runs = finished(&store).unwrap();
         for run in &runs {
             assert_eq!(
-                (run.trigger.as_str(), run.cycles, run.status.as_deref()),
-                ("immediately", 1, Some("ok"))
+                (run.trigger, run.cycles, run.status),
+                (
+                    super::Trigger::Immediately,
+                    1,
+                    Some(super::ExecutionStatus::Ok)
+                )
             );
         }
         // An event another process added: no poke, but the scheduler's

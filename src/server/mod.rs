@@ -19,14 +19,15 @@ mod listener_log;
 mod metrics;
 mod ratelimit;
 mod registry;
+mod stop;
 mod waiters;
 mod writer;
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Arc, Mutex, OnceLock, Weak};
-use std::thread::{self, JoinHandle};
+use std::sync::{Arc, OnceLock, Weak};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
@@ -39,17 +40,13 @@ use budget::BodyBudget;
 use metrics::{InFlight, Metrics};
 use ratelimit::RateLimiter;
 use registry::Registry;
+pub use stop::Running;
+use stop::{refuse_stopping, InProgress};
 pub use waiters::Waiters;
 use writer::Writer;
 
 /// How often other processes' changes to hooks are picked up.
 const REFRESH_EVERY: Duration = Duration::from_millis(500);
-/// How often a stopping server looks whether its threads have ended.
-const JOIN_POLL: Duration = Duration::from_millis(20);
-
-/// At a stop, how long requests whose callers were just answered (their
-/// cycle ended after the grace period) have to send the answer.
-const ANSWER_AFTER_GRACE: Duration = Duration::from_secs(1);
 
 /// File descriptors kept for the rest of the process when the connection
 /// bound is derived from the open-files limit: the listener, the store's
@@ -88,7 +85,7 @@ impl Config {
 
     /// A small multiple of the cores: a burst of new connections finds
     /// threads ready instead of waiting for one to start.
-    pub fn default_threads() -> usize {
+    pub(crate) fn default_threads() -> usize {
         8 * thread::available_parallelism().map_or(2, |n| n.get())
     }
 
@@ -96,7 +93,7 @@ impl Config {
     /// (`serve` raises it to the hard limit first), less what the rest of
     /// the process needs: a client past it is refused with 503 instead of
     /// making `accept()` fail for everyone.
-    pub fn default_max_connections() -> usize {
+    pub(crate) fn default_max_connections() -> usize {
         let mut limit = libc::rlimit {
             rlim_cur: 0,
             rlim_max: 0,
@@ -146,50 +143,6 @@ struct Shared {
     scenarios: Option<Scenarios>,
 }
 
-/// Requests being handled, and whether new ones may start: a stop waits for
-/// the count to reach zero (within the grace period).
-#[derive(Default)]
-struct InProgress(Mutex<Progress>);
-
-#[derive(Default)]
-struct Progress {
-    count: usize,
-    stopping: bool,
-}
-
-/// A request in progress, until dropped.
-struct Handling<'a>(&'a InProgress);
-
-impl InProgress {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Progress> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// `None` once the server is stopping.
-    fn enter(&self) -> Option<Handling<'_>> {
-        let mut progress = self.lock();
-        if progress.stopping {
-            return None;
-        }
-        progress.count += 1;
-        Some(Handling(self))
-    }
-
-    fn stop(&self) {
-        self.lock().stopping = true;
-    }
-
-    fn count(&self) -> usize {
-        self.lock().count
-    }
-}
-
-impl Drop for Handling<'_> {
-    fn drop(&mut self) {
-        self.0.lock().count -= 1;
-    }
-}
-
 impl Shared {
     fn now(&self) -> Millis {
         self.clock.now()
@@ -226,7 +179,7 @@ impl Shared {
 }
 
 /// An answer to one HTTP request, and what the request log says of it.
-pub struct Answer {
+pub(crate) struct Answer {
     status: u16,
     body: Vec<u8>,
     headers: Vec<(String, String)>,
@@ -273,107 +226,6 @@ impl Answer {
     fn event(mut self, id: i64) -> Self {
         self.event = Some(id);
         self
-    }
-}
-
-/// A running server.
-pub struct Running {
-    addr: SocketAddr,
-    shutdown: Arc<Shutdown>,
-    /// The callers waiting for their cycle, and which hooks' scenarios run.
-    waiting: Option<(Arc<Waiters>, RunsHook)>,
-    grace: Duration,
-    /// Dropped at a stop: no connection is accepted after it.
-    http: Arc<tiny_http::Server>,
-    shared: Arc<Shared>,
-    refresher: JoinHandle<()>,
-    writer_thread: JoinHandle<()>,
-}
-
-impl Running {
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Stop: no new connection is accepted, a new request on an open one
-    /// gets 503, the ones in progress are answered, the last batch is
-    /// committed. Requests still in progress after the grace period (slow
-    /// clients) are left unanswered: the server returns without them, their
-    /// threads ending with the process. Nothing they could lose was
-    /// acknowledged.
-    pub fn stop(self) -> Result<()> {
-        self.shutdown.stop();
-        self.join()
-    }
-
-    /// Block until its shutdown is signalled, then finish as `stop`.
-    pub fn wait(self) -> Result<()> {
-        self.shutdown.wait();
-        self.join()
-    }
-
-    fn join(self) -> Result<()> {
-        let Running {
-            shutdown: _,
-            addr: _,
-            waiting,
-            grace,
-            http,
-            shared,
-            refresher,
-            writer_thread,
-        } = self;
-        shared.requests.stop();
-        drop(http);
-        // Callers whose cycle is under way get its answer, however long the
-        // cycle takes (the process waits for the scheduler to finish it
-        // anyway): it starts no other. The others are answered now (200
-        // Accepted, their events staying queued).
-        let mut waiting = waiting.as_ref();
-        if let Some((waiters, _)) = waiting {
-            waiters.stop_taking();
-        }
-        let mut deadline = Instant::now() + grace;
-        loop {
-            if let Some((waiters, runs_hook)) = waiting {
-                waiters.release_unless(|hook| runs_hook(hook));
-            }
-            let in_progress = shared.requests.count();
-            if in_progress == 0 {
-                break;
-            }
-            if Instant::now() >= deadline {
-                if let Some((waiters, _)) = waiting {
-                    if !waiters.is_empty() {
-                        // Only callers of a cycle under way are left.
-                        thread::sleep(JOIN_POLL);
-                        continue;
-                    }
-                    // The last answers may still be on their way out.
-                    waiting = None;
-                    deadline = Instant::now() + ANSWER_AFTER_GRACE;
-                    continue;
-                }
-                // Their handle on what is shared keeps the writer going
-                // meanwhile.
-                crate::output::note(format_args!(
-                    "{} stopping without {in_progress} request(s) still in progress after {grace:?}",
-                    clock::format(clock::system_now()),
-                ));
-                return Ok(());
-            }
-            thread::sleep(JOIN_POLL);
-        }
-        refresher
-            .join()
-            .map_err(|_| anyhow!("a server thread panicked"))?;
-        // With the last handle on what is shared (a connection that is just
-        // being refused may hold one a moment longer), the writer's goes:
-        // it drains and ends.
-        drop(shared);
-        writer_thread
-            .join()
-            .map_err(|_| anyhow!("the writer thread panicked"))
     }
 }
 
@@ -484,15 +336,6 @@ fn refresh(shared: &Shared, store: &Store) {
                 .release_unless(|hook| answering.contains(&hook) || (scenarios.running)(hook));
         }
     }
-}
-
-/// A request that arrives on an open connection once the server stops.
-fn refuse_stopping(request: tiny_http::Request) {
-    let response = Response::from_string("The server is stopping; retry shortly.")
-        .with_status_code(503)
-        .with_header(Header::from_bytes("Retry-After", "1").expect("a valid header"))
-        .with_header(Header::from_bytes("Connection", "close").expect("a valid header"));
-    let _ = request.respond(response);
 }
 
 fn handle(shared: &Shared, mut request: tiny_http::Request) {

@@ -7,10 +7,10 @@ use std::sync::Mutex;
 
 /// How the cycle of a caller's event ended.
 #[derive(Debug)]
-pub struct CycleOutcome {
-    pub ok: bool,
-    pub stdout: Vec<u8>,
-    pub error: Option<String>,
+pub(crate) struct CycleOutcome {
+    pub(crate) ok: bool,
+    pub(crate) stdout: Vec<u8>,
+    pub(crate) error: Option<String>,
 }
 
 /// A request waiting for its event's cycle.
@@ -53,7 +53,12 @@ impl Waiters {
 
     /// Wait for this event's cycle. Called before the event is committed, so
     /// no cycle can end unseen. False once the server is stopping.
-    pub fn register(&self, event_id: i64, hook_id: i64, answer: SyncSender<CycleOutcome>) -> bool {
+    pub(crate) fn register(
+        &self,
+        event_id: i64,
+        hook_id: i64,
+        answer: SyncSender<CycleOutcome>,
+    ) -> bool {
         let mut state = self.state();
         if state.taking {
             state.waiting.insert(event_id, Waiting { hook_id, answer });
@@ -74,7 +79,7 @@ impl Waiters {
     }
 
     /// The caller stopped waiting (timeout).
-    pub fn cancel(&self, event_id: i64) {
+    pub(crate) fn cancel(&self, event_id: i64) {
         self.state().waiting.remove(&event_id);
     }
 
@@ -83,27 +88,19 @@ impl Waiters {
     /// by its error policy or by hand, edited, or deleted. Otherwise they
     /// would be held until their timeout (5 minutes by default) for a
     /// cycle that this server will not run.
-    pub fn release_unless(&self, answers: impl Fn(i64) -> bool) {
+    pub(crate) fn release_unless(&self, answers: impl Fn(i64) -> bool) {
         self.state().waiting.retain(|_, w| answers(w.hook_id));
     }
 
     /// Whether any caller waits.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.state().waiting.is_empty()
     }
 
     /// The server is stopping: callers already waiting go on waiting (for
     /// a cycle under way), new ones are answered at once.
-    pub fn stop_taking(&self) {
+    pub(crate) fn stop_taking(&self) {
         self.state().taking = false;
-    }
-
-    /// Every waiting caller is released at once (and answered
-    /// `200 Accepted`, its event staying queued), and no new one waits.
-    pub fn close(&self) {
-        let mut state = self.state();
-        state.taking = false;
-        state.waiting.clear();
     }
 }
 

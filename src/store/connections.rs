@@ -9,19 +9,19 @@ use crate::error::Failure;
 use crate::verify::{self, Kind, Options};
 
 #[derive(Debug, Clone)]
-pub struct StoredConnection {
-    pub id: i64,
-    pub name: String,
-    pub kind: Kind,
-    pub secret: String,
-    pub options: Options,
-    pub created_at: Millis,
+pub(crate) struct StoredConnection {
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) kind: Kind,
+    pub(crate) secret: String,
+    pub(crate) options: Options,
+    pub(crate) created_at: Millis,
     /// Names of the hooks that use it.
-    pub hooks: Vec<String>,
+    pub(crate) hooks: Vec<String>,
 }
 
 impl StoredConnection {
-    pub fn verifier(&self) -> verify::Connection {
+    pub(crate) fn verifier(&self) -> verify::Connection {
         verify::Connection {
             kind: self.kind,
             secret: self.secret.clone(),
@@ -53,7 +53,7 @@ fn connection_from_row(row: &Row<'_>) -> rusqlite::Result<StoredConnection> {
 }
 
 impl Store {
-    pub fn connections(&self) -> Result<Vec<StoredConnection>> {
+    pub(crate) fn connections(&self) -> Result<Vec<StoredConnection>> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!("{SELECT_CONNECTION} ORDER BY c.name"))?;
@@ -64,7 +64,7 @@ impl Store {
     }
 
     /// The connection of this name; exit 3 when there is none.
-    pub fn connection(&self, name: &str) -> Result<StoredConnection> {
+    pub(crate) fn connection(&self, name: &str) -> Result<StoredConnection> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!("{SELECT_CONNECTION} WHERE c.name = ?1"))?;
@@ -77,7 +77,7 @@ impl Store {
             })
     }
 
-    pub fn create_connection(
+    pub(crate) fn create_connection(
         &mut self,
         name: &str,
         kind: Kind,
@@ -114,7 +114,7 @@ impl Store {
     }
 
     /// Delete a connection; refused while a hook uses it.
-    pub fn delete_connection(&mut self, connection: &StoredConnection) -> Result<()> {
+    pub(crate) fn delete_connection(&mut self, connection: &StoredConnection) -> Result<()> {
         let tx = self.write()?;
         let users: Vec<String> = tx
             .prepare("SELECT name FROM hooks WHERE connection_id = ?1 ORDER BY name")?
@@ -136,7 +136,9 @@ impl Store {
     }
 
     /// Every connection used by a hook, by id, for the server.
-    pub fn connections_by_id(&self) -> Result<std::collections::HashMap<i64, StoredConnection>> {
+    pub(crate) fn connections_by_id(
+        &self,
+    ) -> Result<std::collections::HashMap<i64, StoredConnection>> {
         Ok(self.connections()?.into_iter().map(|c| (c.id, c)).collect())
     }
 }

@@ -5,7 +5,7 @@ use std::collections::hash_map::{Entry, HashMap};
 use anyhow::Result;
 use rusqlite::{params, OptionalExtension};
 
-use super::Store;
+use super::{EventState, Store};
 use crate::clock::Millis;
 use crate::error::Failure;
 
@@ -55,7 +55,7 @@ pub enum Enqueued {
 }
 
 /// Refused requests to count: (hook id, HTTP status, how many).
-pub type RefusalCount = (i64, u16, u64);
+pub(crate) type RefusalCount = (i64, u16, u64);
 
 impl Store {
     /// Store a batch of events and refusal counts in one transaction: one
@@ -73,7 +73,7 @@ impl Store {
 
     /// [`Store::enqueue`], calling `before_commit` with the outcomes once the
     /// events are inserted but before anyone else can see them.
-    pub fn enqueue_then(
+    pub(crate) fn enqueue_then(
         &mut self,
         events: &[NewEvent],
         refusals: &[RefusalCount],
@@ -153,7 +153,7 @@ impl Store {
     }
 
     /// Queued events per hook id, for every hook.
-    pub fn queue_depths(&self) -> Result<Vec<(i64, u64)>> {
+    pub(crate) fn queue_depths(&self) -> Result<Vec<(i64, u64)>> {
         let mut stmt = self.conn.prepare_cached("SELECT id, queued FROM hooks")?;
         let depths = stmt
             .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
@@ -178,114 +178,69 @@ pub(crate) fn headers_from_json(text: &str) -> Vec<(String, String)> {
     serde_json::from_str(text).unwrap_or_default()
 }
 
-/// The states of an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventState {
-    Queued,
-    Running,
-    Done,
-    Incomplete,
-    Discarded,
-}
-
-impl EventState {
-    pub const ALL: [EventState; 5] = [
-        EventState::Queued,
-        EventState::Running,
-        EventState::Done,
-        EventState::Incomplete,
-        EventState::Discarded,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventState::Queued => "queued",
-            EventState::Running => "running",
-            EventState::Done => "done",
-            EventState::Incomplete => "incomplete",
-            EventState::Discarded => "discarded",
-        }
-    }
-}
-
-impl std::str::FromStr for EventState {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == text)
-            .ok_or_else(|| {
-                format!("invalid state {text:?} (expected queued, running, done, incomplete or discarded)")
-            })
-    }
-}
-
 /// A stored event, without its body.
 #[derive(Debug, Clone)]
-pub struct Event {
-    pub id: i64,
-    pub hook_id: i64,
-    pub hook: String,
-    pub state: String,
-    pub received_at: Millis,
-    pub method: String,
-    pub path: String,
-    pub query: String,
-    pub headers: Vec<(String, String)>,
-    pub remote_addr: Option<String>,
-    pub content_type: Option<String>,
-    pub size: u64,
-    pub attempts: u32,
-    pub replay_of: Option<i64>,
-    pub payload_available: bool,
+pub(crate) struct Event {
+    pub(crate) id: i64,
+    pub(crate) hook: String,
+    pub(crate) state: EventState,
+    pub(crate) received_at: Millis,
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) query: String,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) remote_addr: Option<String>,
+    pub(crate) content_type: Option<String>,
+    pub(crate) size: u64,
+    pub(crate) attempts: u32,
+    pub(crate) replay_of: Option<i64>,
+    pub(crate) payload_available: bool,
 }
 
 /// Which events of a hook to list or replay.
 #[derive(Debug, Clone, Default)]
-pub struct EventFilter {
-    pub states: Vec<EventState>,
-    pub since: Option<Millis>,
-    pub until: Option<Millis>,
+pub(crate) struct EventFilter {
+    pub(crate) states: Vec<EventState>,
+    pub(crate) since: Option<Millis>,
+    pub(crate) until: Option<Millis>,
     /// Only these ids (empty = any).
-    pub ids: Vec<i64>,
+    pub(crate) ids: Vec<i64>,
     /// Only ids above this one: the next page of a listing in id order.
-    pub after: Option<i64>,
+    pub(crate) after: Option<i64>,
     /// Only ids up to this one.
-    pub through: Option<i64>,
+    pub(crate) through: Option<i64>,
 }
 
 const SELECT_EVENT: &str = "
-    SELECT e.id, e.hook_id, h.name, e.state, e.received_at, e.method, e.path, e.query,
+    SELECT e.id, h.name, e.state, e.received_at, e.method, e.path, e.query,
            e.headers, e.remote_addr, e.content_type, e.size, e.attempts, e.replay_of,
            EXISTS (SELECT 1 FROM payloads p WHERE p.event_id = e.id)
     FROM events e JOIN hooks h ON h.id = e.hook_id";
 
 fn event_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
-    let headers: String = row.get(8)?;
+    let headers: String = row.get(7)?;
     Ok(Event {
         id: row.get(0)?,
-        hook_id: row.get(1)?,
-        hook: row.get(2)?,
-        state: row.get(3)?,
-        received_at: row.get(4)?,
-        method: row.get(5)?,
-        path: row.get(6)?,
-        query: row.get(7)?,
+        hook: row.get(1)?,
+        state: row.get(2)?,
+        received_at: row.get(3)?,
+        method: row.get(4)?,
+        path: row.get(5)?,
+        query: row.get(6)?,
         headers: headers_from_json(&headers),
-        remote_addr: row.get(9)?,
-        content_type: row.get(10)?,
-        size: row.get(11)?,
-        attempts: row.get(12)?,
-        replay_of: row.get(13)?,
-        payload_available: row.get(14)?,
+        remote_addr: row.get(8)?,
+        content_type: row.get(9)?,
+        size: row.get(10)?,
+        attempts: row.get(11)?,
+        replay_of: row.get(12)?,
+        payload_available: row.get(13)?,
     })
 }
 
 impl Store {
     /// A hook's events matching `filter`, newest first (or oldest first), at
     /// most `limit`.
-    pub fn events(
+    pub(crate) fn events(
         &self,
         hook_id: i64,
         filter: &EventFilter,
@@ -334,7 +289,7 @@ impl Store {
     }
 
     /// One event by id; exit 3 when there is none.
-    pub fn event(&self, id: i64) -> Result<Event> {
+    pub(crate) fn event(&self, id: i64) -> Result<Event> {
         self.conn
             .prepare_cached(&format!("{SELECT_EVENT} WHERE e.id = ?1"))?
             .query_row([id], event_from_row)
@@ -344,15 +299,15 @@ impl Store {
 
     /// Take queued or incomplete events out of the queue (`discarded`, kept
     /// in history). All or nothing: any other state refuses the whole call.
-    pub fn discard(&mut self, ids: &[i64]) -> Result<()> {
+    pub(crate) fn discard(&mut self, ids: &[i64]) -> Result<()> {
         let tx = self.write()?;
         for &id in ids {
-            let state: Option<String> = tx
+            let state: Option<EventState> = tx
                 .query_row("SELECT state FROM events WHERE id = ?1", [id], |r| r.get(0))
                 .optional()?;
-            match state.as_deref() {
+            match state {
                 None => return Err(Failure::refused(format!("no event {id}")).into()),
-                Some("queued" | "incomplete") => {
+                Some(EventState::Queued | EventState::Incomplete) => {
                     tx.execute("UPDATE events SET state = 'discarded' WHERE id = ?1", [id])?;
                 }
                 Some(state) => {

@@ -5,95 +5,78 @@ use anyhow::Result;
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::events::headers_from_json;
-use super::Store;
+use super::{EventState, ExecutionStatus, OperationStatus, Store, Trigger};
 use crate::clock::Millis;
-
-/// What started an execution.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Trigger {
-    Immediately,
-    Schedule,
-    Manual,
-}
-
-impl Trigger {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Trigger::Immediately => "immediately",
-            Trigger::Schedule => "schedule",
-            Trigger::Manual => "manual",
-        }
-    }
-}
 
 /// An execution as recorded (`scenario runs`).
 #[derive(Debug, Clone)]
-pub struct ExecutionRecord {
-    pub id: i64,
-    pub scenario: String,
-    pub trigger: String,
-    pub started_at: Millis,
-    pub finished_at: Option<Millis>,
-    pub cycles: u32,
-    pub status: Option<String>,
-    pub error: Option<String>,
+pub(crate) struct ExecutionRecord {
+    pub(crate) id: i64,
+    pub(crate) scenario: String,
+    pub(crate) trigger: Trigger,
+    pub(crate) started_at: Millis,
+    pub(crate) finished_at: Option<Millis>,
+    pub(crate) cycles: u32,
+    /// `None` while it runs (or if its process died before repair).
+    pub(crate) status: Option<ExecutionStatus>,
+    pub(crate) error: Option<String>,
 }
 
 /// An event taken from the head of its queue for one cycle.
 #[derive(Debug, Clone)]
-pub struct ClaimedEvent {
-    pub id: i64,
-    pub received_at: Millis,
-    pub method: String,
-    pub query: String,
-    pub headers: Vec<(String, String)>,
-    pub content_type: Option<String>,
+pub(crate) struct ClaimedEvent {
+    pub(crate) id: i64,
+    pub(crate) received_at: Millis,
+    pub(crate) method: String,
+    pub(crate) query: String,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) content_type: Option<String>,
     /// This cycle's attempt, from 1.
-    pub attempt: u32,
+    pub(crate) attempt: u32,
     /// `None` once purged by payload retention.
-    pub body: Option<Vec<u8>>,
+    pub(crate) body: Option<Vec<u8>>,
 }
 
 /// What a cycle's transaction does with the events after it. An execution
 /// takes the next event one cycle ahead, so that its command can start the
 /// moment the previous one ends, while that one is being recorded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Ahead {
+pub(crate) struct Ahead {
     /// The event taken ahead that this execution will not run: back to the
     /// queue at its place, its attempt not counted.
-    pub release: Option<i64>,
+    pub(crate) release: Option<i64>,
     /// Take the next event of this hook ahead.
-    pub take_from: Option<i64>,
+    pub(crate) take_from: Option<i64>,
 }
 
-/// What [`Store::finish_cycle`] leaves for the next cycle.
+/// What [`Store::finish_cycle_then`] leaves for the next cycle.
 #[derive(Debug)]
-pub struct Committed {
+pub(crate) struct Committed {
     /// The event taken ahead, if asked and the lease is still held.
-    pub ahead: Option<ClaimedEvent>,
+    pub(crate) ahead: Option<ClaimedEvent>,
     /// False when another process took the scenario's lease over (possible
     /// only where leases run out: this one stalled past its expiry, seen
     /// from another pid namespace, or the clock jumped): stop.
-    pub lease_held: bool,
+    pub(crate) lease_held: bool,
 }
 
 /// The end of an execution, recorded with its last cycle (one transaction
 /// fewer, and none left to write once the caller has its answer).
 #[derive(Debug, Clone)]
-pub struct ExecutionEnd<'a> {
+pub(crate) struct ExecutionEnd<'a> {
     /// `ok` or `error`, and the error, if the lease is still held.
-    pub status: &'static str,
-    pub error: Option<&'a str>,
-    pub update: ScenarioUpdate,
+    pub(crate) status: ExecutionStatus,
+    pub(crate) error: Option<&'a str>,
+    pub(crate) update: ScenarioUpdate,
     /// The error if another process took the lease over (the status is
     /// then `error`, the error policy left out).
-    pub lost: &'a str,
-    pub now: Millis,
+    pub(crate) lost: &'a str,
+    pub(crate) now: Millis,
 }
 
 /// Where an event goes after its cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CycleEnd {
+pub(crate) enum CycleEnd {
     /// Commit: the event is done.
     Done,
     /// Rollback: back to the queue, at its old place.
@@ -104,23 +87,23 @@ pub enum CycleEnd {
 
 /// One operation: the record of a cycle.
 #[derive(Debug, Clone)]
-pub struct NewOperation<'a> {
-    pub execution_id: i64,
-    pub event_id: i64,
-    pub hook_id: i64,
-    pub scenario: &'a str,
-    pub ok: bool,
-    pub exit_code: Option<i32>,
-    pub started_at: Millis,
-    pub duration_ms: i64,
-    pub error: Option<&'a str>,
-    pub stdout: &'a [u8],
-    pub stderr: &'a [u8],
+pub(crate) struct NewOperation<'a> {
+    pub(crate) execution_id: i64,
+    pub(crate) event_id: i64,
+    pub(crate) hook_id: i64,
+    pub(crate) scenario: &'a str,
+    pub(crate) ok: bool,
+    pub(crate) exit_code: Option<i32>,
+    pub(crate) started_at: Millis,
+    pub(crate) duration_ms: i64,
+    pub(crate) error: Option<&'a str>,
+    pub(crate) stdout: &'a [u8],
+    pub(crate) stderr: &'a [u8],
 }
 
 /// How an execution ends, for the scenario's error policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ScenarioUpdate {
+pub(crate) enum ScenarioUpdate {
     /// Nothing to change but `last_run_at`.
     Unchanged,
     /// A successful execution: consecutive errors back to 0.
@@ -145,7 +128,7 @@ fn execution_from_row(row: &Row<'_>) -> rusqlite::Result<ExecutionRecord> {
 }
 
 impl Store {
-    pub fn queued_count(&self, hook_id: i64) -> Result<u64> {
+    pub(crate) fn queued_count(&self, hook_id: i64) -> Result<u64> {
         Ok(self
             .conn
             .prepare_cached("SELECT queued FROM hooks WHERE id = ?1")?
@@ -158,7 +141,7 @@ impl Store {
     /// head of its hook's queue, in one transaction: up to `count`, at most
     /// two (the first and the next one, ahead). The execution's id and the
     /// events taken.
-    pub fn start_execution(
+    pub(crate) fn start_execution(
         &mut self,
         scenario_id: i64,
         trigger: Trigger,
@@ -170,7 +153,7 @@ impl Store {
         tx.prepare_cached(
             "INSERT INTO executions (scenario_id, trigger, started_at) VALUES (?1, ?2, ?3)",
         )?
-        .execute(params![scenario_id, trigger.as_str(), now])?;
+        .execute(params![scenario_id, trigger, now])?;
         let id = tx.last_insert_rowid();
         let mut taken = Vec::new();
         while (taken.len() as u64) < count.min(2) {
@@ -184,28 +167,16 @@ impl Store {
     }
 
     /// The body of an event; `None` once purged by payload retention.
-    pub fn payload(&self, event_id: i64) -> Result<Option<Vec<u8>>> {
+    pub(crate) fn payload(&self, event_id: i64) -> Result<Option<Vec<u8>>> {
         payload(&self.conn, event_id)
     }
 
     /// Commit or roll back a cycle: the event's new state and the operation
-    /// that records it, and what [`Ahead`] asks of the events after it, all
-    /// in one transaction, if this process still holds the lease of
+    /// that records it, what [`Ahead`] asks of the events after it, and with
+    /// `last` the end of its execution, all in one transaction, if this process still holds the lease of
     /// `scenario_id`. If another process took it over, only the operation
     /// is recorded (what ran): no event is changed or taken ahead.
-    pub fn finish_cycle(
-        &mut self,
-        scenario_id: i64,
-        end: CycleEnd,
-        op: &NewOperation<'_>,
-        ahead: Ahead,
-    ) -> Result<Committed> {
-        self.finish_cycle_then(scenario_id, end, op, ahead, None)
-    }
-
-    /// [`Store::finish_cycle`], and with `last` the end of its execution in
-    /// the same transaction.
-    pub fn finish_cycle_then(
+    pub(crate) fn finish_cycle_then(
         &mut self,
         scenario_id: i64,
         end: CycleEnd,
@@ -214,9 +185,9 @@ impl Store {
         last: Option<&ExecutionEnd<'_>>,
     ) -> Result<Committed> {
         let state = match end {
-            CycleEnd::Done => "done",
-            CycleEnd::Queued => "queued",
-            CycleEnd::Incomplete => "incomplete",
+            CycleEnd::Done => EventState::Done,
+            CycleEnd::Queued => EventState::Queued,
+            CycleEnd::Incomplete => EventState::Incomplete,
         };
         let tx = self.write()?;
         // Fenced: once another process holds the lease, the events are its
@@ -236,7 +207,7 @@ impl Store {
             op.event_id,
             op.hook_id,
             op.scenario,
-            if op.ok { "ok" } else { "error" },
+            OperationStatus::of(op.ok),
             op.exit_code,
             op.started_at,
             op.duration_ms,
@@ -259,7 +230,11 @@ impl Store {
             let (status, error, update) = if lease_held {
                 (last.status, last.error, last.update)
             } else {
-                ("error", Some(last.lost), ScenarioUpdate::Unchanged)
+                (
+                    ExecutionStatus::Error,
+                    Some(last.lost),
+                    ScenarioUpdate::Unchanged,
+                )
             };
             let end = (status, error, update, last.now);
             record_end(&tx, op.execution_id, scenario_id, end)?;
@@ -272,11 +247,11 @@ impl Store {
     }
 
     /// Record the end of an execution and apply the scenario's error policy.
-    pub fn finish_execution(
+    pub(crate) fn finish_execution(
         &mut self,
         execution_id: i64,
         scenario_id: i64,
-        status: &str,
+        status: ExecutionStatus,
         error: Option<&str>,
         update: ScenarioUpdate,
         now: Millis,
@@ -287,7 +262,7 @@ impl Store {
         self.execution(execution_id)
     }
 
-    pub fn execution(&self, id: i64) -> Result<ExecutionRecord> {
+    pub(crate) fn execution(&self, id: i64) -> Result<ExecutionRecord> {
         Ok(self.conn.query_row(
             &format!(
                 "SELECT {EXECUTION_COLUMNS}
@@ -299,7 +274,7 @@ impl Store {
     }
 
     /// A scenario's executions, newest first.
-    pub fn executions(&self, scenario_id: i64, limit: u32) -> Result<Vec<ExecutionRecord>> {
+    pub(crate) fn executions(&self, scenario_id: i64, limit: u32) -> Result<Vec<ExecutionRecord>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {EXECUTION_COLUMNS}
              FROM executions e JOIN scenarios s ON s.id = e.scenario_id
@@ -318,7 +293,7 @@ fn record_end(
     tx: &rusqlite::Transaction<'_>,
     execution_id: i64,
     scenario_id: i64,
-    (status, error, update, now): (&str, Option<&str>, ScenarioUpdate, Millis),
+    (status, error, update, now): (ExecutionStatus, Option<&str>, ScenarioUpdate, Millis),
 ) -> Result<()> {
     tx.prepare_cached(
         // Counted once here rather than by every cycle: one page fewer
@@ -354,27 +329,27 @@ const EXECUTION_COLUMNS: &str = "e.id, s.name, e.trigger, e.started_at, e.finish
 
 /// An operation as recorded: what one cycle did with one event.
 #[derive(Debug, Clone)]
-pub struct Operation {
-    pub id: i64,
-    pub execution_id: Option<i64>,
-    pub event_id: i64,
-    pub scenario: String,
-    pub ok: bool,
-    pub exit_code: Option<i32>,
-    pub started_at: Millis,
-    pub duration_ms: i64,
-    pub error: Option<String>,
-    pub stdout: Vec<u8>,
-    pub stderr: Vec<u8>,
+pub(crate) struct Operation {
+    pub(crate) id: i64,
+    pub(crate) execution_id: Option<i64>,
+    pub(crate) event_id: i64,
+    pub(crate) scenario: String,
+    pub(crate) status: OperationStatus,
+    pub(crate) exit_code: Option<i32>,
+    pub(crate) started_at: Millis,
+    pub(crate) duration_ms: i64,
+    pub(crate) error: Option<String>,
+    pub(crate) stdout: Vec<u8>,
+    pub(crate) stderr: Vec<u8>,
 }
 
 impl Store {
     /// The operations on a hook's events, newest first: all, or only ok or
     /// failed ones, or only those of one event.
-    pub fn operations(
+    pub(crate) fn operations(
         &self,
         hook_id: i64,
-        ok: Option<bool>,
+        status: Option<OperationStatus>,
         event_id: Option<i64>,
         limit: u64,
     ) -> Result<Vec<Operation>> {
@@ -387,7 +362,6 @@ impl Store {
                AND (?3 IS NULL OR event_id = ?3)
              ORDER BY id DESC LIMIT ?4",
         )?;
-        let status = ok.map(|ok| if ok { "ok" } else { "error" });
         let operations = stmt
             .query_map(
                 params![
@@ -397,13 +371,12 @@ impl Store {
                     i64::try_from(limit).unwrap_or(i64::MAX)
                 ],
                 |row| {
-                    let status: String = row.get(4)?;
                     Ok(Operation {
                         id: row.get(0)?,
                         execution_id: row.get(1)?,
                         event_id: row.get(2)?,
                         scenario: row.get(3)?,
-                        ok: status == "ok",
+                        status: row.get(4)?,
                         exit_code: row.get(5)?,
                         started_at: row.get(6)?,
                         duration_ms: row.get(7)?,

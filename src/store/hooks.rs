@@ -11,19 +11,19 @@ use crate::token;
 
 /// What a user sets on a hook with `hooks create` and `hooks edit`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct HookSettings {
+pub(crate) struct HookSettings {
     /// Accepted requests per second, sustained (token bucket); 0 = unlimited.
-    pub rate_limit: u32,
+    pub(crate) rate_limit: u32,
     /// Requests the bucket holds: how many can arrive at once.
-    pub burst: u32,
-    pub queue_limit: u64,
-    pub max_body: u64,
+    pub(crate) burst: u32,
+    pub(crate) queue_limit: u64,
+    pub(crate) max_body: u64,
     /// Empty = any address.
-    pub allow_ips: Vec<Cidr>,
+    pub(crate) allow_ips: Vec<Cidr>,
     /// Empty = any method. Upper case.
-    pub methods: Vec<String>,
-    pub json_passthrough: bool,
-    pub connection_id: Option<i64>,
+    pub(crate) methods: Vec<String>,
+    pub(crate) json_passthrough: bool,
+    pub(crate) connection_id: Option<i64>,
 }
 
 impl Default for HookSettings {
@@ -45,29 +45,28 @@ impl Default for HookSettings {
 #[derive(Debug, Clone)]
 pub struct Hook {
     pub id: i64,
-    pub name: String,
+    pub(crate) name: String,
     pub token: String,
-    pub enabled: bool,
-    pub settings: HookSettings,
-    pub connection: Option<String>,
-    pub scenario: Option<String>,
-    pub created_at: Millis,
+    pub(crate) enabled: bool,
+    pub(crate) settings: HookSettings,
+    pub(crate) connection: Option<String>,
+    pub(crate) scenario: Option<String>,
+    pub(crate) created_at: Millis,
     /// Creation, or the last time the hook was re-enabled by hand.
-    pub enabled_at: Millis,
-    pub disabled_at: Option<Millis>,
-    pub disabled_reason: Option<String>,
+    pub(crate) disabled_at: Option<Millis>,
+    pub(crate) disabled_reason: Option<String>,
     /// Since when no scenario uses the hook; `None` while one does.
-    pub unassigned_since: Option<Millis>,
-    pub last_event_at: Option<Millis>,
+    pub(crate) unassigned_since: Option<Millis>,
+    pub(crate) last_event_at: Option<Millis>,
     /// Events waiting now.
-    pub queued: u64,
-    pub operations: u64,
+    pub(crate) queued: u64,
+    pub(crate) operations: u64,
 }
 
 const SELECT_HOOK: &str = "
     SELECT h.id, h.name, h.token, h.enabled, h.rate_limit, h.queue_limit, h.max_body,
            h.allow_ips, h.methods, h.json_passthrough, h.connection_id, c.name, s.name,
-           h.created_at, h.enabled_at, h.disabled_at, h.disabled_reason,
+           h.created_at, h.disabled_at, h.disabled_reason,
            h.unassigned_since, h.last_event_at, h.queued, h.operations, h.burst
     FROM hooks h
     LEFT JOIN connections c ON c.id = h.connection_id
@@ -83,7 +82,7 @@ fn hook_from_row(row: &Row<'_>) -> rusqlite::Result<Hook> {
         enabled: row.get(3)?,
         settings: HookSettings {
             rate_limit: row.get(4)?,
-            burst: row.get(21)?,
+            burst: row.get(20)?,
             queue_limit: row.get(5)?,
             max_body: row.get(6)?,
             allow_ips: serde_json::from_str::<Vec<String>>(&allow_ips)
@@ -98,13 +97,12 @@ fn hook_from_row(row: &Row<'_>) -> rusqlite::Result<Hook> {
         connection: row.get(11)?,
         scenario: row.get(12)?,
         created_at: row.get(13)?,
-        enabled_at: row.get(14)?,
-        disabled_at: row.get(15)?,
-        disabled_reason: row.get(16)?,
-        unassigned_since: row.get(17)?,
-        last_event_at: row.get(18)?,
-        queued: row.get(19)?,
-        operations: row.get(20)?,
+        disabled_at: row.get(14)?,
+        disabled_reason: row.get(15)?,
+        unassigned_since: row.get(16)?,
+        last_event_at: row.get(17)?,
+        queued: row.get(18)?,
+        operations: row.get(19)?,
     })
 }
 
@@ -114,7 +112,7 @@ fn json_list<T: ToString>(items: &[T]) -> String {
 
 impl Store {
     /// Every hook, by name.
-    pub fn hooks(&self) -> Result<Vec<Hook>> {
+    pub(crate) fn hooks(&self) -> Result<Vec<Hook>> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!("{SELECT_HOOK} ORDER BY h.name"))?;
@@ -125,7 +123,7 @@ impl Store {
     }
 
     /// The hook with this name or token, if any.
-    pub fn find_hook(&self, key: &str) -> Result<Option<Hook>> {
+    pub(crate) fn find_hook(&self, key: &str) -> Result<Option<Hook>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "{SELECT_HOOK} WHERE h.name = ?1 OR h.token = ?1 ORDER BY h.name = ?1 DESC LIMIT 1"
         ))?;
@@ -144,7 +142,7 @@ impl Store {
     /// Whether a hook has this token: one read of the token's unique index.
     /// The server asks it of a token it does not know yet (a hook created
     /// a moment ago), so a flood of random tokens costs no more than that.
-    pub fn has_token(&self, token: &str) -> Result<bool> {
+    pub(crate) fn has_token(&self, token: &str) -> Result<bool> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM hooks WHERE token = ?1)")?;
@@ -153,7 +151,7 @@ impl Store {
 
     /// Create a hook with a fresh token. The name must be free and must not
     /// be the token of another hook (a hook is addressed by either).
-    pub fn create_hook(
+    pub(crate) fn create_hook(
         &mut self,
         name: &str,
         settings: &HookSettings,
@@ -218,7 +216,7 @@ impl Store {
         self.hook(name)
     }
 
-    pub fn update_hook_settings(&mut self, id: i64, settings: &HookSettings) -> Result<()> {
+    pub(crate) fn update_hook_settings(&mut self, id: i64, settings: &HookSettings) -> Result<()> {
         self.conn
             .execute(
                 "UPDATE hooks SET rate_limit = ?2, queue_limit = ?3, max_body = ?4, allow_ips = ?5,
@@ -243,7 +241,7 @@ impl Store {
 
     /// Re-enable a disabled hook by hand: its sweep clocks start again.
     /// Returns false if it was already enabled.
-    pub fn enable_hook(&mut self, id: i64, now: Millis) -> Result<bool> {
+    pub(crate) fn enable_hook(&mut self, id: i64, now: Millis) -> Result<bool> {
         let changed = self.conn.execute(
             "UPDATE hooks SET enabled = 1, enabled_at = ?2, disabled_at = NULL,
                               disabled_reason = NULL
@@ -255,7 +253,7 @@ impl Store {
 
     /// Disable an enabled hook, recording when and why. Returns false if it
     /// was already disabled.
-    pub fn disable_hook(&mut self, id: i64, now: Millis, reason: &str) -> Result<bool> {
+    pub(crate) fn disable_hook(&mut self, id: i64, now: Millis, reason: &str) -> Result<bool> {
         let changed = self.conn.execute(
             "UPDATE hooks SET enabled = 0, disabled_at = ?2, disabled_reason = ?3
              WHERE id = ?1 AND enabled = 1",
@@ -294,7 +292,7 @@ impl Store {
     }
 
     /// Refused requests of a hook: (HTTP status, count), by status.
-    pub fn refusals(&self, hook_id: i64) -> Result<Vec<(u16, u64)>> {
+    pub(crate) fn refusals(&self, hook_id: i64) -> Result<Vec<(u16, u64)>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT status, count FROM refusals WHERE hook_id = ?1 ORDER BY status",
         )?;

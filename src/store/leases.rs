@@ -24,7 +24,7 @@ use crate::clock::{self, Millis};
 
 /// The error of an execution whose holder went away without recording its
 /// end (its process died, or lost the lease).
-pub const CUT_SHORT: &str = "cut short: it ended without recording its end";
+pub(crate) const CUT_SHORT: &str = "cut short: it ended without recording its end";
 
 /// Close unfinished executions (`?1`: the error) as failed, ended with their
 /// last recorded cycle; the caller adds which ones. An execution is recorded
@@ -40,7 +40,7 @@ const CLOSE_UNFINISHED: &str = "UPDATE executions SET
 
 /// How long a lease lasts without renewal where its holder's liveness
 /// cannot be read. The holder renews it every 10 s.
-pub const LEASE_TTL: Millis = 60 * clock::SECOND;
+pub(crate) const LEASE_TTL: Millis = 60 * clock::SECOND;
 
 /// A lease, as stored.
 struct Lease {
@@ -193,7 +193,7 @@ impl Store {
     /// holder go back to the queue in the same transaction, before this
     /// execution takes the head (crash repair at open may have seen the
     /// holder still alive).
-    pub fn acquire_lease(&mut self, scenario_id: i64) -> Result<bool> {
+    pub(crate) fn acquire_lease(&mut self, scenario_id: i64) -> Result<bool> {
         let tx = self.write()?;
         if held(&tx, scenario_id)? {
             return Ok(false);
@@ -225,7 +225,7 @@ impl Store {
 
     /// Push the lease's expiry forward; call well within [`LEASE_TTL`].
     /// False if this process no longer holds it.
-    pub fn renew_lease(&self, scenario_id: i64) -> Result<bool> {
+    pub(crate) fn renew_lease(&self, scenario_id: i64) -> Result<bool> {
         let me = me();
         let renewed = self.conn.execute(
             "UPDATE leases SET expires_at = ?1 WHERE scenario_id = ?2 AND pid = ?3 AND holder IS ?4",
@@ -234,7 +234,7 @@ impl Store {
         Ok(renewed == 1)
     }
 
-    pub fn release_lease(&self, scenario_id: i64) -> Result<()> {
+    pub(crate) fn release_lease(&self, scenario_id: i64) -> Result<()> {
         let me = me();
         self.conn.execute(
             "DELETE FROM leases WHERE scenario_id = ?1 AND pid = ?2 AND holder IS ?3",
@@ -462,7 +462,7 @@ mod tests {
             take_from: Some(1),
         };
         let committed = store
-            .finish_cycle(1, super::super::CycleEnd::Queued, &operation, ahead)
+            .finish_cycle_then(1, super::super::CycleEnd::Queued, &operation, ahead, None)
             .unwrap();
         assert!(!committed.lease_held);
         assert!(committed.ahead.is_none());

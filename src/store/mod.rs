@@ -12,6 +12,7 @@ mod executions;
 mod hooks;
 mod leases;
 mod scenarios;
+mod states;
 mod sweep;
 
 use std::fs::{DirBuilder, OpenOptions};
@@ -28,15 +29,22 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::error::Failure;
 
-pub use connections::StoredConnection;
-pub use events::{Enqueued, Event, EventFilter, EventState, NewEvent, RefusalCount};
-pub use executions::{
-    Ahead, ClaimedEvent, Committed, CycleEnd, ExecutionEnd, ExecutionRecord, NewOperation,
-    Operation, ScenarioUpdate, Trigger,
+pub(crate) use connections::StoredConnection;
+pub use events::{Enqueued, NewEvent};
+pub(crate) use events::{Event, EventFilter, RefusalCount};
+pub(crate) use executions::{
+    Ahead, ClaimedEvent, CycleEnd, ExecutionEnd, ExecutionRecord, NewOperation, Operation,
+    ScenarioUpdate,
 };
-pub use hooks::{Hook, HookSettings};
-pub use scenarios::{Input, Scenario, ScenarioSettings, Schedule};
-pub use sweep::{DeleteStep, PurgeCursor};
+pub use hooks::Hook;
+pub(crate) use hooks::HookSettings;
+pub use scenarios::Scenario;
+pub(crate) use scenarios::ScenarioSettings;
+pub use scenarios::Schedule;
+pub use states::{EventState, Input};
+pub(crate) use states::{ExecutionStatus, OperationStatus, Trigger};
+pub use sweep::DeleteStep;
+pub(crate) use sweep::PurgeCursor;
 
 /// Append-only: a released migration is never edited, only followed.
 const MIGRATIONS: &[&str] = &[
@@ -74,7 +82,7 @@ pub struct Store {
 
 /// What a command does with the store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Access {
+pub(crate) enum Access {
     /// Only reads: the file must exist. Nothing is created, and nothing is
     /// repaired (a read must work on a full or read-only disk, and must not
     /// take the write lock).
@@ -89,7 +97,7 @@ pub enum Access {
 
 /// The refusal for a path with no database: a reading or writing command
 /// never creates one where one was expected.
-pub fn missing(path: &Path) -> Failure {
+pub(crate) fn missing(path: &Path) -> Failure {
     Failure::refused(format!("no database at {}", path.display()))
         .hint("create a hook first (hookq hooks create NAME), or give the right --db / HOOKQ_DB")
 }
@@ -129,7 +137,7 @@ impl Store {
     /// Open the database at `path` for what a command does with it (see
     /// [`Access`]): only [`Access::Create`] creates a missing file, and only
     /// a command that writes repairs what a dead process left `running`.
-    pub fn open_for(path: &Path, access: Access) -> Result<Store> {
+    pub(crate) fn open_for(path: &Path, access: Access) -> Result<Store> {
         let context = || format!("could not open database {}", path.display());
         if access == Access::Create {
             create_private(path).with_context(context)?;
@@ -165,7 +173,7 @@ impl Store {
     /// An empty store in memory, named after `path`: what a reading command
     /// shows where no database was created yet (the default path of a new
     /// user). Nothing is written to disk.
-    pub fn empty(path: &Path) -> Result<Store> {
+    pub(crate) fn empty(path: &Path) -> Result<Store> {
         let mut conn = Connection::open_in_memory()?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&mut conn)?;
@@ -177,10 +185,6 @@ impl Store {
         })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
@@ -188,7 +192,7 @@ impl Store {
     /// A write transaction that takes the write lock up front. In WAL mode a
     /// deferred transaction that reads first and writes later can fail with
     /// SQLITE_BUSY without waiting; an immediate one waits its turn.
-    pub fn write(&mut self) -> Result<Transaction<'_>> {
+    pub(crate) fn write(&mut self) -> Result<Transaction<'_>> {
         if let Some(passed) = &self.checkpoint_passed {
             // Best effort: busy with another checkpoint, the next pass does it.
             if passed.swap(false, Ordering::Relaxed) {
@@ -201,7 +205,8 @@ impl Store {
     }
 
     /// The schema version this file is at.
-    pub fn schema_version(&self) -> Result<usize> {
+    #[cfg(test)]
+    pub(crate) fn schema_version(&self) -> Result<usize> {
         user_version(&self.conn)
     }
 
@@ -209,7 +214,7 @@ impl Store {
     /// a write fails with "database or disk is full" and changes nothing.
     /// Refused (exit 3) if the file is that large already: SQLite would
     /// quietly take the current size as the cap instead.
-    pub fn limit_size(&self, bytes: u64) -> Result<()> {
+    pub(crate) fn limit_size(&self, bytes: u64) -> Result<()> {
         let page_size: u64 = self
             .conn
             .pragma_query_value(None, "page_size", |r| r.get(0))?;
@@ -235,7 +240,7 @@ impl Store {
     /// against a crash of the process, not against a power cut. For
     /// execution bookkeeping only, where a lost commit means at-least-once
     /// delivery runs an event again; never for acknowledging an event.
-    pub fn relax_durability(&self) -> Result<()> {
+    pub(crate) fn relax_durability(&self) -> Result<()> {
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         Ok(())
     }
@@ -256,7 +261,7 @@ impl Store {
     /// that the WAL grows for as long as the writes go on (measured: 750 MB
     /// in the first 12 s of a drain). Afterwards this connection checkpoints
     /// by itself again.
-    pub fn with_checkpoints_aside<R>(
+    pub(crate) fn with_checkpoints_aside<R>(
         &mut self,
         body: impl FnOnce(&mut Store) -> Result<R>,
     ) -> Result<R> {
@@ -302,7 +307,7 @@ impl Store {
     }
 
     /// A number that changes whenever hooks, connections or scenarios change.
-    pub fn config_version(&self) -> Result<i64> {
+    pub(crate) fn config_version(&self) -> Result<i64> {
         Ok(self.conn.query_row(
             "SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'config_version'",
             [],
@@ -317,7 +322,7 @@ impl Store {
     /// lost. Two `stat` calls; the first call remembers what it saw (the
     /// WAL exists from the first transaction on, and SQLite keeps it for
     /// as long as this connection is open).
-    pub fn check_in_place(&mut self) -> Result<()> {
+    pub(crate) fn check_in_place(&mut self) -> Result<()> {
         let now = Identity::of(&self.path);
         match (self.identity, now) {
             (None, Ok(now)) => {
@@ -341,7 +346,7 @@ impl Store {
 
 /// A name of a hook, scenario or connection (`what`): 1 to 64 characters,
 /// no whitespace, control, invisible or bidirectional characters.
-pub fn validate_name(what: &str, name: &str) -> Result<(), Failure> {
+pub(crate) fn validate_name(what: &str, name: &str) -> Result<(), Failure> {
     if name.is_empty() {
         return Err(Failure::usage(format!("a {what} name cannot be empty")));
     }

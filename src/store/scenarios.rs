@@ -6,7 +6,7 @@ use std::str::FromStr;
 use anyhow::Result;
 use rusqlite::{params, OptionalExtension, Row};
 
-use super::{validate_name, Store};
+use super::{validate_name, Input, Store};
 use crate::clock::Millis;
 use crate::error::Failure;
 use crate::respond::Respond;
@@ -51,55 +51,25 @@ impl fmt::Display for Schedule {
     }
 }
 
-/// What the command reads on stdin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Input {
-    /// The body as received.
-    Raw,
-    /// The JSON bundle: method, query, headers, content type, parsed body.
-    Bundle,
-}
-
-impl FromStr for Input {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        match text {
-            "raw" => Ok(Input::Raw),
-            "bundle" => Ok(Input::Bundle),
-            other => Err(format!("invalid input {other:?} (expected raw or bundle)")),
-        }
-    }
-}
-
-impl Input {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Input::Raw => "raw",
-            Input::Bundle => "bundle",
-        }
-    }
-}
-
 /// What a user sets on a scenario.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ScenarioSettings {
-    pub command: Vec<String>,
-    pub schedule: Schedule,
-    pub max_cycles: u32,
-    pub max_errors: u32,
-    pub timeout: Duration,
-    pub input: Input,
-    pub store_incomplete: bool,
+pub(crate) struct ScenarioSettings {
+    pub(crate) command: Vec<String>,
+    pub(crate) schedule: Schedule,
+    pub(crate) max_cycles: u32,
+    pub(crate) max_errors: u32,
+    pub(crate) timeout: Duration,
+    pub(crate) input: Input,
+    pub(crate) store_incomplete: bool,
     /// Answer the webhook caller (SPEC §6), and how.
-    pub respond: Option<Respond>,
-    pub response_status: u16,
-    pub response_headers: Vec<(String, String)>,
-    pub response_timeout: Duration,
+    pub(crate) respond: Option<Respond>,
+    pub(crate) response_status: u16,
+    pub(crate) response_headers: Vec<(String, String)>,
+    pub(crate) response_timeout: Duration,
 }
 
 impl ScenarioSettings {
-    pub fn new(command: Vec<String>) -> Self {
+    pub(crate) fn new(command: Vec<String>) -> Self {
         ScenarioSettings {
             command,
             schedule: Schedule::Immediately,
@@ -118,16 +88,16 @@ impl ScenarioSettings {
 
 #[derive(Debug, Clone)]
 pub struct Scenario {
-    pub id: i64,
-    pub name: String,
-    pub hook_id: i64,
-    pub hook: String,
-    pub settings: ScenarioSettings,
-    pub active: bool,
-    pub inactive_since: Option<Millis>,
-    pub consecutive_errors: u32,
-    pub created_at: Millis,
-    pub last_run_at: Option<Millis>,
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) hook_id: i64,
+    pub(crate) hook: String,
+    pub(crate) settings: ScenarioSettings,
+    pub(crate) active: bool,
+    pub(crate) inactive_since: Option<Millis>,
+    pub(crate) consecutive_errors: u32,
+    pub(crate) created_at: Millis,
+    pub(crate) last_run_at: Option<Millis>,
 }
 
 const SELECT_SCENARIO: &str = "
@@ -139,9 +109,6 @@ const SELECT_SCENARIO: &str = "
 
 fn scenario_from_row(row: &Row<'_>) -> rusqlite::Result<Scenario> {
     let command: String = row.get(4)?;
-    let schedule: String = row.get(5)?;
-    let input: String = row.get(9)?;
-    let respond: Option<String> = row.get(16)?;
     let response_headers: String = row.get(18)?;
     Ok(Scenario {
         id: row.get(0)?,
@@ -150,17 +117,13 @@ fn scenario_from_row(row: &Row<'_>) -> rusqlite::Result<Scenario> {
         hook: row.get(3)?,
         settings: ScenarioSettings {
             command: serde_json::from_str(&command).unwrap_or_default(),
-            schedule: schedule.parse().unwrap_or(Schedule::OnDemand),
+            schedule: row.get(5)?,
             max_cycles: row.get(6)?,
             max_errors: row.get(7)?,
             timeout: Duration(row.get(8)?),
-            input: if input == "bundle" {
-                Input::Bundle
-            } else {
-                Input::Raw
-            },
+            input: row.get(9)?,
             store_incomplete: row.get(10)?,
-            respond: respond.and_then(|r| r.parse().ok()),
+            respond: row.get(16)?,
             response_status: row.get(17)?,
             response_headers: serde_json::from_str(&response_headers).unwrap_or_default(),
             response_timeout: Duration(row.get(19)?),
@@ -174,7 +137,7 @@ fn scenario_from_row(row: &Row<'_>) -> rusqlite::Result<Scenario> {
 }
 
 impl Store {
-    pub fn scenarios(&self) -> Result<Vec<Scenario>> {
+    pub(crate) fn scenarios(&self) -> Result<Vec<Scenario>> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!("{SELECT_SCENARIO} ORDER BY s.name"))?;
@@ -184,7 +147,7 @@ impl Store {
         Ok(scenarios)
     }
 
-    pub fn find_scenario(&self, name: &str) -> Result<Option<Scenario>> {
+    pub(crate) fn find_scenario(&self, name: &str) -> Result<Option<Scenario>> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!("{SELECT_SCENARIO} WHERE s.name = ?1"))?;
@@ -200,7 +163,7 @@ impl Store {
         })
     }
 
-    pub fn scenario_by_id(&self, id: i64) -> Result<Option<Scenario>> {
+    pub(crate) fn scenario_by_id(&self, id: i64) -> Result<Option<Scenario>> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!("{SELECT_SCENARIO} WHERE s.id = ?1"))?;
@@ -209,7 +172,7 @@ impl Store {
 
     /// Attach a new scenario to a hook that has none. The hook stops being
     /// unassigned from now.
-    pub fn create_scenario(
+    pub(crate) fn create_scenario(
         &mut self,
         name: &str,
         hook_id: i64,
@@ -241,16 +204,16 @@ impl Store {
                 name,
                 hook_id,
                 serde_json::to_string(&settings.command)?,
-                settings.schedule.to_string(),
+                settings.schedule,
                 settings.max_cycles,
                 settings.max_errors,
                 settings.timeout.millis(),
-                settings.input.as_str(),
+                settings.input,
                 settings.store_incomplete,
                 active,
                 (!active).then_some(now),
                 now,
-                settings.respond.map(Respond::as_str),
+                settings.respond,
                 settings.response_status,
                 serde_json::to_string(&settings.response_headers)?,
                 settings.response_timeout.millis(),
@@ -267,7 +230,7 @@ impl Store {
     /// Change a scenario's settings, and move it to another hook if
     /// `hook_id` differs: the old hook is unassigned from now, the new one
     /// no longer is.
-    pub fn update_scenario(
+    pub(crate) fn update_scenario(
         &mut self,
         scenario: &Scenario,
         hook_id: i64,
@@ -300,13 +263,13 @@ impl Store {
                 scenario.id,
                 hook_id,
                 serde_json::to_string(&settings.command)?,
-                settings.schedule.to_string(),
+                settings.schedule,
                 settings.max_cycles,
                 settings.max_errors,
                 settings.timeout.millis(),
-                settings.input.as_str(),
+                settings.input,
                 settings.store_incomplete,
-                settings.respond.map(Respond::as_str),
+                settings.respond,
                 settings.response_status,
                 serde_json::to_string(&settings.response_headers)?,
                 settings.response_timeout.millis(),
@@ -318,7 +281,12 @@ impl Store {
 
     /// Activate (errors forgotten) or deactivate (inactive from now).
     /// Returns false if it already was.
-    pub fn set_scenario_active(&mut self, id: i64, active: bool, now: Millis) -> Result<bool> {
+    pub(crate) fn set_scenario_active(
+        &mut self,
+        id: i64,
+        active: bool,
+        now: Millis,
+    ) -> Result<bool> {
         let changed = if active {
             self.conn.execute(
                 "UPDATE scenarios SET active = 1, inactive_since = NULL, consecutive_errors = 0

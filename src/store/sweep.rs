@@ -48,9 +48,9 @@ fn facts_of(tx: &Transaction<'_>, hook_id: i64) -> Result<Option<HookFacts>> {
 /// Where a payload purge has got to: the last event looked at, in
 /// (received_at, id) order.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PurgeCursor {
-    pub received_at: Millis,
-    pub event_id: i64,
+pub(crate) struct PurgeCursor {
+    pub(crate) received_at: Millis,
+    pub(crate) event_id: i64,
 }
 
 /// What one step of deleting a hook did.
@@ -68,7 +68,7 @@ pub enum DeleteStep {
 
 impl Store {
     /// The facts the lifecycle rules read, for every hook.
-    pub fn hook_facts(&self) -> Result<Vec<HookFacts>> {
+    pub(crate) fn hook_facts(&self) -> Result<Vec<HookFacts>> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!("{SELECT_FACTS} ORDER BY h.name"))?;
@@ -81,7 +81,7 @@ impl Store {
     /// In one transaction, disable each of these hooks for which `rule`,
     /// asked on its facts as they are now, gives a reason; record `now` and
     /// the reason. Returns the hooks disabled, with their reasons.
-    pub fn sweep_disable<R: ToString>(
+    pub(crate) fn sweep_disable<R: ToString>(
         &mut self,
         hook_ids: &[i64],
         now: Millis,
@@ -113,7 +113,7 @@ impl Store {
     /// A hook with a million events is deleted in many short steps; a sweep
     /// interrupted between two leaves a disabled hook with fewer events
     /// (counters kept right), which the next sweep finishes.
-    pub fn sweep_delete_step(
+    pub(crate) fn sweep_delete_step(
         &mut self,
         hook_id: i64,
         batch: usize,
@@ -163,7 +163,7 @@ impl Store {
     /// The next events received before `before` that still have a payload,
     /// after `cursor`, at most `batch`, oldest first. A plain read: it takes
     /// no lock, however many purged events it walks past.
-    pub fn payloads_to_purge(
+    pub(crate) fn payloads_to_purge(
         &self,
         before: Millis,
         cursor: PurgeCursor,
@@ -192,7 +192,7 @@ impl Store {
     /// Purge the payloads of these events, in one transaction; the events
     /// stay. Each is checked again (received before `before`) in case an id
     /// was reused meanwhile. Returns how many payloads were purged.
-    pub fn purge_payloads(&mut self, event_ids: &[i64], before: Millis) -> Result<u64> {
+    pub(crate) fn purge_payloads(&mut self, event_ids: &[i64], before: Millis) -> Result<u64> {
         let tx = self.write()?;
         let mut purged = 0;
         {
@@ -210,7 +210,7 @@ impl Store {
 
     /// How many payloads a purge before `before` would take, leaving out
     /// the events of the hooks `deleting` (they go with their hook).
-    pub fn count_payloads_to_purge(&self, before: Millis, deleting: &[i64]) -> Result<u64> {
+    pub(crate) fn count_payloads_to_purge(&self, before: Millis, deleting: &[i64]) -> Result<u64> {
         Ok(self.conn.query_row(
             "SELECT count(*) FROM events e JOIN payloads p ON p.event_id = e.id
              WHERE e.received_at < ?1 AND e.hook_id NOT IN (SELECT value FROM json_each(?2))",
@@ -220,7 +220,7 @@ impl Store {
     }
 
     /// Pages of the file that hold nothing (freed by deletions).
-    pub fn free_pages(&self) -> Result<u64> {
+    pub(crate) fn free_pages(&self) -> Result<u64> {
         Ok(self
             .conn
             .pragma_query_value(None, "freelist_count", |row| row.get(0))?)
@@ -229,7 +229,7 @@ impl Store {
     /// Give at most `pages` free pages back to the file system, in one
     /// transaction (`PRAGMA incremental_vacuum`: the file was created with
     /// `auto_vacuum=INCREMENTAL`). Returns how many were given back.
-    pub fn reclaim_pages(&mut self, pages: u64) -> Result<u64> {
+    pub(crate) fn reclaim_pages(&mut self, pages: u64) -> Result<u64> {
         let tx = self.write()?;
         let mut reclaimed = 0;
         {
@@ -247,7 +247,7 @@ impl Store {
     /// Copy what the WAL holds into the file without waiting for anyone
     /// (`wal_checkpoint(PASSIVE)`), so that the file shows the pages given
     /// back. Best effort: readers may hold part of the WAL.
-    pub fn checkpoint(&self) -> Result<()> {
+    pub(crate) fn checkpoint(&self) -> Result<()> {
         self.conn
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
         Ok(())

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::util::{Env, Reply, ServerProcess, Spawned};
+use crate::util::{Env, Reply, ServerProcess};
 
 /// Far more than any exchange here needs, and less than the server's 30 s
 /// socket timeout: an answer or a close that only comes when the server
@@ -336,7 +336,7 @@ fn the_listeners_own_errors_reach_the_log() {
         "--max-connections",
         "1000",
     ]);
-    command.stderr(Stdio::piped()).stdout(Stdio::null());
+    command.stdout(Stdio::null());
     // SAFETY: setrlimit is async-signal-safe and only touches the child.
     unsafe {
         command.pre_exec(|| {
@@ -351,8 +351,8 @@ fn the_listeners_own_errors_reach_the_log() {
             Ok(())
         });
     }
-    let mut child = Spawned::new(command);
-    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let (server, stderr) = ServerProcess::spawn(command);
+    let addr = server.addr;
     let (lines, seen) = mpsc::channel();
     std::thread::spawn(move || {
         for line in stderr.lines().map_while(Result::ok) {
@@ -361,14 +361,6 @@ fn the_listeners_own_errors_reach_the_log() {
             }
         }
     });
-    let first = seen
-        .recv_timeout(PROMPTLY)
-        .expect("the server's first line");
-    let addr: SocketAddr = first
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
-        .parse()
-        .unwrap();
     // Each connection the server accepts takes one of its 64 descriptors;
     // those it cannot accept wait in the backlog.
     let mut held = Vec::new();

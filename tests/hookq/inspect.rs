@@ -513,3 +513,68 @@ fn discard_takes_only_queued_or_incomplete_events_all_or_nothing() {
     );
     env.fails(&["hooks", "replay", "h"], 2);
 }
+
+/// `hooks payload --bundle` is how a user sees what a scenario command
+/// read: for every kind of body, and with `--json-passthrough`, the two
+/// must be the same JSON (only the layout differs).
+#[test]
+fn payload_bundle_is_what_the_command_read() {
+    let env = Env::new();
+    let read = env.path().join("read");
+    std::fs::create_dir(&read).unwrap();
+    let multipart = b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\none\r\n\
+--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x.bin\"\r\n\
+Content-Type: application/octet-stream\r\n\r\n\x00\xff\xfe\r\n--XyZ--\r\n";
+    let bodies: [(Option<&str>, &[u8]); 6] = [
+        (
+            Some("application/json"),
+            br#"{"ref":"main","n":[1,2.5,null]}"#,
+        ),
+        (
+            Some("application/x-www-form-urlencoded"),
+            b"a=1&a=2&b=caf%C3%A9+x",
+        ),
+        (Some("multipart/form-data; boundary=XyZ"), multipart),
+        (Some("application/octet-stream"), &[0, 159, 146, 150, 255]),
+        (Some("text/plain"), "héllo".as_bytes()),
+        (None, b""),
+    ];
+    let mut events = Vec::new();
+    for (hook, options) in [("parsed", &[][..]), ("text", &["--json-passthrough"][..])] {
+        env.hook(hook, options);
+        env.ok(&[
+            "scenario",
+            "create",
+            &format!("s-{hook}"),
+            "--hook",
+            hook,
+            "--input",
+            "bundle",
+            "--schedule",
+            "on-demand",
+            "--",
+            "sh",
+            "-c",
+            &format!("cat > '{}'/$HOOKQ_EVENT_ID", read.display()),
+        ]);
+        for (content_type, body) in bodies {
+            events.push(env.enqueue(hook, content_type, "q=1&q=2&x=%2F", body));
+        }
+        env.ok(&[
+            "scenario",
+            "run",
+            &format!("s-{hook}"),
+            "--max-cycles",
+            "10",
+        ]);
+    }
+    for id in events {
+        let stdin = std::fs::read(read.join(id.to_string())).expect("the command ran");
+        let stdin: Value = serde_json::from_slice(&stdin).expect("the command read JSON");
+        let shown = env.run(&["hooks", "payload", &id.to_string(), "--bundle"]);
+        assert!(shown.status.success());
+        let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
+        assert_eq!(stdin, shown, "event {id}");
+        assert_eq!(stdin["event_id"], id);
+    }
+}

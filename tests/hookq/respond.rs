@@ -196,27 +196,6 @@ fn twenty_concurrent_callers_each_get_the_answer_for_their_own_event() {
     assert_eq!(ids, stored);
 }
 
-/// The exit code of a server already told to stop, once it exits (within
-/// `secs` seconds), without signalling it again. The process is left for
-/// the [`ServerProcess`] to reap when dropped.
-fn exit_code(server: &ServerProcess, secs: u64) -> Option<i32> {
-    let pid = server.pid() as libc::id_t;
-    // SAFETY: siginfo_t is plain data; all zeroes is a valid value.
-    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-    eventually(secs, "the server to exit", || {
-        // SAFETY: as above. si_pid stays 0 while it runs.
-        info = unsafe { std::mem::zeroed() };
-        let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
-        // SAFETY: waitid writes into `info`, a local.
-        let rc = unsafe { libc::waitid(libc::P_PID, pid, &mut info, flags) };
-        assert_eq!(rc, 0, "waitid: {}", std::io::Error::last_os_error());
-        // SAFETY: waitid filled `info` (or left it zeroed).
-        (unsafe { info.si_pid() }) != 0
-    });
-    // SAFETY: for a child that exited, si_status is its exit code.
-    (info.si_code == libc::CLD_EXITED).then(|| unsafe { info.si_status() })
-}
-
 /// SPEC §4: a stop finishes the cycle in progress and answers the waiting
 /// callers: the caller of that cycle with the scenario's answer, after its
 /// commit (§6), the others `200 Accepted`, their events staying queued.
@@ -249,11 +228,7 @@ fn a_shutdown_answers_every_waiting_caller() {
             .collect();
         states.len() == 3 && states.contains(&"running")
     });
-    let pid = server.pid().to_string();
-    std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
+    server.send("-TERM");
     gate.open(); // the cycle in progress may now finish
     let mut replies: Vec<(u16, String)> = callers
         .into_iter()
@@ -266,7 +241,7 @@ fn a_shutdown_answers_every_waiting_caller() {
     let accepted = (200, "Accepted".to_owned());
     let answered = (200, "answered\n".to_owned());
     assert_eq!(replies, [accepted.clone(), accepted, answered]);
-    assert_eq!(exit_code(&server, 60), Some(0));
+    assert_eq!(server.exit_code(60), Some(0));
     let mut states: Vec<String> = env
         .json(&["hooks", "events", "h"])
         .as_array()

@@ -502,6 +502,70 @@ fn a_client_trickling_its_body_does_not_hold_up_a_stop() {
     assert_eq!(env.sql_count("SELECT COUNT(*) FROM events"), 0);
 }
 
+/// The order of a stop (server/stop.rs): first no new request, then the
+/// ones in progress finish, committed and answered, and only then does
+/// `stop` return. A request whose body is still arriving when the stop
+/// begins is acknowledged, and its event is in the file when the server is
+/// gone.
+#[test]
+fn a_stop_commits_and_answers_the_request_in_progress_before_it_returns() {
+    use std::io::Write;
+    let env = Env::new();
+    let path = env.hook("h", &["--rate-limit", "0"]);
+    let server = TestServer::with(&env, |c| {
+        // Far longer than the test takes: the stop must wait for the
+        // request, not give up on it.
+        c.grace = std::time::Duration::from_secs(600);
+        c.metrics = true;
+    });
+    let addr = server.addr;
+    let body: Vec<u8> = (0..5000).map(|i| b'a' + (i % 26) as u8).collect();
+    // Over 1 KiB, so the request's own thread reads it, in two halves.
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&body[..2500]).unwrap();
+    eventually(30, "the request to be in progress", || {
+        let metrics = http(addr, "GET", "/metrics", &[], b"").text();
+        metrics.contains("hookq_body_bytes_in_flight 5000\n")
+    });
+
+    let (stopped, stopping) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        server.stop();
+        let _ = stopped.send(());
+    });
+    // The stop has begun once a new request is refused (503) or cannot
+    // connect at all (the listener closed).
+    eventually(30, "the stop to refuse new requests", || {
+        try_http(addr, "GET", "/healthz", &[], b"").map_or(true, |r| r.status == 503)
+    });
+    assert!(
+        stopping.try_recv().is_err(),
+        "the stop returned with a request in progress"
+    );
+    assert_eq!(env.sql_count("SELECT COUNT(*) FROM events"), 0);
+
+    stream.write_all(&body[2500..]).unwrap();
+    let reply = crate::util::read_reply(&mut stream);
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    stopping
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the stop to return once the request was answered");
+    let stored: Vec<u8> = env
+        .look()
+        .query_row("SELECT body FROM payloads", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, body, "the acknowledged event is in the file");
+}
+
 #[test]
 fn a_cap_below_the_database_size_is_refused_at_start() {
     let env = Env::new();
@@ -682,20 +746,10 @@ fn the_listen_address_can_come_from_the_environment() {
     let env = Env::new();
     let path = env.hook("h", &[]);
     let mut command = env.cmd(&["hooks", "serve", "--quiet"]);
-    command
-        .env("HOOKQ_LISTEN", "127.0.0.1:0")
-        .stderr(std::process::Stdio::piped());
-    let mut server = crate::util::Spawned::new(command);
-    let mut first = String::new();
-    std::io::BufReader::new(server.stderr.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let addr = first
-        .trim()
-        .strip_prefix("listening on http://127.0.0.1:")
-        .unwrap_or_else(|| panic!("{first}"));
-    let addr = format!("127.0.0.1:{addr}").parse().unwrap();
-    assert_eq!(http(addr, "POST", &path, &[], b"x").status, 200);
+    command.env("HOOKQ_LISTEN", "127.0.0.1:0");
+    let (server, _log) = ServerProcess::spawn(command);
+    assert_eq!(server.addr.ip().to_string(), "127.0.0.1");
+    assert_eq!(http(server.addr, "POST", &path, &[], b"x").status, 200);
 }
 
 #[test]

@@ -85,3 +85,67 @@ fn the_store_is_in_wal_mode() {
         "WAL read and write versions"
     );
 }
+
+/// A state or setting this binary does not know (a newer hookq wrote it,
+/// or a hand edit) is an error naming it: read as some default, an unknown
+/// schedule would silently stop a scenario, an unknown state hide an event.
+#[test]
+fn an_unknown_state_or_setting_in_the_file_is_an_error_naming_it() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    let event = env.send("h", "x");
+    env.ok(&[
+        "scenario",
+        "create",
+        "s",
+        "--hook",
+        "h",
+        "--schedule",
+        "on-demand",
+        "--",
+        "true",
+    ]);
+    let edit = |sql: &str| {
+        let conn = rusqlite::Connection::open(&env.db).unwrap();
+        // The schema's CHECKs would refuse it; a newer schema might not.
+        conn.execute_batch(&format!("PRAGMA ignore_check_constraints = ON; {sql}"))
+            .unwrap();
+    };
+
+    edit(&format!(
+        "UPDATE events SET state = 'paused' WHERE id = {event}"
+    ));
+    let err = env.fails(&["hooks", "events", "h"], 1);
+    assert!(err.contains("invalid state \"paused\""), "{err}");
+    edit(&format!(
+        "UPDATE events SET state = 'queued' WHERE id = {event}"
+    ));
+    env.ok(&["hooks", "events", "h"]);
+
+    for (column, value) in [
+        ("schedule", "weekly"),
+        ("input", "stdin"),
+        ("respond", "body"),
+    ] {
+        edit(&format!("UPDATE scenarios SET {column} = '{value}'"));
+        let err = env.fails(&["scenario", "list"], 1);
+        assert!(err.contains(&format!("\"{value}\"")), "{column}: {err}");
+        let err = env.fails(&["scenario", "run", "s"], 1);
+        assert!(err.contains(&format!("\"{value}\"")), "{column}: {err}");
+        assert_eq!(env.state(event), "queued", "{column}: nothing ran");
+        edit("UPDATE scenarios SET schedule = 'on-demand', input = 'raw', respond = NULL");
+    }
+
+    env.ok(&["scenario", "run", "s"]);
+    edit("UPDATE executions SET status = 'skipped'; UPDATE operations SET status = 'skipped'");
+    let err = env.fails(&["scenario", "runs", "s"], 1);
+    assert!(
+        err.contains("invalid execution status \"skipped\""),
+        "{err}"
+    );
+    let err = env.fails(&["hooks", "ops", "h"], 1);
+    assert!(
+        err.contains("invalid operation status \"skipped\""),
+        "{err}"
+    );
+}

@@ -522,6 +522,10 @@ impl Drop for Gate {
     }
 }
 
+/// How long a stopped server may take to exit: its grace period (10 s) and
+/// then some.
+const STOP_WITHIN: u64 = 120;
+
 /// `hookq hooks serve` as a child process on a free port; killed on drop.
 pub struct ServerProcess {
     pub addr: std::net::SocketAddr,
@@ -563,12 +567,22 @@ impl ServerProcess {
         flags: &[&str],
         tweak: impl FnOnce(&mut Command),
     ) -> (ServerProcess, std::io::BufReader<std::process::ChildStderr>) {
-        use std::io::BufRead;
         let mut args = vec!["hooks", "serve", "--listen", "127.0.0.1:0"];
         args.extend_from_slice(flags);
         let mut command = env.cmd(&args);
-        command.stderr(Stdio::piped());
         tweak(&mut command);
+        Self::spawn(command)
+    }
+
+    /// Start `command`, a `hooks serve` on a free port made any way a test
+    /// needs (its own flags, environment, limits): the server, at the
+    /// address its first line on stderr gives (`listening on http://ADDR`),
+    /// and the rest of its stderr. The one place that line is read.
+    pub fn spawn(
+        mut command: Command,
+    ) -> (ServerProcess, std::io::BufReader<std::process::ChildStderr>) {
+        use std::io::BufRead;
+        command.stderr(Stdio::piped());
         let mut child = Spawned::new(command);
         let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
         let mut line = String::new();
@@ -592,12 +606,25 @@ impl ServerProcess {
     }
 
     /// Send a signal (`-INT`, `-TERM`), then the exit code.
-    pub fn signal(mut self, signal: &str) -> Option<i32> {
-        Command::new("kill")
+    pub fn signal(self, signal: &str) -> Option<i32> {
+        self.send(signal);
+        self.exit_code(STOP_WITHIN)
+    }
+
+    /// Send a signal (`-INT`, `-TERM`) and go on: the test has more to do
+    /// while the server stops (answer its callers, open a gate).
+    pub fn send(&self, signal: &str) {
+        let status = Command::new("kill")
             .args([signal, &self.child.id().to_string()])
             .status()
             .unwrap();
-        self.child.wait().unwrap().code()
+        assert!(status.success(), "kill {signal} {}", self.child.id());
+    }
+
+    /// Its exit code, once it exits, within `secs` seconds (or the test
+    /// fails): `None` if a signal ended it.
+    pub fn exit_code(mut self, secs: u64) -> Option<i32> {
+        self.child.finish(secs).status.code()
     }
 
     /// SIGKILL, no goodbye.
