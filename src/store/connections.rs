@@ -3,6 +3,7 @@
 use anyhow::Result;
 use rusqlite::{params, OptionalExtension, Row};
 
+use super::states::json_column;
 use super::{validate_name, Store};
 use crate::clock::Millis;
 use crate::error::Failure;
@@ -37,8 +38,6 @@ const SELECT_CONNECTION: &str = "
 
 fn connection_from_row(row: &Row<'_>) -> rusqlite::Result<StoredConnection> {
     let kind: String = row.get(2)?;
-    let options: String = row.get(4)?;
-    let hooks: String = row.get(6)?;
     Ok(StoredConnection {
         id: row.get(0)?,
         name: row.get(1)?,
@@ -46,9 +45,9 @@ fn connection_from_row(row: &Row<'_>) -> rusqlite::Result<StoredConnection> {
             rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, e.into())
         })?,
         secret: row.get(3)?,
-        options: serde_json::from_str(&options).unwrap_or_default(),
+        options: json_column(row, 4)?,
         created_at: row.get(5)?,
-        hooks: serde_json::from_str(&hooks).unwrap_or_default(),
+        hooks: json_column(row, 6)?,
     })
 }
 

@@ -5,6 +5,7 @@ use std::collections::hash_map::{Entry, HashMap};
 use anyhow::Result;
 use rusqlite::{params, OptionalExtension};
 
+use super::states::json_column;
 use super::{EventState, Store};
 use crate::clock::Millis;
 use crate::error::Failure;
@@ -174,10 +175,6 @@ pub(crate) fn headers_json(headers: &[(String, String)]) -> String {
     serde_json::to_string(headers).unwrap_or_else(|_| "[]".into())
 }
 
-pub(crate) fn headers_from_json(text: &str) -> Vec<(String, String)> {
-    serde_json::from_str(text).unwrap_or_default()
-}
-
 /// A stored event, without its body.
 #[derive(Debug, Clone)]
 pub(crate) struct Event {
@@ -218,7 +215,6 @@ const SELECT_EVENT: &str = "
     FROM events e JOIN hooks h ON h.id = e.hook_id";
 
 fn event_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
-    let headers: String = row.get(7)?;
     Ok(Event {
         id: row.get(0)?,
         hook: row.get(1)?,
@@ -227,7 +223,7 @@ fn event_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
         method: row.get(4)?,
         path: row.get(5)?,
         query: row.get(6)?,
-        headers: headers_from_json(&headers),
+        headers: json_column(row, 7)?,
         remote_addr: row.get(8)?,
         content_type: row.get(9)?,
         size: row.get(10)?,

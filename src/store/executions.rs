@@ -4,7 +4,7 @@
 use anyhow::Result;
 use rusqlite::{params, OptionalExtension, Row};
 
-use super::events::headers_from_json;
+use super::states::json_column;
 use super::{EventState, ExecutionStatus, OperationStatus, Store, Trigger};
 use crate::clock::Millis;
 
@@ -405,13 +405,12 @@ fn claim_head(tx: &rusqlite::Transaction<'_>, hook_id: i64) -> Result<Option<Cla
              RETURNING id, received_at, method, query, headers, content_type, attempts",
         )?
         .query_row([hook_id], |row| {
-            let headers: String = row.get(4)?;
             Ok(ClaimedEvent {
                 id: row.get(0)?,
                 received_at: row.get(1)?,
                 method: row.get(2)?,
                 query: row.get(3)?,
-                headers: headers_from_json(&headers),
+                headers: json_column(row, 4)?,
                 content_type: row.get(5)?,
                 attempt: row.get(6)?,
                 body: None,

@@ -3,6 +3,7 @@
 use anyhow::{Context, Result};
 use rusqlite::{params, OptionalExtension, Row};
 
+use super::states::{json_column, json_list_column};
 use super::{validate_name, DeleteStep, Store};
 use crate::cidr::Cidr;
 use crate::clock::Millis;
@@ -73,8 +74,6 @@ const SELECT_HOOK: &str = "
     LEFT JOIN scenarios s ON s.hook_id = h.id";
 
 fn hook_from_row(row: &Row<'_>) -> rusqlite::Result<Hook> {
-    let allow_ips: String = row.get(7)?;
-    let methods: String = row.get(8)?;
     Ok(Hook {
         id: row.get(0)?,
         name: row.get(1)?,
@@ -85,12 +84,8 @@ fn hook_from_row(row: &Row<'_>) -> rusqlite::Result<Hook> {
             burst: row.get(20)?,
             queue_limit: row.get(5)?,
             max_body: row.get(6)?,
-            allow_ips: serde_json::from_str::<Vec<String>>(&allow_ips)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|cidr| cidr.parse().ok())
-                .collect(),
-            methods: serde_json::from_str(&methods).unwrap_or_default(),
+            allow_ips: json_list_column(row, 7)?,
+            methods: json_column(row, 8)?,
             json_passthrough: row.get(9)?,
             connection_id: row.get(10)?,
         },

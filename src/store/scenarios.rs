@@ -6,6 +6,7 @@ use std::str::FromStr;
 use anyhow::Result;
 use rusqlite::{params, OptionalExtension, Row};
 
+use super::states::json_column;
 use super::{validate_name, Input, Store};
 use crate::clock::Millis;
 use crate::error::Failure;
@@ -108,15 +109,13 @@ const SELECT_SCENARIO: &str = "
     FROM scenarios s JOIN hooks h ON h.id = s.hook_id";
 
 fn scenario_from_row(row: &Row<'_>) -> rusqlite::Result<Scenario> {
-    let command: String = row.get(4)?;
-    let response_headers: String = row.get(18)?;
     Ok(Scenario {
         id: row.get(0)?,
         name: row.get(1)?,
         hook_id: row.get(2)?,
         hook: row.get(3)?,
         settings: ScenarioSettings {
-            command: serde_json::from_str(&command).unwrap_or_default(),
+            command: json_column(row, 4)?,
             schedule: row.get(5)?,
             max_cycles: row.get(6)?,
             max_errors: row.get(7)?,
@@ -125,7 +124,7 @@ fn scenario_from_row(row: &Row<'_>) -> rusqlite::Result<Scenario> {
             store_incomplete: row.get(10)?,
             respond: row.get(16)?,
             response_status: row.get(17)?,
-            response_headers: serde_json::from_str(&response_headers).unwrap_or_default(),
+            response_headers: json_column(row, 18)?,
             response_timeout: Duration(row.get(19)?),
         },
         active: row.get(11)?,

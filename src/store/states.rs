@@ -164,6 +164,55 @@ fn invalid(what: &str, text: &str, words: &[&str]) -> String {
     format!("invalid {what} {text:?} (expected {expected})")
 }
 
+/// A column the store keeps as JSON text (lists of addresses, methods,
+/// headers, a command's arguments, a connection's options), read as `T`.
+/// Text that does not parse is an error naming the column, never a default:
+/// an allow-list read as empty would let every address in, options read as
+/// none would verify a request against nothing.
+pub(crate) fn json_column<T: serde::de::DeserializeOwned>(
+    row: &rusqlite::Row<'_>,
+    idx: usize,
+) -> rusqlite::Result<T> {
+    let text: String = row.get(idx)?;
+    serde_json::from_str(&text).map_err(|e| conversion_error(row, idx, &text, &e))
+}
+
+/// Each element of a JSON list column parsed by `FromStr` (an allow-list's
+/// address ranges): one that does not parse fails the read, as above.
+pub(crate) fn json_list_column<T: FromStr>(
+    row: &rusqlite::Row<'_>,
+    idx: usize,
+) -> rusqlite::Result<Vec<T>>
+where
+    T::Err: fmt::Display,
+{
+    let words: Vec<String> = json_column(row, idx)?;
+    words
+        .iter()
+        .map(|word| {
+            word.parse()
+                .map_err(|e| conversion_error(row, idx, word, &e))
+        })
+        .collect()
+}
+
+fn conversion_error(
+    row: &rusqlite::Row<'_>,
+    idx: usize,
+    text: &str,
+    e: &dyn fmt::Display,
+) -> rusqlite::Error {
+    let column = row.as_ref().column_name(idx).unwrap_or("?").to_owned();
+    rusqlite::Error::FromSqlConversionFailure(
+        idx,
+        rusqlite::types::Type::Text,
+        format!(
+            "in the database: column {column} holds {text:?}, which this hookq cannot read ({e})"
+        )
+        .into(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

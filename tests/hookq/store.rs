@@ -149,3 +149,36 @@ fn an_unknown_state_or_setting_in_the_file_is_an_error_naming_it() {
         "{err}"
     );
 }
+
+/// A setting kept as JSON text that this hookq cannot read (a newer
+/// hookq's, or a hand edit) stops the command that needs it, naming the
+/// column: an allow-list read as empty used to let every address in.
+#[test]
+fn an_unreadable_list_setting_is_an_error_not_an_open_door() {
+    let env = Env::new();
+    env.hook("h", &["--allow-ip", "10.0.0.0/8"]);
+    let edit = |sql: &str| {
+        let conn = rusqlite::Connection::open(&env.db).unwrap();
+        conn.execute_batch(sql).unwrap();
+    };
+
+    for (sql, column) in [
+        (
+            "UPDATE hooks SET allow_ips = '[\"10.0.0.0/99\"]'",
+            "allow_ips",
+        ),
+        (
+            "UPDATE hooks SET allow_ips = 'ten slash eight'",
+            "allow_ips",
+        ),
+        ("UPDATE hooks SET methods = '{\"POST\": 1}'", "methods"),
+    ] {
+        edit(sql);
+        let err = env.fails(&["hooks", "show", "h"], 1);
+        assert!(err.contains(&format!("column {column}")), "{sql}: {err}");
+        let err = env.fails(&["hooks", "serve", "--listen", "127.0.0.1:0"], 1);
+        assert!(err.contains(&format!("column {column}")), "{sql}: {err}");
+        edit("UPDATE hooks SET allow_ips = '[\"10.0.0.0/8\"]', methods = '[]'");
+    }
+    env.ok(&["hooks", "show", "h"]);
+}
