@@ -2,9 +2,13 @@
 //! count of cycles, one event per cycle with commit or rollback, the error
 //! policy, finalization. The engine knows nothing of HTTP.
 
-mod runner;
+mod action;
+mod answer;
+mod chain;
+mod command;
 mod scheduler;
 mod spawn;
+mod tail;
 
 use std::time::{Duration, Instant};
 
@@ -17,8 +21,8 @@ use crate::store::{
     Ahead, ClaimedEvent, CycleEnd, ExecutionEnd, ExecutionRecord, Hook, Input, NewOperation,
     Scenario, ScenarioUpdate, Schedule, Store, Trigger,
 };
-pub use runner::TAIL;
 pub use scheduler::{OnCycle, Scheduler};
+pub use tail::TAIL;
 
 /// An `immediately` scenario processes at most this many events per
 /// execution, whatever its max cycles (as the hosted products do).
@@ -142,7 +146,7 @@ pub(crate) fn execute_held(
     clock: &Clock,
     stopping: &(dyn Fn() -> bool + Sync),
     on_cycle: &mut dyn FnMut(&CycleReport<'_>),
-    worker: Option<&runner::Worker>,
+    worker: Option<&chain::Worker>,
 ) -> Result<ExecutionRecord> {
     debug_assert_eq!(lease.scenario_id, scenario.id);
     // As it is now that it is held: a `scenario edit --hook` (refused from
@@ -204,7 +208,7 @@ struct Run<'a> {
     start: Start,
     clock: &'a Clock,
     stopping: &'a (dyn Fn() -> bool + Sync),
-    worker: Option<&'a runner::Worker>,
+    worker: Option<&'a chain::Worker>,
 }
 
 fn cycles(
@@ -244,7 +248,7 @@ fn cycles(
         ended: false,
     };
     let ran = if take > 0 {
-        let chain = runner::Chain {
+        let chain = chain::Chain {
             after_failure: scenario.settings.store_incomplete,
             stopping,
         };
@@ -253,7 +257,7 @@ fn cycles(
             Some(worker) if worker.after_failure() == chain.after_failure => {
                 execution.run(store, taken, worker, on_cycle)
             }
-            _ => runner::with_worker(&chain, |worker| {
+            _ => chain::with_worker(&chain, |worker| {
                 execution.run(store, taken, worker, on_cycle)
             }),
         };
@@ -353,7 +357,7 @@ impl<'a> Execution<'a> {
         &mut self,
         store: &mut Store,
         taken: Vec<ClaimedEvent>,
-        worker: &runner::Worker,
+        worker: &chain::Worker,
         on_cycle: &mut dyn FnMut(&CycleReport<'_>),
     ) -> Result<()> {
         let (scenario, clock) = (self.scenario, self.clock);
@@ -375,7 +379,7 @@ impl<'a> Execution<'a> {
                     .map(|next| next.job(scenario, &self.hook)),
             )?;
             let renewed = &mut self.renewed;
-            let runner::Ended {
+            let chain::Ended {
                 finished,
                 next_started,
             } = worker.wait(&mut || renew(store, scenario.id, renewed))?;
@@ -406,7 +410,7 @@ impl<'a> Execution<'a> {
                 started_at: cycle.started_at,
                 duration_ms: finished.duration.as_millis() as i64,
                 error: finished.error.as_deref(),
-                stdout: runner::tail(&finished.stdout),
+                stdout: tail::tail(&finished.stdout),
                 stderr: &finished.stderr,
             };
             if let Some(error) = &finished.error {
@@ -479,11 +483,11 @@ impl Cycle {
     }
 
     /// The command to run for this cycle, with the event's body (taken out).
-    fn job<'a>(&mut self, scenario: &'a Scenario, hook: &Hook) -> runner::Job<'a> {
+    fn job<'a>(&mut self, scenario: &'a Scenario, hook: &Hook) -> action::Job<'a> {
         let Some(body) = self.event.body.take() else {
-            return runner::Job::NotRun(PAYLOAD_GONE);
+            return action::Job::NotRun(PAYLOAD_GONE);
         };
-        runner::Job::Run(runner::Invocation {
+        action::Job::Run(command::Invocation {
             command: &scenario.settings.command,
             env: environment(&self.event, &hook.name, &scenario.name, self.number),
             stdin: input(
