@@ -16,6 +16,7 @@ use std::time::Duration;
 use anyhow::{anyhow, Context, Result};
 
 use super::action::{self, Finished, Job, Ready};
+use super::deliver::{Around, Seat};
 
 /// An action's end, and whether the worker started the next one.
 #[derive(Debug)]
@@ -32,13 +33,28 @@ pub struct Chain<'s> {
     pub stopping: &'s (dyn Fn() -> bool + Sync),
 }
 
+/// What the worker tells the execution.
+enum Report {
+    Ended(Ended),
+    /// The delivery under way found its target not listening, and waits.
+    Waiting(String),
+}
+
+/// What [`Worker::wait`] tells its caller meanwhile.
+pub enum Meanwhile<'a> {
+    /// Now and then: the execution renews its lease.
+    Tick,
+    /// The delivery under way waits for its target (why).
+    Waiting(&'a str),
+}
+
 /// How often [`Worker::wait`] calls its `tick` while a command runs.
 const TICK: Duration = Duration::from_secs(10);
 
 /// The thread that performs an execution's actions, one at a time.
 pub struct Worker {
     jobs: Sender<Option<Ready>>,
-    ended: Receiver<Ended>,
+    ended: Receiver<Report>,
     /// Its [`Chain`]'s `after_failure`.
     after_failure: bool,
 }
@@ -62,13 +78,15 @@ impl Worker {
         self.send(job.map(action::prepare))
     }
 
-    /// Wait for the job running now to end. `tick` is called now and then
-    /// meanwhile (the execution renews its lease there).
-    pub fn wait(&self, tick: &mut dyn FnMut()) -> Result<Ended> {
+    /// Wait for the job running now to end, telling `meanwhile` now and
+    /// then (the execution renews its lease there) and when a delivery
+    /// waits for its target.
+    pub fn wait(&self, meanwhile: &mut dyn FnMut(Meanwhile<'_>)) -> Result<Ended> {
         loop {
             match self.ended.recv_timeout(TICK) {
-                Ok(ended) => return Ok(ended),
-                Err(RecvTimeoutError::Timeout) => tick(),
+                Ok(Report::Ended(ended)) => return Ok(ended),
+                Ok(Report::Waiting(why)) => meanwhile(Meanwhile::Waiting(&why)),
+                Err(RecvTimeoutError::Timeout) => meanwhile(Meanwhile::Tick),
                 Err(RecvTimeoutError::Disconnected) => return Err(stopped()),
             }
         }
@@ -104,12 +122,21 @@ pub fn with_worker<R>(chain: &Chain<'_>, body: impl FnOnce(&Worker) -> Result<R>
 }
 
 /// The worker's loop: chains of jobs until the execution hangs up.
-fn work(jobs: &Receiver<Option<Ready>>, ended: &Sender<Ended>, chain: &Chain<'_>) {
+fn work(jobs: &Receiver<Option<Ready>>, ended: &Sender<Report>, chain: &Chain<'_>) {
+    // Kept across chains: a server's worker delivers event after event over
+    // one connection.
+    let mut seat = Seat::default();
+    let around = Around {
+        stopping: chain.stopping,
+        waiting: &|why| {
+            let _ = ended.send(Report::Waiting(why.to_owned()));
+        },
+    };
     while let Ok(Some(first)) = jobs.recv() {
         let mut running = action::start(first);
         loop {
             let finished = match running {
-                Ok(running) => running.wait(),
+                Ok(running) => running.wait(&mut seat, &around),
                 Err(finished) => finished,
             };
             // Named while this one ran; a hang-up ends the chain.
@@ -119,10 +146,10 @@ fn work(jobs: &Receiver<Option<Ready>>, ended: &Sender<Ended>, chain: &Chain<'_>
             let next_started = next.is_some();
             // The execution may have given up (a store error): the command
             // started is still waited for.
-            let _ = ended.send(Ended {
+            let _ = ended.send(Report::Ended(Ended {
                 finished,
                 next_started,
-            });
+            }));
             match next {
                 Some(next) => running = next,
                 None => break,
@@ -164,7 +191,7 @@ mod tests {
             worker.start(jobs.next().unwrap())?;
             loop {
                 worker.then(jobs.next())?;
-                let ended = worker.wait(&mut || {})?;
+                let ended = worker.wait(&mut |_| {})?;
                 let out = String::from_utf8(ended.finished.stdout).unwrap();
                 ends.push((out, ended.next_started));
                 if !ended.next_started {

@@ -170,6 +170,8 @@ impl Running {
             stdout,
             stderr,
             duration: self.started.elapsed(),
+            http: None,
+            interrupted: false,
         }
     }
 }

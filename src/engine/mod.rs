@@ -6,6 +6,7 @@ mod action;
 mod answer;
 mod chain;
 mod command;
+mod deliver;
 mod scheduler;
 mod spawn;
 mod tail;
@@ -21,6 +22,7 @@ use crate::store::{
     Ahead, ClaimedEvent, CycleEnd, ExecutionEnd, ExecutionRecord, Hook, Input, NewOperation,
     Scenario, ScenarioUpdate, Schedule, Store, Trigger,
 };
+pub use action::HttpAnswer;
 pub use scheduler::{OnCycle, Scheduler};
 pub use tail::TAIL;
 
@@ -43,6 +45,9 @@ pub struct CycleReport<'a> {
     pub ok: bool,
     pub stdout: &'a [u8],
     pub error: Option<&'a str>,
+    /// A delivery's answer, when one came (its body is `stdout`).
+    pub http: Option<&'a HttpAnswer>,
+    pub duration: Duration,
 }
 
 /// How an execution was asked for.
@@ -246,6 +251,7 @@ fn cycles(
         renewed: lease.renewed,
         lease_lost: false,
         ended: false,
+        waiting: false,
     };
     let ran = if take > 0 {
         let chain = chain::Chain {
@@ -335,6 +341,8 @@ struct Execution<'a> {
     lease_lost: bool,
     /// Its end is recorded (with its last cycle).
     ended: bool,
+    /// The scenario is marked as waiting for its forwarding target.
+    waiting: bool,
 }
 
 impl<'a> Execution<'a> {
@@ -378,13 +386,25 @@ impl<'a> Execution<'a> {
                     .as_mut()
                     .map(|next| next.job(scenario, &self.hook)),
             )?;
-            let renewed = &mut self.renewed;
+            let (renewed, waiting) = (&mut self.renewed, &mut self.waiting);
             let chain::Ended {
                 finished,
                 next_started,
-            } = worker.wait(&mut || renew(store, scenario.id, renewed))?;
+            } = worker.wait(&mut |meanwhile| match meanwhile {
+                chain::Meanwhile::Tick => renew(store, scenario.id, renewed),
+                chain::Meanwhile::Waiting(why) => {
+                    wait_for_target(store, scenario, clock, why);
+                    *waiting = true;
+                }
+            })?;
+            if std::mem::take(&mut self.waiting) {
+                // Best effort: it only tells `scenario list`.
+                let _ = store.set_scenario_waiting(scenario.id, None);
+            }
             let end = match (finished.ok(), scenario.settings.store_incomplete) {
                 (true, _) => CycleEnd::Done,
+                // Not the scenario's fault: back to the queue as it was.
+                (false, _) if finished.interrupted => CycleEnd::Queued,
                 (false, true) => CycleEnd::Incomplete,
                 (false, false) => CycleEnd::Queued, // rolled back; the chain ended
             };
@@ -410,10 +430,14 @@ impl<'a> Execution<'a> {
                 started_at: cycle.started_at,
                 duration_ms: finished.duration.as_millis() as i64,
                 error: finished.error.as_deref(),
-                stdout: tail::tail(&finished.stdout),
+                stdout: finished.kept_stdout(),
                 stderr: &finished.stderr,
+                http: finished
+                    .http
+                    .as_ref()
+                    .map(|answer| (answer.status, &answer.headers[..])),
             };
-            if let Some(error) = &finished.error {
+            if let Some(error) = finished.error.as_ref().filter(|_| !finished.interrupted) {
                 self.first_error
                     .get_or_insert_with(|| format!("event {}: {error}", cycle.event.id));
             }
@@ -454,6 +478,8 @@ impl<'a> Execution<'a> {
                     ok: finished.ok(),
                     stdout: &finished.stdout,
                     error: finished.error.as_deref(),
+                    http: finished.http.as_deref(),
+                    duration: finished.duration,
                 });
             }
             renew(store, scenario.id, &mut self.renewed);
@@ -482,11 +508,25 @@ impl Cycle {
         }
     }
 
-    /// The command to run for this cycle, with the event's body (taken out).
-    fn job<'a>(&mut self, scenario: &'a Scenario, hook: &Hook) -> action::Job<'a> {
+    /// The action of this cycle, with the event's body (taken out).
+    fn job<'a>(&'a mut self, scenario: &'a Scenario, hook: &Hook) -> action::Job<'a> {
         let Some(body) = self.event.body.take() else {
             return action::Job::NotRun(PAYLOAD_GONE);
         };
+        if let Some(forward) = &scenario.settings.forward {
+            let event = &self.event;
+            return action::Job::Deliver(deliver::Delivery {
+                forward,
+                event_id: event.id,
+                attempt: event.attempt,
+                method: &event.method,
+                query: &event.query,
+                headers: &event.headers,
+                remote_addr: event.remote_addr.as_deref(),
+                body,
+                answer: scenario.settings.respond.is_some(),
+            });
+        }
         action::Job::Run(command::Invocation {
             command: &scenario.settings.command,
             env: environment(&self.event, &hook.name, &scenario.name, self.number),
@@ -521,6 +561,22 @@ fn on_error(scenario: &Scenario) -> ScenarioUpdate {
         _ if errors >= scenario.settings.max_errors => ScenarioUpdate::Deactivate,
         _ => ScenarioUpdate::CountError,
     }
+}
+
+/// The delivery under way found its target not listening: said in the
+/// log and in `scenario list` (SPEC §10); no error is counted.
+fn wait_for_target(store: &Store, scenario: &Scenario, clock: &Clock, why: &str) {
+    let url = scenario
+        .settings
+        .forward
+        .as_ref()
+        .map_or("", |forward| forward.url.as_str());
+    crate::output::note(format_args!(
+        "{} scenario {}: waiting for {url} ({why})",
+        clock::format(clock.now()),
+        scenario.name
+    ));
+    let _ = store.set_scenario_waiting(scenario.id, Some(clock.now()));
 }
 
 const RENEW_EVERY: Duration = Duration::from_secs(10);
@@ -606,6 +662,7 @@ mod tests {
             consecutive_errors,
             created_at: 0,
             last_run_at: None,
+            waiting_since: None,
         }
     }
 

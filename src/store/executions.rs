@@ -48,6 +48,8 @@ pub struct ClaimedEvent {
     pub query: String,
     pub headers: Vec<(String, String)>,
     pub content_type: Option<String>,
+    /// The sender's address, when known.
+    pub remote_addr: Option<String>,
     /// This cycle's attempt, from 1.
     pub attempt: u32,
     /// `None` once purged by payload retention.
@@ -116,6 +118,8 @@ pub struct NewOperation<'a> {
     pub error: Option<&'a str>,
     pub stdout: &'a [u8],
     pub stderr: &'a [u8],
+    /// A delivery's answer: its status and headers (its body is `stdout`).
+    pub http: Option<(u16, &'a [(String, String)])>,
 }
 
 /// How an execution ends, for the scenario's error policy.
@@ -228,8 +232,9 @@ impl Store {
         }
         tx.prepare_cached(
             "INSERT INTO operations (execution_id, event_id, hook_id, scenario, status, exit_code,
-                                     started_at, duration_ms, error, stdout, stderr)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                     started_at, duration_ms, error, stdout, stderr,
+                                     http_status, http_headers)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?
         .execute(params![
             op.execution_id,
@@ -243,6 +248,10 @@ impl Store {
             op.error,
             op.stdout,
             op.stderr,
+            op.http.map(|(status, _)| status),
+            op.http
+                .map(|(_, headers)| serde_json::to_string(headers))
+                .transpose()?,
         ])?;
         if let Some(id) = ahead.release.filter(|_| lease_held) {
             tx.prepare_cached(
@@ -366,6 +375,9 @@ pub struct Operation {
     pub error: Option<String>,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
+    /// A delivery's answer status, and its headers.
+    pub http_status: Option<u16>,
+    pub http_headers: Vec<(String, String)>,
 }
 
 impl Store {
@@ -380,7 +392,8 @@ impl Store {
     ) -> Result<Vec<Operation>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, execution_id, event_id, scenario, status, exit_code, started_at,
-                    duration_ms, error, coalesce(stdout, x''), coalesce(stderr, x'')
+                    duration_ms, error, coalesce(stdout, x''), coalesce(stderr, x''),
+                    http_status, coalesce(http_headers, '[]')
              FROM operations
              WHERE hook_id = ?1
                AND (?2 IS NULL OR status = ?2)
@@ -410,6 +423,9 @@ impl Store {
                         error: row.get(8)?,
                         stdout: row.get(9)?,
                         stderr: row.get(10)?,
+                        http_status: row.get(11)?,
+                        http_headers: serde_json::from_str(&row.get::<_, String>(12)?)
+                            .unwrap_or_default(),
                     })
                 },
             )?
@@ -429,7 +445,8 @@ fn claim_head(tx: &rusqlite::Transaction<'_>, hook_id: i64) -> Result<Option<Cla
             "UPDATE events SET state = 'running', attempts = attempts + 1
              WHERE id = (SELECT id FROM events WHERE hook_id = ?1 AND state = 'queued'
                          ORDER BY id LIMIT 1)
-             RETURNING id, received_at, method, query, headers, content_type, attempts",
+             RETURNING id, received_at, method, query, headers, content_type, attempts,
+                       remote_addr",
         )?
         .query_row([hook_id], |row| {
             let headers: String = row.get(4)?;
@@ -441,6 +458,7 @@ fn claim_head(tx: &rusqlite::Transaction<'_>, hook_id: i64) -> Result<Option<Cla
                 headers: headers_from_json(&headers),
                 content_type: row.get(5)?,
                 attempt: row.get(6)?,
+                remote_addr: row.get(7)?,
                 body: None,
             })
         })

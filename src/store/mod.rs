@@ -35,7 +35,7 @@ pub use executions::{
     Operation, ScenarioUpdate, Trigger,
 };
 pub use hooks::{Hook, HookSettings};
-pub use scenarios::{Input, Scenario, ScenarioSettings, Schedule};
+pub use scenarios::{Forward, Input, Scenario, ScenarioSettings, Schedule};
 pub use sweep::{DeleteStep, PurgeCursor};
 
 /// Append-only: a released migration is never edited, only followed.
@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
     include_str!("migrations/002_lease_holder.sql"),
     include_str!("migrations/003_hook_burst.sql"),
+    include_str!("migrations/004_forward.sql"),
 ];
 
 /// How often an execution's checkpoint thread checkpoints

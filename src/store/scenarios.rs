@@ -81,10 +81,54 @@ impl Input {
     }
 }
 
+/// Where a forwarding scenario delivers its events (SPEC §10).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forward {
+    /// An http or https URL, checked when the scenario was saved.
+    pub url: String,
+    /// `--forward-header`: added to the request, or replacing the event's.
+    pub headers: Vec<(String, String)>,
+    /// How long a delivery may take, answer read included.
+    pub timeout: Duration,
+    /// Accept any certificate (a self-signed local dev server).
+    pub insecure: bool,
+}
+
+impl Forward {
+    pub const DEFAULT_TIMEOUT: Duration = Duration(30_000);
+
+    fn to_json(&self) -> String {
+        serde_json::json!({
+            "url": self.url,
+            "headers": self.headers,
+            "timeout_ms": self.timeout.millis(),
+            "insecure": self.insecure,
+        })
+        .to_string()
+    }
+
+    fn from_json(text: &str) -> Option<Forward> {
+        let value: serde_json::Value = serde_json::from_str(text).ok()?;
+        Some(Forward {
+            url: value["url"].as_str()?.to_owned(),
+            headers: serde_json::from_value(value["headers"].clone()).unwrap_or_default(),
+            timeout: Duration(
+                value["timeout_ms"]
+                    .as_i64()
+                    .unwrap_or(Self::DEFAULT_TIMEOUT.millis()),
+            ),
+            insecure: value["insecure"].as_bool().unwrap_or(false),
+        })
+    }
+}
+
 /// What a user sets on a scenario.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScenarioSettings {
+    /// Empty for a forwarding scenario.
     pub command: Vec<String>,
+    /// Deliver each event to a URL instead of running a command.
+    pub forward: Option<Forward>,
     pub schedule: Schedule,
     pub max_cycles: u32,
     pub max_errors: u32,
@@ -102,6 +146,7 @@ impl ScenarioSettings {
     pub fn new(command: Vec<String>) -> Self {
         ScenarioSettings {
             command,
+            forward: None,
             schedule: Schedule::Immediately,
             max_cycles: 1,
             max_errors: 3,
@@ -128,13 +173,16 @@ pub struct Scenario {
     pub consecutive_errors: u32,
     pub created_at: Millis,
     pub last_run_at: Option<Millis>,
+    /// Since when an execution has been waiting for the forwarding target
+    /// to listen (SPEC §10), if it is.
+    pub waiting_since: Option<Millis>,
 }
 
 const SELECT_SCENARIO: &str = "
     SELECT s.id, s.name, s.hook_id, h.name, s.command, s.schedule, s.max_cycles, s.max_errors,
            s.timeout_ms, s.input, s.store_incomplete, s.active, s.inactive_since,
            s.consecutive_errors, s.created_at, s.last_run_at, s.respond, s.response_status,
-           s.response_headers, s.response_timeout_ms
+           s.response_headers, s.response_timeout_ms, s.forward, s.waiting_since
     FROM scenarios s JOIN hooks h ON h.id = s.hook_id";
 
 fn scenario_from_row(row: &Row<'_>) -> rusqlite::Result<Scenario> {
@@ -143,6 +191,7 @@ fn scenario_from_row(row: &Row<'_>) -> rusqlite::Result<Scenario> {
     let input: String = row.get(9)?;
     let respond: Option<String> = row.get(16)?;
     let response_headers: String = row.get(18)?;
+    let forward: Option<String> = row.get(20)?;
     Ok(Scenario {
         id: row.get(0)?,
         name: row.get(1)?,
@@ -150,6 +199,7 @@ fn scenario_from_row(row: &Row<'_>) -> rusqlite::Result<Scenario> {
         hook: row.get(3)?,
         settings: ScenarioSettings {
             command: serde_json::from_str(&command).unwrap_or_default(),
+            forward: forward.as_deref().and_then(Forward::from_json),
             schedule: schedule.parse().unwrap_or(Schedule::OnDemand),
             max_cycles: row.get(6)?,
             max_errors: row.get(7)?,
@@ -170,6 +220,7 @@ fn scenario_from_row(row: &Row<'_>) -> rusqlite::Result<Scenario> {
         consecutive_errors: row.get(13)?,
         created_at: row.get(14)?,
         last_run_at: row.get(15)?,
+        waiting_since: row.get(21)?,
     })
 }
 
@@ -235,8 +286,9 @@ impl Store {
             "INSERT INTO scenarios (name, hook_id, command, schedule, max_cycles, max_errors,
                                     timeout_ms, input, store_incomplete, active, inactive_since,
                                     created_at, respond, response_status, response_headers,
-                                    response_timeout_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                                    response_timeout_ms, forward)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?17)",
             params![
                 name,
                 hook_id,
@@ -254,6 +306,7 @@ impl Store {
                 settings.response_status,
                 serde_json::to_string(&settings.response_headers)?,
                 settings.response_timeout.millis(),
+                settings.forward.as_ref().map(Forward::to_json),
             ],
         )?;
         tx.execute(
@@ -294,7 +347,8 @@ impl Store {
             "UPDATE scenarios SET hook_id = ?2, command = ?3, schedule = ?4, max_cycles = ?5,
                                   max_errors = ?6, timeout_ms = ?7, input = ?8,
                                   store_incomplete = ?9, respond = ?10, response_status = ?11,
-                                  response_headers = ?12, response_timeout_ms = ?13
+                                  response_headers = ?12, response_timeout_ms = ?13,
+                                  forward = ?14
              WHERE id = ?1",
             params![
                 scenario.id,
@@ -310,9 +364,19 @@ impl Store {
                 settings.response_status,
                 serde_json::to_string(&settings.response_headers)?,
                 settings.response_timeout.millis(),
+                settings.forward.as_ref().map(Forward::to_json),
             ],
         )?;
         tx.commit()?;
+        Ok(())
+    }
+
+    /// Say that an execution of the scenario waits for its forwarding
+    /// target (`Some(since)`), or no longer does.
+    pub fn set_scenario_waiting(&self, id: i64, since: Option<Millis>) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE scenarios SET waiting_since = ?2 WHERE id = ?1")?
+            .execute(params![id, since])?;
         Ok(())
     }
 
