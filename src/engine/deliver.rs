@@ -171,6 +171,26 @@ impl Seat {
     }
 }
 
+/// ureq's resolver, asked without a deadline. With one (our timeout), it
+/// resolves on a new thread per request, even a request that then reuses
+/// the kept connection: that thread was a third of a delivery's cost to a
+/// local app (docs/benchmarks.md, "Forwarding"). A local name or address
+/// resolves at once; a DNS lookup is bounded by the system's resolver.
+#[derive(Debug, Default)]
+struct InlineResolver(ureq::unversioned::resolver::DefaultResolver);
+
+impl ureq::unversioned::resolver::Resolver for InlineResolver {
+    fn resolve(
+        &self,
+        uri: &http::Uri,
+        config: &ureq::config::Config,
+        _timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        let no_deadline = ureq::unversioned::transport::NextTimeout::default();
+        self.0.resolve(uri, config, no_deadline)
+    }
+}
+
 fn agent(timeout: Duration, insecure: bool) -> ureq::Agent {
     use ureq::config::AutoHeaderValue;
     use ureq::tls::{RootCerts, TlsConfig};
@@ -178,7 +198,7 @@ fn agent(timeout: Duration, insecure: bool) -> ureq::Agent {
         .root_certs(RootCerts::PlatformVerifier)
         .disable_verification(insecure)
         .build();
-    ureq::Agent::config_builder()
+    let config = ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
         // The answer is the target's to judge: a status is an outcome, a
         // redirect is not followed (SPEC §10).
@@ -194,8 +214,12 @@ fn agent(timeout: Duration, insecure: bool) -> ureq::Agent {
         // A local app is reached directly, whatever HTTP_PROXY says.
         .proxy(None)
         .tls_config(tls)
-        .build()
-        .into()
+        .build();
+    ureq::Agent::with_parts(
+        config,
+        ureq::unversioned::transport::DefaultConnector::new(),
+        InlineResolver::default(),
+    )
 }
 
 /// What the worker is told while it delivers.
