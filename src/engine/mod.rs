@@ -237,6 +237,10 @@ fn cycles(
     // recorded with it.
     let planned = store.queued_count(hook.id)?.min(u64::from(limit));
     let take = if stopping() { 0 } else { planned };
+    // A process that died while it waited for the target left it said.
+    if scenario.waiting_since.is_some() {
+        let _ = store.set_scenario_waiting(scenario.id, None);
+    }
     // Recorded and its first events taken in one transaction.
     let (id, taken) = store.start_execution(scenario.id, trigger, clock.now(), hook.id, take)?;
     lease.execution = Some(id);
@@ -471,8 +475,10 @@ impl<'a> Execution<'a> {
             count += u64::from(ahead.is_some());
             self.done += 1;
             // A cycle whose commit was fenced off has no outcome to tell:
-            // its event is the new holder's, and will run again.
-            if committed.lease_held {
+            // its event is the new holder's, and will run again. Nor has one
+            // interrupted (a shutdown while its delivery waited): its caller
+            // is answered as the shutdown answers those whose cycle never came.
+            if committed.lease_held && !finished.interrupted {
                 on_cycle(&CycleReport {
                     event_id: cycle.event.id,
                     ok: finished.ok(),

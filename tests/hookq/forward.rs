@@ -877,3 +877,64 @@ fn a_self_signed_certificate_is_refused_unless_insecure_is_asked_for() {
     assert_eq!(env.state(id), "done");
     assert_eq!(target.delivered.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn a_shutdown_while_waiting_for_the_target_keeps_the_event_and_counts_no_error() {
+    let reserved = free_port();
+    let url = format!("http://{}/h", reserved.local_addr().unwrap());
+    drop(reserved);
+    let env = Env::new();
+    let path = env.hook("h", &["--rate-limit", "0"]);
+    env.ok(&[
+        "scenario",
+        "create",
+        "s",
+        "--hook",
+        "h",
+        "--forward",
+        &url,
+        "--respond",
+    ]);
+    let server = ServerProcess::start(&env, &[]);
+    let addr = server.addr;
+    let caller = std::thread::spawn(move || http(addr, "POST", &path, &[], b"kept"));
+    eventually(20, "the scenario says it waits", || {
+        env.ok(&["scenario", "list"]).contains("waiting for")
+    });
+    let (done, exited) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(server.terminate()));
+    let code = exited
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the server did not stop while it waited for the target");
+    assert_eq!(code, Some(0));
+    // The caller is told its event is stored, not that it failed.
+    let reply = caller.join().unwrap();
+    assert_eq!((reply.status, reply.text()), (200, "Accepted".to_owned()));
+    let events = env.json(&["hooks", "events", "h"]);
+    assert_eq!(events[0]["state"], "queued", "{events}");
+    let scenario = env.json(&["scenario", "show", "s"]);
+    assert_eq!(scenario["active"], true);
+    assert_eq!(scenario["consecutive_errors"], 0);
+}
+
+#[test]
+fn a_wait_left_said_by_a_killed_server_is_forgotten_by_the_next_execution() {
+    let reserved = free_port();
+    let addr = reserved.local_addr().unwrap();
+    drop(reserved);
+    let url = format!("http://{addr}/h");
+    let env = Env::new();
+    let path = env.hook("h", &["--rate-limit", "0"]);
+    env.ok(&["scenario", "create", "s", "--hook", "h", "--forward", &url]);
+    let server = ServerProcess::start(&env, &[]);
+    assert_eq!(http(server.addr, "POST", &path, &[], b"1").status, 200);
+    eventually(20, "the scenario says it waits", || {
+        env.ok(&["scenario", "list"]).contains("waiting for")
+    });
+    server.kill();
+    let target = Target::on(TcpListener::bind(addr).unwrap(), ok_answer());
+    env.ok(&["scenario", "run", "s"]);
+    assert_eq!(target.received().len(), 1);
+    let list = env.ok(&["scenario", "list"]);
+    assert!(!list.contains("waiting"), "{list}");
+}
