@@ -123,6 +123,23 @@ fn check_forward_options(settings: &ScenarioSettings, options: &ScenarioOptions)
         .hint("a scenario either runs a command or forwards to a URL")
         .into());
     }
+    // Options of a command that a delivery would silently ignore.
+    let command_only = [
+        ("--timeout", options.timeout.is_some()),
+        ("--input", options.input.is_some()),
+        ("--response-status", options.response_status.is_some()),
+        ("--response-header", !options.response_header.is_empty()),
+    ];
+    if let (Some(_), Some((option, _))) = (
+        &settings.forward,
+        command_only.iter().find(|(_, given)| *given),
+    ) {
+        return Err(Failure::usage(format!(
+            "{option} is a command's: a forwarding scenario does not use it"
+        ))
+        .hint("a delivery's time is bounded by --forward-timeout; its body is sent as received; with --respond the caller gets the target's answer")
+        .into());
+    }
     Ok(())
 }
 

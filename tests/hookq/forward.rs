@@ -722,7 +722,7 @@ fn bad_forward_options_exit_2() {
         args.extend_from_slice(extra);
         args.iter().map(|s| s.to_string()).collect::<Vec<_>>()
     };
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 9] = [
         (
             &["--forward", "ftp://example.com/h"],
             "expected an http:// or https:// URL",
@@ -754,6 +754,20 @@ fn bad_forward_options_exit_2() {
         (
             &["--forward-timeout", "5s", "--", "true"],
             "need --forward URL",
+        ),
+        (
+            &["--forward", "http://127.0.0.1:1/h", "--timeout", "5s"],
+            "--timeout is a command's",
+        ),
+        (
+            &[
+                "--forward",
+                "http://127.0.0.1:1/h",
+                "--respond",
+                "--response-status",
+                "201",
+            ],
+            "--response-status is a command's",
         ),
     ];
     for (extra, expected) in cases {
