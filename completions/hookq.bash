@@ -1867,7 +1867,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__scenario__subcmd__create)
-            opts="-h --hook --schedule --max-cycles --max-errors --timeout --input --store-incomplete --respond --response-status --response-header --response-timeout --inactive --db --base-url --json --help"
+            opts="-h --hook --schedule --max-cycles --max-errors --timeout --input --store-incomplete --respond --response-status --response-header --response-timeout --forward --forward-header --forward-timeout --forward-insecure --inactive --db --base-url --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1910,6 +1910,18 @@ _hookq() {
                     return 0
                     ;;
                 --response-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --forward)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --forward-header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --forward-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1973,7 +1985,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__scenario__subcmd__edit)
-            opts="-h --hook --schedule --max-cycles --max-errors --timeout --input --store-incomplete --respond --response-status --response-header --response-timeout --no-store-incomplete --no-respond --db --base-url --json --help"
+            opts="-h --hook --schedule --max-cycles --max-errors --timeout --input --store-incomplete --respond --response-status --response-header --response-timeout --forward --forward-header --forward-timeout --forward-insecure --no-store-incomplete --no-respond --no-forward-insecure --db --base-url --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2016,6 +2028,18 @@ _hookq() {
                     return 0
                     ;;
                 --response-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --forward)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --forward-header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --forward-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -185,7 +185,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_see
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -f -a "create" -d 'Create a scenario: COMMAND runs once per event of HOOK\'s queue, in order'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -f -a "create" -d 'Create a scenario: COMMAND runs (or --forward delivers) once per event of HOOK\'s queue, in order'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -f -a "list" -d 'List the scenarios'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -f -a "show" -d 'Show one scenario'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -f -a "edit" -d 'Change a scenario\'s settings, hook or command'
@@ -201,13 +201,17 @@ complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_su
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l max-errors -d 'Consecutive failed executions before a scheduled scenario is switched off [default: 3]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l timeout -d 'Per-cycle command timeout; the command and its children are killed [default: 5m]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l input -d 'What stdin gets: the raw body, or the JSON bundle [default: raw]' -r
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l respond -d 'Answer the webhook caller with the command\'s output: stdout or envelope (immediately scenarios, in serve)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l respond -d 'Answer the webhook caller with the command\'s output: stdout (alone: the default) or envelope; with --forward, the target\'s answer (immediately scenarios, in serve)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l response-status -d 'The answer\'s status in stdout mode [default: 200]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l response-header -d 'A header \'Name: value\' of the answer in stdout mode (repeatable; not a framing header)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l response-timeout -d 'How long a caller waits for the answer before getting 200 Accepted [default: 5m]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l forward -d 'Deliver each event to this http(s) URL instead of running a command' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l forward-header -d 'A header \'Name: value\' added to each delivery, or replacing the event\'s (repeatable)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l forward-timeout -d 'How long a delivery may take, answer included [default: 30s]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l store-incomplete -d 'A failed event goes to `incomplete` instead of back to the queue'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l forward-insecure -d 'Accept the target\'s certificate unverified (a self-signed local server)'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l inactive -d 'Create it inactive'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
@@ -225,15 +229,20 @@ complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_su
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l max-errors -d 'Consecutive failed executions before a scheduled scenario is switched off' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l timeout -d 'Per-cycle command timeout; the command and its children are killed' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l input -d 'What stdin gets: the raw body, or the JSON bundle' -r
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l respond -d 'Answer the webhook caller with the command\'s output: stdout or envelope (immediately scenarios, in serve)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l respond -d 'Answer the webhook caller with the command\'s output: stdout (alone: the default) or envelope; with --forward, the target\'s answer (immediately scenarios, in serve)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l response-status -d 'The answer\'s status in stdout mode' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l response-header -d 'A header \'Name: value\' of the answer in stdout mode (repeatable; not a framing header)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l response-timeout -d 'How long a caller waits for the answer before getting 200 Accepted' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l forward -d 'Deliver each event to this http(s) URL instead of running a command' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l forward-header -d 'A header \'Name: value\' added to each delivery, or replacing the event\'s (repeatable)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l forward-timeout -d 'How long a delivery may take, answer included' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l store-incomplete -d 'A failed event goes to `incomplete` instead of back to the queue'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l forward-insecure -d 'Accept the target\'s certificate unverified (a self-signed local server)'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l no-store-incomplete -d 'Put failed events back in the queue again'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l no-respond -d 'Stop answering the webhook caller (it gets 200 Accepted)'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l no-forward-insecure -d 'Verify the forwarding target\'s certificate again'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from activate" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
@@ -259,7 +268,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_su
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from runs" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from runs" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from runs" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a scenario: COMMAND runs once per event of HOOK\'s queue, in order'
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a scenario: COMMAND runs (or --forward delivers) once per event of HOOK\'s queue, in order'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the scenarios'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one scenario'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "edit" -d 'Change a scenario\'s settings, hook or command'
@@ -343,7 +352,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcom
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "replay" -d 'Put copies of stored events at the tail of the queue'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "send" -d 'Enqueue an event locally, through the same checks as the server (but auth, address, rate)'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "discard" -d 'Take queued or incomplete events out of the queue (kept as discarded)'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from scenario" -f -a "create" -d 'Create a scenario: COMMAND runs once per event of HOOK\'s queue, in order'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from scenario" -f -a "create" -d 'Create a scenario: COMMAND runs (or --forward delivers) once per event of HOOK\'s queue, in order'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from scenario" -f -a "list" -d 'List the scenarios'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from scenario" -f -a "show" -d 'Show one scenario'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from scenario" -f -a "edit" -d 'Change a scenario\'s settings, hook or command'

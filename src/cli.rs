@@ -394,9 +394,9 @@ fn parse_method(text: &str) -> Result<String, String> {
 
 #[derive(Debug, Subcommand)]
 pub enum ScenarioCommand {
-    /// Create a scenario: COMMAND runs once per event of HOOK's queue, in order
+    /// Create a scenario: COMMAND runs (or --forward delivers) once per event of HOOK's queue, in order
     #[command(
-        after_help = "Examples:\n  hookq scenario create deploy --hook github-push -- ./deploy.sh\n  hookq scenario create nightly --hook orders --schedule 1h --max-cycles 50 --input bundle -- python3 import.py\n\nThe command runs directly, without a shell; the event is on its stdin and in HOOKQ_* variables.\nA relative path with a '/' (./deploy.sh) is stored made absolute against the directory where you\nrun `scenario create`; a bare name (python3) is looked up on PATH each time it runs. The command\nruns in the working directory of the process that runs it (`hooks serve` or `scenario run`)."
+        after_help = "Examples:\n  hookq scenario create deploy --hook github-push -- ./deploy.sh\n  hookq scenario create nightly --hook orders --schedule 1h --max-cycles 50 --input bundle -- python3 import.py\n  hookq scenario create app --hook stripe --forward http://localhost:3000/webhooks\n\nWith --forward, each event is delivered to the URL as its sender sent it (docs/forwarding.md).\nThe command runs directly, without a shell; the event is on its stdin and in HOOKQ_* variables.\nA relative path with a '/' (./deploy.sh) is stored made absolute against the directory where you\nrun `scenario create`; a bare name (python3) is looked up on PATH each time it runs. The command\nruns in the working directory of the process that runs it (`hooks serve` or `scenario run`)."
     )]
     Create(CreateScenario),
     /// List the scenarios
@@ -407,7 +407,7 @@ pub enum ScenarioCommand {
     Show(ScenarioRef),
     /// Change a scenario's settings, hook or command
     #[command(
-        after_help = "Examples:\n  hookq scenario edit deploy --timeout 10m --max-errors 5\n  hookq scenario edit deploy --hook other-hook\n  hookq scenario edit deploy -- ./deploy.sh --verbose\n\nOnly the options given change.",
+        after_help = "Examples:\n  hookq scenario edit deploy --timeout 10m --max-errors 5\n  hookq scenario edit deploy --hook other-hook\n  hookq scenario edit deploy -- ./deploy.sh --verbose\n  hookq scenario edit deploy --forward http://localhost:3000/webhooks\n\nOnly the options given change. --forward or a new command switches between the two kinds.",
         mut_args(without_default)
     )]
     Edit(EditScenario),
@@ -452,7 +452,11 @@ pub struct CreateScenario {
     #[arg(long)]
     pub inactive: bool,
     /// The command and its arguments, after `--` (./relative/path is made absolute here)
-    #[arg(last = true, required = true, value_name = "COMMAND")]
+    #[arg(
+        last = true,
+        required_unless_present = "forward",
+        value_name = "COMMAND"
+    )]
     pub command: Vec<String>,
 }
 
@@ -472,6 +476,9 @@ pub struct EditScenario {
     /// Stop answering the webhook caller (it gets 200 Accepted)
     #[arg(long, conflicts_with = "respond")]
     pub no_respond: bool,
+    /// Verify the forwarding target's certificate again
+    #[arg(long, conflicts_with = "forward_insecure")]
+    pub no_forward_insecure: bool,
     /// A new command and its arguments, after `--` (./relative/path is made absolute here)
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
@@ -498,8 +505,8 @@ pub struct ScenarioOptions {
     /// A failed event goes to `incomplete` instead of back to the queue
     #[arg(long)]
     pub store_incomplete: bool,
-    /// Answer the webhook caller with the command's output: stdout or envelope (immediately scenarios, in serve)
-    #[arg(long, value_name = "MODE")]
+    /// Answer the webhook caller with the command's output: stdout (alone: the default) or envelope; with --forward, the target's answer (immediately scenarios, in serve)
+    #[arg(long, value_name = "MODE", num_args = 0..=1, require_equals = false, default_missing_value = "stdout")]
     pub respond: Option<Respond>,
     /// The answer's status in stdout mode [default: 200]
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = parse_status)]
@@ -510,6 +517,18 @@ pub struct ScenarioOptions {
     /// How long a caller waits for the answer before getting 200 Accepted [default: 5m]
     #[arg(long, value_name = "DURATION")]
     pub response_timeout: Option<Duration>,
+    /// Deliver each event to this http(s) URL instead of running a command
+    #[arg(long, value_name = "URL", value_parser = parse_forward_url, conflicts_with = "command")]
+    pub forward: Option<String>,
+    /// A header 'Name: value' added to each delivery, or replacing the event's (repeatable)
+    #[arg(long, value_name = "'K: V'", value_parser = parse_forward_header)]
+    pub forward_header: Vec<(String, String)>,
+    /// How long a delivery may take, answer included [default: 30s]
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    pub forward_timeout: Option<Duration>,
+    /// Accept the target's certificate unverified (a self-signed local server)
+    #[arg(long)]
+    pub forward_insecure: bool,
 }
 
 #[derive(Debug, Args)]
@@ -758,6 +777,32 @@ pub fn parse_header(text: &str) -> Result<(String, String), String> {
     crate::respond::check_syntax(name, value)
         .map_err(|e| format!("invalid header {text:?}: {e}"))?;
     Ok((name.to_owned(), value.to_owned()))
+}
+
+/// A forwarding target: an http or https URL with a host (SPEC §10).
+fn parse_forward_url(text: &str) -> Result<String, String> {
+    let invalid = |why: &str| format!("invalid forward URL {text:?}: {why}");
+    let uri: ureq::http::Uri = text.parse().map_err(|e| invalid(&format!("{e}")))?;
+    match uri.scheme_str() {
+        Some("http" | "https") => {}
+        _ => return Err(invalid("expected an http:// or https:// URL")),
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(invalid("it names no host"));
+    }
+    Ok(text.to_owned())
+}
+
+/// A header added to each delivery: valid, and not one that belongs to a
+/// connection (hookq sets those for the target).
+fn parse_forward_header(text: &str) -> Result<(String, String), String> {
+    let (name, value) = parse_header(text)?;
+    if !crate::respond::is_settable_header(&name) {
+        return Err(format!(
+            "invalid header {text:?}: {name:?} belongs to a connection, not to the event: hookq sets it for the target"
+        ));
+    }
+    Ok((name, value))
 }
 
 /// A header of a scenario's answer: valid, and not one the server frames

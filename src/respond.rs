@@ -115,6 +115,26 @@ fn has_header(headers: &[(String, String)], name: &str) -> bool {
     headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name))
 }
 
+/// A forwarding target's answer passed on to the caller (SPEC §10): its
+/// status, its headers but those of its connection and framing (the server
+/// frames its own), its body. A status that cannot carry the body the
+/// server frames (204, 205, 304) is sent as 200.
+pub(crate) fn passed_on(status: u16, headers: &[(String, String)], body: &[u8]) -> Reply {
+    Reply {
+        status: if valid_status(u64::from(status)) {
+            status
+        } else {
+            200
+        },
+        headers: headers
+            .iter()
+            .filter(|(name, value)| is_settable_header(name) && check_syntax(name, value).is_ok())
+            .cloned()
+            .collect(),
+        body: body.to_vec(),
+    }
+}
+
 /// The answer a successful cycle gives, or why its output is not a valid
 /// answer (which fails the cycle).
 pub(crate) fn reply(

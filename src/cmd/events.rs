@@ -107,9 +107,14 @@ struct OperationJson {
     scenario: String,
     status: &'static str,
     exit_code: Option<i32>,
+    /// A delivery's answer status (forwarding scenarios only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    http_status: Option<u16>,
     started_at: String,
     duration_ms: i64,
     error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    http_headers: Option<Vec<(String, String)>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     stdout: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -126,9 +131,12 @@ impl OperationJson {
             scenario: op.scenario.clone(),
             status: op.status.as_str(),
             exit_code: op.exit_code,
+            http_status: op.http_status,
             started_at: clock::format(op.started_at),
             duration_ms: op.duration_ms,
             error: op.error.clone(),
+            http_headers: (with_output && op.http_status.is_some())
+                .then(|| op.http_headers.clone()),
             stdout: text(&op.stdout),
             stderr: text(&op.stderr),
         }
@@ -168,10 +176,16 @@ pub fn ops(ctx: &Ctx, args: ListOps) -> Result<ExitCode> {
     if args.output {
         let mut out = io::stdout().lock();
         for op in &ops {
-            let exit = op.exit_code.map_or_else(|| "-".into(), |c| c.to_string());
+            let exit = match (op.http_status, op.exit_code) {
+                (Some(status), _) => format!("HTTP {status}, {}ms", op.duration_ms),
+                (None, code) => format!(
+                    "exit {}",
+                    code.map_or_else(|| "-".into(), |c| c.to_string())
+                ),
+            };
             writeln!(
                 out,
-                "== operation {} (event {}, {}, exit {exit}, {}){}",
+                "== operation {} (event {}, {}, {exit}, {}){}",
                 op.id,
                 op.event_id,
                 op.status.as_str(),
@@ -181,6 +195,20 @@ pub fn ops(ctx: &Ctx, args: ListOps) -> Result<ExitCode> {
                     .map(|e| format!(": {e}"))
                     .unwrap_or_default()
             )?;
+            if op.http_status.is_some() {
+                // The answer as the target sent it: its headers, then the
+                // first 64 KiB of its body.
+                writeln!(out, "-- answer headers")?;
+                for (name, value) in &op.http_headers {
+                    writeln!(out, "{name}: {value}")?;
+                }
+                writeln!(out, "-- answer body")?;
+                out.write_all(&op.stdout)?;
+                if !op.stdout.is_empty() && !op.stdout.ends_with(b"\n") {
+                    writeln!(out)?;
+                }
+                continue;
+            }
             for (name, bytes) in [("stdout", &op.stdout), ("stderr", &op.stderr)] {
                 writeln!(out, "-- {name}")?;
                 out.write_all(bytes)?;
@@ -202,7 +230,10 @@ pub fn ops(ctx: &Ctx, args: ListOps) -> Result<ExitCode> {
             op.event_id.to_string(),
             op.scenario,
             op.status.to_string(),
-            op.exit_code.map_or_else(|| "-".into(), |c| c.to_string()),
+            match (op.http_status, op.exit_code) {
+                (Some(status), _) => format!("HTTP {status}"),
+                (None, code) => code.map_or_else(|| "-".into(), |c| c.to_string()),
+            },
             clock::format(op.started_at),
             format!("{}ms", op.duration_ms),
             op.error.unwrap_or_else(|| "-".into()),

@@ -17,7 +17,9 @@ use crate::clock::{self, Clock};
 use crate::engine;
 use crate::error::Failure;
 use crate::output::{self, Table};
-use crate::store::{ExecutionRecord, ExecutionStatus, Scenario, ScenarioSettings, Trigger};
+use crate::store::{
+    ExecutionRecord, ExecutionStatus, Forward, Scenario, ScenarioSettings, Trigger,
+};
 
 pub fn run(ctx: &Ctx, command: ScenarioCommand) -> Result<ExitCode> {
     match command {
@@ -84,13 +86,70 @@ fn apply(mut settings: ScenarioSettings, options: &ScenarioOptions) -> ScenarioS
     if let Some(timeout) = options.response_timeout {
         settings.response_timeout = timeout;
     }
+    if let Some(url) = &options.forward {
+        // A command scenario switched to forwarding starts from the
+        // defaults; a forwarding one keeps what it had but the URL.
+        let forward = settings.forward.get_or_insert_with(|| Forward {
+            url: String::new(),
+            headers: Vec::new(),
+            timeout: Forward::DEFAULT_TIMEOUT,
+            insecure: false,
+        });
+        forward.url = url.clone();
+        settings.command = Vec::new();
+    }
+    if let Some(forward) = &mut settings.forward {
+        if !options.forward_header.is_empty() {
+            forward.headers = options.forward_header.clone();
+        }
+        if let Some(timeout) = options.forward_timeout {
+            forward.timeout = timeout;
+        }
+        if options.forward_insecure {
+            forward.insecure = true;
+        }
+    }
     settings
+}
+
+/// The forwarding options need a forwarding scenario: given to one that
+/// runs a command (and not switched by `--forward`), they would be lost.
+fn check_forward_options(settings: &ScenarioSettings, options: &ScenarioOptions) -> Result<()> {
+    let given = !options.forward_header.is_empty()
+        || options.forward_timeout.is_some()
+        || options.forward_insecure;
+    if given && settings.forward.is_none() {
+        return Err(Failure::usage(
+            "--forward-header, --forward-timeout and --forward-insecure need --forward URL",
+        )
+        .hint("a scenario either runs a command or forwards to a URL")
+        .into());
+    }
+    // Options of a command that a delivery would silently ignore.
+    let command_only = [
+        ("--timeout", options.timeout.is_some()),
+        ("--input", options.input.is_some()),
+        ("--response-status", options.response_status.is_some()),
+        ("--response-header", !options.response_header.is_empty()),
+    ];
+    if let (Some(_), Some((option, _))) = (
+        &settings.forward,
+        command_only.iter().find(|(_, given)| *given),
+    ) {
+        return Err(Failure::usage(format!(
+            "{option} is a command's: a forwarding scenario does not use it"
+        ))
+        .hint("a delivery's time is bounded by --forward-timeout; its body is sent as received; with --respond the caller gets the target's answer")
+        .into());
+    }
+    Ok(())
 }
 
 fn create(ctx: &Ctx, args: CreateScenario) -> Result<ExitCode> {
     let mut store = ctx.open()?;
     let hook = store.hook(&args.hook)?;
     let settings = apply(ScenarioSettings::new(resolve(args.command)?), &args.options);
+    check_forward_options(&settings, &args.options)?;
     let scenario =
         store.create_scenario(&args.name, hook.id, &settings, !args.inactive, ctx.now)?;
     if ctx.global.json {
@@ -123,7 +182,14 @@ fn edit(ctx: &Ctx, args: EditScenario) -> Result<ExitCode> {
     }
     if !args.command.is_empty() {
         settings.command = resolve(args.command)?;
+        settings.forward = None;
     }
+    if args.no_forward_insecure {
+        if let Some(forward) = &mut settings.forward {
+            forward.insecure = false;
+        }
+    }
+    check_forward_options(&settings, &args.options)?;
     store.update_scenario(&scenario, hook_id, &settings, ctx.now)?;
     done(ctx, &scenario.name, "updated")
 }
@@ -297,13 +363,25 @@ fn list(ctx: &Ctx) -> Result<ExitCode> {
     }
     let mut table = Table::new(["name", "hook", "schedule", "status", "last_run", "command"]);
     for s in scenarios {
+        let status = match (
+            &s.forward,
+            s.waiting_since.as_ref().and_then(Option::as_ref),
+            s.active,
+        ) {
+            (Some(url), Some(_), true) => format!("waiting for {url}"),
+            (_, _, true) => "active".into(),
+            (_, _, false) => "inactive".into(),
+        };
         table.row(vec![
             s.name,
             s.hook,
             s.schedule,
-            if s.active { "active" } else { "inactive" }.into(),
+            status,
             s.last_run_at.unwrap_or_else(|| "-".into()),
-            s.command.join(" "),
+            match (&s.forward, &s.command) {
+                (Some(url), _) => format!("→ {url}"),
+                (None, command) => command.as_deref().unwrap_or_default().join(" "),
+            },
         ]);
     }
     table.print()?;
@@ -316,15 +394,33 @@ fn show(ctx: &Ctx, scenario: &Scenario) -> Result<ExitCode> {
         output::json(&s)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let status = match &s.inactive_since {
-        Some(since) if !s.active => format!("inactive since {since}"),
+    let status = match (
+        &s.inactive_since,
+        s.waiting_since.as_ref().and_then(Option::as_ref),
+        &s.forward,
+    ) {
+        (Some(since), _, _) if !s.active => format!("inactive since {since}"),
         _ if !s.active => "inactive".into(),
+        (_, Some(since), Some(url)) => format!("active, waiting for {url} since {since}"),
         _ => "active".into(),
+    };
+    let action = match &scenario.settings.forward {
+        Some(forward) => {
+            let mut line = format!("{} (timeout {}", forward.url, forward.timeout);
+            for (name, value) in &forward.headers {
+                line.push_str(&format!(", header {name}: {value}"));
+            }
+            if forward.insecure {
+                line.push_str(", certificate not verified");
+            }
+            ("forward", line + ")")
+        }
+        None => ("command", serde_json::to_string(&s.command)?),
     };
     output::fields(&[
         ("name", s.name.clone()),
         ("hook", s.hook.clone()),
-        ("command", serde_json::to_string(&s.command)?),
+        action,
         ("status", status),
         ("schedule", s.schedule.clone()),
         ("max cycles", s.max_cycles.to_string()),
@@ -353,7 +449,21 @@ fn show(ctx: &Ctx, scenario: &Scenario) -> Result<ExitCode> {
 struct ScenarioJson {
     name: String,
     hook: String,
-    command: Vec<String>,
+    /// Null for a forwarding scenario.
+    command: Option<Vec<String>>,
+    /// The URL of a forwarding scenario, else null.
+    forward: Option<String>,
+    /// A forwarding scenario's other settings (absent for a command).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    forward_headers: Option<Vec<(String, String)>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    forward_timeout: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    forward_insecure: Option<bool>,
+    /// Since when an execution waits for the forwarding target (a
+    /// forwarding scenario only; null when it does not wait).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waiting_since: Option<Option<String>>,
     schedule: String,
     max_cycles: u32,
     max_errors: u32,
@@ -374,7 +484,15 @@ impl ScenarioJson {
         ScenarioJson {
             name: scenario.name.clone(),
             hook: scenario.hook.clone(),
-            command: settings.command.clone(),
+            command: settings.forward.is_none().then(|| settings.command.clone()),
+            forward: settings.forward.as_ref().map(|f| f.url.clone()),
+            forward_headers: settings.forward.as_ref().map(|f| f.headers.clone()),
+            forward_timeout: settings.forward.as_ref().map(|f| f.timeout.to_string()),
+            forward_insecure: settings.forward.as_ref().map(|f| f.insecure),
+            waiting_since: settings
+                .forward
+                .as_ref()
+                .map(|_| scenario.waiting_since.map(clock::format)),
             schedule: settings.schedule.to_string(),
             max_cycles: settings.max_cycles,
             max_errors: settings.max_errors,

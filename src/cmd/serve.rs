@@ -67,7 +67,22 @@ pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
         None
     } else {
         let on_cycle: OnCycle = Arc::new(move |cycle: &CycleReport<'_>| {
-            waiters.complete(cycle.event_id, cycle.ok, cycle.stdout, cycle.error);
+            let http = cycle
+                .http
+                .map(|answer| (answer.status, &answer.headers[..]));
+            waiters.complete(cycle.event_id, cycle.ok, cycle.stdout, cycle.error, http);
+            if let Some(answer) = cycle.http {
+                // The delivery, as a proxy's access log would show it.
+                output::note(format_args!(
+                    "{} → {} {} {} {}ms event {}",
+                    crate::clock::format(crate::clock::system_now()),
+                    answer.status,
+                    answer.method,
+                    answer.url,
+                    cycle.duration.as_millis(),
+                    cycle.event_id
+                ));
+            }
         });
         // A signal that came before this stopped `shutdown`: the scheduler
         // sees it at its first look and starts nothing.

@@ -2,9 +2,14 @@
 //! count of cycles, one event per cycle with commit or rollback, the error
 //! policy, finalization. The engine knows nothing of HTTP.
 
-mod runner;
+mod action;
+mod answer;
+mod chain;
+mod command;
+mod deliver;
 mod scheduler;
 mod spawn;
+mod tail;
 
 use std::time::{Duration, Instant};
 
@@ -17,6 +22,7 @@ use crate::store::{
     Ahead, ClaimedEvent, CycleEnd, ExecutionEnd, ExecutionRecord, ExecutionStatus, Hook, Input,
     NewOperation, Scenario, ScenarioUpdate, Schedule, Store, Trigger,
 };
+pub use action::HttpAnswer;
 pub use scheduler::{OnCycle, Scheduler};
 
 /// An `immediately` scenario processes at most this many events per
@@ -38,6 +44,9 @@ pub struct CycleReport<'a> {
     pub ok: bool,
     pub stdout: &'a [u8],
     pub error: Option<&'a str>,
+    /// A delivery's answer, when one came (its body is `stdout`).
+    pub http: Option<&'a HttpAnswer>,
+    pub duration: Duration,
 }
 
 /// How an execution was asked for.
@@ -141,7 +150,7 @@ pub(crate) fn execute_held(
     clock: &Clock,
     stopping: &(dyn Fn() -> bool + Sync),
     on_cycle: &mut dyn FnMut(&CycleReport<'_>),
-    worker: Option<&runner::Worker>,
+    worker: Option<&chain::Worker>,
 ) -> Result<ExecutionRecord> {
     debug_assert_eq!(lease.scenario_id, scenario.id);
     // As it is now that it is held: a `scenario edit --hook` (refused from
@@ -203,7 +212,7 @@ struct Run<'a> {
     start: Start,
     clock: &'a Clock,
     stopping: &'a (dyn Fn() -> bool + Sync),
-    worker: Option<&'a runner::Worker>,
+    worker: Option<&'a chain::Worker>,
 }
 
 fn cycles(
@@ -227,6 +236,10 @@ fn cycles(
     // recorded with it.
     let planned = store.queued_count(hook.id)?.min(u64::from(limit));
     let take = if stopping() { 0 } else { planned };
+    // A process that died while it waited for the target left it said.
+    if scenario.waiting_since.is_some() {
+        let _ = store.set_scenario_waiting(scenario.id, None);
+    }
     // Recorded and its first events taken in one transaction.
     let (id, taken) = store.start_execution(scenario.id, trigger, clock.now(), hook.id, take)?;
     lease.execution = Some(id);
@@ -241,9 +254,10 @@ fn cycles(
         renewed: lease.renewed,
         lease_lost: false,
         ended: false,
+        waiting: false,
     };
     let ran = if take > 0 {
-        let chain = runner::Chain {
+        let chain = chain::Chain {
             after_failure: scenario.settings.store_incomplete,
             stopping,
         };
@@ -252,7 +266,7 @@ fn cycles(
             Some(worker) if worker.after_failure() == chain.after_failure => {
                 execution.run(store, taken, worker, on_cycle)
             }
-            _ => runner::with_worker(&chain, |worker| {
+            _ => chain::with_worker(&chain, |worker| {
                 execution.run(store, taken, worker, on_cycle)
             }),
         };
@@ -330,6 +344,8 @@ struct Execution<'a> {
     lease_lost: bool,
     /// Its end is recorded (with its last cycle).
     ended: bool,
+    /// The scenario is marked as waiting for its forwarding target.
+    waiting: bool,
 }
 
 impl<'a> Execution<'a> {
@@ -352,7 +368,7 @@ impl<'a> Execution<'a> {
         &mut self,
         store: &mut Store,
         taken: Vec<ClaimedEvent>,
-        worker: &runner::Worker,
+        worker: &chain::Worker,
         on_cycle: &mut dyn FnMut(&CycleReport<'_>),
     ) -> Result<()> {
         let (scenario, clock) = (self.scenario, self.clock);
@@ -373,13 +389,25 @@ impl<'a> Execution<'a> {
                     .as_mut()
                     .map(|next| next.job(scenario, &self.hook)),
             )?;
-            let renewed = &mut self.renewed;
-            let runner::Ended {
+            let (renewed, waiting) = (&mut self.renewed, &mut self.waiting);
+            let chain::Ended {
                 finished,
                 next_started,
-            } = worker.wait(&mut || renew(store, scenario.id, renewed))?;
+            } = worker.wait(&mut |meanwhile| match meanwhile {
+                chain::Meanwhile::Tick => renew(store, scenario.id, renewed),
+                chain::Meanwhile::Waiting(why) => {
+                    wait_for_target(store, scenario, clock, why);
+                    *waiting = true;
+                }
+            })?;
+            if std::mem::take(&mut self.waiting) {
+                // Best effort: it only tells `scenario list`.
+                let _ = store.set_scenario_waiting(scenario.id, None);
+            }
             let end = match (finished.ok(), scenario.settings.store_incomplete) {
                 (true, _) => CycleEnd::Done,
+                // Not the scenario's fault: back to the queue as it was.
+                (false, _) if finished.interrupted => CycleEnd::Queued,
                 (false, true) => CycleEnd::Incomplete,
                 (false, false) => CycleEnd::Queued, // rolled back; the chain ended
             };
@@ -405,10 +433,14 @@ impl<'a> Execution<'a> {
                 started_at: cycle.started_at,
                 duration_ms: finished.duration.as_millis() as i64,
                 error: finished.error.as_deref(),
-                stdout: runner::tail(&finished.stdout),
+                stdout: finished.kept_stdout(),
                 stderr: &finished.stderr,
+                http: finished
+                    .http
+                    .as_ref()
+                    .map(|answer| (answer.status, &answer.headers[..])),
             };
-            if let Some(error) = &finished.error {
+            if let Some(error) = finished.error.as_ref().filter(|_| !finished.interrupted) {
                 self.first_error
                     .get_or_insert_with(|| format!("event {}: {error}", cycle.event.id));
             }
@@ -442,13 +474,17 @@ impl<'a> Execution<'a> {
             count += u64::from(ahead.is_some());
             self.done += 1;
             // A cycle whose commit was fenced off has no outcome to tell:
-            // its event is the new holder's, and will run again.
-            if committed.lease_held {
+            // its event is the new holder's, and will run again. Nor has one
+            // interrupted (a shutdown while its delivery waited): its caller
+            // is answered as the shutdown answers those whose cycle never came.
+            if committed.lease_held && !finished.interrupted {
                 on_cycle(&CycleReport {
                     event_id: cycle.event.id,
                     ok: finished.ok(),
                     stdout: &finished.stdout,
                     error: finished.error.as_deref(),
+                    http: finished.http.as_deref(),
+                    duration: finished.duration,
                 });
             }
             renew(store, scenario.id, &mut self.renewed);
@@ -477,12 +513,26 @@ impl Cycle {
         }
     }
 
-    /// The command to run for this cycle, with the event's body (taken out).
-    fn job<'a>(&mut self, scenario: &'a Scenario, hook: &Hook) -> runner::Job<'a> {
+    /// The action of this cycle, with the event's body (taken out).
+    fn job<'a>(&'a mut self, scenario: &'a Scenario, hook: &Hook) -> action::Job<'a> {
         let Some(body) = self.event.body.take() else {
-            return runner::Job::NotRun(PAYLOAD_GONE);
+            return action::Job::NotRun(PAYLOAD_GONE);
         };
-        runner::Job::Run(runner::Invocation {
+        if let Some(forward) = &scenario.settings.forward {
+            let event = &self.event;
+            return action::Job::Deliver(deliver::Delivery {
+                forward,
+                event_id: event.id,
+                attempt: event.attempt,
+                method: &event.method,
+                query: &event.query,
+                headers: &event.headers,
+                remote_addr: event.remote_addr.as_deref(),
+                body,
+                answer: scenario.settings.respond.is_some(),
+            });
+        }
+        action::Job::Run(command::Invocation {
             command: &scenario.settings.command,
             env: environment(&self.event, &hook.name, &scenario.name, self.number),
             stdin: input(
@@ -516,6 +566,22 @@ fn on_error(scenario: &Scenario) -> ScenarioUpdate {
         _ if errors >= scenario.settings.max_errors => ScenarioUpdate::Deactivate,
         _ => ScenarioUpdate::CountError,
     }
+}
+
+/// The delivery under way found its target not listening: said in the
+/// log and in `scenario list` (SPEC §10); no error is counted.
+fn wait_for_target(store: &Store, scenario: &Scenario, clock: &Clock, why: &str) {
+    let url = scenario
+        .settings
+        .forward
+        .as_ref()
+        .map_or("", |forward| forward.url.as_str());
+    crate::output::note(format_args!(
+        "{} scenario {}: waiting for {url} ({why})",
+        clock::format(clock.now()),
+        scenario.name
+    ));
+    let _ = store.set_scenario_waiting(scenario.id, Some(clock.now()));
 }
 
 const RENEW_EVERY: Duration = Duration::from_secs(10);
@@ -600,6 +666,7 @@ mod tests {
             consecutive_errors,
             created_at: 0,
             last_run_at: None,
+            waiting_since: None,
         }
     }
 

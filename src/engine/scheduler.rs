@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use super::{execute, execute_held, runner, CycleReport, Lease, Start};
+use super::{chain, execute, execute_held, CycleReport, Lease, Start};
 use crate::clock::{self, Clock, Millis};
 use crate::error::{code_of, Code};
 use crate::shutdown::Shutdown;
@@ -317,12 +317,12 @@ impl Scheduler {
         // Its commands run on one thread for as long as it works.
         let shutdown = self.inner.shutdown.clone();
         let stopping = move || shutdown.is_stopped();
-        let chain = runner::Chain {
+        let chain = chain::Chain {
             after_failure: scenario.settings.store_incomplete,
             stopping: &stopping,
         };
         let name = scenario.name.clone();
-        let done = runner::with_worker(&chain, |worker| {
+        let done = chain::with_worker(&chain, |worker| {
             Ok(self.immediately(&mut store, &mut lease, scenario, worker))
         })
         .unwrap_or_else(|e| {
@@ -344,7 +344,7 @@ impl Scheduler {
         store: &mut Store,
         lease: &mut Lease,
         mut scenario: Scenario,
-        worker: &runner::Worker,
+        worker: &chain::Worker,
     ) -> Done {
         let clock = self.inner.clock;
         let shutdown = self.inner.shutdown.clone();

@@ -224,15 +224,16 @@ fn await_cycle(
 
 /// The answer of a cycle (SPEC §6): the scenario's, or 500 if it failed.
 fn respond(event_id: i64, responder: &Responder, outcome: &CycleOutcome) -> Answer {
-    let reply = match (outcome.ok, &outcome.error) {
-        (true, _) => respond::reply(
+    let reply = match (outcome.ok, &outcome.error, &outcome.http) {
+        (true, _, Some((status, headers))) => respond::passed_on(*status, headers, &outcome.stdout),
+        (true, _, None) => respond::reply(
             responder.mode,
             responder.status,
             &responder.headers,
             &outcome.stdout,
         )
         .unwrap_or_else(|invalid| respond::failure(event_id, &invalid)),
-        (false, error) => {
+        (false, error, _) => {
             respond::failure(event_id, error.as_deref().unwrap_or("the cycle failed"))
         }
     };

@@ -11,6 +11,9 @@ pub(crate) struct CycleOutcome {
     pub(crate) ok: bool,
     pub(crate) stdout: Vec<u8>,
     pub(crate) error: Option<String>,
+    /// A forwarding scenario's target answered: its status and headers
+    /// (its body is `stdout`), passed to the caller as they are.
+    pub(crate) http: Option<(u16, Vec<(String, String)>)>,
 }
 
 /// A request waiting for its event's cycle.
@@ -67,13 +70,21 @@ impl Waiters {
     }
 
     /// A cycle ended: answer its caller, if one waits.
-    pub fn complete(&self, event_id: i64, ok: bool, stdout: &[u8], error: Option<&str>) {
+    pub fn complete(
+        &self,
+        event_id: i64,
+        ok: bool,
+        stdout: &[u8],
+        error: Option<&str>,
+        http: Option<(u16, &[(String, String)])>,
+    ) {
         let answer = self.state().waiting.remove(&event_id);
         if let Some(Waiting { answer, .. }) = answer {
             let _ = answer.try_send(CycleOutcome {
                 ok,
                 stdout: stdout.to_vec(),
                 error: error.map(str::to_owned),
+                http: http.map(|(status, headers)| (status, headers.to_vec())),
             });
         }
     }
@@ -122,7 +133,7 @@ mod tests {
             Some(TryRecvError::Disconnected)
         );
         assert_eq!(kept_rx.try_recv().err(), Some(TryRecvError::Empty));
-        waiters.complete(1, true, b"done", None);
+        waiters.complete(1, true, b"done", None, None);
         assert_eq!(kept_rx.try_recv().unwrap().stdout, b"done");
         assert!(waiters.is_empty());
     }
@@ -136,7 +147,7 @@ mod tests {
         waiters.stop_taking();
         assert!(!waiters.register(2, 10, late));
         assert_eq!(late_rx.try_recv().err(), Some(TryRecvError::Disconnected));
-        waiters.complete(1, true, b"answer", None);
+        waiters.complete(1, true, b"answer", None, None);
         assert_eq!(waiting_rx.try_recv().unwrap().stdout, b"answer");
     }
 }

@@ -31,6 +31,8 @@ pub(crate) struct ClaimedEvent {
     pub(crate) query: String,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) content_type: Option<String>,
+    /// The sender's address, when known.
+    pub(crate) remote_addr: Option<String>,
     /// This cycle's attempt, from 1.
     pub(crate) attempt: u32,
     /// `None` once purged by payload retention.
@@ -99,6 +101,8 @@ pub(crate) struct NewOperation<'a> {
     pub(crate) error: Option<&'a str>,
     pub(crate) stdout: &'a [u8],
     pub(crate) stderr: &'a [u8],
+    /// A delivery's answer: its status and headers (its body is `stdout`).
+    pub(crate) http: Option<(u16, &'a [(String, String)])>,
 }
 
 /// How an execution ends, for the scenario's error policy.
@@ -199,8 +203,9 @@ impl Store {
         }
         tx.prepare_cached(
             "INSERT INTO operations (execution_id, event_id, hook_id, scenario, status, exit_code,
-                                     started_at, duration_ms, error, stdout, stderr)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                     started_at, duration_ms, error, stdout, stderr,
+                                     http_status, http_headers)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?
         .execute(params![
             op.execution_id,
@@ -214,6 +219,10 @@ impl Store {
             op.error,
             op.stdout,
             op.stderr,
+            op.http.map(|(status, _)| status),
+            op.http
+                .map(|(_, headers)| serde_json::to_string(headers))
+                .transpose()?,
         ])?;
         if let Some(id) = ahead.release.filter(|_| lease_held) {
             tx.prepare_cached(
@@ -341,6 +350,9 @@ pub(crate) struct Operation {
     pub(crate) error: Option<String>,
     pub(crate) stdout: Vec<u8>,
     pub(crate) stderr: Vec<u8>,
+    /// A delivery's answer status, and its headers.
+    pub(crate) http_status: Option<u16>,
+    pub(crate) http_headers: Vec<(String, String)>,
 }
 
 impl Store {
@@ -355,7 +367,8 @@ impl Store {
     ) -> Result<Vec<Operation>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, execution_id, event_id, scenario, status, exit_code, started_at,
-                    duration_ms, error, coalesce(stdout, x''), coalesce(stderr, x'')
+                    duration_ms, error, coalesce(stdout, x''), coalesce(stderr, x''),
+                    http_status, coalesce(http_headers, '[]')
              FROM operations
              WHERE hook_id = ?1
                AND (?2 IS NULL OR status = ?2)
@@ -383,6 +396,9 @@ impl Store {
                         error: row.get(8)?,
                         stdout: row.get(9)?,
                         stderr: row.get(10)?,
+                        http_status: row.get(11)?,
+                        http_headers: serde_json::from_str(&row.get::<_, String>(12)?)
+                            .unwrap_or_default(),
                     })
                 },
             )?
@@ -402,7 +418,8 @@ fn claim_head(tx: &rusqlite::Transaction<'_>, hook_id: i64) -> Result<Option<Cla
             "UPDATE events SET state = 'running', attempts = attempts + 1
              WHERE id = (SELECT id FROM events WHERE hook_id = ?1 AND state = 'queued'
                          ORDER BY id LIMIT 1)
-             RETURNING id, received_at, method, query, headers, content_type, attempts",
+             RETURNING id, received_at, method, query, headers, content_type, attempts,
+                       remote_addr",
         )?
         .query_row([hook_id], |row| {
             Ok(ClaimedEvent {
@@ -413,6 +430,7 @@ fn claim_head(tx: &rusqlite::Transaction<'_>, hook_id: i64) -> Result<Option<Cla
                 headers: json_column(row, 4)?,
                 content_type: row.get(5)?,
                 attempt: row.get(6)?,
+                remote_addr: row.get(7)?,
                 body: None,
             })
         })

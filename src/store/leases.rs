@@ -456,6 +456,7 @@ mod tests {
             error: Some("exit code 1"),
             stdout: b"",
             stderr: b"",
+            http: None,
         };
         let ahead = super::super::Ahead {
             release: None,

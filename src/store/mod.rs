@@ -39,8 +39,8 @@ pub(crate) use executions::{
 pub use hooks::Hook;
 pub(crate) use hooks::HookSettings;
 pub use scenarios::Scenario;
-pub(crate) use scenarios::ScenarioSettings;
 pub use scenarios::Schedule;
+pub(crate) use scenarios::{Forward, ScenarioSettings};
 pub use states::{EventState, Input};
 pub(crate) use states::{ExecutionStatus, OperationStatus, Trigger};
 pub use sweep::DeleteStep;
@@ -51,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
     include_str!("migrations/002_lease_holder.sql"),
     include_str!("migrations/003_hook_burst.sql"),
+    include_str!("migrations/004_forward.sql"),
 ];
 
 /// How often an execution's checkpoint thread checkpoints

@@ -52,10 +52,40 @@ impl fmt::Display for Schedule {
     }
 }
 
+/// Where a forwarding scenario delivers its events (SPEC §10).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Forward {
+    /// An http or https URL, checked when the scenario was saved.
+    pub(crate) url: String,
+    /// `--forward-header`: added to the request, or replacing the event's.
+    pub(crate) headers: Vec<(String, String)>,
+    /// How long a delivery may take, answer read included.
+    pub(crate) timeout: Duration,
+    /// Accept any certificate (a self-signed local dev server).
+    pub(crate) insecure: bool,
+}
+
+impl Forward {
+    pub(crate) const DEFAULT_TIMEOUT: Duration = Duration(30_000);
+
+    fn to_json(&self) -> String {
+        serde_json::json!({
+            "url": self.url,
+            "headers": self.headers,
+            "timeout_ms": self.timeout.millis(),
+            "insecure": self.insecure,
+        })
+        .to_string()
+    }
+}
+
 /// What a user sets on a scenario.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ScenarioSettings {
+    /// Empty for a forwarding scenario.
     pub(crate) command: Vec<String>,
+    /// Deliver each event to a URL instead of running a command.
+    pub(crate) forward: Option<Forward>,
     pub(crate) schedule: Schedule,
     pub(crate) max_cycles: u32,
     pub(crate) max_errors: u32,
@@ -73,6 +103,7 @@ impl ScenarioSettings {
     pub(crate) fn new(command: Vec<String>) -> Self {
         ScenarioSettings {
             command,
+            forward: None,
             schedule: Schedule::Immediately,
             max_cycles: 1,
             max_errors: 3,
@@ -99,14 +130,42 @@ pub struct Scenario {
     pub(crate) consecutive_errors: u32,
     pub(crate) created_at: Millis,
     pub(crate) last_run_at: Option<Millis>,
+    /// Since when an execution has been waiting for the forwarding target
+    /// to listen (SPEC §10), if it is.
+    pub(crate) waiting_since: Option<Millis>,
 }
 
 const SELECT_SCENARIO: &str = "
     SELECT s.id, s.name, s.hook_id, h.name, s.command, s.schedule, s.max_cycles, s.max_errors,
            s.timeout_ms, s.input, s.store_incomplete, s.active, s.inactive_since,
            s.consecutive_errors, s.created_at, s.last_run_at, s.respond, s.response_status,
-           s.response_headers, s.response_timeout_ms
+           s.response_headers, s.response_timeout_ms, s.forward, s.waiting_since
     FROM scenarios s JOIN hooks h ON h.id = s.hook_id";
+
+/// `scenarios.forward` as `Forward::to_json` wrote it; NULL for a
+/// command. Text this hookq cannot read is an error naming the column (a
+/// forwarding scenario read as a command with no arguments would fail
+/// every cycle for a reason nobody could see).
+fn forward_column(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<Forward>> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Stored {
+        url: String,
+        headers: Vec<(String, String)>,
+        timeout_ms: i64,
+        insecure: bool,
+    }
+    if row.get_ref(idx)? == rusqlite::types::ValueRef::Null {
+        return Ok(None);
+    }
+    let stored: Stored = json_column(row, idx)?;
+    Ok(Some(Forward {
+        url: stored.url,
+        headers: stored.headers,
+        timeout: Duration(stored.timeout_ms),
+        insecure: stored.insecure,
+    }))
+}
 
 fn scenario_from_row(row: &Row<'_>) -> rusqlite::Result<Scenario> {
     Ok(Scenario {
@@ -117,6 +176,7 @@ fn scenario_from_row(row: &Row<'_>) -> rusqlite::Result<Scenario> {
         settings: ScenarioSettings {
             command: json_column(row, 4)?,
             schedule: row.get(5)?,
+            forward: forward_column(row, 20)?,
             max_cycles: row.get(6)?,
             max_errors: row.get(7)?,
             timeout: Duration(row.get(8)?),
@@ -132,6 +192,7 @@ fn scenario_from_row(row: &Row<'_>) -> rusqlite::Result<Scenario> {
         consecutive_errors: row.get(13)?,
         created_at: row.get(14)?,
         last_run_at: row.get(15)?,
+        waiting_since: row.get(21)?,
     })
 }
 
@@ -197,8 +258,9 @@ impl Store {
             "INSERT INTO scenarios (name, hook_id, command, schedule, max_cycles, max_errors,
                                     timeout_ms, input, store_incomplete, active, inactive_since,
                                     created_at, respond, response_status, response_headers,
-                                    response_timeout_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                                    response_timeout_ms, forward)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?17)",
             params![
                 name,
                 hook_id,
@@ -216,6 +278,7 @@ impl Store {
                 settings.response_status,
                 serde_json::to_string(&settings.response_headers)?,
                 settings.response_timeout.millis(),
+                settings.forward.as_ref().map(Forward::to_json),
             ],
         )?;
         tx.execute(
@@ -256,7 +319,8 @@ impl Store {
             "UPDATE scenarios SET hook_id = ?2, command = ?3, schedule = ?4, max_cycles = ?5,
                                   max_errors = ?6, timeout_ms = ?7, input = ?8,
                                   store_incomplete = ?9, respond = ?10, response_status = ?11,
-                                  response_headers = ?12, response_timeout_ms = ?13
+                                  response_headers = ?12, response_timeout_ms = ?13,
+                                  forward = ?14
              WHERE id = ?1",
             params![
                 scenario.id,
@@ -272,9 +336,19 @@ impl Store {
                 settings.response_status,
                 serde_json::to_string(&settings.response_headers)?,
                 settings.response_timeout.millis(),
+                settings.forward.as_ref().map(Forward::to_json),
             ],
         )?;
         tx.commit()?;
+        Ok(())
+    }
+
+    /// Say that an execution of the scenario waits for its forwarding
+    /// target (`Some(since)`), or no longer does.
+    pub fn set_scenario_waiting(&self, id: i64, since: Option<Millis>) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE scenarios SET waiting_since = ?2 WHERE id = ?1")?
+            .execute(params![id, since])?;
         Ok(())
     }
 

@@ -11,6 +11,7 @@ mod burst;
 mod cli;
 mod connections;
 mod executions;
+mod forward;
 mod framing;
 mod hooks;
 mod hostile;

@@ -466,7 +466,7 @@ fn a_stop_waits_for_the_answer_of_a_cycle_that_outlasts_the_grace_period() {
     eventually(60, "the stop to go round a few times", || {
         asked.load(SeqCst) >= before + 4
     });
-    waiters.complete(event, true, b"answered", None);
+    waiters.complete(event, true, b"answered", None, None);
     working.store(false, SeqCst);
     let reply = caller.join().unwrap();
     assert_eq!((reply.status, reply.text().as_str()), (200, "answered"));

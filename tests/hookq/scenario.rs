@@ -577,7 +577,7 @@ fn scenario_json_has_the_fields_of_the_spec() {
     assert_eq!(
         created,
         json!({
-            "name": "s", "hook": "h", "command": ["echo", "a b"], "schedule": "15m",
+            "name": "s", "hook": "h", "command": ["echo", "a b"], "forward": null, "schedule": "15m",
             "max_cycles": 7, "max_errors": 4, "timeout": "90s", "input": "bundle",
             "store_incomplete": true, "respond": null, "active": false,
             "inactive_since": "2026-11-29T12:00:00Z", "consecutive_errors": 0,

@@ -181,4 +181,21 @@ fn an_unreadable_list_setting_is_an_error_not_an_open_door() {
         edit("UPDATE hooks SET allow_ips = '[\"10.0.0.0/8\"]', methods = '[]'");
     }
     env.ok(&["hooks", "show", "h"]);
+
+    // A forwarding scenario's target, unreadable, is not a command with
+    // no arguments.
+    env.ok(&[
+        "scenario",
+        "create",
+        "fwd",
+        "--hook",
+        "h",
+        "--schedule",
+        "on-demand",
+        "--forward",
+        "http://127.0.0.1:9/",
+    ]);
+    edit("UPDATE scenarios SET forward = '{\"url\": 7}'");
+    let err = env.fails(&["scenario", "list"], 1);
+    assert!(err.contains("column forward"), "{err}");
 }

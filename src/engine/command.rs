@@ -1,34 +1,19 @@
-//! Running a scenario's commands: no shell, the event on stdin and in the
+//! Running a scenario's command: no shell, the event on stdin and in the
 //! environment, its own process group, a timeout that kills the whole
 //! group, and stdout/stderr drained concurrently so a command that writes a
 //! lot never deadlocks against a full pipe.
-//!
-//! Commands run one at a time on a thread of their own, the [`Worker`], in
-//! a chain: the execution names each command's successor while it runs, and
-//! the worker starts that successor the moment the command ends (if it may).
-//! The execution records cycle N while the command of cycle N+1 already
-//! runs, so a cycle costs the command and little else. Neither thread waits
-//! for the other between two commands: were the store's thread to start
-//! them, or to tell this one when, each command would wait for a commit or
-//! a wake-up (docs/benchmarks.md, "Scenario throughput").
 
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::process::ExitStatusExt;
 use std::process::ExitStatus;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, Context, Result};
-
+use super::action::Finished;
+use super::answer::{unsendable, STDOUT_CAP};
 use super::spawn::{self, Prepared};
-use crate::respond::{self, Respond};
-
-/// How much of stdout and stderr an operation keeps: the last 64 KiB.
-pub const TAIL: usize = 64 << 10;
-/// How much of stdout is kept whole for a scenario that answers its caller.
-pub const STDOUT_CAP: usize = 16 << 20;
+use super::tail::{Tail, TAIL};
+use crate::respond::Respond;
 
 pub struct Invocation<'a> {
     pub command: &'a [String],
@@ -40,217 +25,46 @@ pub struct Invocation<'a> {
     pub answer: Option<Respond>,
 }
 
-/// One cycle's work for the worker.
-pub enum Job<'a> {
-    Run(Invocation<'a>),
-    /// Nothing to run: the cycle failed before its command, with this error.
-    NotRun(&'static str),
-}
-
-/// How a command ended.
-#[derive(Debug)]
-pub struct Finished {
-    /// `None` when the command did not run, or ended by a signal.
-    pub exit_code: Option<i32>,
-    /// Why the cycle failed, or `None` if it succeeded.
-    pub error: Option<String>,
-    pub stdout: Vec<u8>,
-    pub stderr: Vec<u8>,
-    pub duration: Duration,
-}
-
-impl Finished {
-    pub fn ok(&self) -> bool {
-        self.error.is_none()
-    }
-
-    /// A cycle that failed before its command could run.
-    pub fn not_run(error: &str) -> Finished {
-        Finished {
-            exit_code: None,
-            error: Some(error.to_owned()),
-            stdout: Vec::new(),
-            stderr: Vec::new(),
-            duration: Duration::ZERO,
-        }
-    }
-
-    fn failed_to_start(command: &str, error: &io::Error, duration: Duration) -> Finished {
-        let error = match error.kind() {
-            io::ErrorKind::NotFound => format!("command not found: {command}"),
-            io::ErrorKind::PermissionDenied => format!("command not executable: {command}"),
-            _ => format!("could not start {command}: {error}"),
-        };
-        Finished {
-            exit_code: None,
-            error: Some(error),
-            stdout: Vec::new(),
-            stderr: Vec::new(),
-            duration,
-        }
-    }
-}
-
-/// A command's end, and whether the worker started the next one.
-#[derive(Debug)]
-pub struct Ended {
-    pub finished: Finished,
-    pub next_started: bool,
-}
-
-/// When the worker goes on to the next command of a chain.
-pub struct Chain<'s> {
-    /// After a failed command too (`--store-incomplete`).
-    pub after_failure: bool,
-    /// Asked before each next command: a shutdown ends the chain.
-    pub stopping: &'s (dyn Fn() -> bool + Sync),
-}
-
-/// How often [`Worker::wait`] calls its `tick` while a command runs.
-const TICK: Duration = Duration::from_secs(10);
 /// After the command exited and its group was killed, how long to wait for
 /// its pipes to close (a process that left the group may hold them).
 const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(1);
 
-/// The thread that runs an execution's commands, one at a time.
-pub struct Worker {
-    jobs: Sender<Option<Ready>>,
-    ended: Receiver<Ended>,
-    /// Its [`Chain`]'s `after_failure`.
-    after_failure: bool,
-}
-
-impl Worker {
-    /// Whether its chains go on after a failed command.
-    pub fn after_failure(&self) -> bool {
-        self.after_failure
-    }
-
-    /// Start a chain with its first job.
-    pub fn start(&self, job: Job<'_>) -> Result<()> {
-        self.send(Some(prepare(job)))
-    }
-
-    /// Name what follows the job running now, before waiting for it: the
-    /// next job, which the worker starts as soon as this one ends if the
-    /// [`Chain`] allows, or `None` to end the chain there. The job is
-    /// prepared here, on the caller's thread, while the command runs.
-    pub fn then(&self, job: Option<Job<'_>>) -> Result<()> {
-        self.send(job.map(prepare))
-    }
-
-    /// Wait for the job running now to end. `tick` is called now and then
-    /// meanwhile (the execution renews its lease there).
-    pub fn wait(&self, tick: &mut dyn FnMut()) -> Result<Ended> {
-        loop {
-            match self.ended.recv_timeout(TICK) {
-                Ok(ended) => return Ok(ended),
-                Err(RecvTimeoutError::Timeout) => tick(),
-                Err(RecvTimeoutError::Disconnected) => return Err(stopped()),
-            }
-        }
-    }
-
-    fn send(&self, job: Option<Ready>) -> Result<()> {
-        self.jobs.send(job).map_err(|_| stopped())
-    }
-}
-
-fn stopped() -> anyhow::Error {
-    anyhow!("the thread running commands has stopped")
-}
-
-/// Run `body` with a [`Worker`] that follows `chain`, for one execution or
-/// for many (a server's worker keeps it between executions). When `body`
-/// returns, a command still running is waited for (never left behind),
-/// then the thread ends.
-pub fn with_worker<R>(chain: &Chain<'_>, body: impl FnOnce(&Worker) -> Result<R>) -> Result<R> {
-    thread::scope(|scope| {
-        let (jobs, queue) = mpsc::channel();
-        let (ended, ends) = mpsc::channel();
-        thread::Builder::new()
-            .name("hookq-command".into())
-            .spawn_scoped(scope, move || work(&queue, &ended, chain))
-            .context("could not start the thread that runs commands")?;
-        body(&Worker {
-            jobs,
-            ended: ends,
-            after_failure: chain.after_failure,
-        })
-    })
-}
-
-/// The worker's loop: chains of jobs until the execution hangs up.
-fn work(jobs: &Receiver<Option<Ready>>, ended: &Sender<Ended>, chain: &Chain<'_>) {
-    while let Ok(Some(first)) = jobs.recv() {
-        let mut running = start(first);
-        loop {
-            let finished = match running {
-                Ok(running) => running.wait(),
-                Err(finished) => finished,
-            };
-            // Named while this one ran; a hang-up ends the chain.
-            let next = jobs.recv().ok().flatten();
-            let go_on = (finished.ok() || chain.after_failure) && !(chain.stopping)();
-            let next = next.filter(|_| go_on).map(start);
-            let next_started = next.is_some();
-            // The execution may have given up (a store error): the command
-            // started is still waited for.
-            let _ = ended.send(Ended {
-                finished,
-                next_started,
-            });
-            match next {
-                Some(next) => running = next,
-                None => break,
-            }
-        }
-    }
-}
-
-/// Run a job to its end, on the calling thread.
-#[cfg(test)]
-fn run(job: Job<'_>) -> Finished {
-    match start(prepare(job)) {
-        Ok(running) => running.wait(),
-        Err(finished) => finished,
-    }
-}
-
-/// A job as the worker gets it: ready to start, or ended before it could.
-enum Ready {
-    Start {
-        prepared: Prepared,
-        /// The program, for messages.
-        program: String,
-        stdin: Vec<u8>,
-        timeout: Duration,
-        answer: Option<Respond>,
-    },
-    Ended(Finished),
-}
-
-/// Everything a job's start needs that can be done beforehand.
-fn prepare(job: Job<'_>) -> Ready {
-    let invocation = match job {
-        Job::Run(invocation) => invocation,
-        Job::NotRun(error) => return Ready::Ended(Finished::not_run(error)),
+fn failed_to_start(command: &str, error: &io::Error, duration: Duration) -> Finished {
+    let error = match error.kind() {
+        io::ErrorKind::NotFound => format!("command not found: {command}"),
+        io::ErrorKind::PermissionDenied => format!("command not executable: {command}"),
+        _ => format!("could not start {command}: {error}"),
     };
+    Finished::not_run(error, duration)
+}
+
+/// A command ready to start.
+pub(super) struct Ready {
+    prepared: Prepared,
+    /// The program, for messages.
+    program: String,
+    stdin: Vec<u8>,
+    timeout: Duration,
+    answer: Option<Respond>,
+}
+
+/// Everything a command's start needs that can be done beforehand.
+pub(super) fn prepare(invocation: Invocation<'_>) -> Result<Ready, Finished> {
     let program = invocation.command.first().cloned().unwrap_or_default();
     match Prepared::new(invocation.command, &invocation.env) {
-        Ok(prepared) => Ready::Start {
+        Ok(prepared) => Ok(Ready {
             prepared,
             program,
             stdin: invocation.stdin,
             timeout: invocation.timeout,
             answer: invocation.answer,
-        },
-        Err(e) => Ready::Ended(Finished::failed_to_start(&program, &e, Duration::ZERO)),
+        }),
+        Err(e) => Err(failed_to_start(&program, &e, Duration::ZERO)),
     }
 }
 
 /// A command started, until it ends.
-struct Running {
+pub(super) struct Running {
     pid: libc::pid_t,
     pipes: Pipes,
     exit: ExitWatch,
@@ -260,22 +74,19 @@ struct Running {
     answer: Option<Respond>,
 }
 
-/// Start a job's command; `Err` with its end when there is none to run.
-fn start(ready: Ready) -> Result<Running, Finished> {
+/// Start a command; `Err` with its end when it could not start.
+pub(super) fn start(ready: Ready) -> Result<Running, Finished> {
     let started = Instant::now();
-    let (prepared, program, stdin, timeout, answer) = match ready {
-        Ready::Start {
-            prepared,
-            program,
-            stdin,
-            timeout,
-            answer,
-        } => (prepared, program, stdin, timeout, answer),
-        Ready::Ended(finished) => return Err(finished),
-    };
+    let Ready {
+        prepared,
+        program,
+        stdin,
+        timeout,
+        answer,
+    } = ready;
     let (pid, ours) = prepared
         .spawn()
-        .map_err(|e| Finished::failed_to_start(&program, &e, started.elapsed()))?;
+        .map_err(|e| failed_to_start(&program, &e, started.elapsed()))?;
     let keep = if answer.is_some() { STDOUT_CAP } else { TAIL };
     Ok(Running {
         pid,
@@ -299,7 +110,7 @@ impl Running {
     ///
     /// One `poll(2)` loop does everything: stdin written, stdout and stderr
     /// drained as they fill, the exit seen through a pidfd, the timeout.
-    fn wait(mut self) -> Finished {
+    pub(super) fn wait(mut self) -> Finished {
         let pid = self.pid;
         let deadline = self.started + self.timeout;
         let mut timed_out = false;
@@ -359,22 +170,9 @@ impl Running {
             stdout,
             stderr,
             duration: self.started.elapsed(),
+            http: None,
+            interrupted: false,
         }
-    }
-}
-
-/// Why a successful command's answer cannot be sent to its caller: that
-/// makes the cycle a failed one.
-fn unsendable(mode: Respond, stdout: &[u8], cut: bool) -> Option<String> {
-    if cut {
-        return Some(format!(
-            "the answer on stdout is larger than {}",
-            crate::units::Size(STDOUT_CAP as u64)
-        ));
-    }
-    match mode {
-        Respond::Envelope => respond::reply(mode, 200, &[], stdout).err(),
-        Respond::Stdout => None,
     }
 }
 
@@ -481,52 +279,6 @@ fn drain(fd: Option<&OwnedFd>, into: &mut Tail) -> bool {
     }
 }
 
-/// The last `keep` bytes of a stream, and whether anything was dropped.
-struct Tail {
-    bytes: Vec<u8>,
-    keep: usize,
-    cut: bool,
-}
-
-impl Tail {
-    fn new(keep: usize) -> Self {
-        Tail {
-            bytes: Vec::new(),
-            keep,
-            cut: false,
-        }
-    }
-
-    /// One `read(2)` straight into the kept bytes (no zeroed buffer, no
-    /// copy): what `read` returns.
-    fn read_from(&mut self, fd: RawFd) -> isize {
-        const CHUNK: usize = 64 << 10;
-        self.bytes.reserve(CHUNK);
-        let spare = self.bytes.spare_capacity_mut();
-        // SAFETY: reads into the Vec's spare capacity, at most its length.
-        let n = unsafe { libc::read(fd, spare.as_mut_ptr().cast(), spare.len().min(CHUNK)) };
-        if n > 0 {
-            // SAFETY: read(2) initialized the first n bytes of the spare capacity.
-            unsafe { self.bytes.set_len(self.bytes.len() + n as usize) };
-            // Trim in large steps: amortized O(1) per byte.
-            if self.bytes.len() > 2 * self.keep {
-                self.bytes.drain(..self.bytes.len() - self.keep);
-                self.cut = true;
-            }
-        }
-        n
-    }
-
-    /// The kept bytes: at most `keep`.
-    fn finish(mut self) -> (Vec<u8>, bool) {
-        if self.bytes.len() > self.keep {
-            self.bytes.drain(..self.bytes.len() - self.keep);
-            self.cut = true;
-        }
-        (self.bytes, self.cut)
-    }
-}
-
 /// Knows when the command exited, without reaping it: a pidfd where the
 /// kernel has them (Linux 5.3+), else `waitid(WNOHANG | WNOWAIT)` polled.
 struct ExitWatch {
@@ -609,13 +361,12 @@ fn describe_failure(status: ExitStatus) -> Option<String> {
     }
 }
 
-/// The last [`TAIL`] bytes: what an operation keeps.
-pub fn tail(bytes: &[u8]) -> &[u8] {
-    &bytes[bytes.len().saturating_sub(TAIL)..]
-}
-
 #[cfg(test)]
 mod tests {
+    use std::sync::mpsc;
+    use std::thread;
+
+    use super::super::action::{run, Job};
     use super::*;
 
     fn sh(script: &str, timeout_ms: u64, stdin: &[u8]) -> Finished {
@@ -640,93 +391,6 @@ mod tests {
         assert_eq!(done.exit_code, Some(0));
         assert_eq!(done.stdout, b"hello yes\n");
         assert_eq!(done.stderr, b"oops\n");
-    }
-
-    fn job<'a>(command: &'a [String], stdin: &[u8]) -> Job<'a> {
-        Job::Run(Invocation {
-            command,
-            env: vec![],
-            stdin: stdin.to_vec(),
-            timeout: Duration::from_secs(30),
-            answer: None,
-        })
-    }
-
-    fn sh_c(script: &str) -> Vec<String> {
-        vec!["sh".to_owned(), "-c".to_owned(), script.to_owned()]
-    }
-
-    const GO_ON: Chain<'static> = Chain {
-        after_failure: false,
-        stopping: &|| false,
-    };
-
-    /// Run `inputs` through `command` as one chain; what each command read,
-    /// and whether the one after it started.
-    fn chain(chain: &Chain<'_>, command: &[String], inputs: &[&[u8]]) -> Vec<(String, bool)> {
-        with_worker(chain, |worker| {
-            let mut jobs = inputs.iter().map(|input| job(command, input));
-            let mut ends = Vec::new();
-            worker.start(jobs.next().unwrap())?;
-            loop {
-                worker.then(jobs.next())?;
-                let ended = worker.wait(&mut || {})?;
-                let out = String::from_utf8(ended.finished.stdout).unwrap();
-                ends.push((out, ended.next_started));
-                if !ended.next_started {
-                    return Ok(ends);
-                }
-            }
-        })
-        .unwrap()
-    }
-
-    #[test]
-    fn a_chain_runs_each_command_in_turn() {
-        let ends = chain(&GO_ON, &["cat".to_owned()], &[b"one", b"two", b"three"]);
-        let expected = [("one", true), ("two", true), ("three", false)];
-        assert_eq!(ends, expected.map(|(out, next)| (out.to_owned(), next)));
-    }
-
-    #[test]
-    fn a_failed_command_ends_the_chain_unless_failures_go_on() {
-        let command = sh_c("read -r line; echo \"$line\"; test \"$line\" != fail");
-        let inputs: [&[u8]; 3] = [b"ok\n", b"fail\n", b"after\n"];
-        let stops = chain(&GO_ON, &command, &inputs);
-        assert_eq!(
-            stops,
-            [("ok\n".to_owned(), true), ("fail\n".to_owned(), false)]
-        );
-        let goes_on = Chain {
-            after_failure: true,
-            stopping: &|| false,
-        };
-        let all = chain(&goes_on, &command, &inputs);
-        assert_eq!(all.len(), 3);
-        assert_eq!(all[2], ("after\n".to_owned(), false));
-    }
-
-    #[test]
-    fn a_stop_ends_the_chain_after_the_command_in_progress() {
-        let stop = Chain {
-            after_failure: true,
-            stopping: &|| true,
-        };
-        let ends = chain(&stop, &["cat".to_owned()], &[b"one", b"two"]);
-        assert_eq!(ends, [("one".to_owned(), false)]);
-    }
-
-    #[test]
-    fn a_command_still_running_is_waited_for_when_the_execution_ends() {
-        let dir = tempfile::tempdir().unwrap();
-        let done = dir.path().join("done");
-        let command = sh_c(&format!("read line; echo \"$line\" > {}", done.display()));
-        let result: Result<()> = with_worker(&GO_ON, |worker| {
-            worker.start(job(&command, b"finished\n"))?;
-            Err(anyhow!("the store failed"))
-        });
-        assert_eq!(result.unwrap_err().to_string(), "the store failed");
-        assert_eq!(std::fs::read_to_string(&done).unwrap(), "finished\n");
     }
 
     #[test]
@@ -800,7 +464,14 @@ mod tests {
     #[test]
     fn an_exit_status_that_cannot_be_read_fails_the_cycle() {
         let command = vec!["true".to_owned()];
-        let Ok(running) = start(prepare(job(&command, b""))) else {
+        let invocation = Invocation {
+            command: &command,
+            env: vec![],
+            stdin: vec![],
+            timeout: Duration::from_secs(30),
+            answer: None,
+        };
+        let Ok(running) = prepare(invocation).and_then(start) else {
             panic!("true did not start");
         };
         // Someone else reaps the command first (a SIGCHLD set to SIG_IGN by
@@ -820,7 +491,7 @@ mod tests {
     fn a_command_that_left_its_pipes_to_another_session_does_not_spin() {
         // The command exits at once; a child in a session of its own (out
         // of reach of the group kill) holds stdout for a few seconds, and
-        // the runner waits up to DRAIN_AFTER_EXIT for the pipe to close.
+        // the command waits up to DRAIN_AFTER_EXIT for the pipe to close.
         let dir = tempfile::tempdir().unwrap();
         let pidfile = dir.path().join("child.pid");
         // The command waits for its child to be in its own session: the
@@ -842,7 +513,7 @@ mod tests {
         // Polling every 50 ms for the second of DRAIN_AFTER_EXIT is some 20
         // wake-ups; a descriptor always ready in the poll set makes it
         // hundreds of thousands.
-        assert!(wake_ups < 200, "{wake_ups} wake-ups: the runner spins");
+        assert!(wake_ups < 200, "{wake_ups} wake-ups: the poll loop spins");
     }
 
     #[test]
@@ -852,7 +523,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let pidfile = dir.path().join("child.pid");
         let script = format!("sleep 600 & echo $! > {}; echo started", pidfile.display());
-        // On a thread: a runner that waited for the child would hang here
+        // On a thread: a cycle that waited for the child would hang here
         // for its 600 s; give up long before, with a failure.
         let (sender, ended) = mpsc::channel();
         thread::spawn(move || sender.send(sh(&script, 1_200_000, b"")));

@@ -1,0 +1,252 @@
+//! The chain protocol between an execution and its worker thread.
+//!
+//! A cycle's action (a command, see `action`) runs on a thread of its own,
+//! the [`Worker`], in a chain: the execution names each action's successor
+//! while it runs, and the worker starts that successor the moment the
+//! action ends (if it may). The execution records cycle N while the action
+//! of cycle N+1 already runs, so a cycle costs the action and little else.
+//! Neither thread waits for the other between two actions: were the store's
+//! thread to start them, or to tell this one when, each would wait for a
+//! commit or a wake-up (docs/benchmarks.md, "Scenario throughput").
+
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context, Result};
+
+use super::action::{self, Finished, Job, Ready};
+use super::deliver::{Around, Seat};
+
+/// An action's end, and whether the worker started the next one.
+#[derive(Debug)]
+pub struct Ended {
+    pub finished: Finished,
+    pub next_started: bool,
+}
+
+/// When the worker goes on to the next action of a chain.
+pub struct Chain<'s> {
+    /// After a failed command too (`--store-incomplete`).
+    pub after_failure: bool,
+    /// Asked before each next command: a shutdown ends the chain.
+    pub stopping: &'s (dyn Fn() -> bool + Sync),
+}
+
+/// What the worker tells the execution.
+enum Report {
+    Ended(Ended),
+    /// The delivery under way found its target not listening, and waits.
+    Waiting(String),
+}
+
+/// What [`Worker::wait`] tells its caller meanwhile.
+pub enum Meanwhile<'a> {
+    /// Now and then: the execution renews its lease.
+    Tick,
+    /// The delivery under way waits for its target (why).
+    Waiting(&'a str),
+}
+
+/// How often [`Worker::wait`] calls its `tick` while a command runs.
+const TICK: Duration = Duration::from_secs(10);
+
+/// The thread that performs an execution's actions, one at a time.
+pub struct Worker {
+    jobs: Sender<Option<Ready>>,
+    ended: Receiver<Report>,
+    /// Its [`Chain`]'s `after_failure`.
+    after_failure: bool,
+}
+
+impl Worker {
+    /// Whether its chains go on after a failed command.
+    pub fn after_failure(&self) -> bool {
+        self.after_failure
+    }
+
+    /// Start a chain with its first job.
+    pub fn start(&self, job: Job<'_>) -> Result<()> {
+        self.send(Some(action::prepare(job)))
+    }
+
+    /// Name what follows the job running now, before waiting for it: the
+    /// next job, which the worker starts as soon as this one ends if the
+    /// [`Chain`] allows, or `None` to end the chain there. The job is
+    /// prepared here, on the caller's thread, while the command runs.
+    pub fn then(&self, job: Option<Job<'_>>) -> Result<()> {
+        self.send(job.map(action::prepare))
+    }
+
+    /// Wait for the job running now to end, telling `meanwhile` now and
+    /// then (the execution renews its lease there) and when a delivery
+    /// waits for its target.
+    pub fn wait(&self, meanwhile: &mut dyn FnMut(Meanwhile<'_>)) -> Result<Ended> {
+        loop {
+            match self.ended.recv_timeout(TICK) {
+                Ok(Report::Ended(ended)) => return Ok(ended),
+                Ok(Report::Waiting(why)) => meanwhile(Meanwhile::Waiting(&why)),
+                Err(RecvTimeoutError::Timeout) => meanwhile(Meanwhile::Tick),
+                Err(RecvTimeoutError::Disconnected) => return Err(stopped()),
+            }
+        }
+    }
+
+    fn send(&self, job: Option<Ready>) -> Result<()> {
+        self.jobs.send(job).map_err(|_| stopped())
+    }
+}
+
+fn stopped() -> anyhow::Error {
+    anyhow!("the thread running commands has stopped")
+}
+
+/// Run `body` with a [`Worker`] that follows `chain`, for one execution or
+/// for many (a server's worker keeps it between executions). When `body`
+/// returns, a command still running is waited for (never left behind),
+/// then the thread ends.
+pub fn with_worker<R>(chain: &Chain<'_>, body: impl FnOnce(&Worker) -> Result<R>) -> Result<R> {
+    thread::scope(|scope| {
+        let (jobs, queue) = mpsc::channel();
+        let (ended, ends) = mpsc::channel();
+        thread::Builder::new()
+            .name("hookq-command".into())
+            .spawn_scoped(scope, move || work(&queue, &ended, chain))
+            .context("could not start the thread that runs commands")?;
+        body(&Worker {
+            jobs,
+            ended: ends,
+            after_failure: chain.after_failure,
+        })
+    })
+}
+
+/// The worker's loop: chains of jobs until the execution hangs up.
+fn work(jobs: &Receiver<Option<Ready>>, ended: &Sender<Report>, chain: &Chain<'_>) {
+    // Kept across chains: a server's worker delivers event after event over
+    // one connection.
+    let mut seat = Seat::default();
+    let around = Around {
+        stopping: chain.stopping,
+        waiting: &|why| {
+            let _ = ended.send(Report::Waiting(why.to_owned()));
+        },
+    };
+    while let Ok(Some(first)) = jobs.recv() {
+        let mut running = action::start(first);
+        loop {
+            let finished = match running {
+                Ok(running) => running.wait(&mut seat, &around),
+                Err(finished) => finished,
+            };
+            // Named while this one ran; a hang-up ends the chain.
+            let next = jobs.recv().ok().flatten();
+            let go_on = (finished.ok() || chain.after_failure) && !(chain.stopping)();
+            let next = next.filter(|_| go_on).map(action::start);
+            let next_started = next.is_some();
+            // The execution may have given up (a store error): the command
+            // started is still waited for.
+            let _ = ended.send(Report::Ended(Ended {
+                finished,
+                next_started,
+            }));
+            match next {
+                Some(next) => running = next,
+                None => break,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::command::Invocation;
+    use super::*;
+
+    fn job<'a>(command: &'a [String], stdin: &[u8]) -> Job<'a> {
+        Job::Run(Invocation {
+            command,
+            env: vec![],
+            stdin: stdin.to_vec(),
+            timeout: Duration::from_secs(30),
+            answer: None,
+        })
+    }
+
+    fn sh_c(script: &str) -> Vec<String> {
+        vec!["sh".to_owned(), "-c".to_owned(), script.to_owned()]
+    }
+
+    const GO_ON: Chain<'static> = Chain {
+        after_failure: false,
+        stopping: &|| false,
+    };
+
+    /// Run `inputs` through `command` as one chain; what each command read,
+    /// and whether the one after it started.
+    fn chain(chain: &Chain<'_>, command: &[String], inputs: &[&[u8]]) -> Vec<(String, bool)> {
+        with_worker(chain, |worker| {
+            let mut jobs = inputs.iter().map(|input| job(command, input));
+            let mut ends = Vec::new();
+            worker.start(jobs.next().unwrap())?;
+            loop {
+                worker.then(jobs.next())?;
+                let ended = worker.wait(&mut |_| {})?;
+                let out = String::from_utf8(ended.finished.stdout).unwrap();
+                ends.push((out, ended.next_started));
+                if !ended.next_started {
+                    return Ok(ends);
+                }
+            }
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_chain_runs_each_command_in_turn() {
+        let ends = chain(&GO_ON, &["cat".to_owned()], &[b"one", b"two", b"three"]);
+        let expected = [("one", true), ("two", true), ("three", false)];
+        assert_eq!(ends, expected.map(|(out, next)| (out.to_owned(), next)));
+    }
+
+    #[test]
+    fn a_failed_command_ends_the_chain_unless_failures_go_on() {
+        let command = sh_c("read -r line; echo \"$line\"; test \"$line\" != fail");
+        let inputs: [&[u8]; 3] = [b"ok\n", b"fail\n", b"after\n"];
+        let stops = chain(&GO_ON, &command, &inputs);
+        assert_eq!(
+            stops,
+            [("ok\n".to_owned(), true), ("fail\n".to_owned(), false)]
+        );
+        let goes_on = Chain {
+            after_failure: true,
+            stopping: &|| false,
+        };
+        let all = chain(&goes_on, &command, &inputs);
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[2], ("after\n".to_owned(), false));
+    }
+
+    #[test]
+    fn a_stop_ends_the_chain_after_the_command_in_progress() {
+        let stop = Chain {
+            after_failure: true,
+            stopping: &|| true,
+        };
+        let ends = chain(&stop, &["cat".to_owned()], &[b"one", b"two"]);
+        assert_eq!(ends, [("one".to_owned(), false)]);
+    }
+
+    #[test]
+    fn a_command_still_running_is_waited_for_when_the_execution_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let done = dir.path().join("done");
+        let command = sh_c(&format!("read line; echo \"$line\" > {}", done.display()));
+        let result: Result<()> = with_worker(&GO_ON, |worker| {
+            worker.start(job(&command, b"finished\n"))?;
+            Err(anyhow!("the store failed"))
+        });
+        assert_eq!(result.unwrap_err().to_string(), "the store failed");
+        assert_eq!(std::fs::read_to_string(&done).unwrap(), "finished\n");
+    }
+}

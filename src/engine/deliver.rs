@@ -1,0 +1,462 @@
+//! A cycle's action for a forwarding scenario (SPEC §10): the event
+//! delivered to a URL as its sender sent it, the answer read and judged.
+//!
+//! The request is built on the execution's thread while the worker is busy
+//! with the cycle before (as a command's spawn is prepared); the worker
+//! sends it over a connection it keeps between cycles ([`Seat`]).
+
+use std::io::{self, Read};
+use std::time::{Duration, Instant};
+
+use ureq::http;
+
+use super::action::{Finished, HttpAnswer};
+use super::answer::STDOUT_CAP;
+use super::tail::TAIL;
+use crate::store::Forward;
+use crate::units;
+
+/// The longest wait between two tries of a target that is not listening.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// The first wait: an app restarting under a file watcher is back in
+/// about this long.
+const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+/// How often a wait for the target looks whether the execution must stop.
+const STOP_LOOK: Duration = Duration::from_millis(50);
+
+/// One event to deliver.
+pub struct Delivery<'a> {
+    pub forward: &'a Forward,
+    pub event_id: i64,
+    pub attempt: u32,
+    pub method: &'a str,
+    /// The event's query string, without `?`.
+    pub query: &'a str,
+    /// The event's headers, as received.
+    pub headers: &'a [(String, String)],
+    /// The sender's address.
+    pub remote_addr: Option<&'a str>,
+    pub body: Vec<u8>,
+    /// The scenario answers its caller with the target's answer: its body
+    /// is kept whole (up to [`STDOUT_CAP`]), not just its first 64 KiB.
+    pub answer: bool,
+}
+
+/// A delivery ready to send.
+pub(super) struct Ready {
+    method: http::Method,
+    uri: http::Uri,
+    /// The URL as the user wrote it, with the event's query, for messages.
+    url: String,
+    headers: Vec<(http::HeaderName, http::HeaderValue)>,
+    body: Vec<u8>,
+    timeout: Duration,
+    insecure: bool,
+    keep: usize,
+}
+
+/// The headers never passed on (SPEC §10): they belong to one connection,
+/// or are set for the target.
+fn passed_on(name: &str, named_by_connection: &[String]) -> bool {
+    crate::respond::is_settable_header(name)
+        && !name.eq_ignore_ascii_case("host")
+        && !named_by_connection
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(name))
+}
+
+/// The URL with the event's query joined to its own.
+fn join_query(url: &str, query: &str) -> String {
+    if query.is_empty() {
+        return url.to_owned();
+    }
+    // A fragment is never sent; what follows it is not part of the query.
+    let url = url.split('#').next().unwrap_or(url);
+    let glue = match url.split_once('?') {
+        None => "?",
+        Some((_, "")) => "",
+        Some((_, own)) if own.ends_with('&') => "",
+        Some(_) => "&",
+    };
+    format!("{url}{glue}{query}")
+}
+
+/// Build the request; a cycle that fails at once if it cannot be built
+/// (a setting saved by hand, a header the target could not be sent).
+pub(super) fn prepare(delivery: Delivery<'_>) -> Result<Ready, Finished> {
+    let forward = delivery.forward;
+    let url = join_query(&forward.url, delivery.query);
+    let fail = |error: String| Finished::not_run(error, Duration::ZERO);
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|e| fail(format!("invalid forward URL {url:?}: {e}")))?;
+    let method = http::Method::from_bytes(delivery.method.as_bytes())
+        .map_err(|_| fail(format!("invalid method {:?}", delivery.method)))?;
+    // `Connection: x-foo` makes `x-foo` hop-by-hop too.
+    let named_by_connection: Vec<String> = delivery
+        .headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("connection"))
+        .flat_map(|(_, value)| value.split(','))
+        .map(|token| token.trim().to_owned())
+        .collect();
+    let ours = |name: &str| {
+        ["x-hookq-event-id", "x-hookq-attempt", "x-forwarded-for"]
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(name))
+            || forward
+                .headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(name))
+    };
+    let forwarded_for = delivery
+        .headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("x-forwarded-for"))
+        .map(|(_, value)| value.as_str())
+        .chain(delivery.remote_addr)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut headers: Vec<(&str, &str)> = delivery
+        .headers
+        .iter()
+        .filter(|(name, _)| passed_on(name, &named_by_connection) && !ours(name))
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    let (event_id, attempt) = (delivery.event_id.to_string(), delivery.attempt.to_string());
+    headers.push(("X-Hookq-Event-Id", &event_id));
+    headers.push(("X-Hookq-Attempt", &attempt));
+    if !forwarded_for.is_empty() {
+        headers.push(("X-Forwarded-For", &forwarded_for));
+    }
+    for (name, value) in &forward.headers {
+        headers.push((name, value));
+    }
+    let headers = headers
+        .into_iter()
+        .map(|(name, value)| {
+            let invalid = || fail(format!("header {name:?} cannot be sent"));
+            Ok((
+                http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?,
+                http::HeaderValue::from_str(value).map_err(|_| invalid())?,
+            ))
+        })
+        .collect::<Result<_, Finished>>()?;
+    Ok(Ready {
+        method,
+        uri,
+        url: forward.url.clone(),
+        headers,
+        body: delivery.body,
+        timeout: forward.timeout.std(),
+        insecure: forward.insecure,
+        keep: if delivery.answer { STDOUT_CAP } else { TAIL },
+    })
+}
+
+/// What the worker keeps between deliveries: the client, whose idle
+/// connection to the target the next cycle reuses.
+#[derive(Default)]
+pub(super) struct Seat {
+    agent: Option<((Duration, bool), ureq::Agent)>,
+}
+
+impl Seat {
+    fn agent(&mut self, timeout: Duration, insecure: bool) -> &ureq::Agent {
+        let key = (timeout, insecure);
+        if self.agent.as_ref().is_none_or(|(k, _)| *k != key) {
+            self.agent = Some((key, agent(timeout, insecure)));
+        }
+        &self.agent.as_ref().expect("set above").1
+    }
+}
+
+/// ureq's resolver, asked without a deadline. With one (our timeout), it
+/// resolves on a new thread per request, even a request that then reuses
+/// the kept connection: that thread was a third of a delivery's cost to a
+/// local app (docs/benchmarks.md, "Forwarding"). A local name or address
+/// resolves at once; a DNS lookup is bounded by the system's resolver.
+#[derive(Debug, Default)]
+struct InlineResolver(ureq::unversioned::resolver::DefaultResolver);
+
+impl ureq::unversioned::resolver::Resolver for InlineResolver {
+    fn resolve(
+        &self,
+        uri: &http::Uri,
+        config: &ureq::config::Config,
+        _timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        let no_deadline = ureq::unversioned::transport::NextTimeout::default();
+        self.0.resolve(uri, config, no_deadline)
+    }
+}
+
+fn agent(timeout: Duration, insecure: bool) -> ureq::Agent {
+    use ureq::config::AutoHeaderValue;
+    use ureq::tls::{RootCerts, TlsConfig};
+    let tls = TlsConfig::builder()
+        .root_certs(RootCerts::PlatformVerifier)
+        .disable_verification(insecure)
+        .build();
+    let config = ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        // The answer is the target's to judge: a status is an outcome, a
+        // redirect is not followed (SPEC §10).
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        // The request is the sender's: nothing of the client's own is
+        // added to it (a signature may cover any header).
+        .user_agent(AutoHeaderValue::None)
+        .accept(AutoHeaderValue::None)
+        .accept_encoding(AutoHeaderValue::None)
+        .allow_non_standard_methods(true)
+        // A local app is reached directly, whatever HTTP_PROXY says.
+        .proxy(None)
+        .tls_config(tls)
+        .build();
+    ureq::Agent::with_parts(
+        config,
+        ureq::unversioned::transport::DefaultConnector::new(),
+        InlineResolver::default(),
+    )
+}
+
+/// What the worker is told while it delivers.
+pub(super) struct Around<'a> {
+    /// Asked between two tries of a target that is not listening.
+    pub stopping: &'a (dyn Fn() -> bool + Sync),
+    /// Told, once per delivery, that the target is not listening.
+    pub waiting: &'a dyn Fn(&str),
+}
+
+/// How one try went.
+enum Tried {
+    Done(Finished),
+    /// The target is not listening: try again later.
+    NotListening(String),
+}
+
+impl Ready {
+    /// Deliver, waiting for the target as long as it is not listening.
+    pub(super) fn deliver(self, seat: &mut Seat, around: &Around<'_>) -> Finished {
+        let started = Instant::now();
+        let mut backoff = FIRST_BACKOFF;
+        let mut told = false;
+        loop {
+            let why = match self.try_once(seat, started) {
+                Tried::Done(finished) => return finished,
+                Tried::NotListening(why) => why,
+            };
+            if !told {
+                (around.waiting)(&why);
+                told = true;
+            }
+            let until = Instant::now() + backoff;
+            while Instant::now() < until {
+                if (around.stopping)() {
+                    let mut finished = Finished::not_run(
+                        format!("stopped while waiting for {}", self.url),
+                        started.elapsed(),
+                    );
+                    finished.interrupted = true;
+                    return finished;
+                }
+                std::thread::sleep(STOP_LOOK.min(until - Instant::now()));
+            }
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    }
+
+    fn try_once(&self, seat: &mut Seat, started: Instant) -> Tried {
+        let mut request = http::Request::builder()
+            .method(self.method.clone())
+            .uri(self.uri.clone());
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
+        let request = match request.body(&self.body[..]) {
+            Ok(request) => request,
+            Err(e) => return Tried::Done(self.failed(format!("invalid request: {e}"), started)),
+        };
+        let attempt_started = Instant::now();
+        let response = match seat.agent(self.timeout, self.insecure).run(request) {
+            Ok(response) => response,
+            Err(e) => {
+                return match not_listening(&e) {
+                    true => Tried::NotListening(e.to_string()),
+                    false => Tried::Done(self.failed(self.explain(&e), started)),
+                }
+            }
+        };
+        let (parts, body) = response.into_parts();
+        let status = parts.status.as_u16();
+        let headers: Vec<(String, String)> = parts
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let mut reader = body.into_reader();
+        let (kept, read) = read_kept(&mut reader, self.keep);
+        let mut finished = Finished {
+            exit_code: None,
+            error: None,
+            stdout: kept,
+            stderr: Vec::new(),
+            duration: attempt_started.elapsed(),
+            http: Some(Box::new(HttpAnswer {
+                status,
+                headers,
+                method: self.method.to_string(),
+                url: self.url.clone(),
+            })),
+            interrupted: false,
+        };
+        finished.error = match read {
+            Err(e) => Some(self.explain_read(&e)),
+            Ok(cut) if cut && self.keep == STDOUT_CAP => Some(format!(
+                "the answer's body is larger than {}: it cannot be passed to the caller",
+                units::Size(STDOUT_CAP as u64)
+            )),
+            Ok(_) => judge(status, &parts.headers),
+        };
+        Tried::Done(finished)
+    }
+
+    fn failed(&self, error: String, started: Instant) -> Finished {
+        Finished::not_run(error, started.elapsed())
+    }
+
+    fn explain(&self, error: &ureq::Error) -> String {
+        let url = &self.url;
+        match error {
+            ureq::Error::Timeout(_) => self.timed_out(),
+            ureq::Error::Io(e) => self.explain_read(e),
+            ureq::Error::Protocol(e) => format!("malformed answer from {url}: {e}"),
+            e => format!("could not deliver to {url}: {e}"),
+        }
+    }
+
+    fn explain_read(&self, error: &io::Error) -> String {
+        let url = &self.url;
+        match error.kind() {
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => self.timed_out(),
+            io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe => {
+                format!("the connection to {url} was reset")
+            }
+            io::ErrorKind::UnexpectedEof => {
+                format!("{url} closed the connection before its answer ended")
+            }
+            _ => match error
+                .get_ref()
+                .and_then(|e| e.downcast_ref::<ureq::Error>())
+            {
+                Some(ureq::Error::Timeout(_)) => self.timed_out(),
+                Some(e) => self.explain(e),
+                None => format!("could not read the answer of {url}: {error}"),
+            },
+        }
+    }
+
+    fn timed_out(&self) -> String {
+        format!(
+            "timed out after {} delivering to {}",
+            units::Duration(self.timeout.as_millis() as i64),
+            self.url
+        )
+    }
+}
+
+/// Whether the error says that nothing listens at the URL (yet): not the
+/// scenario's error, the delivery waits (SPEC §10).
+fn not_listening(error: &ureq::Error) -> bool {
+    match error {
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => true,
+        ureq::Error::Io(e) => matches!(
+            e.kind(),
+            io::ErrorKind::ConnectionRefused | io::ErrorKind::NotFound
+        ),
+        _ => false,
+    }
+}
+
+/// Why a complete answer fails the cycle, if it does: only a 2xx commits.
+fn judge(status: u16, headers: &http::HeaderMap) -> Option<String> {
+    let reason = http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .map(|r| format!(" {r}"))
+        .unwrap_or_default();
+    match status {
+        200..=299 => None,
+        300..=399 => {
+            let to = headers
+                .get(http::header::LOCATION)
+                .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned());
+            Some(match to {
+                Some(to) => format!("redirect not followed: {status}{reason} to {to}"),
+                None => format!("redirect not followed: {status}{reason}"),
+            })
+        }
+        _ => Some(format!("the target answered {status}{reason}")),
+    }
+}
+
+/// Read the whole body: its first `keep` bytes kept, the rest read and
+/// dropped as it comes (never held), so that the connection can serve the
+/// next cycle. Whether anything was dropped, or the error that ended it.
+fn read_kept(reader: &mut impl Read, keep: usize) -> (Vec<u8>, io::Result<bool>) {
+    let mut kept = Vec::new();
+    let result = (|| {
+        reader.take(keep as u64).read_to_end(&mut kept)?;
+        let rest = io::copy(reader, &mut io::sink())?;
+        Ok(rest > 0)
+    })();
+    (kept, result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_is_joined_to_the_urls_own() {
+        assert_eq!(join_query("http://a/h", ""), "http://a/h");
+        assert_eq!(join_query("http://a/h", "x=1"), "http://a/h?x=1");
+        assert_eq!(join_query("http://a/h?k=v", "x=1"), "http://a/h?k=v&x=1");
+        assert_eq!(join_query("http://a/h?", "x=1"), "http://a/h?x=1");
+        assert_eq!(join_query("http://a/h#top", "x=1"), "http://a/h?x=1");
+    }
+
+    #[test]
+    fn only_a_2xx_commits() {
+        let none = http::HeaderMap::new();
+        assert_eq!(judge(204, &none), None);
+        assert_eq!(
+            judge(500, &none).as_deref(),
+            Some("the target answered 500 Internal Server Error")
+        );
+        let mut to = http::HeaderMap::new();
+        to.insert(http::header::LOCATION, "/h".parse().unwrap());
+        assert_eq!(
+            judge(302, &to).as_deref(),
+            Some("redirect not followed: 302 Found to /h")
+        );
+    }
+
+    #[test]
+    fn a_huge_body_is_kept_in_part_and_the_rest_dropped() {
+        let mut body = io::repeat(b'a').take(10 << 20);
+        let (kept, cut) = read_kept(&mut body, TAIL);
+        assert_eq!(kept.len(), TAIL);
+        assert!(cut.unwrap());
+        let (kept, cut) = read_kept(&mut &b"small"[..], TAIL);
+        assert_eq!(kept, b"small");
+        assert!(!cut.unwrap());
+    }
+}
