@@ -22,6 +22,7 @@ pub mod server;
 pub mod shutdown;
 pub mod store;
 pub mod token;
+pub mod ui;
 pub mod units;
 pub mod verify;
 

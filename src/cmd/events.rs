@@ -18,7 +18,7 @@ use crate::units::Size;
 
 /// `hooks events --json` (SPEC §8).
 #[derive(Serialize)]
-pub(super) struct EventJson {
+pub(crate) struct EventJson {
     id: i64,
     hook: String,
     state: String,
@@ -32,7 +32,7 @@ pub(super) struct EventJson {
 }
 
 impl EventJson {
-    pub(super) fn new(e: &Event) -> Self {
+    pub(crate) fn new(e: &Event) -> Self {
         EventJson {
             id: e.id,
             hook: e.hook.clone(),
@@ -210,10 +210,27 @@ pub fn ops(ctx: &Ctx, args: ListOps) -> Result<ExitCode> {
 }
 
 /// The body of a stored event; a purged one fails with the message of SPEC §7.
-fn body_of(store: &Store, event: &Event) -> Result<Vec<u8>> {
+pub(crate) fn body_of(store: &Store, event: &Event) -> Result<Vec<u8>> {
     store
         .payload(event.id)?
         .ok_or_else(|| Failure::failed(PAYLOAD_GONE).into())
+}
+
+/// The bundle of a stored event as `hooks payload --bundle` prints it (and
+/// the page shows it): pretty JSON.
+pub(crate) fn bundle_text(event: &Event, body: &[u8], json_passthrough: bool) -> Result<String> {
+    let received_at = clock::format(event.received_at);
+    let bundle = bundle::bundle(&bundle::Request {
+        event_id: event.id,
+        method: &event.method,
+        query: &event.query,
+        headers: &event.headers,
+        content_type: event.content_type.as_deref(),
+        received_at: &received_at,
+        body,
+        json_passthrough,
+    });
+    Ok(serde_json::to_string_pretty(&bundle)?)
 }
 
 pub fn payload(ctx: &Ctx, args: ShowPayload) -> Result<ExitCode> {
@@ -222,20 +239,8 @@ pub fn payload(ctx: &Ctx, args: ShowPayload) -> Result<ExitCode> {
     let body = body_of(&store, &event)?;
     let mut out = io::stdout().lock();
     if args.bundle {
-        let hook = store.hook(&event.hook)?;
-        let received_at = clock::format(event.received_at);
-        let bundle = bundle::bundle(&bundle::Request {
-            event_id: event.id,
-            method: &event.method,
-            query: &event.query,
-            headers: &event.headers,
-            content_type: event.content_type.as_deref(),
-            received_at: &received_at,
-            body: &body,
-            json_passthrough: hook.settings.json_passthrough,
-        });
-        serde_json::to_writer_pretty(&mut out, &bundle).map_err(io::Error::from)?;
-        writeln!(out)?;
+        let json_passthrough = store.hook(&event.hook)?.settings.json_passthrough;
+        writeln!(out, "{}", bundle_text(&event, &body, json_passthrough)?)?;
     } else {
         out.write_all(&body)?;
     }

@@ -63,6 +63,20 @@ pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
     // The address goes to stderr with the request log; with port 0 this is
     // how a script learns the port.
     output::note(format_args!("listening on http://{}", running.addr()));
+    // Its own port, loopback only: the webhook port may face the internet.
+    let page = match args.ui {
+        Some(listen) => {
+            let page = crate::ui::start(crate::ui::Config {
+                db: db.clone(),
+                listen,
+                password: None,
+                global: ctx.global.clone(),
+            })?;
+            output::note(format_args!("webhooks area on http://{}/", page.addr()));
+            Some(page)
+        }
+        None => None,
+    };
     let scheduler = if args.no_scenarios {
         None
     } else {
@@ -79,6 +93,9 @@ pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
         Some(thread)
     };
     running.wait()?;
+    if let Some(page) = page {
+        page.stop();
+    }
     if let Some(thread) = scheduler {
         thread
             .join()
