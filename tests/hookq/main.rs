@@ -29,3 +29,4 @@ mod secrets;
 mod serve;
 mod store;
 mod sweep;
+mod ui;
