@@ -122,7 +122,7 @@ fn webhooks(app: &App, ctx: &Ctx, store: &Store, req: &Req) -> Result<Reply> {
         div.page-head {
             div {
                 h1 { "Webhooks" }
-                p.muted { (layout::count(total as u64)) " hooks · receiving at " code { (ctx.url("…")) } }
+                p.muted { (layout::count(total as u64)) (if total == 1 { " hook" } else { " hooks" }) " · receiving at " code { (ctx.url("…")) } }
             }
             div.tools {
                 form.search method="get" action="/" role="search" {

@@ -7,6 +7,7 @@
 mod util;
 
 mod bounds;
+mod browser;
 mod burst;
 mod cli;
 mod connections;
