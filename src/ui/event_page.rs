@@ -166,10 +166,12 @@ fn plain(value: &Value) -> String {
 /// and multipart files as a table; always raw text and hex.
 fn body_views(event: &Event, body: &[u8], bundle: Option<&str>) -> Markup {
     let content_type = event.content_type.as_deref().unwrap_or("");
-    let json: Option<Value> = (crate::bundle::is_json(event.content_type.as_deref())
-        || body.first() == Some(&b'{'))
-    .then(|| serde_json::from_slice(body).ok())
-    .flatten();
+    let is_json = crate::bundle::is_json(event.content_type.as_deref());
+    // A large body is not parsed: its beginning is indented as it comes.
+    let json: Option<Value> = (is_json && body.len() <= SHOWN_WHOLE)
+        .then(|| serde_json::from_slice(body).ok())
+        .flatten();
+    let large_json = (is_json && body.len() > SHOWN_WHOLE).then(|| indent_prefix(body, SHOWN_WHOLE));
     let form = (content_type.starts_with("application/x-www-form-urlencoded")
         || content_type.starts_with("multipart/"))
     .then(|| bundle.and_then(|b| serde_json::from_str::<Value>(b).ok()))
@@ -184,12 +186,14 @@ fn body_views(event: &Event, body: &[u8], bundle: Option<&str>) -> Markup {
             @if let Some(value) = &json {
                 details.view open {
                     summary { "JSON" }
-                    @if body.len() <= SHOWN_WHOLE {
-                        div.tree #json-tree { (tree(None, value)) }
-                    } @else {
-                        pre.code #json-pretty { (cut(&serde_json::to_string_pretty(value).unwrap_or_default(), SHOWN_WHOLE)) }
-                        (cut_note.clone().unwrap_or_default())
-                    }
+                    div.tree #json-tree { (tree(None, value)) }
+                }
+            }
+            @if let Some(pretty) = &large_json {
+                details.view open {
+                    summary { "JSON" }
+                    pre.code #json-pretty { (pretty) }
+                    (cut_note.clone().unwrap_or_default())
                 }
             }
             @if let Some(fields) = &form {
@@ -200,7 +204,7 @@ fn body_views(event: &Event, body: &[u8], bundle: Option<&str>) -> Markup {
                     } } }
                 }
             }
-            details.view open[json.is_none() && form.is_none()] {
+            details.view open[json.is_none() && large_json.is_none() && form.is_none()] {
                 summary { "Raw" }
                 pre.code #raw { (text) }
                 (cut_note.clone().unwrap_or_default())
@@ -255,6 +259,66 @@ fn tree(key: Option<&str>, value: &Value) -> Markup {
             html! { div.leaf { (label) span.(kind) { (scalar.to_string()) } } }
         }
     }
+}
+
+/// The beginning of a JSON text, indented two spaces a level, at most
+/// about `max` bytes: a byte-level pass that needs no parse of the whole.
+fn indent_prefix(json: &[u8], max: usize) -> String {
+    let mut out = Vec::with_capacity(max.min(json.len() * 2) + 64);
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let newline = |out: &mut Vec<u8>, depth: usize| {
+        out.push(b'\n');
+        out.extend(std::iter::repeat_n(b' ', depth * 2));
+    };
+    let mut bytes = json.iter().copied().peekable();
+    while let Some(b) = bytes.next() {
+        if out.len() >= max {
+            break;
+        }
+        if in_string {
+            out.push(b);
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_string = true;
+                out.push(b);
+            }
+            b'{' | b'[' => {
+                out.push(b);
+                let close = if b == b'{' { b'}' } else { b']' };
+                while bytes.peek().is_some_and(u8::is_ascii_whitespace) {
+                    bytes.next();
+                }
+                if bytes.peek() == Some(&close) {
+                    out.push(close);
+                    bytes.next();
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(b);
+            }
+            b',' => {
+                out.push(b);
+                newline(&mut out, depth);
+            }
+            b':' => out.extend_from_slice(b": "),
+            b if b.is_ascii_whitespace() => {}
+            b => out.push(b),
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Offset, 16 bytes in hex, the same as text.
@@ -337,4 +401,20 @@ pub fn bundle(store: &Store, id: &str) -> Result<Reply> {
     let mut text = bundle_text(&event, &body, hook.settings.json_passthrough)?;
     text.push('\n');
     Ok(Reply::with(200, "application/json", text.into_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_bodys_beginning_is_indented_as_serde_json_would() {
+        let body = br#"{"a":[1,2,{"b":"x,\"y\":{"}],"c":{},"d":[ ],"e":"\\"}"#;
+        let value: Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(
+            indent_prefix(body, usize::MAX),
+            serde_json::to_string_pretty(&value).unwrap()
+        );
+        assert!(indent_prefix(body, 10).len() < 16);
+    }
 }

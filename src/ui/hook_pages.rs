@@ -10,11 +10,11 @@ use super::App;
 use crate::cmd::hooks::HookJson;
 use crate::cmd::Ctx;
 use crate::error::Failure;
-use crate::store::{EventFilter, EventState, Hook, Store};
+use crate::store::{EventState, Hook, Store};
 use crate::units::Size;
 
 /// Events per page of a hook's events.
-const EVENTS_PER_PAGE: u64 = 50;
+const EVENTS_PER_PAGE: u32 = 50;
 /// Operations shown on a hook's operations page.
 const OPERATIONS_SHOWN: u64 = 200;
 
@@ -26,13 +26,9 @@ pub fn hook(app: &App, ctx: &Ctx, store: &Store, req: &Req, key: &str) -> Result
         .map(|s| s.parse::<EventState>().map_err(Failure::usage))
         .transpose()?;
     let before = req.param("before").and_then(|b| b.parse::<i64>().ok());
-    let filter = EventFilter {
-        states: state.into_iter().collect(),
-        through: before.map(|b| b - 1),
-        ..EventFilter::default()
-    };
-    let events = store.events(hook.id, &filter, true, EVENTS_PER_PAGE + 1)?;
-    let more = events.len() as u64 > EVENTS_PER_PAGE;
+    let states: Vec<EventState> = state.into_iter().collect();
+    let events = store.newest_events(hook.id, &states, before, EVENTS_PER_PAGE + 1)?;
+    let more = events.len() > EVENTS_PER_PAGE as usize;
     let events = &events[..events.len().min(EVENTS_PER_PAGE as usize)];
     let href = format!("/hooks/{}", hook.token);
     let filter_link = |s: Option<EventState>| match s {

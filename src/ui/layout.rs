@@ -78,6 +78,19 @@ pub fn copy(text: &str, label: &str) -> Markup {
     }
 }
 
+/// `2026-12-03T02:13:46.607Z` as `2026-12-03 02:13:46`; `None` for text
+/// that is not such a timestamp.
+pub fn short_time(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let shaped = b.len() >= 20
+        && b[4] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && text.ends_with('Z')
+        && b[..4].iter().all(u8::is_ascii_digit);
+    shaped.then(|| format!("{} {}", &text[..10], &text[11..19]))
+}
+
 pub fn time(at: Millis) -> Markup {
     let text = clock::format(at);
     let short = text.replace('T', " ").trim_end_matches('Z').to_owned();

@@ -23,6 +23,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
+use std::time::Instant;
 
 use anyhow::{anyhow, Context, Result};
 
@@ -143,17 +144,21 @@ fn serve(app: &App, http: &tiny_http::Server) {
         if store.is_none() {
             store = Store::open_for(&app.db, Access::Write).ok();
         }
-        let reply = match http::read(request) {
+        let started = Instant::now();
+        let (reply, request) = match http::read(request) {
             Ok((req, request)) => {
-                let reply = security::guard(app, &req)
-                    .unwrap_or_else(|| match &mut store {
-                        Some(store) => pages::route(app, store, &req),
-                        None => http::Reply::error(500, "could not open the database"),
-                    });
+                let reply = security::guard(app, &req).unwrap_or_else(|| match &mut store {
+                    Some(store) => pages::route(app, store, &req),
+                    None => http::Reply::error(500, "could not open the database"),
+                });
                 (reply, request)
             }
-            Err((reply, request)) => (reply, request),
+            Err(refused) => refused,
         };
-        http::send(reply.1, security::harden(reply.0));
+        // What the page cost here, for the browser's developer tools and
+        // bench/ui_pages.rs.
+        let spent = started.elapsed().as_secs_f64() * 1000.0;
+        let reply = reply.header("Server-Timing", format!("page;dur={spent:.2}"));
+        http::send(request, security::harden(reply));
     }
 }

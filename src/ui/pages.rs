@@ -228,7 +228,10 @@ fn hook_row(app: &App, hook: &HookJson, back: &str) -> Markup {
                             Some(c) => a.chip href=(format!("/connections#c-{}", encode(c))) { (c) },
                             None => (layout::dash()),
                         },
-                        _ => (column.cell(hook)),
+                        _ => ({
+                            let cell = column.cell(hook);
+                            layout::short_time(&cell).unwrap_or(cell)
+                        }),
                     }
                 }
             }
@@ -272,18 +275,34 @@ fn scenarios(store: &Store) -> Result<Reply> {
 fn runs_what(s: &Value) -> String {
     match (&s["command"], &s["forward"]) {
         (_, Value::String(url)) => format!("→ {url}"),
-        (Value::Array(args), _) => args.iter().map(text).collect::<Vec<_>>().join(" "),
+        (Value::Array(args), _) => shell_words(args),
         _ => String::new(),
     }
 }
 
-/// A JSON value as a cell: strings bare, null as a dash.
+/// A JSON value as a cell: strings bare (a timestamp shortened to the
+/// second), null as a dash.
 fn text(value: &Value) -> String {
     match value {
         Value::Null => "—".into(),
-        Value::String(s) => s.clone(),
+        Value::String(s) => layout::short_time(s).unwrap_or_else(|| s.clone()),
         other => other.to_string(),
     }
+}
+
+/// A command line as a shell would read it back.
+fn shell_words(args: &[Value]) -> String {
+    args.iter()
+        .map(|arg| {
+            let arg = arg.as_str().unwrap_or_default();
+            if !arg.is_empty() && arg.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./=:@%+,".contains(&b)) {
+                arg.to_owned()
+            } else {
+                format!("'{}'", arg.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn scenario(app: &App, store: &Store, name: &str) -> Result<Reply> {
@@ -297,17 +316,18 @@ fn scenario(app: &App, store: &Store, name: &str) -> Result<Reply> {
     let executions = serde_json::to_value(executions)?;
     let href = format!("/scenarios/{}", encode(&scenario.name));
     let hook = store.hook(&scenario.hook)?;
-    let settings: Vec<(&str, Markup)> = json
+    let settings: Vec<(String, Markup)> = json
         .as_object()
         .into_iter()
         .flatten()
         .filter(|(k, _)| !matches!(k.as_str(), "name" | "hook" | "active"))
         .map(|(k, v)| {
             let shown = match v {
+                Value::Array(args) if k == "command" => html! { code { (shell_words(args)) } },
                 Value::Array(_) => html! { code { (v.to_string()) } },
                 _ => html! { (text(v)) },
             };
-            (k.as_str(), shown)
+            (k.replace('_', " "), shown)
         })
         .collect();
     let body = html! {
@@ -340,7 +360,7 @@ fn scenario(app: &App, store: &Store, name: &str) -> Result<Reply> {
                                 td { (text(&e["finished_at"])) }
                                 td.num { (text(&e["cycles"])) }
                                 td { (layout::state(e["status"].as_str().unwrap_or("running"))) }
-                                td.error-text { (text(&e["error"])) }
+                                td.error-text { @if let Some(error) = e["error"].as_str() { (error) } }
                             }
                         } }
                     } },
@@ -349,7 +369,7 @@ fn scenario(app: &App, store: &Store, name: &str) -> Result<Reply> {
             }
             section.card {
                 h2 { "Settings" }
-                (layout::fields(&settings))
+                (layout::fields(&settings.iter().map(|(k, v)| (k.as_str(), v.clone())).collect::<Vec<_>>()))
             }
         }
     };

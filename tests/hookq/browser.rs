@@ -539,3 +539,75 @@ fn the_copy_button_copies_the_hooks_url() {
     );
     assert_eq!(clipboard, json!(url.trim()));
 }
+
+/// The screenshots of docs/ui.md, each page light and dark (and the table
+/// on a phone). Not a check: run it by hand after changing the page,
+/// `cargo test --test hookq screenshots_for_the_docs -- --ignored`.
+#[test]
+#[ignore = "writes docs/ui/*.png; run by hand"]
+fn screenshots_for_the_docs() {
+    let Some(browser) = Browser::start("screenshots") else {
+        return;
+    };
+    let env = Env::new();
+    for (name, kind, secret) in [
+        ("github", "github", "ghsecret-4f9a1c2e7b"),
+        ("stripe", "stripe", "whsec_9Yv3kQ2mX8pL1sT6"),
+    ] {
+        let out = env
+            .cmd(&["connections", "create", name, "--kind", kind, "--secret-env", "S"])
+            .env("S", secret)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+    env.hook("github-push", &["--connection", "github"]);
+    env.hook("stripe-payments", &["--connection", "stripe", "--rate-limit", "20"]);
+    env.hook("shopify-orders", &[]);
+    env.hook("linear-issues", &[]);
+    env.hook("legacy-campaign", &[]);
+    env.ok(&["hooks", "disable", "legacy-campaign"]);
+    env.ok(&["scenario", "create", "deploy", "--hook", "github-push", "--", "sh", "-c", "cat >/dev/null; echo deployed main@4f2c1e9"]);
+    env.ok(&["scenario", "create", "billing", "--hook", "stripe-payments", "--", "sh", "-c", "cat >/dev/null; echo invoice marked paid"]);
+    env.ok(&["scenario", "deactivate", "deploy"]);
+    let payment = |n: u32, kind: &str| {
+        format!(
+            r#"{{"id":"evt_1Q{n}xA2eZvKYlo2C","object":"event","type":"{kind}","livemode":false,"data":{{"object":{{"id":"pi_3Q{n}","amount":{},"currency":"eur","customer":"cus_R2{n}","metadata":{{"order":"{}"}},"paid":true}}}}}}"#,
+            1900 + n * 250,
+            4100 + n
+        )
+    };
+    for n in 0..4 {
+        env.ok(&["hooks", "send", "stripe-payments", "--content-type", "application/json", "--data", &payment(n, "payment_intent.succeeded")]);
+    }
+    env.ok(&["scenario", "run", "billing"]);
+    for n in 4..6 {
+        env.ok(&["hooks", "send", "stripe-payments", "--content-type", "application/json", "--data", &payment(n, "charge.refunded")]);
+    }
+    env.ok(&["hooks", "send", "github-push", "--content-type", "application/json", "--header", "X-GitHub-Event: push", "--data", r#"{"ref":"refs/heads/main","after":"4f2c1e9","pusher":{"name":"ada"},"commits":[{"id":"4f2c1e9","message":"Fix checkout rounding"}]}"#]);
+    env.ok(&["hooks", "send", "shopify-orders", "--content-type", "application/x-www-form-urlencoded", "--data", "order_id=1042&total=59.90&currency=EUR"]);
+    let event = env.json(&["hooks", "events", "stripe-payments", "--state", "done"])[0]["id"].clone();
+    let ui = UiProcess::start(&env);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/ui");
+    let pages = [
+        ("webhooks", "/".to_owned()),
+        ("hook", "/hooks/stripe-payments".into()),
+        ("event", format!("/events/{event}")),
+        ("scenario", "/scenarios/billing".into()),
+        ("connections", "/connections".into()),
+        ("sweep", "/sweep".into()),
+    ];
+    browser.window(1280, 800);
+    for scheme in ["light", "dark"] {
+        browser.color_scheme(scheme);
+        for (name, path) in &pages {
+            browser.goto(&ui.url(path));
+            assert_eq!(ui.get(path).status, 200, "{path}");
+            browser.screenshot(&dir.join(format!("{name}-{scheme}.png")));
+        }
+    }
+    browser.color_scheme("light");
+    browser.window(390, 844);
+    browser.goto(&ui.url("/"));
+    browser.screenshot(&dir.join("webhooks-phone.png"));
+}
