@@ -17,6 +17,13 @@ use crate::units::Size;
 
 pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
     let db = ctx.db_path()?;
+    if let Some(listen) = args.ui.filter(|addr| !addr.ip().is_loopback()) {
+        return Err(crate::error::Failure::usage(format!(
+            "--ui {listen}: the page beside the server listens on loopback only"
+        ))
+        .hint("`hookq ui --listen ADDR --password-env VAR` serves it to the network, with a password")
+        .into());
+    }
     raise_open_files_limit();
     let config = server::Config {
         listen: args.listen,

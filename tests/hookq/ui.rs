@@ -328,6 +328,10 @@ fn serve_ui_answers_on_its_own_port_only() {
     let table = http(page, "GET", "/", &[], b"").text();
     assert!(table.contains(">h<"), "{table}");
     server.terminate();
+    // Never to the network from beside the server.
+    let out = env.run_within(20, &["hooks", "serve", "--listen", "127.0.0.1:0", "--ui", "0.0.0.0:0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("loopback only"));
 }
 
 #[test]
