@@ -378,3 +378,73 @@ fn ten_thousand_hooks_come_a_page_at_a_time() {
     let found = ui.get("/?q=hook-0999").text();
     assert!(found.contains("1–10 of 10"), "{found}");
 }
+
+#[test]
+fn run_now_runs_the_scenario_as_scenario_run_does_and_the_event_shows_its_operation() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    let id = env.send("h", "{}");
+    env.ok(&["scenario", "create", "s", "--hook", "h", "--", "sh", "-c", "echo processed-$HOOKQ_EVENT_ID"]);
+    let ui = UiProcess::start(&env);
+    assert_eq!(ui.act("/scenarios/s/run", "").status, 303);
+    crate::util::eventually(20, "the execution to end", || env.state(id) == "done");
+    let runs = env.json(&["scenario", "runs", "s"]);
+    assert_eq!(runs[0]["trigger"], "manual");
+    assert!(ui.get("/scenarios/s").text().contains("manual"));
+    let event = ui.get(&format!("/events/{id}")).text();
+    assert!(event.contains(&format!("processed-{id}")), "the operation's output");
+    // Inactive: refused with the command's words.
+    env.ok(&["scenario", "deactivate", "s"]);
+    let refused = ui.act("/scenarios/s/run", "");
+    assert_eq!(refused.status, 409);
+    assert!(refused.text().contains("scenario &quot;s&quot; is inactive"));
+}
+
+#[test]
+fn the_sweep_page_says_what_a_dry_run_would_do() {
+    let mut env = Env::new();
+    env.at("2026-01-01T00:00:00Z");
+    env.hook("idle", &[]);
+    env.hook("busy", &[]);
+    env.ok(&["scenario", "create", "s", "--hook", "busy", "--", "cat"]);
+    env.at("2026-01-10T00:00:00Z");
+    let ui = UiProcess::start_with(&env, &[], |c| {
+        c.env("HOOKQ_NOW", "2026-01-10T00:00:00Z");
+    });
+    let report = env.json(&["sweep", "--dry-run"]);
+    assert_eq!(report["disabled"][0]["hook"], "idle");
+    let page = ui.get("/sweep").text();
+    let section = |title: &str| {
+        let at = page.find(title).unwrap_or_else(|| panic!("no {title}"));
+        page[at..].split("</section>").next().unwrap().to_owned()
+    };
+    assert!(section("Would disable").contains("idle"));
+    assert!(!section("Would disable").contains("busy"));
+    assert!(section("Expired").contains("idle"));
+    // Nothing changed.
+    assert_eq!(env.json(&["hooks", "show", "idle"])["enabled"], true);
+}
+
+#[test]
+fn form_fields_and_multipart_files_show_as_a_table() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    let form = env.enqueue(
+        "h",
+        Some("application/x-www-form-urlencoded"),
+        "",
+        b"order_id=1042&note=%3Cb%3Ehi%3C%2Fb%3E",
+    );
+    let body = "--XX\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\ninvoice\r\n\
+                --XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\
+                Content-Type: application/pdf\r\n\r\n%PDF-1.4\r\n--XX--\r\n";
+    let multipart = env.enqueue("h", Some("multipart/form-data; boundary=XX"), "", body.as_bytes());
+    let ui = UiProcess::start(&env);
+    let page = ui.get(&format!("/events/{form}")).text();
+    assert!(page.contains("Form fields"));
+    assert!(page.contains("<th scope=\"row\">order_id</th><td><code>1042</code>"), "{page}");
+    assert!(page.contains("<code>&lt;b&gt;hi&lt;/b&gt;</code>"));
+    let page = ui.get(&format!("/events/{multipart}")).text();
+    assert!(page.contains("<th scope=\"row\">kind</th><td><code>invoice</code>"), "{page}");
+    assert!(page.contains("file <code>a.pdf</code> (application/pdf"), "{page}");
+}
