@@ -89,7 +89,12 @@ pub fn run(ctx: &Ctx, command: HooksCommand) -> Result<ExitCode> {
 
 /// Switch a hook on or off by hand (`hooks enable|disable`, the page's
 /// status switch); whether it changed.
-pub(crate) fn set_enabled(store: &mut Store, hook: &Hook, enabled: bool, now: Millis) -> Result<bool> {
+pub(crate) fn set_enabled(
+    store: &mut Store,
+    hook: &Hook,
+    enabled: bool,
+    now: Millis,
+) -> Result<bool> {
     if enabled {
         store.enable_hook(hook.id, now)
     } else {

@@ -11,10 +11,10 @@ use super::events::EventJson;
 use super::Ctx;
 use crate::bundle;
 use crate::cli::{Discard, Received, Replay, SendEvent};
+use crate::clock::Millis;
 use crate::engine::PAYLOAD_GONE;
 use crate::error::Failure;
 use crate::output;
-use crate::clock::Millis;
 use crate::store::{Enqueued, EventFilter, EventState, Hook, NewEvent, Store};
 use crate::units::Size;
 use crate::verify;
@@ -88,13 +88,19 @@ pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
     }
     let progress = io::stderr().is_terminal();
     let mut shown = false;
-    let (report, queue_full) =
-        replay_events(&mut store, &hook, filter, ctx.now, args.dry_run, &mut |replayed| {
+    let (report, queue_full) = replay_events(
+        &mut store,
+        &hook,
+        filter,
+        ctx.now,
+        args.dry_run,
+        &mut |replayed| {
             if progress && replayed > 1_000 {
                 shown = true;
                 let _ = write!(io::stderr().lock(), "\rreplayed {replayed}");
             }
-        })?;
+        },
+    )?;
     if shown {
         output::note("");
     }

@@ -21,7 +21,9 @@ pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
         return Err(crate::error::Failure::usage(format!(
             "--ui {listen}: the page beside the server listens on loopback only"
         ))
-        .hint("`hookq ui --listen ADDR --password-env VAR` serves it to the network, with a password")
+        .hint(
+            "`hookq ui --listen ADDR --password-env VAR` serves it to the network, with a password",
+        )
         .into());
     }
     raise_open_files_limit();

@@ -60,6 +60,8 @@ fn open(url: &str) {
         .stderr(Stdio::null())
         .spawn();
     if let Err(e) = spawned {
-        output::note(format_args!("hookq: could not open a browser ({program}: {e})"));
+        output::note(format_args!(
+            "hookq: could not open a browser ({program}: {e})"
+        ));
     }
 }

@@ -43,7 +43,11 @@ pub fn act(app: &App, ctx: &Ctx, store: &mut Store, req: &Req, path: &[&str]) ->
                     .map(str::to_owned),
                 // A textarea's line ends arrive as CRLF; the body is what
                 // was typed.
-                body: req.field("data").unwrap_or("").replace("\r\n", "\n").into_bytes(),
+                body: req
+                    .field("data")
+                    .unwrap_or("")
+                    .replace("\r\n", "\n")
+                    .into_bytes(),
             };
             let id = send_event(store, &hook, event, ctx.now)?;
             Ok(Reply::see_other(&format!("/events/{id}")))
@@ -56,7 +60,10 @@ pub fn act(app: &App, ctx: &Ctx, store: &mut Store, req: &Req, path: &[&str]) ->
                 ..EventFilter::default()
             };
             let (report, _) = replay_events(store, &hook, filter, ctx.now, false, &mut |_| {})?;
-            match (report.replayed.first().and_then(|r| r.new), report.skipped.first()) {
+            match (
+                report.replayed.first().and_then(|r| r.new),
+                report.skipped.first(),
+            ) {
                 (Some(new), _) => Ok(Reply::see_other(&format!("/events/{new}"))),
                 (None, Some(skipped)) => Err(Failure::refused(format!(
                     "event {} was not replayed: {}",
@@ -74,13 +81,19 @@ pub fn act(app: &App, ctx: &Ctx, store: &mut Store, req: &Req, path: &[&str]) ->
         ["scenarios", name, switch @ ("activate" | "deactivate")] => {
             let scenario = store.scenario(name)?;
             store.set_scenario_active(scenario.id, *switch == "activate", ctx.now)?;
-            Ok(Reply::see_other(&format!("/scenarios/{}", encode(&scenario.name))))
+            Ok(Reply::see_other(&format!(
+                "/scenarios/{}",
+                encode(&scenario.name)
+            )))
         }
         ["scenarios", name, "run"] => {
             let scenario = store.scenario(name)?;
             may_run(&scenario, false)?;
             run_now(app, &scenario.name)?;
-            Ok(Reply::see_other(&format!("/scenarios/{}", encode(&scenario.name))))
+            Ok(Reply::see_other(&format!(
+                "/scenarios/{}",
+                encode(&scenario.name)
+            )))
         }
         _ => Err(Failure::refused("no such action").into()),
     }

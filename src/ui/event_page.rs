@@ -52,7 +52,9 @@ pub fn event(app: &App, ctx: &Ctx, store: &Store, id: &str) -> Result<Reply> {
     let query = crate::bundle::parse_urlencoded(event.query.as_bytes());
     let body_view = match &body {
         Some(body) => body_views(&event, body, bundle.as_deref()),
-        None => html! { p.muted { "Failed to read file from storage. " span.small { "(The sweep purged this payload; the event's record stays.)" } } },
+        None => {
+            html! { p.muted { "Failed to read file from storage. " span.small { "(The sweep purged this payload; the event's record stays.)" } } }
+        }
     };
     let page = html! {
         div.page-head {
@@ -171,7 +173,8 @@ fn body_views(event: &Event, body: &[u8], bundle: Option<&str>) -> Markup {
     let json: Option<Value> = (is_json && body.len() <= SHOWN_WHOLE)
         .then(|| serde_json::from_slice(body).ok())
         .flatten();
-    let large_json = (is_json && body.len() > SHOWN_WHOLE).then(|| indent_prefix(body, SHOWN_WHOLE));
+    let large_json =
+        (is_json && body.len() > SHOWN_WHOLE).then(|| indent_prefix(body, SHOWN_WHOLE));
     let form = (content_type.starts_with("application/x-www-form-urlencoded")
         || content_type.starts_with("multipart/"))
     .then(|| bundle.and_then(|b| serde_json::from_str::<Value>(b).ok()))

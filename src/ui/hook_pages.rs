@@ -117,36 +117,66 @@ fn settings(hook: &Hook, json: &HookJson) -> Markup {
             list.join(", ")
         }
     };
-    let ips: Vec<String> = hook.settings.allow_ips.iter().map(|c| c.to_string()).collect();
+    let ips: Vec<String> = hook
+        .settings
+        .allow_ips
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
     layout::fields(&[
-        ("queue", html! { a href=(format!("/hooks/{}/ops", hook.token)) { (layout::count(json.queue)) } " of " (layout::count(json.queue_limit)) }),
-        ("expired", html! { (if json.expired { "yes" } else { "no" }) }),
-        ("scenario", match &json.scenario {
-            Some(s) => html! { a href=(format!("/scenarios/{}", encode(s))) { (s) } },
-            None => layout::dash(),
-        }),
-        ("connection", match &json.connection {
-            Some(c) => html! { a href=(format!("/connections#c-{}", encode(c))) { (c) } },
-            None => layout::dash(),
-        }),
-        ("rate limit", html! { @if json.rate_limit == 0 { "unlimited" } @else { (json.rate_limit) "/s, bursts of " (json.burst) } }),
+        (
+            "queue",
+            html! { a href=(format!("/hooks/{}/ops", hook.token)) { (layout::count(json.queue)) } " of " (layout::count(json.queue_limit)) },
+        ),
+        (
+            "expired",
+            html! { (if json.expired { "yes" } else { "no" }) },
+        ),
+        (
+            "scenario",
+            match &json.scenario {
+                Some(s) => html! { a href=(format!("/scenarios/{}", encode(s))) { (s) } },
+                None => layout::dash(),
+            },
+        ),
+        (
+            "connection",
+            match &json.connection {
+                Some(c) => html! { a href=(format!("/connections#c-{}", encode(c))) { (c) } },
+                None => layout::dash(),
+            },
+        ),
+        (
+            "rate limit",
+            html! { @if json.rate_limit == 0 { "unlimited" } @else { (json.rate_limit) "/s, bursts of " (json.burst) } },
+        ),
         ("max body", html! { (Size(json.max_body)) }),
         ("methods", html! { (any(&hook.settings.methods)) }),
         ("allowed ips", html! { (any(&ips)) }),
-        ("json passthrough", html! { (if hook.settings.json_passthrough { "on" } else { "off" }) }),
+        (
+            "json passthrough",
+            html! { (if hook.settings.json_passthrough { "on" } else { "off" }) },
+        ),
         ("created", layout::time(hook.created_at)),
         ("last event", layout::maybe_time(hook.last_event_at)),
         ("operations", html! { (layout::count(json.operations)) }),
-        ("disabled", match (&hook.disabled_at, &hook.disabled_reason) {
-            (Some(at), Some(reason)) if !hook.enabled => html! { (layout::time(*at)) " (" (reason) ")" },
-            _ => layout::dash(),
-        }),
+        (
+            "disabled",
+            match (&hook.disabled_at, &hook.disabled_reason) {
+                (Some(at), Some(reason)) if !hook.enabled => {
+                    html! { (layout::time(*at)) " (" (reason) ")" }
+                }
+                _ => layout::dash(),
+            },
+        ),
     ])
 }
 
 fn send_form(app: &App, hook: &Hook) -> Markup {
     let methods: Vec<String> = if hook.settings.methods.is_empty() {
-        ["POST", "PUT", "PATCH", "GET", "DELETE"].map(String::from).to_vec()
+        ["POST", "PUT", "PATCH", "GET", "DELETE"]
+            .map(String::from)
+            .to_vec()
     } else {
         hook.settings.methods.clone()
     };
@@ -197,5 +227,9 @@ pub fn operations(ctx: &Ctx, store: &Store, key: &str) -> Result<Reply> {
             }
         }
     };
-    Ok(Reply::html(layout::page(&format!("Operations of {}", hook.name), Area::Webhooks, body)))
+    Ok(Reply::html(layout::page(
+        &format!("Operations of {}", hook.name),
+        Area::Webhooks,
+        body,
+    )))
 }

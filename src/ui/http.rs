@@ -49,7 +49,7 @@ impl Req {
             .trim_start_matches('/')
             .split('/')
             .filter(|s| !s.is_empty())
-            .map(|s| decode(s))
+            .map(decode)
             .collect()
     }
 }
@@ -64,7 +64,11 @@ pub struct Reply {
 
 impl Reply {
     pub fn html(markup: maud::Markup) -> Reply {
-        Reply::with(200, "text/html; charset=utf-8", markup.into_string().into_bytes())
+        Reply::with(
+            200,
+            "text/html; charset=utf-8",
+            markup.into_string().into_bytes(),
+        )
     }
 
     pub fn with(status: u16, content_type: &'static str, body: Vec<u8>) -> Reply {
@@ -77,7 +81,11 @@ impl Reply {
     }
 
     pub fn text(status: u16, text: &str) -> Reply {
-        Reply::with(status, "text/plain; charset=utf-8", text.as_bytes().to_vec())
+        Reply::with(
+            status,
+            "text/plain; charset=utf-8",
+            text.as_bytes().to_vec(),
+        )
     }
 
     /// A plain answer for what went wrong before any page could be made.
@@ -104,8 +112,9 @@ impl Reply {
 }
 
 /// Read a request whole: its head, and the form of a POST. A body too
-/// large is answered 413 without reading it.
-pub fn read(mut request: Request) -> Result<(Req, Request), (Reply, Request)> {
+/// large is answered 413 without reading it. The request comes back for
+/// the answer.
+pub fn read(mut request: Request) -> (Result<Req, Reply>, Request) {
     let url = request.url().to_owned();
     let (path, query) = url.split_once('?').unwrap_or((&url, ""));
     let headers: Vec<(String, String)> = request
@@ -117,7 +126,7 @@ pub fn read(mut request: Request) -> Result<(Req, Request), (Reply, Request)> {
     let mut form = Vec::new();
     if method == "POST" {
         if request.body_length().is_some_and(|n| n as u64 > MAX_FORM) {
-            return Err((Reply::error(413, "This form is too large."), request));
+            return (Err(Reply::error(413, "This form is too large.")), request);
         }
         let mut body = Vec::new();
         if request
@@ -127,20 +136,18 @@ pub fn read(mut request: Request) -> Result<(Req, Request), (Reply, Request)> {
             .is_err()
             || body.len() as u64 > MAX_FORM
         {
-            return Err((Reply::error(400, "Could not read the form."), request));
+            return (Err(Reply::error(400, "Could not read the form.")), request);
         }
         form = parse_form(&body);
     }
-    Ok((
-        Req {
-            method,
-            path: path.to_owned(),
-            query: parse_form(query.as_bytes()),
-            headers,
-            form,
-        },
-        request,
-    ))
+    let req = Req {
+        method,
+        path: path.to_owned(),
+        query: parse_form(query.as_bytes()),
+        headers,
+        form,
+    };
+    (Ok(req), request)
 }
 
 pub fn send(request: Request, reply: Reply) {

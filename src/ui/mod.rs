@@ -145,14 +145,12 @@ fn serve(app: &App, http: &tiny_http::Server) {
             store = Store::open_for(&app.db, Access::Write).ok();
         }
         let started = Instant::now();
-        let (reply, request) = match http::read(request) {
-            Ok((req, request)) => {
-                let reply = security::guard(app, &req).unwrap_or_else(|| match &mut store {
-                    Some(store) => pages::route(app, store, &req),
-                    None => http::Reply::error(500, "could not open the database"),
-                });
-                (reply, request)
-            }
+        let (req, request) = http::read(request);
+        let reply = match req {
+            Ok(req) => security::guard(app, &req).unwrap_or_else(|| match &mut store {
+                Some(store) => pages::route(app, store, &req),
+                None => http::Reply::error(500, "could not open the database"),
+            }),
             Err(refused) => refused,
         };
         // What the page cost here, for the browser's developer tools and

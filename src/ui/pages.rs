@@ -25,7 +25,11 @@ const EXECUTIONS_SHOWN: u32 = 50;
 pub fn route(app: &App, store: &mut Store, req: &Req) -> Reply {
     let segments = req.segments();
     let path: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let method = if req.method == "HEAD" { "GET" } else { req.method.as_str() };
+    let method = if req.method == "HEAD" {
+        "GET"
+    } else {
+        req.method.as_str()
+    };
     let ctx = match app.ctx() {
         Ok(ctx) => ctx,
         Err(e) => return error_page(&e),
@@ -268,7 +272,11 @@ fn scenarios(store: &Store) -> Result<Reply> {
             }
         }
     };
-    Ok(Reply::html(layout::page("Scenarios", Area::Scenarios, body)))
+    Ok(Reply::html(layout::page(
+        "Scenarios",
+        Area::Scenarios,
+        body,
+    )))
 }
 
 /// What a scenario runs: its command, or where it forwards.
@@ -295,7 +303,11 @@ fn shell_words(args: &[Value]) -> String {
     args.iter()
         .map(|arg| {
             let arg = arg.as_str().unwrap_or_default();
-            if !arg.is_empty() && arg.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./=:@%+,".contains(&b)) {
+            if !arg.is_empty()
+                && arg
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_./=:@%+,".contains(&b))
+            {
                 arg.to_owned()
             } else {
                 format!("'{}'", arg.replace('\'', "'\\''"))
@@ -373,7 +385,11 @@ fn scenario(app: &App, store: &Store, name: &str) -> Result<Reply> {
             }
         }
     };
-    Ok(Reply::html(layout::page(&scenario.name, Area::Scenarios, body)))
+    Ok(Reply::html(layout::page(
+        &scenario.name,
+        Area::Scenarios,
+        body,
+    )))
 }
 
 fn connections(store: &Store) -> Result<Reply> {
@@ -405,7 +421,11 @@ fn connections(store: &Store) -> Result<Reply> {
             }
         }
     };
-    Ok(Reply::html(layout::page("Connections", Area::Connections, body)))
+    Ok(Reply::html(layout::page(
+        "Connections",
+        Area::Connections,
+        body,
+    )))
 }
 
 /// The options of a connection that are set, as `k: v`.

@@ -27,10 +27,10 @@ pub fn guard(app: &App, req: &Req) -> Option<Reply> {
     }
     if let Some(password) = &app.password {
         if !password_matches(req.header("authorization"), password) {
-            return Some(
-                Reply::error(401, "A password is needed.")
-                    .header("WWW-Authenticate", "Basic realm=\"hookq\", charset=\"UTF-8\""),
-            );
+            return Some(Reply::error(401, "A password is needed.").header(
+                "WWW-Authenticate",
+                "Basic realm=\"hookq\", charset=\"UTF-8\"",
+            ));
         }
     }
     match req.method.as_str() {

@@ -193,7 +193,11 @@ impl Browser {
 
     pub fn click(&self, css: &str) {
         let element = self.find(css);
-        self.session_call("POST", &format!("/element/{element}/click"), Some(json!({})));
+        self.session_call(
+            "POST",
+            &format!("/element/{element}/click"),
+            Some(json!({})),
+        );
     }
 
     pub fn type_into(&self, css: &str, text: &str) {
@@ -274,9 +278,8 @@ impl Drop for Browser {
                 .join("target/browser-failures")
                 .join(format!("{}.png", self.name));
             // Not unwinding twice: a browser that died leaves no picture.
-            let shot = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                self.screenshot(&path)
-            }));
+            let shot =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.screenshot(&path)));
             if shot.is_ok() {
                 eprintln!("screenshot of the failing page: {}", path.display());
             }
@@ -322,7 +325,10 @@ fn typing_in_the_search_box_narrows_the_table() {
     browser.eventually(20, "the table to narrow", |b| {
         b.count("table.hooks tbody tr") == 1
     });
-    assert_eq!(browser.text("table.hooks tbody td[data-col=name]"), "stripe-payments");
+    assert_eq!(
+        browser.text("table.hooks tbody td[data-col=name]"),
+        "stripe-payments"
+    );
     // The address keeps the term: a reload shows the same.
     assert!(browser.url().ends_with("/?q=STRIPE"), "{}", browser.url());
 }
@@ -341,7 +347,10 @@ fn the_status_switch_disables_a_hook_and_its_url_answers_410() {
     assert_eq!(http(server.addr, "POST", &path, &[], b"{}").status, 200);
     browser.goto(&format!("{}/", base(page)));
     let switch = "td[data-col=status] button[role=switch]";
-    assert_eq!(browser.attribute(switch, "aria-checked").as_deref(), Some("true"));
+    assert_eq!(
+        browser.attribute(switch, "aria-checked").as_deref(),
+        Some("true")
+    );
     browser.click(switch);
     browser.eventually(20, "the switch to show disabled", |b| {
         b.attribute(switch, "aria-checked").as_deref() == Some("false")
@@ -371,7 +380,10 @@ fn the_columns_menu_hides_a_column_until_shown_again() {
     let ui = UiProcess::start(&env);
     browser.goto(&ui.url("/"));
     assert!(browser.displayed("th[data-col=url]"));
-    assert!(!browser.displayed("th[data-col=created]"), "not a default column");
+    assert!(
+        !browser.displayed("th[data-col=created]"),
+        "not a default column"
+    );
     browser.click("#columns-menu summary");
     browser.click("input[data-column=url]");
     browser.click("input[data-column=created]");
@@ -379,8 +391,14 @@ fn the_columns_menu_hides_a_column_until_shown_again() {
     assert!(!browser.displayed("td[data-col=url]"));
     assert!(browser.displayed("td[data-col=created]"));
     browser.refresh();
-    assert!(!browser.displayed("th[data-col=url]"), "hidden after a reload");
-    assert!(browser.displayed("th[data-col=created]"), "shown after a reload");
+    assert!(
+        !browser.displayed("th[data-col=url]"),
+        "hidden after a reload"
+    );
+    assert!(
+        browser.displayed("th[data-col=created]"),
+        "shown after a reload"
+    );
     browser.click("#columns-menu summary");
     browser.click("input[data-column=url]");
     assert!(browser.displayed("td[data-col=url]"));
@@ -417,7 +435,9 @@ fn an_event_shows_on_its_hooks_open_page_without_a_reload() {
         browser.exec("return document.body.dataset.mark", json!([])),
         json!("same page")
     );
-    let id = env.json(&["hooks", "events", "h"])[0]["id"].as_i64().unwrap();
+    let id = env.json(&["hooks", "events", "h"])[0]["id"]
+        .as_i64()
+        .unwrap();
     assert_eq!(browser.text("table.events tbody td a"), format!("#{id}"));
     server.terminate();
 }
@@ -439,13 +459,19 @@ fn an_event_shows_its_json_pretty_and_its_bundle_as_the_cli_prints_it() {
     browser.goto(&ui.url(&format!("/events/{id}")));
     let tree = browser.text("#json-tree");
     assert!(tree.contains("\"id\": 42"), "{tree}");
-    assert!(tree.contains("\"note\": \"<b>hi</b>\""), "markup as text: {tree}");
+    assert!(
+        tree.contains("\"note\": \"<b>hi</b>\""),
+        "markup as text: {tree}"
+    );
     // Folding a node hides its children.
     browser.click("#json-tree .children details > summary");
     assert!(!browser.text("#json-tree").contains("\"paid\""));
     let bundle = env.ok(&["hooks", "payload", &id.to_string(), "--bundle"]);
     assert_eq!(
-        browser.exec("return document.getElementById('bundle').textContent", json!([])),
+        browser.exec(
+            "return document.getElementById('bundle').textContent",
+            json!([])
+        ),
         json!(bundle.trim_end())
     );
 }
@@ -470,7 +496,12 @@ fn replay_puts_a_copy_at_the_tail_of_the_queue() {
     let copy = &events[0];
     assert_eq!(copy["replay_of"], first);
     assert_eq!(copy["state"], "queued");
-    let newest = events.as_array().unwrap().iter().map(|e| e["id"].as_i64().unwrap()).max();
+    let newest = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .max();
     assert_eq!(copy["id"].as_i64(), newest, "at the tail");
     assert!(browser.url().ends_with(&format!("/events/{}", copy["id"])));
     assert_eq!(
@@ -528,7 +559,9 @@ fn the_copy_button_copies_the_hooks_url() {
         }})),
     );
     browser.click(button);
-    browser.eventually(20, "the button to say Copied", |b| b.text(button) == "Copied");
+    browser.eventually(20, "the button to say Copied", |b| {
+        b.text(button) == "Copied"
+    });
     let clipboard = browser.session_call(
         "POST",
         "/execute/async",
@@ -555,20 +588,51 @@ fn screenshots_for_the_docs() {
         ("stripe", "stripe", "whsec_9Yv3kQ2mX8pL1sT6"),
     ] {
         let out = env
-            .cmd(&["connections", "create", name, "--kind", kind, "--secret-env", "S"])
+            .cmd(&[
+                "connections",
+                "create",
+                name,
+                "--kind",
+                kind,
+                "--secret-env",
+                "S",
+            ])
             .env("S", secret)
             .output()
             .unwrap();
         assert!(out.status.success());
     }
     env.hook("github-push", &["--connection", "github"]);
-    env.hook("stripe-payments", &["--connection", "stripe", "--rate-limit", "20"]);
+    env.hook(
+        "stripe-payments",
+        &["--connection", "stripe", "--rate-limit", "20"],
+    );
     env.hook("shopify-orders", &[]);
     env.hook("linear-issues", &[]);
     env.hook("legacy-campaign", &[]);
     env.ok(&["hooks", "disable", "legacy-campaign"]);
-    env.ok(&["scenario", "create", "deploy", "--hook", "github-push", "--", "sh", "-c", "cat >/dev/null; echo deployed main@4f2c1e9"]);
-    env.ok(&["scenario", "create", "billing", "--hook", "stripe-payments", "--", "sh", "-c", "cat >/dev/null; echo invoice marked paid"]);
+    env.ok(&[
+        "scenario",
+        "create",
+        "deploy",
+        "--hook",
+        "github-push",
+        "--",
+        "sh",
+        "-c",
+        "cat >/dev/null; echo deployed main@4f2c1e9",
+    ]);
+    env.ok(&[
+        "scenario",
+        "create",
+        "billing",
+        "--hook",
+        "stripe-payments",
+        "--",
+        "sh",
+        "-c",
+        "cat >/dev/null; echo invoice marked paid",
+    ]);
     env.ok(&["scenario", "deactivate", "deploy"]);
     let payment = |n: u32, kind: &str| {
         format!(
@@ -578,15 +642,40 @@ fn screenshots_for_the_docs() {
         )
     };
     for n in 0..4 {
-        env.ok(&["hooks", "send", "stripe-payments", "--content-type", "application/json", "--data", &payment(n, "payment_intent.succeeded")]);
+        env.ok(&[
+            "hooks",
+            "send",
+            "stripe-payments",
+            "--content-type",
+            "application/json",
+            "--data",
+            &payment(n, "payment_intent.succeeded"),
+        ]);
     }
     env.ok(&["scenario", "run", "billing"]);
     for n in 4..6 {
-        env.ok(&["hooks", "send", "stripe-payments", "--content-type", "application/json", "--data", &payment(n, "charge.refunded")]);
+        env.ok(&[
+            "hooks",
+            "send",
+            "stripe-payments",
+            "--content-type",
+            "application/json",
+            "--data",
+            &payment(n, "charge.refunded"),
+        ]);
     }
     env.ok(&["hooks", "send", "github-push", "--content-type", "application/json", "--header", "X-GitHub-Event: push", "--data", r#"{"ref":"refs/heads/main","after":"4f2c1e9","pusher":{"name":"ada"},"commits":[{"id":"4f2c1e9","message":"Fix checkout rounding"}]}"#]);
-    env.ok(&["hooks", "send", "shopify-orders", "--content-type", "application/x-www-form-urlencoded", "--data", "order_id=1042&total=59.90&currency=EUR"]);
-    let event = env.json(&["hooks", "events", "stripe-payments", "--state", "done"])[0]["id"].clone();
+    env.ok(&[
+        "hooks",
+        "send",
+        "shopify-orders",
+        "--content-type",
+        "application/x-www-form-urlencoded",
+        "--data",
+        "order_id=1042&total=59.90&currency=EUR",
+    ]);
+    let event =
+        env.json(&["hooks", "events", "stripe-payments", "--state", "done"])[0]["id"].clone();
     let ui = UiProcess::start(&env);
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/ui");
     let pages = [

@@ -92,13 +92,25 @@ fn markup_in_a_name_or_a_body_is_shown_as_text() {
     env.hook("<script>alert(1)</script>", &[]);
     let body = "<img src=x onerror=alert(2)><script>alert(3)</script>";
     let id = env.ok(&[
-        "hooks", "send", "<script>alert(1)</script>", "--data", body, "--content-type", "text/html",
+        "hooks",
+        "send",
+        "<script>alert(1)</script>",
+        "--data",
+        body,
+        "--content-type",
+        "text/html",
     ]);
     let ui = UiProcess::start(&env);
     let table = ui.get("/").text();
-    assert!(table.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{table}");
+    assert!(
+        table.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{table}"
+    );
     let event = ui.get(&format!("/events/{}", id.trim())).text();
-    assert!(event.contains("&lt;img src=x onerror=alert(2)&gt;"), "{event}");
+    assert!(
+        event.contains("&lt;img src=x onerror=alert(2)&gt;"),
+        "{event}"
+    );
     for page in [&table, &event] {
         assert!(!page.contains("<script>alert"), "markup got through");
         assert!(!page.contains("<img src=x"), "markup got through");
@@ -172,9 +184,15 @@ fn a_cross_site_form_post_is_refused_and_changes_nothing() {
     };
     let own = format!("http://{}", ui.addr);
     // Another site's page, which cannot know the token.
-    assert_eq!(post(&[("Origin", "http://evil.example")], String::new()), 403);
+    assert_eq!(
+        post(&[("Origin", "http://evil.example")], String::new()),
+        403
+    );
     // ... or which somehow learned it: the origin still says who posts.
-    assert_eq!(post(&[("Origin", "http://evil.example")], form(&token)), 403);
+    assert_eq!(
+        post(&[("Origin", "http://evil.example")], form(&token)),
+        403
+    );
     assert_eq!(
         post(&[("Referer", "http://evil.example/page")], form(&token)),
         403
@@ -182,7 +200,10 @@ fn a_cross_site_form_post_is_refused_and_changes_nothing() {
     // Neither Origin nor Referer: refused too.
     assert_eq!(post(&[], form(&token)), 403);
     // This page's origin without the token.
-    assert_eq!(post(&[("Origin", &own)], form("x".repeat(32).as_str())), 403);
+    assert_eq!(
+        post(&[("Origin", &own)], form("x".repeat(32).as_str())),
+        403
+    );
     assert_eq!(env.json(&["hooks", "show", "h"])["enabled"], true);
     // A GET changes nothing either.
     assert_eq!(ui.get("/hooks/h/disable").status, 404);
@@ -197,21 +218,53 @@ fn no_secret_reaches_any_page() {
     let env = Env::new();
     let secret = "whsec_averysecretvaluenobodymaysee1234";
     let out = env
-        .cmd(&["connections", "create", "gh", "--kind", "github", "--secret-env", "S"])
+        .cmd(&[
+            "connections",
+            "create",
+            "gh",
+            "--kind",
+            "github",
+            "--secret-env",
+            "S",
+        ])
         .env("S", secret)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let key = "k3y-only-the-sender-knows-0123456789";
     let out = env
-        .cmd(&["connections", "create", "api", "--kind", "api-key", "--secret-env", "S"])
+        .cmd(&[
+            "connections",
+            "create",
+            "api",
+            "--kind",
+            "api-key",
+            "--secret-env",
+            "S",
+        ])
         .env("S", key)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     env.hook("h", &["--connection", "api"]);
     // The key as a sender puts it, in a header of a stored event.
-    let id = env.ok(&["hooks", "send", "h", "--data", "{}", "--header", &format!("x-api-key: {key}")]);
+    let id = env.ok(&[
+        "hooks",
+        "send",
+        "h",
+        "--data",
+        "{}",
+        "--header",
+        &format!("x-api-key: {key}"),
+    ]);
     env.ok(&["scenario", "create", "s", "--hook", "h", "--", "cat"]);
     let ui = UiProcess::start(&env);
     let id = id.trim();
@@ -250,7 +303,16 @@ fn a_page_open_to_the_network_needs_a_password() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--password-env"), "{err}");
     // Named but unset: refused too.
-    let out = env.run_within(20, &["ui", "--listen", "0.0.0.0:0", "--password-env", "HOOKQ_TEST_UNSET"]);
+    let out = env.run_within(
+        20,
+        &[
+            "ui",
+            "--listen",
+            "0.0.0.0:0",
+            "--password-env",
+            "HOOKQ_TEST_UNSET",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     // With a password, every request must give it (checked on loopback).
     let ui = UiProcess::start_with(&env, &["--password-env", "UI_PASSWORD"], |c| {
@@ -258,14 +320,31 @@ fn a_page_open_to_the_network_needs_a_password() {
     });
     let without = ui.get("/");
     assert_eq!(without.status, 401);
-    assert!(without.header("www-authenticate").is_some_and(|h| h.starts_with("Basic")));
+    assert!(without
+        .header("www-authenticate")
+        .is_some_and(|h| h.starts_with("Basic")));
     let basic = |text: &str| {
         use base64::Engine;
-        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(text))
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(text)
+        )
     };
-    let wrong = http(ui.addr, "GET", "/", &[("Authorization", &basic("me:open"))], b"");
+    let wrong = http(
+        ui.addr,
+        "GET",
+        "/",
+        &[("Authorization", &basic("me:open"))],
+        b"",
+    );
     assert_eq!(wrong.status, 401);
-    let right = http(ui.addr, "GET", "/", &[("Authorization", &basic("me:open sesame"))], b"");
+    let right = http(
+        ui.addr,
+        "GET",
+        "/",
+        &[("Authorization", &basic("me:open sesame"))],
+        b"",
+    );
     assert_eq!(right.status, 200);
     assert!(right.text().contains(">h<"));
 }
@@ -282,14 +361,29 @@ fn the_page_sends_and_replays_through_the_commands_rules() {
     assert_eq!(sent.status, 303, "{}", sent.text());
     let events = env.json(&["hooks", "events", "h"]);
     let first = events[0]["id"].as_i64().unwrap();
-    assert_eq!(sent.header("location"), Some(format!("/events/{first}").as_str()));
-    assert_eq!(env.ok(&["hooks", "payload", &first.to_string()]), "{\"a\":1}");
+    assert_eq!(
+        sent.header("location"),
+        Some(format!("/events/{first}").as_str())
+    );
+    assert_eq!(
+        env.ok(&["hooks", "payload", &first.to_string()]),
+        "{\"a\":1}"
+    );
     // The CLI's refusals, word for word: a method the hook does not take, a
     // body that is not JSON.
     let refused = ui.act("/hooks/h/send", "method=PUT&data=x");
     assert_eq!(refused.status, 400);
-    assert!(refused.text().contains("hook &quot;h&quot; does not accept PUT (only POST)"), "{}", refused.text());
-    let refused = ui.act("/hooks/h/send", "method=POST&content_type=application%2Fjson&data=%7B");
+    assert!(
+        refused
+            .text()
+            .contains("hook &quot;h&quot; does not accept PUT (only POST)"),
+        "{}",
+        refused.text()
+    );
+    let refused = ui.act(
+        "/hooks/h/send",
+        "method=POST&content_type=application%2Fjson&data=%7B",
+    );
     assert_eq!(refused.status, 400);
     // Still queued: replay refuses as `hooks replay` does.
     let replay = ui.act(&format!("/events/{first}/replay"), "");
@@ -318,18 +412,38 @@ fn serve_ui_answers_on_its_own_port_only() {
     let page = page_address(&mut stderr);
     std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
     assert_ne!(page.port(), server.addr.port());
-    let path = url.trim().split_once("/wh/").map(|(_, t)| format!("/wh/{t}")).unwrap();
+    let path = url
+        .trim()
+        .split_once("/wh/")
+        .map(|(_, t)| format!("/wh/{t}"))
+        .unwrap();
     // The webhook port has no page; the page's port takes no webhook.
     assert_eq!(http(server.addr, "GET", "/", &[], b"").status, 404);
     assert_eq!(http(page, "POST", &path, &[], b"{}").status, 403);
     assert_eq!(http(page, "GET", &path, &[], b"").status, 404);
     assert_eq!(http(server.addr, "POST", &path, &[], b"{}").status, 200);
-    assert_eq!(env.json(&["hooks", "events", "h"]).as_array().unwrap().len(), 1);
+    assert_eq!(
+        env.json(&["hooks", "events", "h"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     let table = http(page, "GET", "/", &[], b"").text();
     assert!(table.contains(">h<"), "{table}");
     server.terminate();
     // Never to the network from beside the server.
-    let out = env.run_within(20, &["hooks", "serve", "--listen", "127.0.0.1:0", "--ui", "0.0.0.0:0"]);
+    let out = env.run_within(
+        20,
+        &[
+            "hooks",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--ui",
+            "0.0.0.0:0",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("loopback only"));
 }
@@ -368,7 +482,11 @@ fn ten_thousand_hooks_come_a_page_at_a_time() {
     .unwrap();
     let ui = UiProcess::start(&env);
     let first = ui.get("/").text();
-    assert!(first.contains("1–50 of 10,000"), "{}", &first[..2000.min(first.len())]);
+    assert!(
+        first.contains("1–50 of 10,000"),
+        "{}",
+        &first[..2000.min(first.len())]
+    );
     assert_eq!(first.matches("role=\"switch\"").count(), 50);
     assert!(first.contains("href=\"/?page=2\""));
     let last = ui.get("/?page=200").text();
@@ -384,7 +502,17 @@ fn run_now_runs_the_scenario_as_scenario_run_does_and_the_event_shows_its_operat
     let env = Env::new();
     env.hook("h", &[]);
     let id = env.send("h", "{}");
-    env.ok(&["scenario", "create", "s", "--hook", "h", "--", "sh", "-c", "echo processed-$HOOKQ_EVENT_ID"]);
+    env.ok(&[
+        "scenario",
+        "create",
+        "s",
+        "--hook",
+        "h",
+        "--",
+        "sh",
+        "-c",
+        "echo processed-$HOOKQ_EVENT_ID",
+    ]);
     let ui = UiProcess::start(&env);
     assert_eq!(ui.act("/scenarios/s/run", "").status, 303);
     crate::util::eventually(20, "the execution to end", || env.state(id) == "done");
@@ -392,12 +520,17 @@ fn run_now_runs_the_scenario_as_scenario_run_does_and_the_event_shows_its_operat
     assert_eq!(runs[0]["trigger"], "manual");
     assert!(ui.get("/scenarios/s").text().contains("manual"));
     let event = ui.get(&format!("/events/{id}")).text();
-    assert!(event.contains(&format!("processed-{id}")), "the operation's output");
+    assert!(
+        event.contains(&format!("processed-{id}")),
+        "the operation's output"
+    );
     // Inactive: refused with the command's words.
     env.ok(&["scenario", "deactivate", "s"]);
     let refused = ui.act("/scenarios/s/run", "");
     assert_eq!(refused.status, 409);
-    assert!(refused.text().contains("scenario &quot;s&quot; is inactive"));
+    assert!(refused
+        .text()
+        .contains("scenario &quot;s&quot; is inactive"));
 }
 
 #[test]
@@ -438,13 +571,27 @@ fn form_fields_and_multipart_files_show_as_a_table() {
     let body = "--XX\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\ninvoice\r\n\
                 --XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\
                 Content-Type: application/pdf\r\n\r\n%PDF-1.4\r\n--XX--\r\n";
-    let multipart = env.enqueue("h", Some("multipart/form-data; boundary=XX"), "", body.as_bytes());
+    let multipart = env.enqueue(
+        "h",
+        Some("multipart/form-data; boundary=XX"),
+        "",
+        body.as_bytes(),
+    );
     let ui = UiProcess::start(&env);
     let page = ui.get(&format!("/events/{form}")).text();
     assert!(page.contains("Form fields"));
-    assert!(page.contains("<th scope=\"row\">order_id</th><td><code>1042</code>"), "{page}");
+    assert!(
+        page.contains("<th scope=\"row\">order_id</th><td><code>1042</code>"),
+        "{page}"
+    );
     assert!(page.contains("<code>&lt;b&gt;hi&lt;/b&gt;</code>"));
     let page = ui.get(&format!("/events/{multipart}")).text();
-    assert!(page.contains("<th scope=\"row\">kind</th><td><code>invoice</code>"), "{page}");
-    assert!(page.contains("file <code>a.pdf</code> (application/pdf"), "{page}");
+    assert!(
+        page.contains("<th scope=\"row\">kind</th><td><code>invoice</code>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("file <code>a.pdf</code> (application/pdf"),
+        "{page}"
+    );
 }
