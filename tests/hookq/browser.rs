@@ -130,14 +130,45 @@ impl Browser {
 
     /// A WebDriver command; its `value`. A WebDriver error fails the test.
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        self.call_or_error(method, path, body)
+            .unwrap_or_else(|(error, message)| {
+                panic!("webdriver {method} {path}: {error}: {message}")
+            })
+    }
+
+    /// A WebDriver command; its `value`, or its error and message.
+    fn call_or_error(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, (String, String)> {
         let reply = self
             .try_call(method, path, body)
             .unwrap_or_else(|e| panic!("webdriver {method} {path}: {e}"));
         let value = reply["value"].clone();
-        if let Some(error) = value.get("error") {
-            panic!("webdriver {method} {path}: {error}: {}", value["message"]);
+        match value.get("error") {
+            Some(error) => Err((
+                error.as_str().unwrap_or_default().to_owned(),
+                value["message"].to_string(),
+            )),
+            None => Ok(value),
         }
-        value
+    }
+
+    /// `call` on the element `css` finds, found again if the page's live
+    /// update replaced it in between (a stale element).
+    fn on_element(&self, css: &str, method: &str, action: &str, body: Option<Value>) -> Value {
+        for _ in 0..100 {
+            let element = self.find(css);
+            let path = format!("/session/{}/element/{element}{action}", self.session);
+            match self.call_or_error(method, &path, body.clone()) {
+                Ok(value) => return value,
+                Err((error, _)) if error == "stale element reference" => continue,
+                Err((error, message)) => panic!("webdriver {method} {path}: {error}: {message}"),
+            }
+        }
+        panic!("{css} kept being replaced")
     }
 
     fn session_call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
