@@ -223,42 +223,29 @@ impl Browser {
     }
 
     pub fn click(&self, css: &str) {
-        let element = self.find(css);
-        self.session_call(
-            "POST",
-            &format!("/element/{element}/click"),
-            Some(json!({})),
-        );
+        self.on_element(css, "POST", "/click", Some(json!({})));
     }
 
     pub fn type_into(&self, css: &str, text: &str) {
-        let element = self.find(css);
-        self.session_call(
-            "POST",
-            &format!("/element/{element}/value"),
-            Some(json!({ "text": text })),
-        );
+        self.on_element(css, "POST", "/value", Some(json!({ "text": text })));
     }
 
     /// The visible text of an element.
     pub fn text(&self, css: &str) -> String {
-        let element = self.find(css);
-        self.session_call("GET", &format!("/element/{element}/text"), None)
+        self.on_element(css, "GET", "/text", None)
             .as_str()
             .unwrap_or_default()
             .to_owned()
     }
 
     pub fn attribute(&self, css: &str, name: &str) -> Option<String> {
-        let element = self.find(css);
-        self.session_call("GET", &format!("/element/{element}/attribute/{name}"), None)
+        self.on_element(css, "GET", &format!("/attribute/{name}"), None)
             .as_str()
             .map(str::to_owned)
     }
 
     pub fn displayed(&self, css: &str) -> bool {
-        let element = self.find(css);
-        self.session_call("GET", &format!("/element/{element}/displayed"), None) == json!(true)
+        self.on_element(css, "GET", "/displayed", None) == json!(true)
     }
 
     /// Until `check` holds, for at most `secs` seconds.
