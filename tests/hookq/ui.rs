@@ -595,3 +595,36 @@ fn form_fields_and_multipart_files_show_as_a_table() {
         "{page}"
     );
 }
+
+#[test]
+#[cfg(not(target_os = "macos"))]
+fn open_hands_the_address_to_the_desktop() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    env.hook("h", &[]);
+    let bin = env.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let opened = env.path().join("opened");
+    let script = bin.join("xdg-open");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\necho \"$1\" > {}\n", opened.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let ui = UiProcess::start_with(&env, &["--open"], |c| {
+        c.env("PATH", &path);
+    });
+    crate::util::eventually(20, "xdg-open to run", || {
+        std::fs::read_to_string(&opened).is_ok_and(|text| text.ends_with('\n'))
+    });
+    assert_eq!(
+        std::fs::read_to_string(&opened).unwrap().trim(),
+        format!("http://{}/", ui.addr)
+    );
+}
