@@ -713,6 +713,20 @@ fn screenshots_for_the_docs() {
             browser.screenshot(&dir.join(format!("{name}-{scheme}.png")));
         }
     }
+    // The sweep forty days on, when it has something to do.
+    let later = Command::new("date")
+        .args(["-u", "-d", "+40 days", "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
+        .unwrap();
+    let later = String::from_utf8(later.stdout).unwrap();
+    let ui_later = UiProcess::start_with(&env, &[], |c| {
+        c.env("HOOKQ_NOW", later.trim());
+    });
+    for scheme in ["light", "dark"] {
+        browser.color_scheme(scheme);
+        browser.goto(&ui_later.url("/sweep"));
+        browser.screenshot(&dir.join(format!("sweep-{scheme}.png")));
+    }
     browser.color_scheme("light");
     browser.window(390, 844);
     browser.goto(&ui.url("/"));
