@@ -1,7 +1,7 @@
 //! Server-side time per page of `hookq ui` (docs/benchmarks.md): the
 //! webhooks table with 10,000 hooks (first page), a hook with 1,000,000
-//! events (newest page), an event with a 5 MiB JSON body, and the live
-//! poll. Builds its own database in a temporary directory, serves it on
+//! events (newest page), an event with a 5 MiB JSON body, an event of
+//! that hook (which has 1,000,000 operations), and the live poll. Builds its own database in a temporary directory, serves it on
 //! 127.0.0.1:0 in this process, asks each page N times over loopback and
 //! reads the `Server-Timing` the page server adds (time from the request
 //! read to the answer built).
@@ -41,6 +41,8 @@ fn main() -> anyhow::Result<()> {
         ("webhooks_search", "/?q=hook-0999".to_owned()),
         ("hook_1m_events", "/hooks/big".to_owned()),
         ("event_5mib_json", format!("/events/{event}")),
+        ("event_among_1m_operations", "/events/500000".to_owned()),
+        ("operations_1m", "/hooks/big/ops".to_owned()),
         ("live_poll", "/api/version".to_owned()),
     ] {
         let mut times = Vec::with_capacity(n);
@@ -93,6 +95,13 @@ fn populate(db: &std::path::Path) -> anyhow::Result<i64> {
                 '[[\"Content-Type\",\"application/json\"]]', 'application/json', 64, 1
          FROM n",
         rusqlite::params![big.id, now],
+    )?;
+    // One operation per event, as after a scenario processed them all.
+    store.conn().execute(
+        "INSERT INTO operations (event_id, hook_id, scenario, status, exit_code, started_at, duration_ms, stdout)
+         SELECT id, hook_id, 'deploy', 'ok', 0, received_at, 3, CAST('deployed' AS BLOB)
+         FROM events WHERE hook_id = ?1",
+        [big.id],
     )?;
     let mut body = String::from("[");
     let mut i = 0;

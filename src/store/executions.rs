@@ -378,15 +378,21 @@ impl Store {
         event_id: Option<i64>,
         limit: u64,
     ) -> Result<Vec<Operation>> {
-        let mut stmt = self.conn.prepare_cached(
+        // One event's operations through its index: the hook's would walk
+        // every operation of the hook (seconds for a million).
+        let rows = if event_id.is_some() {
+            "event_id = ?3 AND +hook_id = ?1"
+        } else {
+            "hook_id = ?1"
+        };
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT id, execution_id, event_id, scenario, status, exit_code, started_at,
                     duration_ms, error, coalesce(stdout, x''), coalesce(stderr, x'')
              FROM operations
-             WHERE hook_id = ?1
+             WHERE {rows}
                AND (?2 IS NULL OR status = ?2)
-               AND (?3 IS NULL OR event_id = ?3)
-             ORDER BY id DESC LIMIT ?4",
-        )?;
+             ORDER BY id DESC LIMIT ?4"
+        ))?;
         let status = ok.map(|ok| if ok { "ok" } else { "error" });
         let operations = stmt
             .query_map(
