@@ -37,9 +37,13 @@ pub fn event(app: &App, ctx: &Ctx, store: &Store, id: &str) -> Result<Reply> {
     } else {
         None
     };
+    // The bundle of a large body is a download: built here it would cost
+    // more than the rest of the page, to show its first lines.
     let bundle = match &body {
-        Some(body) => Some(bundle_text(&event, body, hook.settings.json_passthrough)?),
-        None => None,
+        Some(body) if body.len() <= SHOWN_WHOLE => {
+            Some(bundle_text(&event, body, hook.settings.json_passthrough)?)
+        }
+        _ => None,
     };
     let ops = store.operations(hook.id, None, Some(event.id), OPERATIONS_SHOWN)?;
     let hook_href = format!("/hooks/{}", hook.token);
@@ -88,12 +92,15 @@ pub fn event(app: &App, ctx: &Ctx, store: &Store, id: &str) -> Result<Reply> {
                             h2 { "Bundle" }
                             span.muted.small { "What a scenario's command reads: " code { "hookq hooks payload " (event.id) " --bundle" } }
                         }
-                        @if bundle.len() <= SHOWN_WHOLE {
-                            pre.code #bundle { (bundle) }
-                        } @else {
-                            pre.code #bundle-start { (cut(bundle, SHOWN_WHOLE)) }
-                            p { a href=(format!("{href}/bundle")) { "The whole bundle (" (layout::size(bundle.len() as u64)) ")" } }
+                        pre.code #bundle { (bundle) }
+                    }
+                } @else if event.payload_available {
+                    section.card {
+                        div.card-head {
+                            h2 { "Bundle" }
+                            span.muted.small { "What a scenario's command reads: " code { "hookq hooks payload " (event.id) " --bundle" } }
                         }
+                        p { a href=(format!("{href}/bundle")) { "The bundle" } " (a body this large is not shown here whole)" }
                     }
                 }
             }
@@ -348,15 +355,6 @@ fn hex(bytes: &[u8]) -> String {
         out.push('\n');
     }
     out
-}
-
-/// At most `max` bytes of `text`, cut at a character boundary.
-fn cut(text: &str, max: usize) -> &str {
-    let mut end = max.min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
 }
 
 /// The event as a curl command line that sends it again to the hook.

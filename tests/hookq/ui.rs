@@ -628,3 +628,31 @@ fn open_hands_the_address_to_the_desktop() {
         format!("http://{}/", ui.addr)
     );
 }
+
+#[test]
+fn a_large_body_shows_its_beginning_and_the_rest_is_a_download() {
+    let env = Env::new();
+    env.hook("h", &["--max-body", "1MiB"]);
+    let items: Vec<String> = (0..40_000).map(|i| format!(r#"{{"n":{i}}}"#)).collect();
+    let body = format!("[{}]", items.join(","));
+    assert!(body.len() > 256 << 10);
+    let id = env.enqueue("h", Some("application/json"), "", body.as_bytes());
+    let ui = UiProcess::start(&env);
+    let page = ui.get(&format!("/events/{id}")).text();
+    // Indented as serde_json would, up to the cut.
+    assert!(
+        page.contains("<pre class=\"code\" id=\"json-pretty\">[\n  {\n    &quot;n&quot;: 0\n  },")
+    );
+    assert!(page.contains(&format!("href=\"/events/{id}/body\"")));
+    assert!(page.contains(&format!("href=\"/events/{id}/bundle\"")));
+    let whole = ui.get(&format!("/events/{id}/body"));
+    assert_eq!(whole.body, body.as_bytes());
+    assert!(whole
+        .header("content-disposition")
+        .is_some_and(|d| d.starts_with("attachment")));
+    let bundle = ui.get(&format!("/events/{id}/bundle")).text();
+    assert_eq!(
+        bundle,
+        env.ok(&["hooks", "payload", &id.to_string(), "--bundle"])
+    );
+}
