@@ -60,6 +60,19 @@
     chosen[box.dataset.column] = box.checked;
     try { localStorage.setItem(KEY, JSON.stringify(chosen)); } catch (e) { /* private mode */ }
     applyColumns();
+  // The menu closes on a click elsewhere, or Escape (focus back on it).
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) { menu.open = false; }
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    });
+  });
   });
   applyColumns();
 
