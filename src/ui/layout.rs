@@ -2,6 +2,7 @@
 //! every value it splices in: a hook named `<script>` is text.
 
 use maud::{html, Markup, DOCTYPE};
+use serde_json::Value;
 
 use super::App;
 use crate::clock::{self, Millis};
@@ -150,5 +151,15 @@ pub fn size(bytes: u64) -> String {
         0..1024 => format!("{bytes} B"),
         1024..1_048_576 => format!("{:.1} KiB", bytes as f64 / 1024.0),
         _ => format!("{:.1} MiB", bytes as f64 / 1_048_576.0),
+    }
+}
+
+/// A JSON value as a cell: strings bare (a timestamp shortened to the
+/// second), null as a dash.
+pub fn text(value: &Value) -> String {
+    match value {
+        Value::Null => "—".into(),
+        Value::String(s) => short_time(s).unwrap_or_else(|| s.clone()),
+        other => other.to_string(),
     }
 }

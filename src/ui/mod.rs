@@ -11,12 +11,14 @@
 //! page of the database is read while nothing changed.
 
 mod actions;
+mod admin_pages;
 mod assets;
 mod event_page;
 mod hook_pages;
 mod http;
 mod layout;
 mod pages;
+mod scenario_pages;
 mod security;
 
 use std::net::SocketAddr;

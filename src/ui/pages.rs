@@ -1,26 +1,19 @@
-//! The routes, and the pages that are one table each: webhooks, scenarios,
-//! connections, the sweep's dry run.
+//! The routes, and the webhooks table.
 
 use anyhow::Result;
 use maud::{html, Markup};
-use serde_json::Value;
 
 use super::http::{encode, Reply, Req};
 use super::layout::{self, Area};
-use super::{actions, assets, event_page, hook_pages, App};
+use super::{actions, admin_pages, assets, event_page, hook_pages, scenario_pages, App};
 use crate::clock;
-use crate::cmd::connections::ConnectionJson;
 use crate::cmd::hooks::{matches, Column, HookJson};
-use crate::cmd::scenario::{ExecutionJson, ScenarioJson};
-use crate::cmd::{sweep, Ctx};
+use crate::cmd::Ctx;
 use crate::error::{code_of, Code, Failure};
-use crate::lifecycle::{self, Limits};
 use crate::store::{Access, Store};
 
 /// Hooks per page of the webhooks table.
 const HOOKS_PER_PAGE: usize = 50;
-/// Executions shown on a scenario's page.
-const EXECUTIONS_SHOWN: u32 = 50;
 
 pub fn route(app: &App, store: &mut Store, req: &Req) -> Reply {
     let segments = req.segments();
@@ -43,10 +36,10 @@ pub fn route(app: &App, store: &mut Store, req: &Req) -> Reply {
         ("GET", ["events", id]) => event_page::event(app, &ctx, store, id),
         ("GET", ["events", id, "body"]) => event_page::raw_body(store, id),
         ("GET", ["events", id, "bundle"]) => event_page::bundle(store, id),
-        ("GET", ["scenarios"]) => scenarios(store),
-        ("GET", ["scenarios", name]) => scenario(app, store, name),
-        ("GET", ["connections"]) => connections(store),
-        ("GET", ["sweep"]) => sweep_page(&ctx, store),
+        ("GET", ["scenarios"]) => scenario_pages::scenarios(store),
+        ("GET", ["scenarios", name]) => scenario_pages::scenario(app, store, name),
+        ("GET", ["connections"]) => admin_pages::connections(store),
+        ("GET", ["sweep"]) => admin_pages::sweep_page(&ctx, store),
         ("POST", _) => actions::act(app, &ctx, store, req, &path),
         _ => Err(Failure::refused("no such page").into()),
     };
@@ -241,244 +234,4 @@ fn hook_row(app: &App, hook: &HookJson, back: &str) -> Markup {
             }
         }
     }
-}
-
-fn scenarios(store: &Store) -> Result<Reply> {
-    let scenarios: Vec<Value> = store
-        .scenarios()?
-        .iter()
-        .map(|s| serde_json::to_value(ScenarioJson::new(s)))
-        .collect::<Result<_, _>>()?;
-    let body = html! {
-        div.page-head { div { h1 { "Scenarios" } p.muted { "Local commands, each fed by one hook, one event per cycle." } } }
-        div #results data-live {
-            @if scenarios.is_empty() {
-                div.empty { p { "No scenarios yet." } p.muted { code { "hookq scenario create NAME --hook HOOK -- COMMAND" } } }
-            } @else {
-                div.table-wrap { table {
-                    thead { tr { th { "name" } th { "hook" } th { "schedule" } th { "status" } th { "last run" } th { "runs" } } }
-                    tbody { @for s in &scenarios {
-                        @let name = text(&s["name"]);
-                        tr {
-                            td { a.name href=(format!("/scenarios/{}", encode(&name))) { (name) } }
-                            td { (text(&s["hook"])) }
-                            td { (text(&s["schedule"])) }
-                            td { (layout::state(if s["active"] == Value::Bool(true) { "active" } else { "inactive" })) }
-                            td { (text(&s["last_run_at"])) }
-                            td { code { (runs_what(s)) } }
-                        }
-                    } }
-                } }
-            }
-        }
-    };
-    Ok(Reply::html(layout::page(
-        "Scenarios",
-        Area::Scenarios,
-        body,
-    )))
-}
-
-/// What a scenario runs: its command, or where it forwards.
-fn runs_what(s: &Value) -> String {
-    match (&s["command"], &s["forward"]) {
-        (_, Value::String(url)) => format!("→ {url}"),
-        (Value::Array(args), _) => shell_words(args),
-        _ => String::new(),
-    }
-}
-
-/// A JSON value as a cell: strings bare (a timestamp shortened to the
-/// second), null as a dash.
-fn text(value: &Value) -> String {
-    match value {
-        Value::Null => "—".into(),
-        Value::String(s) => layout::short_time(s).unwrap_or_else(|| s.clone()),
-        other => other.to_string(),
-    }
-}
-
-/// A command line as a shell would read it back.
-fn shell_words(args: &[Value]) -> String {
-    args.iter()
-        .map(|arg| {
-            let arg = arg.as_str().unwrap_or_default();
-            if !arg.is_empty()
-                && arg
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_./=:@%+,".contains(&b))
-            {
-                arg.to_owned()
-            } else {
-                format!("'{}'", arg.replace('\'', "'\\''"))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn scenario(app: &App, store: &Store, name: &str) -> Result<Reply> {
-    let scenario = store.scenario(name)?;
-    let json = serde_json::to_value(ScenarioJson::new(&scenario))?;
-    let executions: Vec<ExecutionJson> = store
-        .executions(scenario.id, EXECUTIONS_SHOWN)?
-        .iter()
-        .map(ExecutionJson::new)
-        .collect();
-    let executions = serde_json::to_value(executions)?;
-    let href = format!("/scenarios/{}", encode(&scenario.name));
-    let hook = store.hook(&scenario.hook)?;
-    let settings: Vec<(String, Markup)> = json
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter(|(k, _)| !matches!(k.as_str(), "name" | "hook" | "active"))
-        .map(|(k, v)| {
-            let shown = match v {
-                Value::Array(args) if k == "command" => html! { code { (shell_words(args)) } },
-                Value::Array(_) => html! { code { (v.to_string()) } },
-                _ => html! { (text(v)) },
-            };
-            (k.replace('_', " "), shown)
-        })
-        .collect();
-    let body = html! {
-        div.page-head {
-            div {
-                p.crumbs { a href="/scenarios" { "Scenarios" } " / " }
-                h1 { (scenario.name) " " (layout::state(if scenario.active { "active" } else { "inactive" })) }
-                p.muted { "Fed by hook " a href=(format!("/hooks/{}", hook.token)) { (hook.name) } }
-            }
-            div.tools {
-                @if scenario.active {
-                    (layout::action(app, &format!("{href}/deactivate"), "Deactivate", "", None))
-                } @else {
-                    (layout::action(app, &format!("{href}/activate"), "Activate", "primary", None))
-                }
-                (layout::action(app, &format!("{href}/run"), "Run now", "", None))
-            }
-        }
-        div #results data-live {
-            section.card {
-                h2 { "Executions" }
-                @match executions.as_array() {
-                    Some(list) if !list.is_empty() => div.table-wrap { table {
-                        thead { tr { th { "id" } th { "trigger" } th { "started" } th { "finished" } th { "cycles" } th { "status" } th { "error" } } }
-                        tbody { @for e in list {
-                            tr {
-                                td { (text(&e["id"])) }
-                                td { (text(&e["trigger"])) }
-                                td { (text(&e["started_at"])) }
-                                td { (text(&e["finished_at"])) }
-                                td.num { (text(&e["cycles"])) }
-                                td { (layout::state(e["status"].as_str().unwrap_or("running"))) }
-                                td.error-text { @if let Some(error) = e["error"].as_str() { (error) } }
-                            }
-                        } }
-                    } },
-                    _ => p.muted { "No executions yet." },
-                }
-            }
-            section.card {
-                h2 { "Settings" }
-                (layout::fields(&settings.iter().map(|(k, v)| (k.as_str(), v.clone())).collect::<Vec<_>>()))
-            }
-        }
-    };
-    Ok(Reply::html(layout::page(
-        &scenario.name,
-        Area::Scenarios,
-        body,
-    )))
-}
-
-fn connections(store: &Store) -> Result<Reply> {
-    let connections: Vec<Value> = store
-        .connections()?
-        .iter()
-        .map(|c| serde_json::to_value(ConnectionJson::new(c)))
-        .collect::<Result<_, _>>()?;
-    let body = html! {
-        div.page-head { div { h1 { "Connections" } p.muted { "Credentials that verify who sent a webhook. Secrets are masked, as in the CLI." } } }
-        div #results data-live {
-            @if connections.is_empty() {
-                div.empty { p { "No connections." } p.muted { code { "hookq connections create NAME --kind github --secret-env VAR" } } }
-            } @else {
-                div.table-wrap { table {
-                    thead { tr { th { "name" } th { "kind" } th { "secret" } th { "details" } th { "hooks" } th { "created" } } }
-                    tbody { @for c in &connections {
-                        @let name = text(&c["name"]);
-                        tr id=(format!("c-{}", encode(&name))) {
-                            td.name { (name) }
-                            td { span.chip { (text(&c["kind"])) } }
-                            td { code { (text(&c["secret"])) } }
-                            td.muted { (details(c)) }
-                            td { (c["hooks"].as_array().map(|h| h.iter().map(text).collect::<Vec<_>>().join(", ")).unwrap_or_default()) }
-                            td { (text(&c["created_at"])) }
-                        }
-                    } }
-                } }
-            }
-        }
-    };
-    Ok(Reply::html(layout::page(
-        "Connections",
-        Area::Connections,
-        body,
-    )))
-}
-
-/// The options of a connection that are set, as `k: v`.
-fn details(c: &Value) -> String {
-    ["header", "algorithm", "encoding", "prefix", "tolerance"]
-        .iter()
-        .filter(|k| !c[**k].is_null())
-        .map(|k| format!("{k}: {}", text(&c[*k])))
-        .collect::<Vec<_>>()
-        .join(" · ")
-}
-
-fn sweep_page(ctx: &Ctx, store: &Store) -> Result<Reply> {
-    let limits = Limits::default();
-    let plan = lifecycle::plan(&store.hook_facts()?, &limits, ctx.now);
-    let report = serde_json::to_value(sweep::predict(store, &plan, &limits, ctx.now)?)?;
-    let list = |key: &str| -> Vec<String> {
-        report[key]
-            .as_array()
-            .map(|a| a.iter().map(text).collect())
-            .unwrap_or_default()
-    };
-    let disabled = report["disabled"].as_array().cloned().unwrap_or_default();
-    let body = html! {
-        div.page-head { div {
-            h1 { "Sweep" }
-            p.muted { "What " code { "hookq sweep --dry-run" } " would do now (" (text(&report["now"])) "), with the default thresholds. Nothing is changed here." }
-        } }
-        div #results data-live .grid {
-            section.card {
-                h2 { "Would disable " span.count { (disabled.len()) } }
-                @if disabled.is_empty() { p.muted { "No hook." } } @else {
-                    ul.plain { @for d in &disabled { li { span.name { (text(&d["hook"])) } " — " span.muted { (text(&d["reason"])) } } } }
-                }
-            }
-            section.card {
-                h2 { "Would delete " span.count { (list("deleted").len()) } }
-                @if list("deleted").is_empty() { p.muted { "No hook." } } @else {
-                    ul.plain { @for name in list("deleted") { li.name { (name) } } }
-                }
-            }
-            section.card {
-                h2 { "Expired " span.count { (list("expired").len()) } }
-                @if list("expired").is_empty() { p.muted { "No hook." } } @else {
-                    ul.plain { @for name in list("expired") { li.name { (name) } } }
-                }
-            }
-            section.card {
-                h2 { "Payloads to purge" }
-                p.big { (text(&report["payloads_purged"])) }
-                p.muted { "Bodies older than " (limits.payload_retention) "; the events stay." }
-            }
-        }
-    };
-    Ok(Reply::html(layout::page("Sweep", Area::Sweep, body)))
 }
