@@ -180,8 +180,9 @@ fn body_views(event: &Event, body: &[u8], bundle: Option<&str>) -> Markup {
     let json: Option<Value> = (is_json && body.len() <= SHOWN_WHOLE)
         .then(|| serde_json::from_slice(body).ok())
         .flatten();
-    let large_json =
-        (is_json && body.len() > SHOWN_WHOLE).then(|| indent_prefix(body, SHOWN_WHOLE));
+    // Large, or beyond what serde_json reads (`1e400`, nesting past 128,
+    // which the server accepts by RFC 8259): indented as it comes.
+    let large_json = (is_json && json.is_none()).then(|| indent_prefix(body, SHOWN_WHOLE));
     let form = (content_type.starts_with("application/x-www-form-urlencoded")
         || content_type.starts_with("multipart/"))
     .then(|| bundle.and_then(|b| serde_json::from_str::<Value>(b).ok()))

@@ -656,3 +656,21 @@ fn a_large_body_shows_its_beginning_and_the_rest_is_a_download() {
         env.ok(&["hooks", "payload", &id.to_string(), "--bundle"])
     );
 }
+
+#[test]
+fn json_beyond_serde_json_is_still_indented() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    let id = env.enqueue(
+        "h",
+        Some("application/json"),
+        "",
+        br#"{"big":1e400,"n":12345678901234567890123}"#,
+    );
+    let ui = UiProcess::start(&env);
+    let page = ui.get(&format!("/events/{id}")).text();
+    assert!(
+        page.contains("{\n  &quot;big&quot;: 1e400,\n  &quot;n&quot;: 12345678901234567890123\n}"),
+        "{page}"
+    );
+}
