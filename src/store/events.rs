@@ -255,6 +255,30 @@ pub struct EventFilter {
     pub through: Option<i64>,
 }
 
+/// The query of [`Store::newest_events`]: the ids of each state's range,
+/// newest first, then the page among them.
+fn newest_events_sql(states: &[EventState]) -> String {
+    let states = if states.is_empty() {
+        &EventState::ALL[..]
+    } else {
+        states
+    };
+    let ranges: Vec<String> = states
+        .iter()
+        .map(|s| {
+            format!(
+                "SELECT * FROM (SELECT id FROM events
+                 WHERE hook_id = ?1 AND state = '{}' AND id < ?2 ORDER BY id DESC LIMIT ?3)",
+                s.as_str()
+            )
+        })
+        .collect();
+    format!(
+        "{SELECT_EVENT} WHERE e.id IN ({}) ORDER BY e.id DESC LIMIT ?3",
+        ranges.join(" UNION ALL ")
+    )
+}
+
 const SELECT_EVENT: &str = "
     SELECT e.id, e.hook_id, h.name, e.state, e.received_at, e.method, e.path, e.query,
            e.headers, e.remote_addr, e.content_type, e.size, e.attempts, e.replay_of,
@@ -344,25 +368,7 @@ impl Store {
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<Event>> {
-        let states = if states.is_empty() {
-            &EventState::ALL[..]
-        } else {
-            states
-        };
-        let ranges: Vec<String> = states
-            .iter()
-            .map(|s| {
-                format!(
-                    "SELECT * FROM (SELECT id FROM events
-                     WHERE hook_id = ?1 AND state = '{}' AND id < ?2 ORDER BY id DESC LIMIT ?3)",
-                    s.as_str()
-                )
-            })
-            .collect();
-        let sql = format!(
-            "{SELECT_EVENT} WHERE e.id IN ({}) ORDER BY e.id DESC LIMIT ?3",
-            ranges.join(" UNION ALL ")
-        );
+        let sql = newest_events_sql(states);
         let events = self
             .conn
             .prepare_cached(&sql)?
@@ -406,5 +412,38 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_newest_page_reads_one_short_index_range_per_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("h.db")).unwrap();
+        for states in [&[][..], &[EventState::Done][..]] {
+            let plan = crate::store::executions::tests::plan(&store, &newest_events_sql(states));
+            // Each state's events are found by (hook, state, id) and taken
+            // newest first from the index: nothing sorts the hook's events.
+            let ranges = plan
+                .iter()
+                .filter(|step| step.contains("(hook_id=? AND state=? AND id<?)"))
+                .count();
+            assert_eq!(
+                ranges,
+                states
+                    .len()
+                    .max(EventState::ALL.len() * usize::from(states.is_empty())),
+                "{plan:?}"
+            );
+            assert!(
+                !plan
+                    .iter()
+                    .any(|step| step.starts_with("SCAN events") || step.starts_with("SCAN e ")),
+                "{plan:?}"
+            );
+        }
     }
 }

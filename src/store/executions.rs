@@ -378,21 +378,9 @@ impl Store {
         event_id: Option<i64>,
         limit: u64,
     ) -> Result<Vec<Operation>> {
-        // One event's operations through its index: the hook's would walk
-        // every operation of the hook (seconds for a million).
-        let rows = if event_id.is_some() {
-            "event_id = ?3 AND +hook_id = ?1"
-        } else {
-            "hook_id = ?1"
-        };
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT id, execution_id, event_id, scenario, status, exit_code, started_at,
-                    duration_ms, error, coalesce(stdout, x''), coalesce(stderr, x'')
-             FROM operations
-             WHERE {rows}
-               AND (?2 IS NULL OR status = ?2)
-             ORDER BY id DESC LIMIT ?4"
-        ))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&operations_sql(event_id.is_some()))?;
         let status = ok.map(|ok| if ok { "ok" } else { "error" });
         let operations = stmt
             .query_map(
@@ -422,6 +410,25 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?;
         Ok(operations)
     }
+}
+
+/// The query of [`Store::operations`]. One event's operations are read
+/// through the event's index: the hook's would walk every operation of the
+/// hook (seconds for a million).
+fn operations_sql(one_event: bool) -> String {
+    let rows = if one_event {
+        "event_id = ?3 AND +hook_id = ?1"
+    } else {
+        "hook_id = ?1"
+    };
+    format!(
+        "SELECT id, execution_id, event_id, scenario, status, exit_code, started_at,
+                duration_ms, error, coalesce(stdout, x''), coalesce(stderr, x'')
+         FROM operations
+         WHERE {rows}
+           AND (?2 IS NULL OR status = ?2)
+         ORDER BY id DESC LIMIT ?4"
+    )
 }
 
 /// The oldest queued event of a hook, marked `running` with one more
@@ -464,4 +471,38 @@ fn payload(conn: &rusqlite::Connection, event_id: i64) -> Result<Option<Vec<u8>>
         .prepare_cached("SELECT body FROM payloads WHERE event_id = ?1")?
         .query_row([event_id], |row| row.get(0))
         .optional()?)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// How SQLite would run `sql`: the details of its query plan.
+    pub(crate) fn plan(store: &Store, sql: &str) -> Vec<String> {
+        let mut stmt = store
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        let nulls = rusqlite::params_from_iter(vec![rusqlite::types::Null; stmt.parameter_count()]);
+        stmt.query_map(nulls, |row| row.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn one_events_operations_are_read_through_its_own_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("h.db")).unwrap();
+        let plan = plan(&store, &operations_sql(true));
+        assert!(
+            plan.iter().any(|step| step.contains("operations_by_event")),
+            "{plan:?}"
+        );
+        let plan = self::plan(&store, &operations_sql(false));
+        assert!(
+            plan.iter().any(|step| step.contains("operations_by_hook")),
+            "{plan:?}"
+        );
+    }
 }
