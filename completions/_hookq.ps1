@@ -32,6 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('scenario', 'scenario', [CompletionResultType]::ParameterValue, 'Create and run scenarios: local commands that process a hook''s queue')
             [CompletionResult]::new('connections', 'connections', [CompletionResultType]::ParameterValue, 'Manage connections: credentials that verify who sent a webhook')
             [CompletionResult]::new('sweep', 'sweep', [CompletionResultType]::ParameterValue, 'Apply the lifecycle rules: expiry, deactivation, deletion, payload retention')
+            [CompletionResult]::new('ui', 'ui', [CompletionResultType]::ParameterValue, 'Serve the webhooks area in a browser, on this machine')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -151,6 +152,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Threads kept ready for new connections; each open connection beyond them gets its own [default: 8 per core]')
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Connections open at once; past it a new one gets 503 [default: the open-files limit less 128]')
             [CompletionResult]::new('--max-body-in-flight', '--max-body-in-flight', [CompletionResultType]::ParameterName, 'Request body bytes being received at once, one hook at most half; past it a request gets 503')
+            [CompletionResult]::new('--ui', '--ui', [CompletionResultType]::ParameterName, 'Also serve the webhooks area in a browser (as `hookq ui`), on its own loopback port [default: 127.0.0.1:8081]')
             [CompletionResult]::new('--max-db-size', '--max-db-size', [CompletionResultType]::ParameterName, 'Refuse new events (503) once the database file would grow past this size, e.g. 2GiB (a file already that large: exit 3) [default: no cap]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
@@ -557,6 +559,17 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'hookq;ui' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on; one that is not loopback needs --password-env')
+            [CompletionResult]::new('--password-env', '--password-env', [CompletionResultType]::ParameterName, 'Ask for this environment variable''s value as a password (HTTP basic auth, any user name)')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--open', '--open', [CompletionResultType]::ParameterName, 'Open the page in the default browser')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'hookq;completions' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
@@ -570,6 +583,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('scenario', 'scenario', [CompletionResultType]::ParameterValue, 'Create and run scenarios: local commands that process a hook''s queue')
             [CompletionResult]::new('connections', 'connections', [CompletionResultType]::ParameterValue, 'Manage connections: credentials that verify who sent a webhook')
             [CompletionResult]::new('sweep', 'sweep', [CompletionResultType]::ParameterValue, 'Apply the lifecycle rules: expiry, deactivation, deletion, payload retention')
+            [CompletionResult]::new('ui', 'ui', [CompletionResultType]::ParameterValue, 'Serve the webhooks area in a browser, on this machine')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -696,6 +710,9 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;help;sweep' {
+            break
+        }
+        'hookq;help;ui' {
             break
         }
         'hookq;help;completions' {

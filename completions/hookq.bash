@@ -34,6 +34,9 @@ _hookq() {
             hookq,sweep)
                 cmd="hookq__subcmd__sweep"
                 ;;
+            hookq,ui)
+                cmd="hookq__subcmd__ui"
+                ;;
             hookq__subcmd__connections,create)
                 cmd="hookq__subcmd__connections__subcmd__create"
                 ;;
@@ -81,6 +84,9 @@ _hookq() {
                 ;;
             hookq__subcmd__help,sweep)
                 cmd="hookq__subcmd__help__subcmd__sweep"
+                ;;
+            hookq__subcmd__help,ui)
+                cmd="hookq__subcmd__help__subcmd__ui"
                 ;;
             hookq__subcmd__help__subcmd__connections,create)
                 cmd="hookq__subcmd__help__subcmd__connections__subcmd__create"
@@ -329,7 +335,7 @@ _hookq() {
 
     case "${cmd}" in
         hookq)
-            opts="-h -V --db --base-url --json --help --version hooks scenario connections sweep completions help"
+            opts="-h -V --db --base-url --json --help --version hooks scenario connections sweep ui completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -599,7 +605,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__help)
-            opts="hooks scenario connections sweep completions help"
+            opts="hooks scenario connections sweep ui completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1075,6 +1081,20 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__help__subcmd__sweep)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__help__subcmd__ui)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1737,7 +1757,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__hooks__subcmd__serve)
-            opts="-h --listen --threads --max-connections --max-body-in-flight --metrics --quiet --trust-proxy --no-scenarios --max-db-size --db --base-url --json --help"
+            opts="-h --listen --threads --max-connections --max-body-in-flight --metrics --quiet --trust-proxy --no-scenarios --ui --max-db-size --db --base-url --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1756,6 +1776,10 @@ _hookq() {
                     return 0
                     ;;
                 --max-body-in-flight)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ui)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2328,6 +2352,36 @@ _hookq() {
                     return 0
                     ;;
                 --payload-retention)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__ui)
+            opts="-h --listen --open --password-env --db --base-url --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

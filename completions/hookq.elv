@@ -29,6 +29,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand scenario 'Create and run scenarios: local commands that process a hook''s queue'
             cand connections 'Manage connections: credentials that verify who sent a webhook'
             cand sweep 'Apply the lifecycle rules: expiry, deactivation, deletion, payload retention'
+            cand ui 'Serve the webhooks area in a browser, on this machine'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -138,6 +139,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --threads 'Threads kept ready for new connections; each open connection beyond them gets its own [default: 8 per core]'
             cand --max-connections 'Connections open at once; past it a new one gets 503 [default: the open-files limit less 128]'
             cand --max-body-in-flight 'Request body bytes being received at once, one hook at most half; past it a request gets 503'
+            cand --ui 'Also serve the webhooks area in a browser (as `hookq ui`), on its own loopback port [default: 127.0.0.1:8081]'
             cand --max-db-size 'Refuse new events (503) once the database file would grow past this size, e.g. 2GiB (a file already that large: exit 3) [default: no cap]'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
@@ -487,6 +489,16 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'hookq;ui'= {
+            cand --listen 'Address to listen on; one that is not loopback needs --password-env'
+            cand --password-env 'Ask for this environment variable''s value as a password (HTTP basic auth, any user name)'
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
+            cand --open 'Open the page in the default browser'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'hookq;completions'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
@@ -499,6 +511,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand scenario 'Create and run scenarios: local commands that process a hook''s queue'
             cand connections 'Manage connections: credentials that verify who sent a webhook'
             cand sweep 'Apply the lifecycle rules: expiry, deactivation, deletion, payload retention'
+            cand ui 'Serve the webhooks area in a browser, on this machine'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -593,6 +606,8 @@ set edit:completion:arg-completer[hookq] = {|@words|
         &'hookq;help;connections;delete'= {
         }
         &'hookq;help;sweep'= {
+        }
+        &'hookq;help;ui'= {
         }
         &'hookq;help;completions'= {
         }

@@ -33,6 +33,7 @@ complete -c hookq -n "__fish_hookq_needs_command" -f -a "hooks" -d 'Create, insp
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "scenario" -d 'Create and run scenarios: local commands that process a hook\'s queue'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "connections" -d 'Manage connections: credentials that verify who sent a webhook'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "sweep" -d 'Apply the lifecycle rules: expiry, deactivation, deletion, payload retention'
+complete -c hookq -n "__fish_hookq_needs_command" -f -a "ui" -d 'Serve the webhooks area in a browser, on this machine'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
@@ -113,6 +114,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l threads -d 'Threads kept ready for new connections; each open connection beyond them gets its own [default: 8 per core]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l max-connections -d 'Connections open at once; past it a new one gets 503 [default: the open-files limit less 128]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l max-body-in-flight -d 'Request body bytes being received at once, one hook at most half; past it a request gets 503' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l ui -d 'Also serve the webhooks area in a browser (as `hookq ui`), on its own loopback port [default: 127.0.0.1:8081]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l max-db-size -d 'Refuse new events (503) once the database file would grow past this size, e.g. 2GiB (a file already that large: exit 3) [default: no cap]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
@@ -327,16 +329,24 @@ complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l base-url -d 'The b
 complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l dry-run -d 'Report what a sweep would do now, and change nothing'
 complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand sweep" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand ui" -l listen -d 'Address to listen on; one that is not loopback needs --password-env' -r
+complete -c hookq -n "__fish_hookq_using_subcommand ui" -l password-env -d 'Ask for this environment variable\'s value as a password (HTTP basic auth, any user name)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand ui" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand ui" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand ui" -l open -d 'Open the page in the default browser'
+complete -c hookq -n "__fish_hookq_using_subcommand ui" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand ui" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep completions help" -f -a "hooks" -d 'Create, inspect and serve webhooks'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep completions help" -f -a "scenario" -d 'Create and run scenarios: local commands that process a hook\'s queue'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep completions help" -f -a "connections" -d 'Manage connections: credentials that verify who sent a webhook'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep completions help" -f -a "sweep" -d 'Apply the lifecycle rules: expiry, deactivation, deletion, payload retention'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep ui completions help" -f -a "hooks" -d 'Create, inspect and serve webhooks'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep ui completions help" -f -a "scenario" -d 'Create and run scenarios: local commands that process a hook\'s queue'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep ui completions help" -f -a "connections" -d 'Manage connections: credentials that verify who sent a webhook'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep ui completions help" -f -a "sweep" -d 'Apply the lifecycle rules: expiry, deactivation, deletion, payload retention'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep ui completions help" -f -a "ui" -d 'Serve the webhooks area in a browser, on this machine'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep ui completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep ui completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "create" -d 'Create a hook and print its URL'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "list" -d 'List the hooks: a table, one row per hook'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "show" -d 'Show one hook in full'

@@ -29,7 +29,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct Global {
     /// The database file [default: the platform data directory, .../hookq/hookq.db]
     #[arg(
@@ -80,6 +80,11 @@ pub enum Command {
         after_help = "Examples:\n  hookq sweep --dry-run\n  hookq sweep --payload-retention 7d --delete-after 90d\n  0 3 * * * hookq sweep --json >> ~/hookq-sweep.log\n  HOOKQ_NOW=2027-01-01T00:00:00Z hookq sweep --dry-run   # what would a sweep then do?"
     )]
     Sweep(Sweep),
+    /// Serve the webhooks area in a browser, on this machine
+    #[command(
+        after_help = "Examples:\n  hookq ui --open\n  hookq ui --listen 127.0.0.1:9001\n  HOOKQ_UI_PASSWORD=... hookq ui --listen 0.0.0.0:8081 --password-env HOOKQ_UI_PASSWORD"
+    )]
+    Ui(Ui),
     /// Print a shell completion script
     #[command(
         after_help = "Example:\n  hookq completions bash > ~/.local/share/bash-completion/completions/hookq"
@@ -108,6 +113,22 @@ pub struct Sweep {
     /// Report what a sweep would do now, and change nothing
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// The default address of `hookq ui` and `hooks serve --ui`.
+pub const DEFAULT_UI_LISTEN: &str = "127.0.0.1:8081";
+
+#[derive(Debug, Args)]
+pub struct Ui {
+    /// Address to listen on; one that is not loopback needs --password-env
+    #[arg(long, env = "HOOKQ_UI_LISTEN", default_value = DEFAULT_UI_LISTEN, value_name = "ADDR")]
+    pub listen: SocketAddr,
+    /// Open the page in the default browser
+    #[arg(long)]
+    pub open: bool,
+    /// Ask for this environment variable's value as a password (HTTP basic auth, any user name)
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -301,6 +322,9 @@ pub struct Serve {
     /// Only receive: run no scenarios (drive them with `scenario run` from cron)
     #[arg(long)]
     pub no_scenarios: bool,
+    /// Also serve the webhooks area in a browser (as `hookq ui`), on its own loopback port [default: 127.0.0.1:8081]
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = DEFAULT_UI_LISTEN)]
+    pub ui: Option<SocketAddr>,
     /// Refuse new events (503) once the database file would grow past this size, e.g. 2GiB (a file already that large: exit 3) [default: no cap]
     #[arg(long, value_name = "SIZE")]
     pub max_db_size: Option<Size>,

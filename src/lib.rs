@@ -41,6 +41,7 @@ pub mod server;
 pub mod shutdown;
 pub mod store;
 mod token;
+pub mod ui;
 pub mod units;
 pub mod verify;
 

@@ -210,7 +210,7 @@ fn show(ctx: &Ctx, connection: &StoredConnection) -> Result<ExitCode> {
 
 /// A connection as `--json` shows it: the secret masked.
 #[derive(Serialize)]
-struct ConnectionJson {
+pub(crate) struct ConnectionJson {
     name: String,
     kind: &'static str,
     secret: String,
@@ -224,7 +224,7 @@ struct ConnectionJson {
 }
 
 impl ConnectionJson {
-    fn new(c: &StoredConnection) -> Self {
+    pub(crate) fn new(c: &StoredConnection) -> Self {
         let hmac = c.kind == Kind::Hmac;
         let timestamped = matches!(c.kind, Kind::Stripe | Kind::StandardWebhooks);
         ConnectionJson {

@@ -18,7 +18,7 @@ use crate::units::Size;
 
 /// `hooks events --json` (SPEC §8).
 #[derive(Serialize)]
-pub(super) struct EventJson {
+pub(crate) struct EventJson {
     id: i64,
     hook: String,
     state: &'static str,
@@ -32,7 +32,7 @@ pub(super) struct EventJson {
 }
 
 impl EventJson {
-    pub(super) fn new(e: &Event) -> Self {
+    pub(crate) fn new(e: &Event) -> Self {
         EventJson {
             id: e.id,
             hook: e.hook.clone(),
@@ -223,6 +223,7 @@ pub fn ops(ctx: &Ctx, args: ListOps) -> Result<ExitCode> {
         "id", "run", "event", "scenario", "status", "exit", "started", "duration", "error",
     ]);
     for op in ops {
+        let result = op.result();
         table.row(vec![
             op.id.to_string(),
             op.execution_id
@@ -230,10 +231,7 @@ pub fn ops(ctx: &Ctx, args: ListOps) -> Result<ExitCode> {
             op.event_id.to_string(),
             op.scenario,
             op.status.to_string(),
-            match (op.http_status, op.exit_code) {
-                (Some(status), _) => format!("HTTP {status}"),
-                (None, code) => code.map_or_else(|| "-".into(), |c| c.to_string()),
-            },
+            result,
             clock::format(op.started_at),
             format!("{}ms", op.duration_ms),
             op.error.unwrap_or_else(|| "-".into()),
@@ -244,10 +242,29 @@ pub fn ops(ctx: &Ctx, args: ListOps) -> Result<ExitCode> {
 }
 
 /// The body of a stored event; a purged one fails with the message of SPEC §7.
-fn body_of(store: &Store, event: &Event) -> Result<Vec<u8>> {
+pub(crate) fn body_of(store: &Store, event: &Event) -> Result<Vec<u8>> {
     store
         .payload(event.id)?
         .ok_or_else(|| Failure::failed(PAYLOAD_GONE).into())
+}
+
+/// The bundle of a stored event as `hooks payload --bundle` prints it (and
+/// the page shows it): pretty JSON.
+pub(crate) fn bundle_text(event: &Event, body: &[u8], json_passthrough: bool) -> Result<String> {
+    let bundle = bundle::to_json(
+        &bundle::Request {
+            event_id: event.id,
+            method: &event.method,
+            query: &event.query,
+            headers: &event.headers,
+            content_type: event.content_type.as_deref(),
+            received_at: event.received_at,
+            body,
+            json_passthrough,
+        },
+        bundle::Layout::Pretty,
+    );
+    Ok(String::from_utf8(bundle)?)
 }
 
 pub fn payload(ctx: &Ctx, args: ShowPayload) -> Result<ExitCode> {
@@ -256,22 +273,8 @@ pub fn payload(ctx: &Ctx, args: ShowPayload) -> Result<ExitCode> {
     let body = body_of(&store, &event)?;
     let mut out = io::stdout().lock();
     if args.bundle {
-        let hook = store.hook(&event.hook)?;
-        let bundle = bundle::to_json(
-            &bundle::Request {
-                event_id: event.id,
-                method: &event.method,
-                query: &event.query,
-                headers: &event.headers,
-                content_type: event.content_type.as_deref(),
-                received_at: event.received_at,
-                body: &body,
-                json_passthrough: hook.settings.json_passthrough,
-            },
-            bundle::Layout::Pretty,
-        );
-        out.write_all(&bundle)?;
-        writeln!(out)?;
+        let json_passthrough = store.hook(&event.hook)?.settings.json_passthrough;
+        writeln!(out, "{}", bundle_text(&event, &body, json_passthrough)?)?;
     } else {
         out.write_all(&body)?;
     }

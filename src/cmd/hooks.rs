@@ -34,7 +34,7 @@ pub fn run(ctx: &Ctx, command: HooksCommand) -> Result<ExitCode> {
         HooksCommand::Enable(args) => {
             let mut store = ctx.open()?;
             let hook = store.hook(&args.hook)?;
-            let changed = store.enable_hook(hook.id, ctx.now)?;
+            let changed = set_enabled(&mut store, &hook, true, ctx.now)?;
             done(
                 ctx,
                 &args.hook,
@@ -48,7 +48,7 @@ pub fn run(ctx: &Ctx, command: HooksCommand) -> Result<ExitCode> {
         HooksCommand::Disable(args) => {
             let mut store = ctx.open()?;
             let hook = store.hook(&args.hook)?;
-            let changed = store.disable_hook(hook.id, ctx.now, "disabled by hand")?;
+            let changed = set_enabled(&mut store, &hook, false, ctx.now)?;
             done(
                 ctx,
                 &args.hook,
@@ -84,6 +84,21 @@ pub fn run(ctx: &Ctx, command: HooksCommand) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Switch a hook on or off by hand (`hooks enable|disable`, the page's
+/// status switch); whether it changed.
+pub(crate) fn set_enabled(
+    store: &mut Store,
+    hook: &Hook,
+    enabled: bool,
+    now: Millis,
+) -> Result<bool> {
+    if enabled {
+        store.enable_hook(hook.id, now)
+    } else {
+        store.disable_hook(hook.id, now, "disabled by hand")
     }
 }
 
@@ -162,27 +177,27 @@ fn apply(store: &Store, mut settings: HookSettings, options: &HookOptions) -> Re
 
 /// The hook object of `hooks list --json` (SPEC §3), exactly these fields.
 #[derive(Serialize)]
-struct HookJson {
-    name: String,
-    token: String,
-    url: String,
-    enabled: bool,
-    queue: u64,
-    expired: bool,
-    scenario: Option<String>,
-    connection: Option<String>,
-    created_at: String,
-    last_event_at: Option<String>,
-    disabled_at: Option<String>,
-    rate_limit: u32,
-    burst: u32,
-    queue_limit: u64,
-    max_body: u64,
-    operations: u64,
+pub(crate) struct HookJson {
+    pub(crate) name: String,
+    pub(crate) token: String,
+    pub(crate) url: String,
+    pub(crate) enabled: bool,
+    pub(crate) queue: u64,
+    pub(crate) expired: bool,
+    pub(crate) scenario: Option<String>,
+    pub(crate) connection: Option<String>,
+    pub(crate) created_at: String,
+    pub(crate) last_event_at: Option<String>,
+    pub(crate) disabled_at: Option<String>,
+    pub(crate) rate_limit: u32,
+    pub(crate) burst: u32,
+    pub(crate) queue_limit: u64,
+    pub(crate) max_body: u64,
+    pub(crate) operations: u64,
 }
 
 impl HookJson {
-    fn new(ctx: &Ctx, hook: &Hook) -> Self {
+    pub(crate) fn new(ctx: &Ctx, hook: &Hook) -> Self {
         HookJson {
             name: hook.name.clone(),
             token: hook.token.clone(),
@@ -211,7 +226,7 @@ fn expired(hook: &Hook, now: Millis) -> bool {
 
 /// The columns of `hooks list`, in the spec's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Column {
+pub(crate) enum Column {
     Name,
     Url,
     Status,
@@ -226,7 +241,7 @@ enum Column {
 }
 
 impl Column {
-    const ALL: [(Column, &'static str); 11] = [
+    pub(crate) const ALL: [(Column, &'static str); 11] = [
         (Column::Name, "name"),
         (Column::Url, "url"),
         (Column::Status, "status"),
@@ -239,7 +254,7 @@ impl Column {
         (Column::RateLimit, "rate_limit"),
         (Column::Ops, "ops"),
     ];
-    const DEFAULT: [Column; 7] = [
+    pub(crate) const DEFAULT: [Column; 7] = [
         Column::Name,
         Column::Url,
         Column::Status,
@@ -263,14 +278,14 @@ impl Column {
             })
     }
 
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         Self::ALL
             .iter()
             .find(|(c, _)| *c == self)
             .map_or("", |(_, n)| n)
     }
 
-    fn cell(self, hook: &HookJson) -> String {
+    pub(crate) fn cell(self, hook: &HookJson) -> String {
         let or_dash = |value: &Option<String>| value.clone().unwrap_or_else(|| "-".into());
         match self {
             Column::Name => hook.name.clone(),
@@ -322,7 +337,7 @@ fn list(ctx: &Ctx, args: ListHooks) -> Result<ExitCode> {
 
 /// `--search`: a case-insensitive substring of the name, token or URL,
 /// scenario or connection.
-fn matches(hook: &HookJson, term: &str) -> bool {
+pub(crate) fn matches(hook: &HookJson, term: &str) -> bool {
     [
         Some(&hook.name),
         Some(&hook.url),

@@ -1,12 +1,13 @@
 //! One module per command group; the only place that prints.
 
-mod connections;
-mod events;
-mod hooks;
-mod replay;
-mod scenario;
+pub(crate) mod connections;
+pub(crate) mod events;
+pub(crate) mod hooks;
+pub(crate) mod replay;
+pub(crate) mod scenario;
 mod serve;
-mod sweep;
+pub(crate) mod sweep;
+mod ui;
 
 use std::io;
 use std::path::PathBuf;
@@ -73,6 +74,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Scenario(command) => scenario::run(&ctx, command),
         Command::Connections(command) => connections::run(&ctx, command),
         Command::Sweep(args) => sweep::run(&ctx, args),
+        Command::Ui(args) => ui::run(&ctx, args),
         Command::Completions { shell } => completions(shell),
     }
 }
@@ -83,9 +85,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 fn access(command: &Command) -> Access {
     use {ConnectionsCommand as C, HooksCommand as H, ScenarioCommand as S};
     match command {
-        Command::Hooks(H::Create(_) | H::Serve(_)) | Command::Connections(C::Create(_)) => {
-            Access::Create
-        }
+        Command::Hooks(H::Create(_) | H::Serve(_))
+        | Command::Connections(C::Create(_))
+        | Command::Ui(_) => Access::Create,
         Command::Hooks(
             H::List(_) | H::Show(_) | H::Url(_) | H::Events(_) | H::Ops(_) | H::Payload(_),
         )

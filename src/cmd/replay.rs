@@ -11,10 +11,11 @@ use super::events::EventJson;
 use super::Ctx;
 use crate::bundle;
 use crate::cli::{Discard, Received, Replay, SendEvent};
+use crate::clock::Millis;
 use crate::engine::PAYLOAD_GONE;
 use crate::error::Failure;
 use crate::output;
-use crate::store::{Enqueued, EventFilter, EventState, NewEvent};
+use crate::store::{Enqueued, EventFilter, EventState, Hook, NewEvent, Store};
 use crate::units::Size;
 use crate::verify;
 
@@ -23,23 +24,23 @@ const REPLAY_BATCH: usize = 500;
 
 /// What `replay` did, or would do, with one event.
 #[derive(Serialize)]
-struct Replayed {
-    event: i64,
+pub(crate) struct Replayed {
+    pub(crate) event: i64,
     /// The copy's id; `null` in a dry run.
-    new: Option<i64>,
+    pub(crate) new: Option<i64>,
 }
 
 #[derive(Serialize)]
-struct Skipped {
-    event: i64,
-    reason: String,
+pub(crate) struct Skipped {
+    pub(crate) event: i64,
+    pub(crate) reason: String,
 }
 
 #[derive(Serialize)]
-struct ReplayReport {
+pub(crate) struct ReplayReport {
     dry_run: bool,
-    replayed: Vec<Replayed>,
-    skipped: Vec<Skipped>,
+    pub(crate) replayed: Vec<Replayed>,
+    pub(crate) skipped: Vec<Skipped>,
 }
 
 pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
@@ -62,7 +63,7 @@ pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
             EventState::Discarded,
         ],
     };
-    let mut filter = EventFilter {
+    let filter = EventFilter {
         states,
         since,
         until,
@@ -85,6 +86,68 @@ pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
             .into());
         }
     }
+    let progress = io::stderr().is_terminal();
+    let mut shown = false;
+    let (report, queue_full) = replay_events(
+        &mut store,
+        &hook,
+        filter,
+        ctx.now,
+        args.dry_run,
+        &mut |replayed| {
+            if progress && replayed > 1_000 {
+                shown = true;
+                let _ = write!(io::stderr().lock(), "\rreplayed {replayed}");
+            }
+        },
+    )?;
+    if shown {
+        output::note("");
+    }
+    if ctx.global.json {
+        output::json(&report)?;
+    } else {
+        let mut out = io::stdout().lock();
+        for r in &report.replayed {
+            match r.new {
+                Some(id) => writeln!(out, "{id}")?,
+                None => writeln!(out, "would replay event {}", r.event)?,
+            }
+        }
+        for s in &report.skipped {
+            output::note(format_args!("skipped event {}: {}", s.event, s.reason));
+        }
+    }
+    // A payload that could not be read fails the command too (SPEC §7),
+    // though the other events were replayed.
+    let payload_gone = report.skipped.iter().any(|s| s.reason == PAYLOAD_GONE);
+    Ok(if queue_full || payload_gone {
+        let failed = report
+            .skipped
+            .iter()
+            .filter(|s| !s.reason.starts_with("still "))
+            .count();
+        output::note(format_args!(
+            "hookq: {failed} of the chosen events could not be replayed"
+        ));
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Put copies of the events of `hook` matching `filter` at the tail of its
+/// queue (`replay_of` = the original), or in a dry run only say which: the
+/// rule of `hooks replay` and of the page's Replay button. `progress` hears
+/// how many were replayed so far. Also says whether the queue was full.
+pub(crate) fn replay_events(
+    store: &mut Store,
+    hook: &Hook,
+    mut filter: EventFilter,
+    now: Millis,
+    dry_run: bool,
+    progress: &mut dyn FnMut(usize),
+) -> Result<(ReplayReport, bool)> {
     // The candidates are taken a batch at a time, in id order, up to the
     // newest one now: the copies (new ids) are never candidates themselves.
     filter.through = store
@@ -92,12 +155,10 @@ pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
         .first()
         .map(|e| e.id);
     let mut report = ReplayReport {
-        dry_run: args.dry_run,
+        dry_run,
         replayed: Vec::new(),
         skipped: Vec::new(),
     };
-    let progress = io::stderr().is_terminal();
-    let mut shown = false;
     let mut queue_full = false;
     while filter.through.is_some() {
         let batch = store.events(hook.id, &filter, false, REPLAY_BATCH as u64)?;
@@ -120,7 +181,7 @@ pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
                 None => chosen.push(event),
             }
         }
-        if args.dry_run {
+        if dry_run {
             report.replayed.extend(chosen.iter().map(|e| Replayed {
                 event: e.id,
                 new: None,
@@ -136,7 +197,7 @@ pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
                     originals.push(event.id);
                     copies.push(NewEvent {
                         hook_id: hook.id,
-                        received_at: ctx.now,
+                        received_at: now,
                         method: event.method,
                         path: event.path,
                         query: event.query,
@@ -173,67 +234,17 @@ pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
                 }
             }
         }
-        if progress && report.replayed.len() > 1_000 {
-            shown = true;
-            let _ = write!(io::stderr().lock(), "\rreplayed {}", report.replayed.len());
-        }
-    }
-    if shown {
-        output::note("");
+        progress(report.replayed.len());
     }
     report.skipped.sort_by_key(|s| s.event);
-    if ctx.global.json {
-        output::json(&report)?;
-    } else {
-        let mut out = io::stdout().lock();
-        for r in &report.replayed {
-            match r.new {
-                Some(id) => writeln!(out, "{id}")?,
-                None => writeln!(out, "would replay event {}", r.event)?,
-            }
-        }
-        for s in &report.skipped {
-            output::note(format_args!("skipped event {}: {}", s.event, s.reason));
-        }
-    }
-    // A payload that could not be read fails the command too (SPEC §7),
-    // though the other events were replayed.
-    let payload_gone = report.skipped.iter().any(|s| s.reason == PAYLOAD_GONE);
-    Ok(if queue_full || payload_gone {
-        let failed = report
-            .skipped
-            .iter()
-            .filter(|s| !s.reason.starts_with("still "))
-            .count();
-        output::note(format_args!(
-            "hookq: {failed} of the chosen events could not be replayed"
-        ));
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok((report, queue_full))
 }
 
 pub fn send(ctx: &Ctx, args: SendEvent) -> Result<ExitCode> {
     let mut store = ctx.open()?;
     let hook = store.hook(&args.hook)?;
-    if !hook.enabled {
-        return Err(
-            Failure::refused(format!("hook {:?} is disabled", hook.name))
-                .hint(format!("`hookq hooks enable {}`", hook.name))
-                .into(),
-        );
-    }
-    let methods = &hook.settings.methods;
-    if !methods.is_empty() && !methods.contains(&args.method) {
-        return Err(Failure::usage(format!(
-            "hook {:?} does not accept {} (only {})",
-            hook.name,
-            args.method,
-            methods.join(", ")
-        ))
-        .into());
-    }
+    // Before reading the body: a disabled hook refuses at once, stdin unread.
+    admit(&hook, &args.method)?;
     let max = hook.settings.max_body;
     let body = match args.data.as_deref() {
         None => Vec::new(),
@@ -250,6 +261,64 @@ pub fn send(ctx: &Ctx, args: SendEvent) -> Result<ExitCode> {
             None => data.as_bytes().to_vec(),
         },
     };
+    let event = TestEvent {
+        method: args.method,
+        headers: args.header,
+        content_type: args.content_type,
+        body,
+    };
+    let id = send_event(&mut store, &hook, event, ctx.now)?;
+    if ctx.global.json {
+        output::json(&EventJson::new(&store.event(id)?))?;
+    } else {
+        output::line(id)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// An event to enqueue by hand: `hooks send`, or the page's test event.
+pub(crate) struct TestEvent {
+    pub method: String,
+    pub headers: Vec<(String, String)>,
+    /// Replaces any Content-Type among `headers`.
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// Whether `hook` takes an event sent by hand with this method.
+fn admit(hook: &Hook, method: &str) -> Result<()> {
+    if !hook.enabled {
+        return Err(
+            Failure::refused(format!("hook {:?} is disabled", hook.name))
+                .hint(format!("`hookq hooks enable {}`", hook.name))
+                .into(),
+        );
+    }
+    let methods = &hook.settings.methods;
+    if !methods.is_empty() && !methods.iter().any(|m| m == method) {
+        return Err(Failure::usage(format!(
+            "hook {:?} does not accept {} (only {})",
+            hook.name,
+            method,
+            methods.join(", ")
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// Enqueue `event` on `hook` through the server's checks except the
+/// network ones (SPEC §8): the rule of `hooks send` and of the page's
+/// "Send a test event". The new event's id.
+pub(crate) fn send_event(
+    store: &mut Store,
+    hook: &Hook,
+    event: TestEvent,
+    now: Millis,
+) -> Result<i64> {
+    admit(hook, &event.method)?;
+    let max = hook.settings.max_body;
+    let body = event.body;
     if body.len() as u64 > max {
         return Err(Failure::usage(format!(
             "the body is larger than hook {:?} accepts ({})",
@@ -258,8 +327,8 @@ pub fn send(ctx: &Ctx, args: SendEvent) -> Result<ExitCode> {
         ))
         .into());
     }
-    let mut headers = args.header;
-    if let Some(content_type) = &args.content_type {
+    let mut headers = event.headers;
+    if let Some(content_type) = &event.content_type {
         headers.retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
         headers.push(("Content-Type".into(), content_type.clone()));
     }
@@ -273,10 +342,10 @@ pub fn send(ctx: &Ctx, args: SendEvent) -> Result<ExitCode> {
         return Err(queue_full(&hook.name, hook.settings.queue_limit));
     }
     bundle::check_json(content_type.as_deref(), &body).map_err(Failure::usage)?;
-    let mut event = NewEvent {
+    let mut new = NewEvent {
         hook_id: hook.id,
-        received_at: ctx.now,
-        method: args.method,
+        received_at: now,
+        method: event.method,
         path: format!("/wh/{}", hook.token),
         query: String::new(),
         headers,
@@ -293,19 +362,12 @@ pub fn send(ctx: &Ctx, args: SendEvent) -> Result<ExitCode> {
     };
     verify::redact_credentials(
         connection.as_ref(),
-        &mut event.headers,
-        &mut event.query,
+        &mut new.headers,
+        &mut new.query,
         verify::NOT_VERIFIED,
     );
-    match store.enqueue(&[event], &[])?[0] {
-        Enqueued::Stored(id) => {
-            if ctx.global.json {
-                output::json(&EventJson::new(&store.event(id)?))?;
-            } else {
-                output::line(id)?;
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+    match store.enqueue(&[new], &[])?[0] {
+        Enqueued::Stored(id) => Ok(id),
         Enqueued::QueueFull => Err(queue_full(&hook.name, hook.settings.queue_limit)),
         Enqueued::NoHook => {
             Err(Failure::refused(format!("hook {:?} was deleted", hook.name)).into())

@@ -250,10 +250,10 @@ fn done(ctx: &Ctx, name: &str, what: &str) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_now(ctx: &Ctx, args: RunScenario) -> Result<ExitCode> {
-    let mut store = ctx.open()?;
-    let scenario = store.scenario(&args.scenario)?;
-    if !scenario.active && !args.force {
+/// Whether a scenario may be run now by hand (`scenario run`, the page's
+/// Run now): an inactive one only when forced.
+pub(crate) fn may_run(scenario: &Scenario, force: bool) -> Result<()> {
+    if !scenario.active && !force {
         return Err(
             Failure::refused(format!("scenario {:?} is inactive", scenario.name))
                 .hint(format!(
@@ -263,6 +263,13 @@ fn run_now(ctx: &Ctx, args: RunScenario) -> Result<ExitCode> {
                 .into(),
         );
     }
+    Ok(())
+}
+
+fn run_now(ctx: &Ctx, args: RunScenario) -> Result<ExitCode> {
+    let mut store = ctx.open()?;
+    let scenario = store.scenario(&args.scenario)?;
+    may_run(&scenario, args.force)?;
     // Ctrl-C or SIGTERM: finish the cycle in progress, then stop. The
     // command runs in its own process group, so the terminal's SIGINT does
     // not reach it.
@@ -446,7 +453,7 @@ fn show(ctx: &Ctx, scenario: &Scenario) -> Result<ExitCode> {
 
 /// `scenario show/list --json` (SPEC §5).
 #[derive(Serialize)]
-struct ScenarioJson {
+pub(crate) struct ScenarioJson {
     name: String,
     hook: String,
     /// Null for a forwarding scenario.
@@ -479,7 +486,7 @@ struct ScenarioJson {
 }
 
 impl ScenarioJson {
-    fn new(scenario: &Scenario) -> Self {
+    pub(crate) fn new(scenario: &Scenario) -> Self {
         let settings = &scenario.settings;
         ScenarioJson {
             name: scenario.name.clone(),
@@ -511,7 +518,7 @@ impl ScenarioJson {
 
 /// An execution record (SPEC §5).
 #[derive(Serialize)]
-struct ExecutionJson {
+pub(crate) struct ExecutionJson {
     id: i64,
     scenario: String,
     trigger: &'static str,
@@ -523,7 +530,7 @@ struct ExecutionJson {
 }
 
 impl ExecutionJson {
-    fn new(record: &ExecutionRecord) -> Self {
+    pub(crate) fn new(record: &ExecutionRecord) -> Self {
         ExecutionJson {
             id: record.id,
             scenario: record.scenario.clone(),

@@ -17,6 +17,15 @@ use crate::units::Size;
 
 pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
     let db = ctx.db_path()?;
+    if let Some(listen) = args.ui.filter(|addr| !addr.ip().is_loopback()) {
+        return Err(crate::error::Failure::usage(format!(
+            "--ui {listen}: the page beside the server listens on loopback only"
+        ))
+        .hint(
+            "`hookq ui --listen ADDR --password-env VAR` serves it to the network, with a password",
+        )
+        .into());
+    }
     raise_open_files_limit();
     let config = server::Config {
         listen: args.listen,
@@ -63,6 +72,20 @@ pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
     // The address goes to stderr with the request log; with port 0 this is
     // how a script learns the port.
     output::note(format_args!("listening on http://{}", running.addr()));
+    // Its own port, loopback only: the webhook port may face the internet.
+    let page = match args.ui {
+        Some(listen) => {
+            let page = crate::ui::start(crate::ui::Config {
+                db: db.clone(),
+                listen,
+                password: None,
+                global: ctx.global.clone(),
+            })?;
+            output::note(format_args!("webhooks area on http://{}/", page.addr()));
+            Some(page)
+        }
+        None => None,
+    };
     let scheduler = if args.no_scenarios {
         None
     } else {
@@ -94,6 +117,9 @@ pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
         Some(thread)
     };
     running.wait()?;
+    if let Some(page) = page {
+        page.stop();
+    }
     if let Some(thread) = scheduler {
         thread
             .join()

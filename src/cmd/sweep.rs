@@ -30,7 +30,7 @@ const QUIET_FOR: Duration = Duration::from_secs(2);
 
 /// `hookq sweep --json` (SPEC §7), exactly these fields.
 #[derive(Debug, Serialize)]
-struct Report {
+pub(crate) struct Report {
     now: String,
     dry_run: bool,
     disabled: Vec<Disabled>,
@@ -77,7 +77,7 @@ pub fn run(ctx: &Ctx, args: Sweep) -> Result<ExitCode> {
 /// plan disables are not deleted (their disabled clock would start now),
 /// and the payloads of hooks it deletes are not counted as purged (they go
 /// with their hook), exactly as in [`apply`].
-fn predict(store: &Store, plan: &Plan, limits: &Limits, now: Millis) -> Result<Report> {
+pub(crate) fn predict(store: &Store, plan: &Plan, limits: &Limits, now: Millis) -> Result<Report> {
     let deleting: Vec<i64> = plan.delete.iter().map(|(id, _)| *id).collect();
     Ok(Report {
         now: clock::format(now),

@@ -355,6 +355,19 @@ pub(crate) struct Operation {
     pub(crate) http_headers: Vec<(String, String)>,
 }
 
+impl Operation {
+    /// What came back, as the listings show it: a delivery's answer status
+    /// (`HTTP 502`), else a command's exit code, else `-` (killed, or never
+    /// started).
+    pub(crate) fn result(&self) -> String {
+        match (self.http_status, self.exit_code) {
+            (Some(status), _) => format!("HTTP {status}"),
+            (None, Some(code)) => code.to_string(),
+            (None, None) => "-".into(),
+        }
+    }
+}
+
 impl Store {
     /// The operations on a hook's events, newest first: all, or only ok or
     /// failed ones, or only those of one event.
@@ -365,16 +378,9 @@ impl Store {
         event_id: Option<i64>,
         limit: u64,
     ) -> Result<Vec<Operation>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, execution_id, event_id, scenario, status, exit_code, started_at,
-                    duration_ms, error, coalesce(stdout, x''), coalesce(stderr, x''),
-                    http_status, coalesce(http_headers, '[]')
-             FROM operations
-             WHERE hook_id = ?1
-               AND (?2 IS NULL OR status = ?2)
-               AND (?3 IS NULL OR event_id = ?3)
-             ORDER BY id DESC LIMIT ?4",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&operations_sql(event_id.is_some()))?;
         let operations = stmt
             .query_map(
                 params![
@@ -405,6 +411,26 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?;
         Ok(operations)
     }
+}
+
+/// The query of [`Store::operations`]. One event's operations are read
+/// through the event's index: the hook's would walk every operation of the
+/// hook (seconds for a million).
+fn operations_sql(one_event: bool) -> String {
+    let rows = if one_event {
+        "event_id = ?3 AND +hook_id = ?1"
+    } else {
+        "hook_id = ?1"
+    };
+    format!(
+        "SELECT id, execution_id, event_id, scenario, status, exit_code, started_at,
+                duration_ms, error, coalesce(stdout, x''), coalesce(stderr, x''),
+                http_status, coalesce(http_headers, '[]')
+         FROM operations
+         WHERE {rows}
+           AND (?2 IS NULL OR status = ?2)
+         ORDER BY id DESC LIMIT ?4"
+    )
 }
 
 /// The oldest queued event of a hook, marked `running` with one more
@@ -448,4 +474,38 @@ fn payload(conn: &rusqlite::Connection, event_id: i64) -> Result<Option<Vec<u8>>
         .prepare_cached("SELECT body FROM payloads WHERE event_id = ?1")?
         .query_row([event_id], |row| row.get(0))
         .optional()?)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// How SQLite would run `sql`: the details of its query plan.
+    pub(crate) fn plan(store: &Store, sql: &str) -> Vec<String> {
+        let mut stmt = store
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        let nulls = rusqlite::params_from_iter(vec![rusqlite::types::Null; stmt.parameter_count()]);
+        stmt.query_map(nulls, |row| row.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn one_events_operations_are_read_through_its_own_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("h.db")).unwrap();
+        let plan = plan(&store, &operations_sql(true));
+        assert!(
+            plan.iter().any(|step| step.contains("operations_by_event")),
+            "{plan:?}"
+        );
+        let plan = self::plan(&store, &operations_sql(false));
+        assert!(
+            plan.iter().any(|step| step.contains("operations_by_hook")),
+            "{plan:?}"
+        );
+    }
 }

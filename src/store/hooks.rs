@@ -12,13 +12,13 @@ use crate::token;
 
 /// What a user sets on a hook with `hooks create` and `hooks edit`.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct HookSettings {
+pub struct HookSettings {
     /// Accepted requests per second, sustained (token bucket); 0 = unlimited.
     pub(crate) rate_limit: u32,
     /// Requests the bucket holds: how many can arrive at once.
     pub(crate) burst: u32,
-    pub(crate) queue_limit: u64,
-    pub(crate) max_body: u64,
+    pub queue_limit: u64,
+    pub max_body: u64,
     /// Empty = any address.
     pub(crate) allow_ips: Vec<Cidr>,
     /// Empty = any method. Upper case.
@@ -146,7 +146,7 @@ impl Store {
 
     /// Create a hook with a fresh token. The name must be free and must not
     /// be the token of another hook (a hook is addressed by either).
-    pub(crate) fn create_hook(
+    pub fn create_hook(
         &mut self,
         name: &str,
         settings: &HookSettings,

@@ -37,7 +37,7 @@ pub(crate) use executions::{
     ScenarioUpdate,
 };
 pub use hooks::Hook;
-pub(crate) use hooks::HookSettings;
+pub use hooks::HookSettings;
 pub use scenarios::Scenario;
 pub use scenarios::Schedule;
 pub(crate) use scenarios::{Forward, ScenarioSettings};

@@ -30,6 +30,10 @@ macro_rules! stored_as_word {
         }
 
         impl $name {
+            /// Every value, in the order declared.
+            #[allow(dead_code)]
+            $vis const ALL: &'static [$name] = &[$($name::$variant,)+];
+
             $vis fn as_str(self) -> &'static str {
                 match self {
                     $($name::$variant => $word,)+

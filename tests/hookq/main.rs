@@ -7,6 +7,7 @@
 mod util;
 
 mod bounds;
+mod browser;
 mod burst;
 mod cli;
 mod connections;
@@ -30,3 +31,4 @@ mod secrets;
 mod serve;
 mod store;
 mod sweep;
+mod ui;

@@ -93,6 +93,11 @@ fn the_quickstart_and_debugging_sections_work_pasted_in_order() {
         .local_addr()
         .unwrap()
         .port();
+    let ui_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     // What a reader does between the two sections: wait until the server
     // has run the event the scenario fails on, and the failed execution
     // has ended (it switches the scenario off as it ends, after the cycle).
@@ -128,6 +133,8 @@ done
         .env("HOOKQ_DB", &env.db)
         .env("HOOKQ_LISTEN", format!("127.0.0.1:{port}"))
         .env("HOOKQ_BASE_URL", format!("http://127.0.0.1:{port}"))
+        // `hookq ui &` too, on a port of its own.
+        .env("HOOKQ_UI_LISTEN", format!("127.0.0.1:{ui_port}"))
         .env_remove("HOOKQ_NOW")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
