@@ -6,6 +6,7 @@
 //!
 //! Comments cite the contract, `docs/spec.md`, as `SPEC §N` (its section N).
 
+mod admission;
 pub mod bundle;
 pub mod cidr;
 pub mod cli;

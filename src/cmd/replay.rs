@@ -9,12 +9,12 @@ use serde::Serialize;
 
 use super::events::EventJson;
 use super::Ctx;
-use crate::bundle;
+use crate::admission::{self, Caller, Refused};
 use crate::cli::{Discard, Received, Replay, SendEvent};
 use crate::engine::PAYLOAD_GONE;
 use crate::error::Failure;
 use crate::output;
-use crate::store::{Enqueued, EventFilter, EventState, NewEvent};
+use crate::store::{Enqueued, EventFilter, EventState, Hook, NewEvent};
 use crate::units::Size;
 use crate::verify;
 
@@ -217,23 +217,26 @@ pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
 pub fn send(ctx: &Ctx, args: SendEvent) -> Result<ExitCode> {
     let mut store = ctx.open()?;
     let hook = store.hook(&args.hook)?;
-    if !hook.enabled {
-        return Err(
-            Failure::refused(format!("hook {:?} is disabled", hook.name))
-                .hint(format!("`hookq hooks enable {}`", hook.name))
-                .into(),
-        );
+    let mut headers = args.header;
+    if let Some(content_type) = &args.content_type {
+        headers.retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
+        headers.push(("Content-Type".into(), content_type.clone()));
     }
-    let methods = &hook.settings.methods;
-    if !methods.is_empty() && !methods.contains(&args.method) {
-        return Err(Failure::usage(format!(
-            "hook {:?} does not accept {} (only {})",
-            hook.name,
-            args.method,
-            methods.join(", ")
-        ))
-        .into());
-    }
+    let rules = admission::Hook {
+        enabled: hook.enabled,
+        settings: &hook.settings,
+        connection: None,
+        queued: hook.queued,
+    };
+    let head = admission::Head {
+        method: &args.method,
+        caller: Caller::Local,
+        headers: &headers,
+        query: "",
+        declared_len: None,
+        now_unix: ctx.now.div_euclid(1000),
+    };
+    admission::before_body(&rules, &head).map_err(|r| refusal(&hook, &args.method, r))?;
     let max = hook.settings.max_body;
     let body = match args.data.as_deref() {
         None => Vec::new(),
@@ -250,29 +253,10 @@ pub fn send(ctx: &Ctx, args: SendEvent) -> Result<ExitCode> {
             None => data.as_bytes().to_vec(),
         },
     };
-    if body.len() as u64 > max {
-        return Err(Failure::usage(format!(
-            "the body is larger than hook {:?} accepts ({})",
-            hook.name,
-            Size(max)
-        ))
-        .into());
-    }
-    let mut headers = args.header;
-    if let Some(content_type) = &args.content_type {
-        headers.retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
-        headers.push(("Content-Type".into(), content_type.clone()));
-    }
-    let content_type = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-        .map(|(_, v)| v.clone());
-    // In the server's order: a full queue (503) before a body that is not
-    // JSON (400). The store checks the room again, exactly, as it stores.
-    if hook.queued >= hook.settings.queue_limit {
-        return Err(queue_full(&hook.name, hook.settings.queue_limit));
-    }
-    bundle::check_json(content_type.as_deref(), &body).map_err(Failure::usage)?;
+    // The store checks the room for the event again, exactly, as it stores.
+    admission::after_body(&rules, &head, &body, || Ok(()))
+        .map_err(|r| refusal(&hook, &args.method, r))?;
+    let content_type = admission::content_type(&headers).map(str::to_owned);
     let mut event = NewEvent {
         hook_id: hook.id,
         received_at: ctx.now,
@@ -320,6 +304,34 @@ fn read_at_most(input: impl Read, max: u64) -> io::Result<Vec<u8>> {
     let mut body = Vec::new();
     input.take(max.saturating_add(1)).read_to_end(&mut body)?;
     Ok(body)
+}
+
+/// The server's refusal as `hooks send` says it: a request the user can
+/// fix is a usage error (2), a state of the hook is a refusal (3).
+fn refusal(hook: &Hook, method: &str, refused: Refused) -> anyhow::Error {
+    let name = &hook.name;
+    match refused {
+        Refused::Disabled => Failure::refused(format!("hook {name:?} is disabled"))
+            .hint(format!("`hookq hooks enable {name}`"))
+            .into(),
+        Refused::Method(methods) => Failure::usage(format!(
+            "hook {name:?} does not accept {method} (only {})",
+            methods.join(", ")
+        ))
+        .into(),
+        Refused::TooLarge => Failure::usage(format!(
+            "the body is larger than hook {name:?} accepts ({})",
+            Size(hook.settings.max_body)
+        ))
+        .into(),
+        Refused::QueueFull => queue_full(name, hook.settings.queue_limit),
+        Refused::NotJson(message) => Failure::usage(message).into(),
+        // Not asked of a local request: no address, connection or rate.
+        Refused::Address | Refused::Unverified(_) | Refused::RateLimited(_) => Failure::refused(
+            format!("hook {name:?} refused the event ({})", refused.status()),
+        )
+        .into(),
+    }
 }
 
 fn queue_full(hook: &str, limit: u64) -> anyhow::Error {

@@ -6,6 +6,7 @@
 
 mod util;
 
+mod admission;
 mod bounds;
 mod burst;
 mod cli;
