@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use crate::bundle;
 use crate::cidr::Cidr;
-use crate::store::HookSettings;
+use crate::store::{Delivery, HookSettings};
 use crate::verify;
 
 /// The hook, as the checks need it.
@@ -39,6 +39,8 @@ pub enum Caller {
 /// What the head of a request tells.
 pub struct Head<'a> {
     pub method: &'a str,
+    /// The path as requested (`/wh/<token>`).
+    pub path: &'a str,
     pub caller: Caller,
     pub headers: &'a [(String, String)],
     /// The raw query string, without `?`.
@@ -47,6 +49,19 @@ pub struct Head<'a> {
     pub declared_len: Option<u64>,
     /// hookq's clock in unix seconds, for signature timestamps.
     pub now_unix: i64,
+}
+
+impl<'a> Head<'a> {
+    /// The request as the verifier sees it.
+    pub fn request(&self, body: &'a [u8]) -> verify::Request<'a> {
+        verify::Request {
+            method: self.method,
+            path: self.path,
+            headers: self.headers,
+            query: self.query,
+            body,
+        }
+    }
 }
 
 /// Why a request is not accepted, in SPEC §4's order.
@@ -114,31 +129,80 @@ pub fn before_body(hook: &Hook<'_>, head: &Head<'_>) -> Result<(), Refused> {
     Ok(())
 }
 
+/// What an accepted request becomes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admitted {
+    /// An event, to be stored.
+    Event,
+    /// A sender's handshake (SPEC §12), answered as it asks and never
+    /// queued: it is not an event, and a full queue must not make a sender
+    /// give up on the hook.
+    Handshake(verify::Handshake),
+}
+
 /// The checks that need the body, once [`before_body`] passed: 401 (or 413
-/// for a body past `--max-body` that declared no size), 429 (`rate` is asked
-/// only once the request is verified, and takes a token), 503, 400.
+/// for a body past `--max-body` that declared no size), then a verified
+/// handshake is answered, then 429 (`rate` is asked only once the request
+/// is verified, and takes a token), 503, 400.
 pub fn after_body(
     hook: &Hook<'_>,
     head: &Head<'_>,
     body: &[u8],
     rate: impl FnOnce() -> Result<(), Duration>,
-) -> Result<(), Refused> {
+) -> Result<Admitted, Refused> {
     if body.len() as u64 > hook.settings.max_body {
         return Err(too_large(hook, head));
     }
     if let Some(connection) = hook.connection {
-        let request = verify::Request {
-            headers: head.headers,
-            query: head.query,
-            body,
-        };
+        let request = head.request(body);
         verify::verify(connection, &request, head.now_unix).map_err(Refused::Unverified)?;
+        if let Some(handshake) = verify::handshake(connection, &request) {
+            return Ok(Admitted::Handshake(handshake));
+        }
     }
     rate().map_err(Refused::RateLimited)?;
     if hook.queued >= hook.settings.queue_limit {
         return Err(Refused::QueueFull);
     }
-    bundle::check_json(content_type(head.headers), body).map_err(Refused::NotJson)
+    bundle::check_json(content_type(head.headers), body).map_err(Refused::NotJson)?;
+    Ok(Admitted::Event)
+}
+
+/// The id its sender gave this delivery, when the hook drops duplicates
+/// (SPEC §12): from `--dedupe-header`, or the header the connection's kind
+/// names deliveries with. `None` = nothing to recognise it by; stored as is.
+pub fn delivery(
+    settings: &HookSettings,
+    connection: Option<&verify::Connection>,
+    headers: &[(String, String)],
+) -> Option<Delivery> {
+    if !settings.dedupe {
+        return None;
+    }
+    let find = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    };
+    let id = match (&settings.dedupe_header, connection) {
+        (Some(name), _) => find(name),
+        (None, Some(connection)) => {
+            let name = connection.kind.delivery_id_header(&connection.options)?;
+            // Svix sends the Standard Webhooks id under its own name.
+            find(name).or_else(|| {
+                (connection.kind == verify::Kind::StandardWebhooks)
+                    .then(|| find("svix-id"))
+                    .flatten()
+            })
+        }
+        (None, None) => None,
+    }?;
+    Some(Delivery {
+        id: id.to_owned(),
+        window: settings.dedupe_window,
+    })
 }
 
 /// The request's `Content-Type`, as the JSON check and the event read it.
@@ -153,7 +217,7 @@ pub fn content_type<'h>(headers: &'h [(String, String)]) -> Option<&'h str> {
 fn too_large(hook: &Hook<'_>, head: &Head<'_>) -> Refused {
     hook.connection
         .and_then(|connection| {
-            verify::verify_head(connection, head.headers, head.query, head.now_unix).err()
+            verify::verify_head(connection, &head.request(b""), head.now_unix).err()
         })
         .map_or(Refused::TooLarge, Refused::Unverified)
 }
@@ -179,6 +243,7 @@ mod tests {
     fn json_head<'a>(headers: &'a [(String, String)], method: &'a str) -> Head<'a> {
         Head {
             method,
+            path: "/wh/t",
             caller: Caller::Remote("10.1.2.3".parse().ok()),
             headers,
             query: "",
@@ -190,6 +255,7 @@ mod tests {
     fn check(hook: &Hook<'_>, head: &Head<'_>, body: &[u8]) -> Result<(), u16> {
         before_body(hook, head)
             .and_then(|()| after_body(hook, head, body, || Ok(())))
+            .map(drop)
             .map_err(|r| r.status())
     }
 
@@ -238,6 +304,7 @@ mod tests {
             kind: verify::Kind::Github,
             secret: "s".into(),
             options: verify::Options::default(),
+            previous: None,
         };
         let hook = Hook {
             enabled: true,
@@ -252,7 +319,7 @@ mod tests {
             asked = true;
             Ok(())
         });
-        assert_eq!(r.map_err(|r| r.status()), Err(401));
+        assert_eq!(r.map(drop).map_err(|r| r.status()), Err(401));
         assert!(!asked);
         let open = Hook {
             connection: None,

@@ -145,6 +145,8 @@ pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
                         content_type: event.content_type,
                         body,
                         replay_of: Some(event.id),
+                        // A replay is meant to run again: never a duplicate.
+                        delivery: None,
                     });
                 }
                 None => report.skipped.push(Skipped {
@@ -166,7 +168,8 @@ pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
                         reason: format!("queue full ({} events)", hook.settings.queue_limit),
                     });
                 }
-                Enqueued::NoHook => {
+                // Copies carry no delivery id.
+                Enqueued::NoHook | Enqueued::Duplicate => {
                     return Err(
                         Failure::refused(format!("hook {:?} was deleted", hook.name)).into(),
                     )
@@ -228,8 +231,10 @@ pub fn send(ctx: &Ctx, args: SendEvent) -> Result<ExitCode> {
         connection: None,
         queued: hook.queued,
     };
+    let path = format!("/wh/{}", hook.token);
     let head = admission::Head {
         method: &args.method,
+        path: &path,
         caller: Caller::Local,
         headers: &headers,
         query: "",
@@ -257,24 +262,26 @@ pub fn send(ctx: &Ctx, args: SendEvent) -> Result<ExitCode> {
     admission::after_body(&rules, &head, &body, || Ok(()))
         .map_err(|r| refusal(&hook, &args.method, r))?;
     let content_type = admission::content_type(&headers).map(str::to_owned);
+    let connection = match &hook.connection {
+        Some(name) => Some(store.connection(name)?.verifier()),
+        None => None,
+    };
+    let delivery = admission::delivery(&hook.settings, connection.as_ref(), &headers);
     let mut event = NewEvent {
         hook_id: hook.id,
         received_at: ctx.now,
         method: args.method,
-        path: format!("/wh/{}", hook.token),
+        path,
         query: String::new(),
         headers,
         remote_addr: None,
         content_type,
         body,
         replay_of: None,
+        delivery,
     };
     // A credential typed here is kept out of the store as the server keeps
     // one out, though nothing checked it.
-    let connection = match &hook.connection {
-        Some(name) => Some(store.connection(name)?.verifier()),
-        None => None,
-    };
     verify::redact_credentials(
         connection.as_ref(),
         &mut event.headers,
@@ -287,6 +294,16 @@ pub fn send(ctx: &Ctx, args: SendEvent) -> Result<ExitCode> {
                 output::json(&EventJson::new(&store.event(id)?))?;
             } else {
                 output::line(id)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Enqueued::Duplicate => {
+            output::note(format_args!(
+                "hookq: hook {:?} accepted this delivery already; not queued again",
+                hook.name
+            ));
+            if ctx.global.json {
+                output::json(&serde_json::json!({"duplicate": true}))?;
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -14,7 +14,7 @@ use super::ratelimit::Limit;
 use super::registry::{HookEntry, Responder};
 use super::waiters::CycleOutcome;
 use super::{Answer, Shared};
-use crate::admission::{self, Caller, Refused};
+use crate::admission::{self, Admitted, Caller, Refused};
 use crate::respond;
 use crate::store::{Enqueued, NewEvent};
 use crate::verify;
@@ -55,8 +55,15 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
         connection: hook.connection.as_ref(),
         queued: hook.queued.load(Relaxed),
     };
+    let path = request
+        .url()
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     let head = admission::Head {
         method: &method,
+        path: &path,
         caller: Caller::Remote(client),
         headers: &headers,
         query,
@@ -105,33 +112,39 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
             Instant::now(),
         )
     };
-    if let Err(refused) = admission::after_body(&rules, &head, &body, rate) {
-        if refused.after_rate_limit() {
-            shared.limiter.refund(hook.id);
+    match admission::after_body(&rules, &head, &body, rate) {
+        Ok(Admitted::Event) => {}
+        Ok(Admitted::Handshake(handshake)) => {
+            return Answer::text(200, "")
+                .header("Content-Type", handshake.content_type)
+                .body(handshake.body)
+                .for_hook(&hook.name)
         }
-        return refuse(closing(refusal(refused), cut));
+        Err(refused) => {
+            if refused.after_rate_limit() {
+                shared.limiter.refund(hook.id);
+            }
+            return refuse(closing(refusal(refused), cut));
+        }
     }
     let refund_and_refuse = |answer: Answer| {
         shared.limiter.refund(hook.id);
         refuse(answer)
     };
     let content_type = admission::content_type(&headers).map(str::to_owned);
+    let delivery = admission::delivery(&hook.settings, hook.connection.as_ref(), &headers);
     let mut event = NewEvent {
         hook_id: hook.id,
         received_at: shared.now(),
         method,
-        path: request
-            .url()
-            .split('?')
-            .next()
-            .unwrap_or_default()
-            .to_owned(),
+        path: path.clone(),
         query: query.to_owned(),
         headers,
         remote_addr: client.map(|ip| ip.to_string()),
         content_type,
         body,
         replay_of: None,
+        delivery,
     };
     verify::redact_credentials(
         hook.connection.as_ref(),
@@ -161,6 +174,12 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
                 Some((responder, cycle)) => await_cycle(shared, &hook, id, responder, cycle),
                 None => accepted(&hook, id),
             }
+        }
+        // Stored once already: the sender is told so, and stops retrying.
+        Ok(Enqueued::Duplicate) => {
+            shared.limiter.refund(hook.id);
+            shared.metrics.duplicate(&hook.name);
+            Answer::text(200, "Accepted").for_hook(&hook.name)
         }
         Ok(Enqueued::QueueFull) => refund_and_refuse(queue_full()),
         Ok(Enqueued::NoHook) => Answer::text(404, "Webhook not found."),

@@ -15,6 +15,8 @@ pub struct StoredConnection {
     pub kind: Kind,
     pub secret: String,
     pub options: Options,
+    /// The secret before the last `connections rotate`, while its grace lasts.
+    pub previous: Option<verify::Previous>,
     pub created_at: Millis,
     /// Names of the hooks that use it.
     pub hooks: Vec<String>,
@@ -26,13 +28,15 @@ impl StoredConnection {
             kind: self.kind,
             secret: self.secret.clone(),
             options: self.options.clone(),
+            previous: self.previous.clone(),
         }
     }
 }
 
 const SELECT_CONNECTION: &str = "
     SELECT c.id, c.name, c.kind, c.secret, c.options, c.created_at,
-           (SELECT json_group_array(h.name) FROM hooks h WHERE h.connection_id = c.id)
+           (SELECT json_group_array(h.name) FROM hooks h WHERE h.connection_id = c.id),
+           c.previous_secret, c.previous_until
     FROM connections c";
 
 fn connection_from_row(row: &Row<'_>) -> rusqlite::Result<StoredConnection> {
@@ -49,6 +53,10 @@ fn connection_from_row(row: &Row<'_>) -> rusqlite::Result<StoredConnection> {
         options: serde_json::from_str(&options).unwrap_or_default(),
         created_at: row.get(5)?,
         hooks: serde_json::from_str(&hooks).unwrap_or_default(),
+        previous: match (row.get(7)?, row.get(8)?) {
+            (Some(secret), Some(until)) => Some(verify::Previous { secret, until }),
+            _ => None,
+        },
     })
 }
 
@@ -111,6 +119,26 @@ impl Store {
         )?;
         tx.commit()?;
         self.connection(name)
+    }
+
+    /// Set a new secret, keeping the current one valid until `until`. A
+    /// secret still in its grace from an earlier rotation is dropped: two
+    /// secrets at most verify at once.
+    pub fn rotate_connection(
+        &mut self,
+        connection: &StoredConnection,
+        secret: &str,
+        until: Millis,
+    ) -> Result<StoredConnection> {
+        let tx = self.write()?;
+        tx.execute(
+            "UPDATE connections
+             SET previous_secret = secret, previous_until = ?2, secret = ?3
+             WHERE id = ?1",
+            params![connection.id, until, secret],
+        )?;
+        tx.commit()?;
+        self.connection(&connection.name)
     }
 
     /// Delete a connection; refused while a hook uses it.

@@ -29,7 +29,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use crate::error::Failure;
 
 pub use connections::StoredConnection;
-pub use events::{Enqueued, Event, EventFilter, EventState, NewEvent, RefusalCount};
+pub use events::{Delivery, Enqueued, Event, EventFilter, EventState, NewEvent, RefusalCount};
 pub use executions::{
     Ahead, ClaimedEvent, Committed, CycleEnd, ExecutionEnd, ExecutionRecord, NewOperation,
     Operation, ScenarioUpdate, Trigger,
@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
     include_str!("migrations/002_lease_holder.sql"),
     include_str!("migrations/003_hook_burst.sql"),
+    include_str!("migrations/005_senders.sql"),
 ];
 
 /// How often an execution's checkpoint thread checkpoints
