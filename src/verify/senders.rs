@@ -541,3 +541,501 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
         .windows(needle.len())
         .any(|window| window == needle)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{verify, verify_head, Previous};
+    use super::*;
+
+    /// tests/vectors/senders.json: requests signed by the providers' own
+    /// libraries or published examples (tests/vectors/make.py).
+    #[derive(Deserialize)]
+    struct Vector {
+        name: String,
+        kind: String,
+        secret: String,
+        options: Options,
+        method: String,
+        path: String,
+        query: String,
+        headers: Vec<(String, String)>,
+        body: String,
+        now: i64,
+    }
+
+    fn vectors() -> Vec<Vector> {
+        serde_json::from_str(include_str!("../../tests/vectors/senders.json"))
+            .expect("tests/vectors/senders.json")
+    }
+
+    fn connection(v: &Vector) -> Connection {
+        Connection {
+            kind: v.kind.parse().unwrap(),
+            secret: v.secret.clone(),
+            options: v.options.clone(),
+            previous: None,
+        }
+    }
+
+    fn check(
+        c: &Connection,
+        v: &Vector,
+        headers: &[(String, String)],
+        body: &[u8],
+        now: i64,
+    ) -> Result<(), Refusal> {
+        let req = Request {
+            method: &v.method,
+            path: &v.path,
+            headers,
+            query: &v.query,
+            body,
+        };
+        verify(c, &req, now)
+    }
+
+    #[test]
+    fn every_preset_passes_its_providers_vectors() {
+        let vectors = vectors();
+        let kinds: std::collections::BTreeSet<&str> =
+            vectors.iter().map(|v| v.kind.as_str()).collect();
+        for kind in [
+            "slack", "shopify", "gitlab", "twilio", "linear", "zoom", "square", "twitch", "meta",
+            "discord",
+        ] {
+            assert!(kinds.contains(kind), "no vector for {kind}");
+        }
+        for v in &vectors {
+            let c = connection(v);
+            let body = v.body.as_bytes();
+            assert_eq!(check(&c, v, &v.headers, body, v.now), Ok(()), "{}", v.name);
+            // The head alone never refuses a genuine request.
+            let req = Request {
+                method: &v.method,
+                path: &v.path,
+                headers: &v.headers,
+                query: &v.query,
+                body: b"",
+            };
+            assert_eq!(verify_head(&c, &req, v.now), Ok(()), "{} (head)", v.name);
+            if v.kind != "gitlab" {
+                let mut tampered = body.to_vec();
+                tampered.push(b' ');
+                assert_eq!(
+                    check(&c, v, &v.headers, &tampered, v.now),
+                    Err(SIGNATURE_MISMATCH),
+                    "{}: a changed body",
+                    v.name
+                );
+            }
+            if v.kind != "discord" {
+                let other = Connection {
+                    secret: format!("{}x", v.secret),
+                    ..connection(v)
+                };
+                assert!(
+                    check(&other, v, &v.headers, body, v.now).is_err(),
+                    "{}: another secret",
+                    v.name
+                );
+            }
+            // Each value of a header the scheme reads, sent twice, is refused.
+            for (name, value) in &v.headers {
+                if name.eq_ignore_ascii_case("content-type")
+                    || name.to_ascii_lowercase().contains("event")
+                {
+                    continue;
+                }
+                let mut twice = v.headers.clone();
+                twice.push((name.clone(), value.clone()));
+                let r = check(&c, v, &twice, body, v.now);
+                let reads_it = check(
+                    &c,
+                    v,
+                    &v.headers
+                        .iter()
+                        .filter(|(n, _)| n != name)
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                    body,
+                    v.now,
+                )
+                .is_err();
+                if reads_it {
+                    assert!(r.is_err(), "{}: {name} twice", v.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn timestamps_are_checked_for_the_kinds_that_sign_one() {
+        for v in vectors() {
+            let c = connection(&v);
+            let late = v.now + 301;
+            let r = check(&c, &v, &v.headers, v.body.as_bytes(), late);
+            match v.kind.as_str() {
+                "slack" | "zoom" | "twitch" | "linear" | "discord" => {
+                    assert_eq!(r, Err(Refusal("timestamp outside tolerance")), "{}", v.name)
+                }
+                _ => assert_eq!(r, Ok(()), "{}", v.name),
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_headers_are_clear_refusals() {
+        let v = vectors().into_iter().find(|v| v.kind == "slack").unwrap();
+        let c = connection(&v);
+        let with = |name: &str, value: &str| {
+            let mut h: Vec<(String, String)> = v
+                .headers
+                .iter()
+                .filter(|(n, _)| !n.eq_ignore_ascii_case(name))
+                .cloned()
+                .collect();
+            h.push((name.to_owned(), value.to_owned()));
+            check(&c, &v, &h, v.body.as_bytes(), v.now)
+        };
+        let sig = "X-Slack-Signature";
+        assert_eq!(with(sig, ""), Err(MISSING_SIGNATURE));
+        assert_eq!(with(sig, "v0="), Err(SIGNATURE_MISMATCH));
+        assert_eq!(with(sig, "v0=a2114d57"), Err(SIGNATURE_MISMATCH));
+        assert_eq!(with(sig, "v0=zz"), Err(INVALID_SIGNATURE));
+        assert_eq!(with(sig, "v0=abc"), Err(INVALID_SIGNATURE));
+        assert_eq!(with(sig, "v1=a2114d57"), Err(INVALID_SIGNATURE));
+        assert_eq!(with(sig, &"a".repeat(100_000)), Err(INVALID_SIGNATURE));
+        let ts = "X-Slack-Request-Timestamp";
+        assert_eq!(with(ts, ""), Err(MISSING_TIMESTAMP));
+        assert_eq!(with(ts, "soon"), Err(INVALID_TIMESTAMP));
+        assert_eq!(with(ts, "-1531420618"), Err(INVALID_TIMESTAMP));
+        assert_eq!(with(ts, "99999999999999999999999"), Err(INVALID_TIMESTAMP));
+        assert_eq!(with(ts, "1531420618.5"), Err(INVALID_TIMESTAMP));
+        // A timestamp written another way is another signed text.
+        assert_eq!(with(ts, "01531420618"), Err(SIGNATURE_MISMATCH));
+
+        let d = vectors().into_iter().find(|v| v.kind == "discord").unwrap();
+        let c = connection(&d);
+        let sig = &d.headers[0].1;
+        let mut h = d.headers.clone();
+        h[0].1 = sig[..126].to_owned();
+        assert_eq!(
+            check(&c, &d, &h, d.body.as_bytes(), d.now),
+            Err(INVALID_SIGNATURE)
+        );
+        h[0].1 = format!("{sig}00");
+        assert_eq!(
+            check(&c, &d, &h, d.body.as_bytes(), d.now),
+            Err(INVALID_SIGNATURE)
+        );
+        h[0].1 = base64::engine::general_purpose::STANDARD.encode(decode_hex(sig).unwrap());
+        assert_eq!(
+            check(&c, &d, &h, d.body.as_bytes(), d.now),
+            Err(INVALID_SIGNATURE)
+        );
+    }
+
+    #[test]
+    fn discord_keys_are_checked_at_creation() {
+        let v = vectors().into_iter().find(|v| v.kind == "discord").unwrap();
+        assert_eq!(validate_discord_key(&v.secret), Ok(()));
+        for bad in [
+            "",
+            "00",
+            &"zz".repeat(32),
+            &"00".repeat(33),
+            &"00".repeat(32),
+        ] {
+            assert!(validate_discord_key(bad).is_err(), "{bad}");
+        }
+        // 32 bytes that are no point of the curve.
+        let not_a_point = format!("02{}", "00".repeat(30) + "80");
+        assert!(validate_discord_key(&not_a_point).is_err());
+    }
+
+    #[test]
+    fn templates() {
+        assert_eq!(
+            parse_template("v0:{timestamp}:{body}"),
+            Ok(vec![
+                Part::Text("v0:"),
+                Part::Timestamp,
+                Part::Text(":"),
+                Part::Body
+            ])
+        );
+        assert_eq!(
+            parse_template("{{{id}}}.{url}"),
+            Ok(vec![
+                Part::Text("{"),
+                Part::Id,
+                Part::Text("}"),
+                Part::Text("."),
+                Part::Url
+            ])
+        );
+        for bad in ["{bdy}", "{body", "body}", "{}", "{ body }", "{timestamp}{"] {
+            assert!(parse_template(bad).is_err(), "{bad}");
+        }
+        assert!(parse_template("{bdy}").unwrap_err().contains("{bdy}"));
+    }
+
+    /// The presets that are one HMAC are the generic kind with a template:
+    /// the same requests pass both ways (docs/connections.md shows them).
+    #[test]
+    fn presets_written_as_templates() {
+        let template = |v: &Vector, options: Options| Connection {
+            kind: Kind::Hmac,
+            secret: v.secret.clone(),
+            options,
+            previous: None,
+        };
+        let opts = |header: &str,
+                    prefix: Option<&str>,
+                    encoding,
+                    signed: &str,
+                    ts: Option<&str>,
+                    id: Option<&str>| Options {
+            header: Some(header.into()),
+            prefix: prefix.map(Into::into),
+            encoding,
+            signed: Some(signed.into()),
+            timestamp_header: ts.map(Into::into),
+            id_header: id.map(Into::into),
+            base_url: Some("https://hooks.example.com".into()),
+            ..Options::default()
+        };
+        for v in vectors() {
+            let options = match v.kind.as_str() {
+                "slack" => opts(
+                    "X-Slack-Signature",
+                    Some("v0="),
+                    Encoding::Hex,
+                    "v0:{timestamp}:{body}",
+                    Some("X-Slack-Request-Timestamp"),
+                    None,
+                ),
+                "shopify" => opts(
+                    "X-Shopify-Hmac-Sha256",
+                    None,
+                    Encoding::Base64,
+                    "{body}",
+                    None,
+                    None,
+                ),
+                "square" => opts(
+                    "x-square-hmacsha256-signature",
+                    None,
+                    Encoding::Base64,
+                    "{url}{body}",
+                    None,
+                    None,
+                ),
+                "twitch" => opts(
+                    "Twitch-Eventsub-Message-Signature",
+                    Some("sha256="),
+                    Encoding::Hex,
+                    "{id}{timestamp}{body}",
+                    Some("Twitch-Eventsub-Message-Timestamp"),
+                    Some("Twitch-Eventsub-Message-Id"),
+                ),
+                _ => continue,
+            };
+            let c = template(&v, options);
+            assert_eq!(
+                check(&c, &v, &v.headers, v.body.as_bytes(), v.now),
+                Ok(()),
+                "{} as a template",
+                v.name
+            );
+        }
+    }
+
+    #[test]
+    fn a_rotated_secret_verifies_until_its_grace_ends() {
+        let v = vectors().into_iter().find(|v| v.kind == "shopify").unwrap();
+        let rotated = Connection {
+            secret: "the-new-secret".into(),
+            previous: Some(Previous {
+                secret: v.secret.clone(),
+                until: (v.now + 60) * 1000,
+            }),
+            ..connection(&v)
+        };
+        let body = v.body.as_bytes();
+        assert_eq!(check(&rotated, &v, &v.headers, body, v.now + 59), Ok(()));
+        assert_eq!(
+            check(&rotated, &v, &v.headers, body, v.now + 60),
+            Err(SIGNATURE_MISMATCH)
+        );
+        let current = Connection {
+            secret: v.secret.clone(),
+            ..rotated.clone()
+        };
+        assert_eq!(check(&current, &v, &v.headers, body, v.now + 600), Ok(()));
+    }
+
+    fn handshake_of(
+        kind: Kind,
+        secret: &str,
+        method: &str,
+        query: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Option<Handshake> {
+        let headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let c = Connection {
+            kind,
+            secret: secret.into(),
+            options: Options::default(),
+            previous: None,
+        };
+        handshake(
+            &c,
+            &Request {
+                method,
+                path: "/wh/t",
+                headers: &headers,
+                query,
+                body: body.as_bytes(),
+            },
+        )
+    }
+
+    #[test]
+    fn handshakes_get_the_answers_their_senders_expect() {
+        // Slack's url_verification, as its docs show it.
+        let slack = r#"{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}"#;
+        let h = handshake_of(Kind::Slack, "s", "POST", "", &[], slack).unwrap();
+        assert_eq!(
+            h.body,
+            b"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
+        );
+        assert_eq!(
+            handshake_of(
+                Kind::Slack,
+                "s",
+                "POST",
+                "",
+                &[],
+                r#"{"type":"event_callback","text":"url_verification"}"#
+            ),
+            None
+        );
+        // Zoom: the plain token back, with its HMAC under the secret token.
+        let zoom = r#"{"payload":{"plainToken":"qgg8vlvZRS6UYooatFL8Aw"},"event_ts":1654503849680,"event":"endpoint.url_validation"}"#;
+        let h = handshake_of(Kind::Zoom, "zm_secret_token_42", "POST", "", &[], zoom).unwrap();
+        let expected = hmac::Mac::finalize(hmac::Mac::chain_update(
+            <hmac::Hmac<Sha256> as hmac::Mac>::new_from_slice(b"zm_secret_token_42").unwrap(),
+            b"qgg8vlvZRS6UYooatFL8Aw",
+        ))
+        .into_bytes();
+        let answer: serde_json::Value = serde_json::from_slice(&h.body).unwrap();
+        assert_eq!(
+            answer,
+            serde_json::json!({"plainToken": "qgg8vlvZRS6UYooatFL8Aw", "encryptedToken": encode_hex(&expected)})
+        );
+        assert_eq!(h.content_type, "application/json");
+        // Twitch: the challenge as plain text.
+        let twitch = r#"{"challenge":"pogchamp-kappa-360noscope-vohiyo","subscription":{"id":"f1c2a387-161a-49f9-a165-0f21d7a4e1c4","status":"webhook_callback_verification_pending","type":"channel.follow"}}"#;
+        let h = handshake_of(
+            Kind::Twitch,
+            "s",
+            "POST",
+            "",
+            &[(
+                "Twitch-Eventsub-Message-Type",
+                "webhook_callback_verification",
+            )],
+            twitch,
+        )
+        .unwrap();
+        assert_eq!(h.body, b"pogchamp-kappa-360noscope-vohiyo");
+        assert_eq!(
+            handshake_of(
+                Kind::Twitch,
+                "s",
+                "POST",
+                "",
+                &[("Twitch-Eventsub-Message-Type", "notification")],
+                twitch
+            ),
+            None
+        );
+        // Discord: PONG to PING; anything else is an event.
+        let h = handshake_of(Kind::Discord, "k", "POST", "", &[], r#"{"type":1}"#).unwrap();
+        assert_eq!(h.body, br#"{"type":1}"#);
+        assert_eq!(
+            handshake_of(Kind::Discord, "k", "POST", "", &[], r#"{"type":2}"#),
+            None
+        );
+        // Meta: the challenge of a subscribe GET.
+        let h = handshake_of(
+            Kind::Meta,
+            "s",
+            "GET",
+            "hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=meatyhamhock",
+            &[],
+            "",
+        )
+        .unwrap();
+        assert_eq!(h.body, b"1158201444");
+        assert_eq!(
+            handshake_of(
+                Kind::Meta,
+                "s",
+                "POST",
+                "hub.mode=subscribe&hub.challenge=1",
+                &[],
+                ""
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn urls_with_and_without_their_port() {
+        assert_eq!(
+            with_port("https://a.example/x?y"),
+            "https://a.example:443/x?y"
+        );
+        assert_eq!(with_port("http://a.example"), "http://a.example:80");
+        assert_eq!(
+            with_port("https://a.example:8443/x"),
+            "https://a.example:8443/x"
+        );
+        assert_eq!(
+            without_port("https://a.example:8443/x"),
+            "https://a.example/x"
+        );
+        assert_eq!(without_port("http://[::1]:8080/wh"), "http://[::1]/wh");
+        assert_eq!(with_port("http://[::1]/wh"), "http://[::1]:80/wh");
+    }
+
+    #[test]
+    fn timestamps_as_senders_write_them() {
+        assert_eq!(parse_timestamp("1700000000"), Some(1_700_000_000));
+        assert_eq!(parse_timestamp("1700000000123"), Some(1_700_000_000));
+        assert_eq!(
+            parse_timestamp("2023-11-14T22:13:20.123456789Z"),
+            Some(1_700_000_000)
+        );
+        assert_eq!(
+            parse_timestamp("2023-11-14T23:13:20+01:00"),
+            Some(1_700_000_000)
+        );
+        for bad in [
+            "",
+            "+1700000000",
+            "1e9",
+            "2023-11-14",
+            "9999999999999999999999",
+            " 1",
+        ] {
+            assert_eq!(parse_timestamp(bad), None, "{bad}");
+        }
+    }
+}
