@@ -27,6 +27,7 @@ mod respond;
 mod scenario;
 mod scheduling;
 mod secrets;
+mod senders;
 mod serve;
 mod store;
 mod sweep;
