@@ -206,7 +206,7 @@ pub fn delivery(
 }
 
 /// The request's `Content-Type`, as the JSON check and the event read it.
-pub fn content_type<'h>(headers: &'h [(String, String)]) -> Option<&'h str> {
+pub fn content_type(headers: &[(String, String)]) -> Option<&str> {
     headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
