@@ -593,3 +593,38 @@ fn concurrent_redeliveries_store_each_id_exactly_once() {
         Some(16 * 40 - 40)
     );
 }
+
+/// GitLab's token is the secret itself: like a password, it is replaced
+/// by a marker before the event is stored.
+#[test]
+fn a_gitlab_token_is_not_stored() {
+    let env = Env::new();
+    let path = setup(&env, "gitlab", "glpat-the-secret-token", &[]);
+    let server = TestServer::start(&env);
+    let reply = http(
+        server.addr,
+        "POST",
+        &path,
+        &[("X-Gitlab-Token", "glpat-the-secret-token")],
+        b"{}",
+    );
+    assert_eq!(reply.status, 200);
+    let reply = http(
+        server.addr,
+        "POST",
+        &path,
+        &[("X-Gitlab-Token", "glpat-a-wrong-token")],
+        b"{}",
+    );
+    assert_eq!(
+        (reply.status, reply.text().as_str()),
+        (401, "invalid token")
+    );
+    server.stop();
+    let conn = env.look();
+    let headers: String = conn
+        .query_row("SELECT headers FROM events", [], |row| row.get(0))
+        .unwrap();
+    assert!(!headers.contains("glpat"), "{headers}");
+    assert!(headers.contains("[verified]"), "{headers}");
+}
