@@ -46,6 +46,9 @@ _hookq() {
             hookq__subcmd__connections,list)
                 cmd="hookq__subcmd__connections__subcmd__list"
                 ;;
+            hookq__subcmd__connections,rotate)
+                cmd="hookq__subcmd__connections__subcmd__rotate"
+                ;;
             hookq__subcmd__connections,show)
                 cmd="hookq__subcmd__connections__subcmd__show"
                 ;;
@@ -60,6 +63,9 @@ _hookq() {
                 ;;
             hookq__subcmd__connections__subcmd__help,list)
                 cmd="hookq__subcmd__connections__subcmd__help__subcmd__list"
+                ;;
+            hookq__subcmd__connections__subcmd__help,rotate)
+                cmd="hookq__subcmd__connections__subcmd__help__subcmd__rotate"
                 ;;
             hookq__subcmd__connections__subcmd__help,show)
                 cmd="hookq__subcmd__connections__subcmd__help__subcmd__show"
@@ -90,6 +96,9 @@ _hookq() {
                 ;;
             hookq__subcmd__help__subcmd__connections,list)
                 cmd="hookq__subcmd__help__subcmd__connections__subcmd__list"
+                ;;
+            hookq__subcmd__help__subcmd__connections,rotate)
+                cmd="hookq__subcmd__help__subcmd__connections__subcmd__rotate"
                 ;;
             hookq__subcmd__help__subcmd__connections,show)
                 cmd="hookq__subcmd__help__subcmd__connections__subcmd__show"
@@ -373,7 +382,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__connections)
-            opts="-h --db --base-url --json --help create list show delete help"
+            opts="-h --db --base-url --json --help create list show rotate delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -395,7 +404,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__connections__subcmd__create)
-            opts="-h --kind --secret-env --secret-file --secret-stdin --generate --header --algorithm --encoding --prefix --tolerance --db --base-url --json --help"
+            opts="-h --kind --secret-env --secret-file --secret-stdin --generate --header --algorithm --encoding --prefix --tolerance --signed --timestamp-header --id-header --verify-token-env --db --base-url --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -430,6 +439,22 @@ _hookq() {
                     return 0
                     ;;
                 --tolerance)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timestamp-header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --id-header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verify-token-env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -471,7 +496,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__connections__subcmd__help)
-            opts="create list show delete help"
+            opts="create list show rotate delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -540,6 +565,20 @@ _hookq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hookq__subcmd__connections__subcmd__help__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hookq__subcmd__connections__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -561,6 +600,40 @@ _hookq() {
                 return 0
             fi
             case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__connections__subcmd__rotate)
+            opts="-h --secret-env --secret-file --secret-stdin --generate --grace --db --base-url --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --secret-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -627,7 +700,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__help__subcmd__connections)
-            opts="create list show delete"
+            opts="create list show rotate delete"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -669,6 +742,20 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__help__subcmd__connections__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__help__subcmd__connections__subcmd__rotate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1111,7 +1198,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__hooks__subcmd__create)
-            opts="-h --rate-limit --burst --queue-limit --max-body --allow-ip --method --json-passthrough --connection --db --base-url --json --help"
+            opts="-h --rate-limit --burst --queue-limit --max-body --allow-ip --method --json-passthrough --connection --dedupe-window --dedupe-header --no-dedupe --db --base-url --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1142,6 +1229,14 @@ _hookq() {
                     return 0
                     ;;
                 --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dedupe-window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dedupe-header)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1227,7 +1322,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__hooks__subcmd__edit)
-            opts="-h --rate-limit --burst --queue-limit --max-body --allow-ip --method --json-passthrough --connection --any-ip --any-method --no-json-passthrough --no-connection --db --base-url --json --help"
+            opts="-h --rate-limit --burst --queue-limit --max-body --allow-ip --method --json-passthrough --connection --dedupe-window --dedupe-header --no-dedupe --any-ip --any-method --no-json-passthrough --no-connection --db --base-url --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1258,6 +1353,14 @@ _hookq() {
                     return 0
                     ;;
                 --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dedupe-window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dedupe-header)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

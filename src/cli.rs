@@ -258,8 +258,8 @@ pub struct HookOptions {
     /// Verify every request with this connection (401 when it fails)
     #[arg(long, value_name = "NAME")]
     pub connection: Option<String>,
-    /// How long a delivery's id is remembered: a delivery of an id seen within it gets 200 and is not queued again [default: 24h]
-    #[arg(long, value_name = "DURATION")]
+    /// How long a delivery's id is remembered: a delivery of an id seen within it gets 200 and is not queued again, e.g. 1h [default: 24h]
+    #[arg(long, value_name = "WINDOW")]
     pub dedupe_window: Option<Duration>,
     /// The header that names a delivery, for senders the connection does not know [default: the connection kind's]
     #[arg(long, value_name = "NAME")]
@@ -630,9 +630,6 @@ pub struct CreateConnection {
     /// hmac: the header holding the delivery's id ({id}; also recognises duplicates)
     #[arg(long, value_name = "NAME")]
     pub id_header: Option<String>,
-    /// twilio, square, hmac with {url}: the public URL hookq is reached at, as the sender calls it
-    #[arg(long, value_name = "URL")]
-    pub base_url: Option<String>,
     /// meta: read the verify token of Meta's subscription handshake from this environment variable
     #[arg(long, value_name = "VAR")]
     pub verify_token_env: Option<String>,

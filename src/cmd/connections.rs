@@ -39,7 +39,7 @@ pub fn run(ctx: &Ctx, command: ConnectionsCommand) -> Result<ExitCode> {
 }
 
 fn create(ctx: &Ctx, args: CreateConnection) -> Result<ExitCode> {
-    let options = options(&args)?;
+    let options = options(&args, ctx.global.base_url.as_deref())?;
     if args.kind == Kind::Discord && args.secret.generate {
         return Err(Failure::usage(
             "a discord connection takes the application's public key, which Discord makes: \
@@ -109,7 +109,7 @@ fn rotate(ctx: &Ctx, args: RotateConnection) -> Result<ExitCode> {
 }
 
 /// The settings of the kind, refusing those that mean nothing for it.
-fn options(args: &CreateConnection) -> Result<Options> {
+fn options(args: &CreateConnection, base_url: Option<&str>) -> Result<Options> {
     let kind = args.kind;
     let only = |given: bool, flag: &str, kinds: &[Kind]| -> Result<()> {
         if given && !kinds.contains(&kind) {
@@ -137,11 +137,6 @@ fn options(args: &CreateConnection) -> Result<Options> {
         &[Kind::Hmac],
     )?;
     only(args.id_header.is_some(), "--id-header", &[Kind::Hmac])?;
-    only(
-        args.base_url.is_some(),
-        "--base-url",
-        &[Kind::Twilio, Kind::Square, Kind::Hmac],
-    )?;
     only(
         args.verify_token_env.is_some(),
         "--verify-token-env",
@@ -183,7 +178,7 @@ fn options(args: &CreateConnection) -> Result<Options> {
             signed: args.signed.clone(),
             timestamp_header: args.timestamp_header.clone(),
             id_header: args.id_header.clone(),
-            base_url: args.base_url.as_deref().map(base_url).transpose()?,
+            base_url: None,
             verify_token: match &args.verify_token_env {
                 Some(var) => Some(std::env::var(var).map_err(|_| {
                     Failure::usage(format!("environment variable {var} is not set"))
@@ -207,12 +202,7 @@ fn options(args: &CreateConnection) -> Result<Options> {
                 "--id-header",
                 options.id_header.is_some(),
             ),
-            (
-                verify::Part::Url,
-                "{url}",
-                "--base-url",
-                options.base_url.is_some(),
-            ),
+            (verify::Part::Url, "{url}", "--base-url", base_url.is_some()),
         ] {
             if parts.contains(&part) && !given {
                 return Err(Failure::usage(format!(
@@ -230,12 +220,19 @@ fn options(args: &CreateConnection) -> Result<Options> {
         })
         .into());
     }
-    if kind.needs_url(&options) && options.base_url.is_none() {
-        return Err(Failure::usage(format!(
-            "a {kind} connection signs the URL the sender calls: give --base-url"
-        ))
-        .hint("e.g. --base-url https://hooks.example.com (hookq adds /wh/<token>)")
-        .into());
+    let mut options = options;
+    // The URL a sender signs is the hook's public URL: the base of hook URLs
+    // (`--base-url`, `HOOKQ_BASE_URL`), kept with the connection so that
+    // the server needs neither.
+    if kind.needs_url(&options) {
+        let Some(base) = base_url else {
+            return Err(Failure::usage(format!(
+                "a {kind} connection signs the URL the sender calls: give --base-url (or HOOKQ_BASE_URL)"
+            ))
+            .hint("e.g. --base-url https://hooks.example.com (hookq adds /wh/<token>)")
+            .into());
+        };
+        options.base_url = Some(base.trim_end_matches('/').to_owned());
     }
     if kind == Kind::Meta && options.verify_token.is_none() {
         return Err(Failure::usage(
@@ -244,25 +241,6 @@ fn options(args: &CreateConnection) -> Result<Options> {
         .into());
     }
     Ok(options)
-}
-
-/// A base URL as the sender calls it: `http(s)://host[:port][/prefix]`.
-fn base_url(url: &str) -> Result<String> {
-    let valid = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .is_some_and(|rest| {
-            let host = rest.split('/').next().unwrap_or_default();
-            !host.is_empty() && !rest.contains(['?', '#']) && !rest.chars().any(char::is_whitespace)
-        });
-    if !valid {
-        return Err(
-            Failure::usage(format!("--base-url {url:?} is not an http(s) URL"))
-                .hint("e.g. --base-url https://hooks.example.com")
-                .into(),
-        );
-    }
-    Ok(url.trim_end_matches('/').to_owned())
 }
 
 /// The secret from its source, and whether it was generated here.

@@ -364,7 +364,7 @@ fn bad_connection_settings_are_usage_errors() {
         (
             &["--kind", "twilio", "--base-url", "not a url"],
             "t",
-            "is not an http(s) URL",
+            "invalid base URL",
         ),
         (&["--kind", "meta"], "s", "--verify-token-env"),
         (
