@@ -176,8 +176,9 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
             }
         }
         // Stored once already: the sender is told so, and stops retrying.
+        // Counted by the rate limit as an accepted request: a sender
+        // repeating one id is not let past it.
         Ok(Enqueued::Duplicate) => {
-            shared.limiter.refund(hook.id);
             shared.metrics.duplicate(&hook.name);
             Answer::text(200, "Accepted").for_hook(&hook.name)
         }
