@@ -109,9 +109,12 @@ impl Store {
                 "SELECT EXISTS (SELECT 1 FROM deliveries
                                 WHERE hook_id = ?1 AND delivery = ?2 AND expires_at > ?3)",
             )?;
+            // One descent of the key: a new id (or one past its window) is
+            // remembered, and a remembered one changes nothing (0 rows).
             let mut remember = tx.prepare_cached(
                 "INSERT INTO deliveries (hook_id, delivery, expires_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (hook_id, delivery) DO UPDATE SET expires_at = excluded.expires_at",
+                 ON CONFLICT (hook_id, delivery) DO UPDATE SET expires_at = excluded.expires_at
+                 WHERE expires_at <= ?4",
             )?;
             let mut count_duplicate =
                 tx.prepare_cached("UPDATE hooks SET duplicates = duplicates + 1 WHERE id = ?1")?;
@@ -132,6 +135,15 @@ impl Store {
                 // one id, exactly one is stored. A duplicate is answered as
                 // accepted even when the queue is full: it is stored already.
                 let duplicate = match (&event.delivery, hook.room) {
+                    (Some(delivery), Some(room)) if room > 0 => {
+                        let new = remember.execute(params![
+                            event.hook_id,
+                            delivery.id,
+                            event.received_at.saturating_add(delivery.window),
+                            event.received_at,
+                        ])?;
+                        new == 0
+                    }
                     (Some(delivery), Some(_)) => seen.query_row(
                         params![event.hook_id, delivery.id, event.received_at],
                         |row| row.get::<_, bool>(0),
@@ -146,13 +158,6 @@ impl Store {
                     }
                     Some(room) if room <= 0 => Enqueued::QueueFull,
                     Some(ref mut room) => {
-                        if let Some(delivery) = &event.delivery {
-                            remember.execute(params![
-                                event.hook_id,
-                                delivery.id,
-                                event.received_at.saturating_add(delivery.window),
-                            ])?;
-                        }
                         insert_event.execute(params![
                             event.hook_id,
                             event.received_at,
