@@ -10,6 +10,8 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use sha2::{Digest, Sha256};
+
 use crate::bundle;
 use crate::cidr::Cidr;
 use crate::store::{Delivery, HookSettings};
@@ -199,11 +201,22 @@ pub fn delivery(
         }
         (None, None) => None,
     }?;
+    // Remembered for a day by default: a long id is kept as its digest, so
+    // a sender (or, with --dedupe-header on a hook without a connection,
+    // anyone) cannot grow the table by 8 KiB a request.
+    let id = if id.len() > MAX_DELIVERY_ID {
+        format!("sha256:{:x}", Sha256::digest(id.as_bytes()))
+    } else {
+        id.to_owned()
+    };
     Some(Delivery {
-        id: id.to_owned(),
+        id,
         window: settings.dedupe_window,
     })
 }
+
+/// Delivery ids longer than this (UUIDs are 36) are remembered by digest.
+const MAX_DELIVERY_ID: usize = 128;
 
 /// The request's `Content-Type`, as the JSON check and the event read it.
 pub fn content_type(headers: &[(String, String)]) -> Option<&str> {
@@ -295,6 +308,30 @@ mod tests {
             ..json_head(&json, "POST")
         };
         assert_eq!(check(&room, &local, b"{}"), Ok(()));
+    }
+
+    #[test]
+    fn delivery_ids_are_bounded_and_kept_apart() {
+        let settings = HookSettings {
+            dedupe_header: Some("X-Id".into()),
+            ..HookSettings::default()
+        };
+        let id = |value: &str| {
+            let headers = [("x-id".to_owned(), value.to_owned())];
+            delivery(&settings, None, &headers).map(|d| d.id)
+        };
+        assert_eq!(id(" 42 "), Some("42".into()));
+        assert_eq!(id(""), None);
+        let long_a = id(&"a".repeat(8000)).unwrap();
+        let long_b = id(&format!("{}b", "a".repeat(7999))).unwrap();
+        assert!(long_a.len() <= MAX_DELIVERY_ID && long_b.len() <= MAX_DELIVERY_ID);
+        assert_ne!(long_a, long_b);
+        assert_eq!(id(&"a".repeat(8000)).unwrap(), long_a);
+        let off = HookSettings {
+            dedupe: false,
+            ..settings.clone()
+        };
+        assert!(delivery(&off, None, &[("X-Id".into(), "42".into())]).is_none());
     }
 
     #[test]
