@@ -59,6 +59,7 @@ fn main() -> anyhow::Result<()> {
         content_type: Some("application/json".into()),
         body,
         replay_of: None,
+        delivery: None,
     };
     for &size in &sizes {
         let batch = vec![event.clone(); size];

@@ -164,6 +164,7 @@ fn drain(bin: &str, events: usize, size: usize) {
                     content_type: Some("application/json".into()),
                     body: body.clone(),
                     replay_of: None,
+                    delivery: None,
                 })
                 .collect();
             store.enqueue(&batch, &[]).unwrap();

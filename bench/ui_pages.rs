@@ -126,6 +126,7 @@ fn populate(db: &std::path::Path) -> anyhow::Result<i64> {
         content_type: Some("application/json".into()),
         body: body.into_bytes(),
         replay_of: None,
+        delivery: None,
     };
     match store.enqueue(&[event], &[])?[0] {
         Enqueued::Stored(id) => Ok(id),

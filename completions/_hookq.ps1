@@ -69,9 +69,12 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--allow-ip', '--allow-ip', [CompletionResultType]::ParameterName, 'Only accept clients in this range (repeatable) [default: any]')
             [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'Only accept this HTTP method (repeatable) [default: any]')
             [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'Verify every request with this connection (401 when it fails)')
+            [CompletionResult]::new('--dedupe-window', '--dedupe-window', [CompletionResultType]::ParameterName, 'How long a delivery''s id is remembered: a delivery of an id seen within it gets 200 and is not queued again, e.g. 1h [default: 24h]')
+            [CompletionResult]::new('--dedupe-header', '--dedupe-header', [CompletionResultType]::ParameterName, 'The header that names a delivery, for senders the connection does not know [default: the connection kind''s]')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json-passthrough', '--json-passthrough', [CompletionResultType]::ParameterName, 'Give scenarios a JSON body as text instead of parsed JSON')
+            [CompletionResult]::new('--no-dedupe', '--no-dedupe', [CompletionResultType]::ParameterName, 'Queue every delivery, even one whose id was seen')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -127,9 +130,12 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--allow-ip', '--allow-ip', [CompletionResultType]::ParameterName, 'Only accept clients in this range (repeatable)')
             [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'Only accept this HTTP method (repeatable)')
             [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'Verify every request with this connection (401 when it fails)')
+            [CompletionResult]::new('--dedupe-window', '--dedupe-window', [CompletionResultType]::ParameterName, 'How long a delivery''s id is remembered: a delivery of an id seen within it gets 200 and is not queued again, e.g. 1h')
+            [CompletionResult]::new('--dedupe-header', '--dedupe-header', [CompletionResultType]::ParameterName, 'The header that names a delivery, for senders the connection does not know')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json-passthrough', '--json-passthrough', [CompletionResultType]::ParameterName, 'Give scenarios a JSON body as text instead of parsed JSON')
+            [CompletionResult]::new('--no-dedupe', '--no-dedupe', [CompletionResultType]::ParameterName, 'Queue every delivery, even one whose id was seen')
             [CompletionResult]::new('--any-ip', '--any-ip', [CompletionResultType]::ParameterName, 'Accept any client address again')
             [CompletionResult]::new('--any-method', '--any-method', [CompletionResultType]::ParameterName, 'Accept any HTTP method again')
             [CompletionResult]::new('--no-json-passthrough', '--no-json-passthrough', [CompletionResultType]::ParameterName, 'Parse JSON bodies for the scenario again')
@@ -477,19 +483,24 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a connection; the secret never comes from a plain argument')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the connections (secrets masked)')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one connection (secret masked)')
+            [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Set a new secret; the old one keeps verifying for --grace')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a connection (refused while a hook uses it)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'hookq;connections;create' {
-            [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'github, stripe, standard-webhooks, hmac, api-key or basic')
+            [CompletionResult]::new('--kind', '--kind', [CompletionResultType]::ParameterName, 'github, stripe, standard-webhooks, hmac, api-key, basic, slack, shopify, gitlab, twilio, linear, zoom, square, twitch, meta or discord')
             [CompletionResult]::new('--secret-env', '--secret-env', [CompletionResultType]::ParameterName, 'Read the secret from this environment variable')
             [CompletionResult]::new('--secret-file', '--secret-file', [CompletionResultType]::ParameterName, 'Read the secret from this file (a trailing newline is ignored)')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'hmac: the header holding the signature; api-key: the header holding the key [default: x-api-key]')
             [CompletionResult]::new('--algorithm', '--algorithm', [CompletionResultType]::ParameterName, 'hmac: sha1, sha256 or sha512 [default: sha256]')
             [CompletionResult]::new('--encoding', '--encoding', [CompletionResultType]::ParameterName, 'hmac: hex or base64 [default: hex]')
             [CompletionResult]::new('--prefix', '--prefix', [CompletionResultType]::ParameterName, 'hmac: a prefix before the signature in the header, e.g. sha256=')
-            [CompletionResult]::new('--tolerance', '--tolerance', [CompletionResultType]::ParameterName, 'stripe, standard-webhooks: how far the signed timestamp may be from now [default: 5m]')
+            [CompletionResult]::new('--tolerance', '--tolerance', [CompletionResultType]::ParameterName, 'Kinds with a signed timestamp: how far it may be from now [default: 5m]')
+            [CompletionResult]::new('--signed', '--signed', [CompletionResultType]::ParameterName, 'hmac: what is signed, from {body}, {timestamp}, {id}, {url} and literal text [default: {body}]')
+            [CompletionResult]::new('--timestamp-header', '--timestamp-header', [CompletionResultType]::ParameterName, 'hmac: the header holding the signed timestamp (checked against --tolerance)')
+            [CompletionResult]::new('--id-header', '--id-header', [CompletionResultType]::ParameterName, 'hmac: the header holding the delivery''s id ({id}; also recognises duplicates)')
+            [CompletionResult]::new('--verify-token-env', '--verify-token-env', [CompletionResultType]::ParameterName, 'meta: read the verify token of Meta''s subscription handshake from this environment variable')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--secret-stdin', '--secret-stdin', [CompletionResultType]::ParameterName, 'Read the secret from standard input (a trailing newline is ignored)')
@@ -515,6 +526,19 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'hookq;connections;rotate' {
+            [CompletionResult]::new('--secret-env', '--secret-env', [CompletionResultType]::ParameterName, 'Read the secret from this environment variable')
+            [CompletionResult]::new('--secret-file', '--secret-file', [CompletionResultType]::ParameterName, 'Read the secret from this file (a trailing newline is ignored)')
+            [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'How long the old secret keeps verifying')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--secret-stdin', '--secret-stdin', [CompletionResultType]::ParameterName, 'Read the secret from standard input (a trailing newline is ignored)')
+            [CompletionResult]::new('--generate', '--generate', [CompletionResultType]::ParameterName, 'Generate a secret and print it once')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'hookq;connections;delete' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
@@ -527,6 +551,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a connection; the secret never comes from a plain argument')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the connections (secrets masked)')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one connection (secret masked)')
+            [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Set a new secret; the old one keeps verifying for --grace')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a connection (refused while a hook uses it)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -538,6 +563,9 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;connections;help;show' {
+            break
+        }
+        'hookq;connections;help;rotate' {
             break
         }
         'hookq;connections;help;delete' {
@@ -694,6 +722,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a connection; the secret never comes from a plain argument')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the connections (secrets masked)')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one connection (secret masked)')
+            [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Set a new secret; the old one keeps verifying for --grace')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a connection (refused while a hook uses it)')
             break
         }
@@ -704,6 +733,9 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;help;connections;show' {
+            break
+        }
+        'hookq;help;connections;rotate' {
             break
         }
         'hookq;help;connections;delete' {

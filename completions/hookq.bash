@@ -49,6 +49,9 @@ _hookq() {
             hookq__subcmd__connections,list)
                 cmd="hookq__subcmd__connections__subcmd__list"
                 ;;
+            hookq__subcmd__connections,rotate)
+                cmd="hookq__subcmd__connections__subcmd__rotate"
+                ;;
             hookq__subcmd__connections,show)
                 cmd="hookq__subcmd__connections__subcmd__show"
                 ;;
@@ -63,6 +66,9 @@ _hookq() {
                 ;;
             hookq__subcmd__connections__subcmd__help,list)
                 cmd="hookq__subcmd__connections__subcmd__help__subcmd__list"
+                ;;
+            hookq__subcmd__connections__subcmd__help,rotate)
+                cmd="hookq__subcmd__connections__subcmd__help__subcmd__rotate"
                 ;;
             hookq__subcmd__connections__subcmd__help,show)
                 cmd="hookq__subcmd__connections__subcmd__help__subcmd__show"
@@ -96,6 +102,9 @@ _hookq() {
                 ;;
             hookq__subcmd__help__subcmd__connections,list)
                 cmd="hookq__subcmd__help__subcmd__connections__subcmd__list"
+                ;;
+            hookq__subcmd__help__subcmd__connections,rotate)
+                cmd="hookq__subcmd__help__subcmd__connections__subcmd__rotate"
                 ;;
             hookq__subcmd__help__subcmd__connections,show)
                 cmd="hookq__subcmd__help__subcmd__connections__subcmd__show"
@@ -379,7 +388,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__connections)
-            opts="-h --db --base-url --json --help create list show delete help"
+            opts="-h --db --base-url --json --help create list show rotate delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -401,7 +410,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__connections__subcmd__create)
-            opts="-h --kind --secret-env --secret-file --secret-stdin --generate --header --algorithm --encoding --prefix --tolerance --db --base-url --json --help"
+            opts="-h --kind --secret-env --secret-file --secret-stdin --generate --header --algorithm --encoding --prefix --tolerance --signed --timestamp-header --id-header --verify-token-env --db --base-url --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -436,6 +445,22 @@ _hookq() {
                     return 0
                     ;;
                 --tolerance)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timestamp-header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --id-header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verify-token-env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -477,7 +502,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__connections__subcmd__help)
-            opts="create list show delete help"
+            opts="create list show rotate delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -546,6 +571,20 @@ _hookq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hookq__subcmd__connections__subcmd__help__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hookq__subcmd__connections__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -567,6 +606,40 @@ _hookq() {
                 return 0
             fi
             case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__connections__subcmd__rotate)
+            opts="-h --secret-env --secret-file --secret-stdin --generate --grace --db --base-url --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --secret-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -633,7 +706,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__help__subcmd__connections)
-            opts="create list show delete"
+            opts="create list show rotate delete"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -675,6 +748,20 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__help__subcmd__connections__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__help__subcmd__connections__subcmd__rotate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1131,7 +1218,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__hooks__subcmd__create)
-            opts="-h --rate-limit --burst --queue-limit --max-body --allow-ip --method --json-passthrough --connection --db --base-url --json --help"
+            opts="-h --rate-limit --burst --queue-limit --max-body --allow-ip --method --json-passthrough --connection --dedupe-window --dedupe-header --no-dedupe --db --base-url --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1162,6 +1249,14 @@ _hookq() {
                     return 0
                     ;;
                 --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dedupe-window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dedupe-header)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1247,7 +1342,7 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__hooks__subcmd__edit)
-            opts="-h --rate-limit --burst --queue-limit --max-body --allow-ip --method --json-passthrough --connection --any-ip --any-method --no-json-passthrough --no-connection --db --base-url --json --help"
+            opts="-h --rate-limit --burst --queue-limit --max-body --allow-ip --method --json-passthrough --connection --dedupe-window --dedupe-header --no-dedupe --any-ip --any-method --no-json-passthrough --no-connection --db --base-url --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1278,6 +1373,14 @@ _hookq() {
                     return 0
                     ;;
                 --connection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dedupe-window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dedupe-header)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -64,9 +64,12 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --allow-ip 'Only accept clients in this range (repeatable) [default: any]'
             cand --method 'Only accept this HTTP method (repeatable) [default: any]'
             cand --connection 'Verify every request with this connection (401 when it fails)'
+            cand --dedupe-window 'How long a delivery''s id is remembered: a delivery of an id seen within it gets 200 and is not queued again, e.g. 1h [default: 24h]'
+            cand --dedupe-header 'The header that names a delivery, for senders the connection does not know [default: the connection kind''s]'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json-passthrough 'Give scenarios a JSON body as text instead of parsed JSON'
+            cand --no-dedupe 'Queue every delivery, even one whose id was seen'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -116,9 +119,12 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --allow-ip 'Only accept clients in this range (repeatable)'
             cand --method 'Only accept this HTTP method (repeatable)'
             cand --connection 'Verify every request with this connection (401 when it fails)'
+            cand --dedupe-window 'How long a delivery''s id is remembered: a delivery of an id seen within it gets 200 and is not queued again, e.g. 1h'
+            cand --dedupe-header 'The header that names a delivery, for senders the connection does not know'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json-passthrough 'Give scenarios a JSON body as text instead of parsed JSON'
+            cand --no-dedupe 'Queue every delivery, even one whose id was seen'
             cand --any-ip 'Accept any client address again'
             cand --any-method 'Accept any HTTP method again'
             cand --no-json-passthrough 'Parse JSON bodies for the scenario again'
@@ -419,18 +425,23 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand create 'Create a connection; the secret never comes from a plain argument'
             cand list 'List the connections (secrets masked)'
             cand show 'Show one connection (secret masked)'
+            cand rotate 'Set a new secret; the old one keeps verifying for --grace'
             cand delete 'Delete a connection (refused while a hook uses it)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'hookq;connections;create'= {
-            cand --kind 'github, stripe, standard-webhooks, hmac, api-key or basic'
+            cand --kind 'github, stripe, standard-webhooks, hmac, api-key, basic, slack, shopify, gitlab, twilio, linear, zoom, square, twitch, meta or discord'
             cand --secret-env 'Read the secret from this environment variable'
             cand --secret-file 'Read the secret from this file (a trailing newline is ignored)'
             cand --header 'hmac: the header holding the signature; api-key: the header holding the key [default: x-api-key]'
             cand --algorithm 'hmac: sha1, sha256 or sha512 [default: sha256]'
             cand --encoding 'hmac: hex or base64 [default: hex]'
             cand --prefix 'hmac: a prefix before the signature in the header, e.g. sha256='
-            cand --tolerance 'stripe, standard-webhooks: how far the signed timestamp may be from now [default: 5m]'
+            cand --tolerance 'Kinds with a signed timestamp: how far it may be from now [default: 5m]'
+            cand --signed 'hmac: what is signed, from {body}, {timestamp}, {id}, {url} and literal text [default: {body}]'
+            cand --timestamp-header 'hmac: the header holding the signed timestamp (checked against --tolerance)'
+            cand --id-header 'hmac: the header holding the delivery''s id ({id}; also recognises duplicates)'
+            cand --verify-token-env 'meta: read the verify token of Meta''s subscription handshake from this environment variable'
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --secret-stdin 'Read the secret from standard input (a trailing newline is ignored)'
@@ -453,6 +464,18 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'hookq;connections;rotate'= {
+            cand --secret-env 'Read the secret from this environment variable'
+            cand --secret-file 'Read the secret from this file (a trailing newline is ignored)'
+            cand --grace 'How long the old secret keeps verifying'
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
+            cand --secret-stdin 'Read the secret from standard input (a trailing newline is ignored)'
+            cand --generate 'Generate a secret and print it once'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'hookq;connections;delete'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
@@ -464,6 +487,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand create 'Create a connection; the secret never comes from a plain argument'
             cand list 'List the connections (secrets masked)'
             cand show 'Show one connection (secret masked)'
+            cand rotate 'Set a new secret; the old one keeps verifying for --grace'
             cand delete 'Delete a connection (refused while a hook uses it)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -472,6 +496,8 @@ set edit:completion:arg-completer[hookq] = {|@words|
         &'hookq;connections;help;list'= {
         }
         &'hookq;connections;help;show'= {
+        }
+        &'hookq;connections;help;rotate'= {
         }
         &'hookq;connections;help;delete'= {
         }
@@ -595,6 +621,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand create 'Create a connection; the secret never comes from a plain argument'
             cand list 'List the connections (secrets masked)'
             cand show 'Show one connection (secret masked)'
+            cand rotate 'Set a new secret; the old one keeps verifying for --grace'
             cand delete 'Delete a connection (refused while a hook uses it)'
         }
         &'hookq;help;connections;create'= {
@@ -602,6 +629,8 @@ set edit:completion:arg-completer[hookq] = {|@words|
         &'hookq;help;connections;list'= {
         }
         &'hookq;help;connections;show'= {
+        }
+        &'hookq;help;connections;rotate'= {
         }
         &'hookq;help;connections;delete'= {
         }

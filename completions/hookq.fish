@@ -63,9 +63,12 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l allow-ip -d 'Only accept clients in this range (repeatable) [default: any]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l method -d 'Only accept this HTTP method (repeatable) [default: any]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l connection -d 'Verify every request with this connection (401 when it fails)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l dedupe-window -d 'How long a delivery\'s id is remembered: a delivery of an id seen within it gets 200 and is not queued again, e.g. 1h [default: 24h]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l dedupe-header -d 'The header that names a delivery, for senders the connection does not know [default: the connection kind\'s]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l json-passthrough -d 'Give scenarios a JSON body as text instead of parsed JSON'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l no-dedupe -d 'Queue every delivery, even one whose id was seen'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from list" -l search -d 'Only hooks whose name, token/URL, scenario or connection contains TERM (any case)' -r
@@ -97,9 +100,12 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l allow-ip -d 'Only accept clients in this range (repeatable)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l method -d 'Only accept this HTTP method (repeatable)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l connection -d 'Verify every request with this connection (401 when it fails)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l dedupe-window -d 'How long a delivery\'s id is remembered: a delivery of an id seen within it gets 200 and is not queued again, e.g. 1h' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l dedupe-header -d 'The header that names a delivery, for senders the connection does not know' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l json-passthrough -d 'Give scenarios a JSON body as text instead of parsed JSON'
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l no-dedupe -d 'Queue every delivery, even one whose id was seen'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l any-ip -d 'Accept any client address again'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l any-method -d 'Accept any HTTP method again'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l no-json-passthrough -d 'Parse JSON bodies for the scenario again'
@@ -280,23 +286,28 @@ complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_su
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run one execution now (for cron): exit 0 ok, 1 a cycle failed, 3 inactive, 75 already running'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "runs" -d 'The scenario\'s executions, newest first'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
-complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
-complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -l json -d 'Print JSON instead of a table'
-complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -f -a "create" -d 'Create a connection; the secret never comes from a plain argument'
-complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -f -a "list" -d 'List the connections (secrets masked)'
-complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -f -a "show" -d 'Show one connection (secret masked)'
-complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -f -a "delete" -d 'Delete a connection (refused while a hook uses it)'
-complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l kind -d 'github, stripe, standard-webhooks, hmac, api-key or basic' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show rotate delete help" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show rotate delete help" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show rotate delete help" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show rotate delete help" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show rotate delete help" -f -a "create" -d 'Create a connection; the secret never comes from a plain argument'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show rotate delete help" -f -a "list" -d 'List the connections (secrets masked)'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show rotate delete help" -f -a "show" -d 'Show one connection (secret masked)'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show rotate delete help" -f -a "rotate" -d 'Set a new secret; the old one keeps verifying for --grace'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show rotate delete help" -f -a "delete" -d 'Delete a connection (refused while a hook uses it)'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show rotate delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l kind -d 'github, stripe, standard-webhooks, hmac, api-key, basic, slack, shopify, gitlab, twilio, linear, zoom, square, twitch, meta or discord' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l secret-env -d 'Read the secret from this environment variable' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l secret-file -d 'Read the secret from this file (a trailing newline is ignored)' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l header -d 'hmac: the header holding the signature; api-key: the header holding the key [default: x-api-key]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l algorithm -d 'hmac: sha1, sha256 or sha512 [default: sha256]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l encoding -d 'hmac: hex or base64 [default: hex]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l prefix -d 'hmac: a prefix before the signature in the header, e.g. sha256=' -r
-complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l tolerance -d 'stripe, standard-webhooks: how far the signed timestamp may be from now [default: 5m]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l tolerance -d 'Kinds with a signed timestamp: how far it may be from now [default: 5m]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l signed -d 'hmac: what is signed, from {body}, {timestamp}, {id}, {url} and literal text [default: {body}]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l timestamp-header -d 'hmac: the header holding the signed timestamp (checked against --tolerance)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l id-header -d 'hmac: the header holding the delivery\'s id ({id}; also recognises duplicates)' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l verify-token-env -d 'meta: read the verify token of Meta\'s subscription handshake from this environment variable' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l secret-stdin -d 'Read the secret from standard input (a trailing newline is ignored)'
@@ -311,6 +322,15 @@ complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from show" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from show" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from rotate" -l secret-env -d 'Read the secret from this environment variable' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from rotate" -l secret-file -d 'Read the secret from this file (a trailing newline is ignored)' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from rotate" -l grace -d 'How long the old secret keeps verifying' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from rotate" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from rotate" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from rotate" -l secret-stdin -d 'Read the secret from standard input (a trailing newline is ignored)'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from rotate" -l generate -d 'Generate a secret and print it once'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from rotate" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from delete" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from delete" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from delete" -l json -d 'Print JSON instead of a table'
@@ -318,6 +338,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a connection; the secret never comes from a plain argument'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the connections (secrets masked)'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one connection (secret masked)'
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from help" -f -a "rotate" -d 'Set a new secret; the old one keeps verifying for --grace'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a connection (refused while a hook uses it)'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l disable-unassigned-after -d 'Disable an enabled hook that has had no scenario for longer than this' -r
@@ -374,4 +395,5 @@ complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcom
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from connections" -f -a "create" -d 'Create a connection; the secret never comes from a plain argument'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from connections" -f -a "list" -d 'List the connections (secrets masked)'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from connections" -f -a "show" -d 'Show one connection (secret masked)'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from connections" -f -a "rotate" -d 'Set a new secret; the old one keeps verifying for --grace'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from connections" -f -a "delete" -d 'Delete a connection (refused while a hook uses it)'

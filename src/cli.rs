@@ -279,6 +279,15 @@ pub struct HookOptions {
     /// Verify every request with this connection (401 when it fails)
     #[arg(long, value_name = "NAME")]
     pub connection: Option<String>,
+    /// How long a delivery's id is remembered: a delivery of an id seen within it gets 200 and is not queued again, e.g. 1h [default: 24h]
+    #[arg(long, value_name = "WINDOW")]
+    pub dedupe_window: Option<Duration>,
+    /// The header that names a delivery, for senders the connection does not know [default: the connection kind's]
+    #[arg(long, value_name = "NAME")]
+    pub dedupe_header: Option<String>,
+    /// Queue every delivery, even one whose id was seen
+    #[arg(long, conflicts_with_all = ["dedupe_window", "dedupe_header"])]
+    pub no_dedupe: bool,
 }
 
 #[derive(Debug, Args)]
@@ -603,7 +612,7 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
 pub enum ConnectionsCommand {
     /// Create a connection; the secret never comes from a plain argument
     #[command(
-        after_help = "Examples:\n  hookq connections create gh --kind github --secret-env GITHUB_WEBHOOK_SECRET\n  hookq connections create pay --kind stripe --secret-file ~/.stripe-whsec\n  hookq connections create svix --kind standard-webhooks --generate\n  hookq connections create ci --kind hmac --header X-Signature --algorithm sha1 --prefix sha1= --secret-stdin < secret.txt\n  hookq hooks edit github-push --connection gh"
+        after_help = "Examples:\n  hookq connections create gh --kind github --secret-env GITHUB_WEBHOOK_SECRET\n  hookq connections create pay --kind stripe --secret-file ~/.stripe-whsec\n  hookq connections create svix --kind standard-webhooks --generate\n  hookq connections create ci --kind hmac --header X-Signature --algorithm sha1 --prefix sha1= --secret-stdin < secret.txt\n  hookq connections create sl --kind slack --secret-env SLACK_SIGNING_SECRET\n  hookq connections create tw --kind twilio --secret-env TWILIO_AUTH_TOKEN --base-url https://hooks.example.com\n  hookq connections create dc --kind discord --secret-env DISCORD_PUBLIC_KEY\n  hookq connections create sl2 --kind hmac --header X-Slack-Signature --prefix v0= --timestamp-header X-Slack-Request-Timestamp --signed 'v0:{timestamp}:{body}' --secret-env S\n  hookq hooks edit github-push --connection gh"
     )]
     Create(CreateConnection),
     /// List the connections (secrets masked)
@@ -612,6 +621,11 @@ pub enum ConnectionsCommand {
     /// Show one connection (secret masked)
     #[command(after_help = "Example:\n  hookq connections show gh --json")]
     Show(ConnectionRef),
+    /// Set a new secret; the old one keeps verifying for --grace
+    #[command(
+        after_help = "Examples:\n  hookq connections rotate gh --secret-env NEW_SECRET\n  hookq connections rotate sw --generate --grace 1h"
+    )]
+    Rotate(RotateConnection),
     /// Delete a connection (refused while a hook uses it)
     #[command(
         after_help = "Examples:\n  hookq connections delete gh\n  hookq connections delete gh --json   # {\"connection\": \"gh\", \"deleted\": true}"
@@ -630,7 +644,7 @@ pub struct ConnectionRef {
 pub struct CreateConnection {
     /// The connection's name (1-64 characters, no whitespace)
     pub name: String,
-    /// github, stripe, standard-webhooks, hmac, api-key or basic
+    /// github, stripe, standard-webhooks, hmac, api-key, basic, slack, shopify, gitlab, twilio, linear, zoom, square, twitch, meta or discord
     #[arg(long)]
     pub kind: Kind,
     #[command(flatten)]
@@ -647,9 +661,33 @@ pub struct CreateConnection {
     /// hmac: a prefix before the signature in the header, e.g. sha256=
     #[arg(long, value_name = "P")]
     pub prefix: Option<String>,
-    /// stripe, standard-webhooks: how far the signed timestamp may be from now [default: 5m]
+    /// Kinds with a signed timestamp: how far it may be from now [default: 5m]
     #[arg(long, value_name = "DURATION")]
     pub tolerance: Option<Duration>,
+    /// hmac: what is signed, from {body}, {timestamp}, {id}, {url} and literal text [default: {body}]
+    #[arg(long, value_name = "TEMPLATE")]
+    pub signed: Option<String>,
+    /// hmac: the header holding the signed timestamp (checked against --tolerance)
+    #[arg(long, value_name = "NAME")]
+    pub timestamp_header: Option<String>,
+    /// hmac: the header holding the delivery's id ({id}; also recognises duplicates)
+    #[arg(long, value_name = "NAME")]
+    pub id_header: Option<String>,
+    /// meta: read the verify token of Meta's subscription handshake from this environment variable
+    #[arg(long, value_name = "VAR")]
+    pub verify_token_env: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateConnection {
+    /// The connection's name
+    #[arg(value_name = "NAME")]
+    pub connection: String,
+    #[command(flatten)]
+    pub secret: SecretSource,
+    /// How long the old secret keeps verifying
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    pub grace: Duration,
 }
 
 /// Where the secret comes from: exactly one.

@@ -25,6 +25,7 @@
 //! }
 //! ```
 
+mod admission;
 pub mod bundle;
 pub mod cidr;
 pub mod cli;

@@ -19,6 +19,10 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
 use subtle::ConstantTimeEq;
 
+mod senders;
+
+pub use senders::{handshake, parse_template, Handshake, Part};
+
 /// The kind of a connection, as typed on the command line (`--kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -29,6 +33,16 @@ pub enum Kind {
     Hmac,
     ApiKey,
     Basic,
+    Slack,
+    Shopify,
+    Gitlab,
+    Twilio,
+    Linear,
+    Zoom,
+    Square,
+    Twitch,
+    Meta,
+    Discord,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,19 +102,82 @@ named_enum!(Kind, "kind", {
     Hmac => "hmac",
     ApiKey => "api-key",
     Basic => "basic",
+    Slack => "slack",
+    Shopify => "shopify",
+    Gitlab => "gitlab",
+    Twilio => "twilio",
+    Linear => "linear",
+    Zoom => "zoom",
+    Square => "square",
+    Twitch => "twitch",
+    Meta => "meta",
+    Discord => "discord",
 });
 named_enum!(Algorithm, "algorithm", { Sha1 => "sha1", Sha256 => "sha256", Sha512 => "sha512" });
 named_enum!(Encoding, "encoding", { Hex => "hex", Base64 => "base64" });
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 16] = [
         Kind::Github,
         Kind::Stripe,
         Kind::StandardWebhooks,
         Kind::Hmac,
         Kind::ApiKey,
         Kind::Basic,
+        Kind::Slack,
+        Kind::Shopify,
+        Kind::Gitlab,
+        Kind::Twilio,
+        Kind::Linear,
+        Kind::Zoom,
+        Kind::Square,
+        Kind::Twitch,
+        Kind::Meta,
+        Kind::Discord,
     ];
+
+    /// Kinds whose signature covers a timestamp (`--tolerance` applies).
+    pub fn timestamped(self, options: &Options) -> bool {
+        match self {
+            Kind::Stripe
+            | Kind::StandardWebhooks
+            | Kind::Slack
+            | Kind::Zoom
+            | Kind::Twitch
+            | Kind::Linear
+            | Kind::Discord => true,
+            Kind::Hmac => options.timestamp_header.is_some(),
+            _ => false,
+        }
+    }
+
+    /// Kinds signed over the public URL of the hook (`--base-url` needed).
+    pub fn needs_url(self, options: &Options) -> bool {
+        match self {
+            Kind::Twilio | Kind::Square => true,
+            Kind::Hmac => options
+                .signed
+                .as_deref()
+                .is_some_and(|t| t.contains("{url}")),
+            _ => false,
+        }
+    }
+
+    /// The header that names a delivery, the same on each retry of it: what
+    /// duplicates are recognised by, unless the hook names its own.
+    pub fn delivery_id_header(self, options: &Options) -> Option<&str> {
+        match self {
+            Kind::Github => Some("x-github-delivery"),
+            Kind::StandardWebhooks => Some("webhook-id"),
+            Kind::Shopify => Some("x-shopify-webhook-id"),
+            Kind::Gitlab => Some("idempotency-key"),
+            Kind::Linear => Some("linear-delivery"),
+            Kind::Twitch => Some("twitch-eventsub-message-id"),
+            Kind::Twilio => Some("i-twilio-idempotency-token"),
+            Kind::Hmac => options.id_header.as_deref(),
+            _ => None,
+        }
+    }
 }
 
 /// Per-connection settings (stored as JSON in the database by the caller).
@@ -118,8 +195,20 @@ pub struct Options {
     pub encoding: Encoding,
     /// hmac only: e.g. `sha256=`, stripped (ASCII case-insensitively) before decoding.
     pub prefix: Option<String>,
-    /// stripe and standard-webhooks: allowed clock difference, both ways.
+    /// Timestamped kinds: allowed clock difference, both ways.
     pub tolerance_secs: u64,
+    /// hmac only: what is signed (`{body}`, `{timestamp}`, `{id}`, `{url}`
+    /// and literal text); `None` = the body alone.
+    pub signed: Option<String>,
+    /// hmac only: the header holding the signed timestamp.
+    pub timestamp_header: Option<String>,
+    /// hmac only: the header holding the delivery's id.
+    pub id_header: Option<String>,
+    /// twilio, square and `{url}`: the public URL hookq is reached at; a
+    /// request's URL is this followed by its path and query.
+    pub base_url: Option<String>,
+    /// meta only: the token Meta's `GET` handshake must carry (`hub.verify_token`).
+    pub verify_token: Option<String>,
 }
 
 impl Default for Options {
@@ -130,7 +219,29 @@ impl Default for Options {
             encoding: Encoding::Hex,
             prefix: None,
             tolerance_secs: 300,
+            signed: None,
+            timestamp_header: None,
+            id_header: None,
+            base_url: None,
+            verify_token: None,
         }
+    }
+}
+
+/// The secret a rotated connection still accepts, until `until`.
+#[derive(Clone)]
+pub struct Previous {
+    pub secret: String,
+    /// Unix milliseconds (hookq's clock).
+    pub until: i64,
+}
+
+impl fmt::Debug for Previous {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Previous")
+            .field("secret", &mask(&self.secret))
+            .field("until", &self.until)
+            .finish()
     }
 }
 
@@ -139,6 +250,8 @@ pub struct Connection {
     pub kind: Kind,
     pub secret: String,
     pub options: Options,
+    /// Set by `connections rotate` during its grace.
+    pub previous: Option<Previous>,
 }
 
 // Hand-written so that a connection logged or caught in a panic message never
@@ -148,7 +261,11 @@ impl fmt::Debug for Connection {
         f.debug_struct("Connection")
             .field("kind", &self.kind)
             .field("secret", &mask(&self.secret))
-            .field("options", &self.options)
+            .field("options", &"…")
+            .field(
+                "previous",
+                &self.previous.as_ref().map(|p| (mask(&p.secret), p.until)),
+            )
             .finish()
     }
 }
@@ -156,6 +273,9 @@ impl fmt::Debug for Connection {
 /// What the verifier sees of a request. Header names may be in any case.
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
+    pub method: &'a str,
+    /// The path as requested (`/wh/<token>`), for schemes that sign the URL.
+    pub path: &'a str,
     pub headers: &'a [(String, String)],
     /// The raw query string, without the leading `?`.
     pub query: &'a str,
@@ -165,7 +285,7 @@ pub struct Request<'a> {
 impl Request<'_> {
     /// The first header of that name, trimmed. An empty value counts as absent:
     /// it cannot carry a credential, and "missing" is the more useful answer.
-    fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(key, _)| key.eq_ignore_ascii_case(name))
@@ -194,6 +314,10 @@ const MISSING_API_KEY: Refusal = Refusal("missing api key");
 const INVALID_API_KEY: Refusal = Refusal("invalid api key");
 const MISSING_CREDENTIALS: Refusal = Refusal("missing credentials");
 const INVALID_CREDENTIALS: Refusal = Refusal("invalid credentials");
+const INVALID_TIMESTAMP: Refusal = Refusal("invalid timestamp header");
+const MISSING_TIMESTAMP: Refusal = Refusal("missing timestamp header");
+const MISSING_TOKEN: Refusal = Refusal("missing token");
+const INVALID_TOKEN: Refusal = Refusal("invalid token");
 
 /// Base64 as senders actually produce it: some drop the padding.
 const B64: GeneralPurpose = GeneralPurpose::new(
@@ -202,37 +326,63 @@ const B64: GeneralPurpose = GeneralPurpose::new(
 );
 
 /// `now_unix`: the current time in unix seconds (the caller's clock, may be overridden in tests).
+///
+/// A rotated connection accepts its previous secret until the grace ends;
+/// the reason given is that of the current secret, so a refusal never says
+/// which secret came closer.
 pub fn verify(conn: &Connection, req: &Request<'_>, now_unix: i64) -> Result<(), Refusal> {
-    let opts = &conn.options;
-    match conn.kind {
-        Kind::Github => verify_github(&conn.secret, req),
-        Kind::Stripe => verify_stripe(&conn.secret, req, opts.tolerance_secs, now_unix),
-        Kind::StandardWebhooks => {
-            verify_standard_webhooks(&conn.secret, req, opts.tolerance_secs, now_unix)
+    let current = verify_with(conn.kind, &conn.secret, &conn.options, req, now_unix);
+    match (&current, &conn.previous) {
+        (
+            Err(SIGNATURE_MISMATCH | INVALID_API_KEY | INVALID_CREDENTIALS | INVALID_TOKEN),
+            Some(previous),
+        ) if now_unix.saturating_mul(1000) < previous.until => {
+            verify_with(conn.kind, &previous.secret, &conn.options, req, now_unix)
+                .map_err(|_| current.unwrap_err())
         }
-        Kind::Hmac => verify_hmac(&conn.secret, req, opts),
-        Kind::ApiKey => verify_api_key(&conn.secret, req, opts),
-        Kind::Basic => verify_basic(&conn.secret, req),
+        _ => current,
+    }
+}
+
+fn verify_with(
+    kind: Kind,
+    secret: &str,
+    opts: &Options,
+    req: &Request<'_>,
+    now_unix: i64,
+) -> Result<(), Refusal> {
+    match kind {
+        Kind::Github => verify_github(secret, req),
+        Kind::Stripe => verify_stripe(secret, req, opts.tolerance_secs, now_unix),
+        Kind::StandardWebhooks => {
+            verify_standard_webhooks(secret, req, opts.tolerance_secs, now_unix)
+        }
+        Kind::Hmac if opts.signed.is_some() || opts.timestamp_header.is_some() => {
+            senders::verify_template(secret, req, opts, now_unix)
+        }
+        Kind::Hmac => verify_hmac(secret, req, opts),
+        Kind::ApiKey => verify_api_key(secret, req, opts),
+        Kind::Basic => verify_basic(secret, req),
+        Kind::Gitlab => senders::verify_gitlab(secret, req),
+        Kind::Twilio => senders::verify_twilio(secret, req, opts),
+        Kind::Linear => senders::verify_linear(secret, req, opts.tolerance_secs, now_unix),
+        Kind::Meta => senders::verify_meta(secret, req, opts),
+        Kind::Discord => senders::verify_discord(secret, req, opts.tolerance_secs, now_unix),
+        Kind::Slack | Kind::Shopify | Kind::Zoom | Kind::Square | Kind::Twitch => {
+            let preset = senders::preset(kind).expect("a preset of an hmac scheme");
+            senders::verify_scheme(secret, req, &preset, opts, now_unix)
+        }
     }
 }
 
 /// What can be told from the head alone, before the body is read: a refusal
 /// no body could change (no signature header, or one that does not parse; a
 /// wrong api key or password). A signature over the body passes here; it is
-/// checked by [`verify`] once the body is read.
-pub fn verify_head(
-    conn: &Connection,
-    headers: &[(String, String)],
-    query: &str,
-    now_unix: i64,
-) -> Result<(), Refusal> {
-    let head = Request {
-        headers,
-        query,
-        body: b"",
-    };
+/// checked by [`verify`] once the body is read. `req.body` is not looked at.
+pub fn verify_head(conn: &Connection, req: &Request<'_>, now_unix: i64) -> Result<(), Refusal> {
+    let head = Request { body: b"", ..*req };
     match verify(conn, &head, now_unix) {
-        Err(SIGNATURE_MISMATCH) => Ok(()),
+        Err(SIGNATURE_MISMATCH | OUTSIDE_TOLERANCE) => Ok(()),
         other => other,
     }
 }
@@ -525,6 +675,7 @@ pub fn validate_secret(kind: Kind, secret: &str) -> Result<(), String> {
         Kind::ApiKey if secret.chars().any(char::is_whitespace) => {
             Err("an api key cannot contain whitespace".into())
         }
+        Kind::Discord => senders::validate_discord_key(secret),
         _ => Ok(()),
     }
 }
@@ -556,7 +707,9 @@ pub fn redact_credentials(
     let header = match conn.kind {
         Kind::Basic => "authorization",
         Kind::ApiKey => conn.options.header.as_deref().unwrap_or("x-api-key"),
-        Kind::Github | Kind::Stripe | Kind::StandardWebhooks | Kind::Hmac => return,
+        // GitLab sends the secret token itself.
+        Kind::Gitlab => "x-gitlab-token",
+        _ => return,
     };
     for (name, value) in headers.iter_mut() {
         if name.eq_ignore_ascii_case(header) {
@@ -620,6 +773,7 @@ mod tests {
             kind,
             secret: secret.to_string(),
             options,
+            previous: None,
         }
     }
 
@@ -635,6 +789,8 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         let req = Request {
+            method: "POST",
+            path: "/wh/t",
             headers: &headers,
             query,
             body,
@@ -1172,7 +1328,8 @@ mod tests {
                 .bytes()
                 .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
         }
-        for kind in Kind::ALL {
+        // A Discord key is made by Discord (`--generate` is refused for it).
+        for kind in Kind::ALL.into_iter().filter(|k| *k != Kind::Discord) {
             let (a, b) = (generate_secret(kind), generate_secret(kind));
             assert_ne!(a, b);
             assert_eq!(validate_secret(kind, &a), Ok(()));

@@ -14,7 +14,7 @@ use crate::error::Failure;
 use crate::lifecycle;
 use crate::output::{self, Table};
 use crate::store::{Hook, HookSettings, Store};
-use crate::units::Size;
+use crate::units::{Duration, Size};
 
 pub fn run(ctx: &Ctx, command: HooksCommand) -> Result<ExitCode> {
     match command {
@@ -171,6 +171,26 @@ fn apply(store: &Store, mut settings: HookSettings, options: &HookOptions) -> Re
     }
     if let Some(name) = &options.connection {
         settings.connection_id = Some(store.connection(name)?.id);
+    }
+    if options.no_dedupe {
+        settings.dedupe = false;
+    }
+    if let Some(Duration(window)) = options.dedupe_window {
+        if window <= 0 {
+            return Err(Failure::usage("--dedupe-window must be longer than 0").into());
+        }
+        settings.dedupe = true;
+        settings.dedupe_window = window;
+    }
+    if let Some(header) = &options.dedupe_header {
+        if crate::respond::check_syntax(header, "").is_err() {
+            return Err(Failure::usage(format!(
+                "--dedupe-header {header:?} is not a valid HTTP header name"
+            ))
+            .into());
+        }
+        settings.dedupe = true;
+        settings.dedupe_header = Some(header.clone());
     }
     Ok(settings)
 }
@@ -361,6 +381,10 @@ struct HookDetail {
     disabled_reason: Option<String>,
     unassigned_since: Option<String>,
     refused: BTreeMap<String, u64>,
+    /// `null` when the hook keeps every delivery.
+    dedupe_window: Option<String>,
+    dedupe_header: Option<String>,
+    duplicates: u64,
 }
 
 fn show(ctx: &Ctx, key: &str) -> Result<ExitCode> {
@@ -383,6 +407,12 @@ fn show(ctx: &Ctx, key: &str) -> Result<ExitCode> {
             .into_iter()
             .map(|(status, count)| (status.to_string(), count))
             .collect(),
+        dedupe_window: hook
+            .settings
+            .dedupe
+            .then(|| Duration(hook.settings.dedupe_window).to_string()),
+        dedupe_header: hook.settings.dedupe_header.clone(),
+        duplicates: hook.duplicates,
     };
     if ctx.global.json {
         output::json(&detail)?;
@@ -436,6 +466,20 @@ fn show(ctx: &Ctx, key: &str) -> Result<ExitCode> {
         ("last event", Column::LastEvent.cell(h)),
         ("operations", h.operations.to_string()),
         ("refused", refused),
+        (
+            "duplicates",
+            match (&detail.dedupe_window, &detail.dedupe_header) {
+                (None, _) => "kept (--no-dedupe)".into(),
+                (Some(window), header) => format!(
+                    "{} dropped (ids of the last {window}{})",
+                    detail.duplicates,
+                    header
+                        .as_ref()
+                        .map(|h| format!(", from {h}"))
+                        .unwrap_or_default()
+                ),
+            },
+        ),
     ])?;
     Ok(ExitCode::SUCCESS)
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::events::EventJson;
 use super::Ctx;
-use crate::bundle;
+use crate::admission::{self, Caller, Refused};
 use crate::cli::{Discard, Received, Replay, SendEvent};
 use crate::clock::Millis;
 use crate::engine::PAYLOAD_GONE;
@@ -206,6 +206,8 @@ pub(crate) fn replay_events(
                         content_type: event.content_type,
                         body,
                         replay_of: Some(event.id),
+                        // A replay is meant to run again: never a duplicate.
+                        delivery: None,
                     });
                 }
                 None => report.skipped.push(Skipped {
@@ -227,7 +229,8 @@ pub(crate) fn replay_events(
                         reason: format!("queue full ({} events)", hook.settings.queue_limit),
                     });
                 }
-                Enqueued::NoHook => {
+                // Copies carry no delivery id.
+                Enqueued::NoHook | Enqueued::Duplicate => {
                     return Err(
                         Failure::refused(format!("hook {:?} was deleted", hook.name)).into(),
                     )
@@ -243,8 +246,16 @@ pub(crate) fn replay_events(
 pub fn send(ctx: &Ctx, args: SendEvent) -> Result<ExitCode> {
     let mut store = ctx.open()?;
     let hook = store.hook(&args.hook)?;
+    let event = TestEvent {
+        method: args.method,
+        headers: args.header,
+        content_type: args.content_type,
+        body: Vec::new(),
+    };
     // Before reading the body: a disabled hook refuses at once, stdin unread.
-    admit(&hook, &args.method)?;
+    event.admit(&hook, ctx.now, |rules, head| {
+        admission::before_body(rules, head)
+    })?;
     let max = hook.settings.max_body;
     let body = match args.data.as_deref() {
         None => Vec::new(),
@@ -261,17 +272,23 @@ pub fn send(ctx: &Ctx, args: SendEvent) -> Result<ExitCode> {
             None => data.as_bytes().to_vec(),
         },
     };
-    let event = TestEvent {
-        method: args.method,
-        headers: args.header,
-        content_type: args.content_type,
-        body,
-    };
-    let id = send_event(&mut store, &hook, event, ctx.now)?;
-    if ctx.global.json {
-        output::json(&EventJson::new(&store.event(id)?))?;
-    } else {
-        output::line(id)?;
+    match send_event(&mut store, &hook, TestEvent { body, ..event }, ctx.now)? {
+        Sent::Stored(id) => {
+            if ctx.global.json {
+                output::json(&EventJson::new(&store.event(id)?))?;
+            } else {
+                output::line(id)?;
+            }
+        }
+        Sent::Duplicate => {
+            output::note(format_args!(
+                "hookq: hook {:?} accepted this delivery already; not queued again",
+                hook.name
+            ));
+            if ctx.global.json {
+                output::json(&serde_json::json!({"duplicate": true}))?;
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -285,63 +302,75 @@ pub(crate) struct TestEvent {
     pub body: Vec<u8>,
 }
 
-/// Whether `hook` takes an event sent by hand with this method.
-fn admit(hook: &Hook, method: &str) -> Result<()> {
-    if !hook.enabled {
-        return Err(
-            Failure::refused(format!("hook {:?} is disabled", hook.name))
-                .hint(format!("`hookq hooks enable {}`", hook.name))
-                .into(),
-        );
+/// What became of an event sent by hand.
+pub(crate) enum Sent {
+    Stored(i64),
+    /// The hook accepted a delivery with this id already (SPEC §12).
+    Duplicate,
+}
+
+impl TestEvent {
+    /// Its headers, `content_type` put among them.
+    fn headers(&self) -> Vec<(String, String)> {
+        let mut headers = self.headers.clone();
+        if let Some(content_type) = &self.content_type {
+            headers.retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
+            headers.push(("Content-Type".into(), content_type.clone()));
+        }
+        headers
     }
-    let methods = &hook.settings.methods;
-    if !methods.is_empty() && !methods.iter().any(|m| m == method) {
-        return Err(Failure::usage(format!(
-            "hook {:?} does not accept {} (only {})",
-            hook.name,
-            method,
-            methods.join(", ")
-        ))
-        .into());
+
+    /// Ask `check` of the server's admission rules (SPEC §4) about this
+    /// event, as a local caller: no address, connection or rate.
+    fn admit(
+        &self,
+        hook: &Hook,
+        now: Millis,
+        check: impl FnOnce(&admission::Hook<'_>, &admission::Head<'_>) -> Result<(), Refused>,
+    ) -> Result<()> {
+        let headers = self.headers();
+        let path = format!("/wh/{}", hook.token);
+        let rules = admission::Hook {
+            enabled: hook.enabled,
+            settings: &hook.settings,
+            connection: None,
+            queued: hook.queued,
+        };
+        let head = admission::Head {
+            method: &self.method,
+            path: &path,
+            caller: Caller::Local,
+            headers: &headers,
+            query: "",
+            declared_len: None,
+            now_unix: now.div_euclid(1000),
+        };
+        check(&rules, &head).map_err(|r| refusal(hook, &self.method, r))
     }
-    Ok(())
 }
 
 /// Enqueue `event` on `hook` through the server's checks except the
 /// network ones (SPEC §8): the rule of `hooks send` and of the page's
-/// "Send a test event". The new event's id.
+/// "Send a test event".
 pub(crate) fn send_event(
     store: &mut Store,
     hook: &Hook,
     event: TestEvent,
     now: Millis,
-) -> Result<i64> {
-    admit(hook, &event.method)?;
-    let max = hook.settings.max_body;
-    let body = event.body;
-    if body.len() as u64 > max {
-        return Err(Failure::usage(format!(
-            "the body is larger than hook {:?} accepts ({})",
-            hook.name,
-            Size(max)
-        ))
-        .into());
-    }
-    let mut headers = event.headers;
-    if let Some(content_type) = &event.content_type {
-        headers.retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
-        headers.push(("Content-Type".into(), content_type.clone()));
-    }
-    let content_type = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-        .map(|(_, v)| v.clone());
-    // In the server's order: a full queue (503) before a body that is not
-    // JSON (400). The store checks the room again, exactly, as it stores.
-    if hook.queued >= hook.settings.queue_limit {
-        return Err(queue_full(&hook.name, hook.settings.queue_limit));
-    }
-    bundle::check_json(content_type.as_deref(), &body).map_err(Failure::usage)?;
+) -> Result<Sent> {
+    // The store checks the room for the event again, exactly, as it stores.
+    event.admit(hook, now, |rules, head| {
+        admission::before_body(rules, head)?;
+        // With no connection there is no handshake: an event or nothing.
+        admission::after_body(rules, head, &event.body, || Ok(())).map(|_| ())
+    })?;
+    let headers = event.headers();
+    let content_type = admission::content_type(&headers).map(str::to_owned);
+    let connection = match &hook.connection {
+        Some(name) => Some(store.connection(name)?.verifier()),
+        None => None,
+    };
+    let delivery = admission::delivery(&hook.settings, connection.as_ref(), &headers);
     let mut new = NewEvent {
         hook_id: hook.id,
         received_at: now,
@@ -351,15 +380,12 @@ pub(crate) fn send_event(
         headers,
         remote_addr: None,
         content_type,
-        body,
+        body: event.body,
         replay_of: None,
+        delivery,
     };
     // A credential typed here is kept out of the store as the server keeps
     // one out, though nothing checked it.
-    let connection = match &hook.connection {
-        Some(name) => Some(store.connection(name)?.verifier()),
-        None => None,
-    };
     verify::redact_credentials(
         connection.as_ref(),
         &mut new.headers,
@@ -367,7 +393,8 @@ pub(crate) fn send_event(
         verify::NOT_VERIFIED,
     );
     match store.enqueue(&[new], &[])?[0] {
-        Enqueued::Stored(id) => Ok(id),
+        Enqueued::Stored(id) => Ok(Sent::Stored(id)),
+        Enqueued::Duplicate => Ok(Sent::Duplicate),
         Enqueued::QueueFull => Err(queue_full(&hook.name, hook.settings.queue_limit)),
         Enqueued::NoHook => {
             Err(Failure::refused(format!("hook {:?} was deleted", hook.name)).into())
@@ -382,6 +409,34 @@ fn read_at_most(input: impl Read, max: u64) -> io::Result<Vec<u8>> {
     let mut body = Vec::new();
     input.take(max.saturating_add(1)).read_to_end(&mut body)?;
     Ok(body)
+}
+
+/// The server's refusal as `hooks send` says it: a request the user can
+/// fix is a usage error (2), a state of the hook is a refusal (3).
+fn refusal(hook: &Hook, method: &str, refused: Refused) -> anyhow::Error {
+    let name = &hook.name;
+    match refused {
+        Refused::Disabled => Failure::refused(format!("hook {name:?} is disabled"))
+            .hint(format!("`hookq hooks enable {name}`"))
+            .into(),
+        Refused::Method(methods) => Failure::usage(format!(
+            "hook {name:?} does not accept {method} (only {})",
+            methods.join(", ")
+        ))
+        .into(),
+        Refused::TooLarge => Failure::usage(format!(
+            "the body is larger than hook {name:?} accepts ({})",
+            Size(hook.settings.max_body)
+        ))
+        .into(),
+        Refused::QueueFull => queue_full(name, hook.settings.queue_limit),
+        Refused::NotJson(message) => Failure::usage(message).into(),
+        // Not asked of a local request: no address, connection or rate.
+        Refused::Address | Refused::Unverified(_) | Refused::RateLimited(_) => Failure::refused(
+            format!("hook {name:?} refused the event ({})", refused.status()),
+        )
+        .into(),
+    }
 }
 
 fn queue_full(hook: &str, limit: u64) -> anyhow::Error {

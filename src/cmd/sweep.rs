@@ -176,6 +176,21 @@ fn apply(
         cursor = last;
     }
 
+    // Delivery ids past their hook's dedupe window: a delivery of one of
+    // them is an event again, and the table stays as small as the window.
+    let mut pacer = Pacer::new();
+    let mut forgotten = 0;
+    loop {
+        pacer.start();
+        let n = store.prune_deliveries(now, pacer.batch())?;
+        pacer.done(n as usize);
+        if n == 0 {
+            break;
+        }
+        forgotten += n;
+        progress.show("forgetting delivery ids", forgotten);
+    }
+
     // Deleted rows leave free pages inside the file: give them back, a
     // bounded number per transaction (moving pages holds the write lock).
     let mut reclaimed = 0;

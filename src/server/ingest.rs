@@ -14,7 +14,7 @@ use super::ratelimit::Limit;
 use super::registry::{HookEntry, Responder};
 use super::waiters::CycleOutcome;
 use super::{Answer, Shared};
-use crate::bundle;
+use crate::admission::{self, Admitted, Caller, Refused};
 use crate::respond;
 use crate::store::{Enqueued, NewEvent};
 use crate::verify;
@@ -37,20 +37,7 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
         shared.writer.refused(hook.id, answer.status);
         answer.for_hook(&hook.name)
     };
-    if !hook.enabled {
-        return refuse(Answer::text(410, "Webhook is disabled."));
-    }
-    // Methods are case-sensitive (RFC 9110 9.1): `post` is not `POST`.
-    let method = request.method().as_str().to_owned();
-    let methods = &hook.settings.methods;
-    if !methods.is_empty() && !methods.contains(&method) {
-        return refuse(Answer::empty(405).header("Allow", methods.join(", ")));
-    }
     let client = client_ip(request, shared.config.trust_proxy);
-    let allowed = &hook.settings.allow_ips;
-    if !allowed.is_empty() && !client.is_some_and(|ip| allowed.iter().any(|net| net.contains(ip))) {
-        return refuse(Answer::empty(403));
-    }
     let headers: Vec<(String, String)> = request
         .headers()
         .iter()
@@ -61,25 +48,33 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
             )
         })
         .collect();
-    // 401 comes before 413 (SPEC §4) as far as the head can tell: a body
-    // too large to read cannot be checked against a signature.
-    let too_large = || {
-        if let Some(connection) = &hook.connection {
-            let now = shared.now().div_euclid(1000);
-            if let Err(refusal) = verify::verify_head(connection, &headers, query, now) {
-                let unread = Answer::text(401, refusal.to_string()).header("Connection", "close");
-                return refuse(unread);
-            }
-        }
-        refuse(Answer::empty(413).header("Connection", "close"))
+    let method = request.method().as_str().to_owned();
+    let rules = admission::Hook {
+        enabled: hook.enabled,
+        settings: &hook.settings,
+        connection: hook.connection.as_ref(),
+        queued: hook.queued.load(Relaxed),
     };
-    // The declared size is refused before a byte of the body is read.
-    let max_body = hook.settings.max_body;
-    if request
-        .body_length()
-        .is_some_and(|len| len as u64 > max_body)
-    {
-        return too_large();
+    let path = request
+        .url()
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let head = admission::Head {
+        method: &method,
+        path: &path,
+        caller: Caller::Remote(client),
+        headers: &headers,
+        query,
+        declared_len: request.body_length().map(|len| len as u64),
+        now_unix: shared.now().div_euclid(1000),
+    };
+    if let Err(refused) = admission::before_body(&rules, &head) {
+        // Only a declared size over the limit ends here with 401 or 413:
+        // the body is left unread, so the connection cannot be reused.
+        let unread = matches!(refused, Refused::Unverified(_) | Refused::TooLarge);
+        return refuse(closing(refusal(refused), unread));
     }
     // Room for the body is reserved before a byte of it is read: its
     // declared size, or room as it comes when chunked. Held until the event
@@ -90,9 +85,15 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
     else {
         return refuse(bodies_in_flight());
     };
-    let body = match read_body(request, max_body, &mut reservation) {
+    let mut cut = false;
+    let body = match read_body(request, hook.settings.max_body, &mut reservation) {
         Ok(body) => body,
-        Err(BodyError::TooLarge) => return too_large(),
+        // Read up to one byte past the limit: after_body says whether that
+        // is 413, or 401 as the head already fails verification.
+        Err(BodyError::TooLarge(body)) => {
+            cut = true;
+            body
+        }
         Err(BodyError::NoRoom) => return refuse(bodies_in_flight()),
         Err(BodyError::Io(e)) => {
             return refuse(Answer::text(
@@ -101,56 +102,49 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
             ))
         }
     };
-    if let Some(connection) = &hook.connection {
-        let request = verify::Request {
-            headers: &headers,
-            query,
-            body: &body,
-        };
-        if let Err(refusal) = verify::verify(connection, &request, shared.now().div_euclid(1000)) {
-            return refuse(Answer::text(401, refusal.to_string()));
+    let rate = || {
+        shared.limiter.take(
+            hook.id,
+            Limit {
+                rate: hook.settings.rate_limit,
+                burst: hook.settings.burst,
+            },
+            Instant::now(),
+        )
+    };
+    match admission::after_body(&rules, &head, &body, rate) {
+        Ok(Admitted::Event) => {}
+        Ok(Admitted::Handshake(handshake)) => {
+            return Answer::text(200, "")
+                .header("Content-Type", handshake.content_type)
+                .body(handshake.body)
+                .for_hook(&hook.name)
         }
-    }
-    if let Err(wait) = shared.limiter.take(
-        hook.id,
-        Limit {
-            rate: hook.settings.rate_limit,
-            burst: hook.settings.burst,
-        },
-        Instant::now(),
-    ) {
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        return refuse(
-            Answer::text(429, "Too many requests.").header("Retry-After", secs.max(1).to_string()),
-        );
+        Err(refused) => {
+            if refused.after_rate_limit() {
+                shared.limiter.refund(hook.id);
+            }
+            return refuse(closing(refusal(refused), cut));
+        }
     }
     let refund_and_refuse = |answer: Answer| {
         shared.limiter.refund(hook.id);
         refuse(answer)
     };
-    if hook.queued.load(Relaxed) >= hook.settings.queue_limit {
-        return refund_and_refuse(queue_full());
-    }
-    let content_type = header(&headers, "content-type").map(str::to_owned);
-    if let Err(message) = bundle::check_json(content_type.as_deref(), &body) {
-        return refund_and_refuse(Answer::text(400, message));
-    }
+    let content_type = admission::content_type(&headers).map(str::to_owned);
+    let delivery = admission::delivery(&hook.settings, hook.connection.as_ref(), &headers);
     let mut event = NewEvent {
         hook_id: hook.id,
         received_at: shared.now(),
         method,
-        path: request
-            .url()
-            .split('?')
-            .next()
-            .unwrap_or_default()
-            .to_owned(),
+        path: path.clone(),
         query: query.to_owned(),
         headers,
         remote_addr: client.map(|ip| ip.to_string()),
         content_type,
         body,
         replay_of: None,
+        delivery,
     };
     verify::redact_credentials(
         hook.connection.as_ref(),
@@ -181,6 +175,13 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
                 None => accepted(&hook, id),
             }
         }
+        // Stored once already: the sender is told so, and stops retrying.
+        // Counted by the rate limit as an accepted request: a sender
+        // repeating one id is not let past it.
+        Ok(Enqueued::Duplicate) => {
+            shared.metrics.duplicate(&hook.name);
+            Answer::text(200, "Accepted").for_hook(&hook.name)
+        }
         Ok(Enqueued::QueueFull) => refund_and_refuse(queue_full()),
         Ok(Enqueued::NoHook) => Answer::text(404, "Webhook not found."),
         Err(error) => {
@@ -191,6 +192,33 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
             ));
             refund_and_refuse(Answer::empty(503).header("Retry-After", "1"))
         }
+    }
+}
+
+/// The server's answer to a refused request.
+fn refusal(refused: Refused) -> Answer {
+    let status = refused.status();
+    match refused {
+        Refused::Disabled => Answer::text(status, "Webhook is disabled."),
+        Refused::Method(methods) => Answer::empty(status).header("Allow", methods.join(", ")),
+        Refused::Address | Refused::TooLarge => Answer::empty(status),
+        Refused::Unverified(reason) => Answer::text(status, reason.to_string()),
+        Refused::RateLimited(wait) => {
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            Answer::text(status, "Too many requests.")
+                .header("Retry-After", secs.max(1).to_string())
+        }
+        Refused::QueueFull => queue_full(),
+        Refused::NotJson(message) => Answer::text(status, message),
+    }
+}
+
+/// A body left partly unread cannot be skipped to the next request.
+fn closing(answer: Answer, unread: bool) -> Answer {
+    if unread {
+        answer.header("Connection", "close")
+    } else {
+        answer
     }
 }
 
@@ -286,15 +314,9 @@ fn forwarded_for(value: &str) -> Option<IpAddr> {
         .or_else(|| last.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
 }
 
-fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-}
-
 enum BodyError {
-    TooLarge,
+    /// What was read: the limit and one byte more.
+    TooLarge(Vec<u8>),
     /// The budget of body bytes in flight ran out as a chunked body came.
     NoRoom,
     Io(std::io::Error),
@@ -335,7 +357,7 @@ fn read_body(
         }
     }
     if body.len() as u64 > max {
-        return Err(BodyError::TooLarge);
+        return Err(BodyError::TooLarge(body));
     }
     Ok(body)
 }

@@ -18,6 +18,8 @@ pub struct InFlight {
 pub struct Metrics {
     /// (hook name, or "" for an unknown token; HTTP status) → requests.
     requests: Mutex<BTreeMap<(String, u16), u64>>,
+    /// Hook name → deliveries answered as duplicates, not queued again.
+    duplicates: Mutex<BTreeMap<String, u64>>,
     pub batch_size: Histogram<9>,
     pub ingest_seconds: Histogram<12>,
 }
@@ -26,6 +28,7 @@ impl Metrics {
     pub fn new() -> Self {
         Metrics {
             requests: Mutex::default(),
+            duplicates: Mutex::default(),
             batch_size: Histogram::new([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0]),
             ingest_seconds: Histogram::new([
                 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
@@ -36,6 +39,11 @@ impl Metrics {
     pub fn request(&self, hook: &str, status: u16) {
         let mut requests = self.requests.lock().unwrap_or_else(|e| e.into_inner());
         *requests.entry((hook.to_owned(), status)).or_default() += 1;
+    }
+
+    pub fn duplicate(&self, hook: &str) {
+        let mut duplicates = self.duplicates.lock().unwrap_or_else(|e| e.into_inner());
+        *duplicates.entry(hook.to_owned()).or_default() += 1;
     }
 
     /// The Prometheus text exposition, with the queue depth of each hook and
@@ -55,6 +63,19 @@ impl Metrics {
             );
         }
         drop(requests);
+        out.push_str(
+            "# HELP hookq_duplicates_total Deliveries answered 200 as already accepted, not queued again.\n",
+        );
+        out.push_str("# TYPE hookq_duplicates_total counter\n");
+        let duplicates = self.duplicates.lock().unwrap_or_else(|e| e.into_inner());
+        for (hook, n) in duplicates.iter() {
+            let _ = writeln!(
+                out,
+                "hookq_duplicates_total{{hook=\"{}\"}} {n}",
+                escape(hook)
+            );
+        }
+        drop(duplicates);
         out.push_str("# HELP hookq_queue_depth Events waiting in each hook's queue.\n");
         out.push_str("# TYPE hookq_queue_depth gauge\n");
         for (hook, depth) in queues {

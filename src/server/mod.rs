@@ -218,6 +218,11 @@ impl Answer {
         self
     }
 
+    fn body(mut self, body: Vec<u8>) -> Self {
+        self.body = body;
+        self
+    }
+
     fn for_hook(mut self, name: &str) -> Self {
         self.hook = Some(name.to_owned());
         self

@@ -16,6 +16,8 @@ pub(crate) struct StoredConnection {
     pub(crate) kind: Kind,
     pub(crate) secret: String,
     pub(crate) options: Options,
+    /// The secret before the last `connections rotate`, while its grace lasts.
+    pub(crate) previous: Option<verify::Previous>,
     pub(crate) created_at: Millis,
     /// Names of the hooks that use it.
     pub(crate) hooks: Vec<String>,
@@ -27,13 +29,15 @@ impl StoredConnection {
             kind: self.kind,
             secret: self.secret.clone(),
             options: self.options.clone(),
+            previous: self.previous.clone(),
         }
     }
 }
 
 const SELECT_CONNECTION: &str = "
     SELECT c.id, c.name, c.kind, c.secret, c.options, c.created_at,
-           (SELECT json_group_array(h.name) FROM hooks h WHERE h.connection_id = c.id)
+           (SELECT json_group_array(h.name) FROM hooks h WHERE h.connection_id = c.id),
+           c.previous_secret, c.previous_until
     FROM connections c";
 
 fn connection_from_row(row: &Row<'_>) -> rusqlite::Result<StoredConnection> {
@@ -48,6 +52,10 @@ fn connection_from_row(row: &Row<'_>) -> rusqlite::Result<StoredConnection> {
         options: json_column(row, 4)?,
         created_at: row.get(5)?,
         hooks: json_column(row, 6)?,
+        previous: match (row.get(7)?, row.get(8)?) {
+            (Some(secret), Some(until)) => Some(verify::Previous { secret, until }),
+            _ => None,
+        },
     })
 }
 
@@ -110,6 +118,26 @@ impl Store {
         )?;
         tx.commit()?;
         self.connection(name)
+    }
+
+    /// Set a new secret, keeping the current one valid until `until`. A
+    /// secret still in its grace from an earlier rotation is dropped: two
+    /// secrets at most verify at once.
+    pub(crate) fn rotate_connection(
+        &mut self,
+        connection: &StoredConnection,
+        secret: &str,
+        until: Millis,
+    ) -> Result<StoredConnection> {
+        let tx = self.write()?;
+        tx.execute(
+            "UPDATE connections
+             SET previous_secret = secret, previous_until = ?2, secret = ?3
+             WHERE id = ?1",
+            params![connection.id, until, secret],
+        )?;
+        tx.commit()?;
+        self.connection(&connection.name)
     }
 
     /// Delete a connection; refused while a hook uses it.

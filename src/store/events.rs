@@ -23,6 +23,16 @@ pub struct NewEvent {
     pub content_type: Option<String>,
     pub body: Vec<u8>,
     pub replay_of: Option<i64>,
+    /// The id its sender gave the delivery, when the hook drops duplicates.
+    pub delivery: Option<Delivery>,
+}
+
+/// A delivery's id, remembered with the event for the hook's window.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub id: String,
+    /// How long the id is remembered, in ms.
+    pub window: i64,
 }
 
 #[cfg(test)]
@@ -40,6 +50,7 @@ impl NewEvent {
             content_type: None,
             body: body.to_vec(),
             replay_of: None,
+            delivery: None,
         }
     }
 }
@@ -53,6 +64,9 @@ pub enum Enqueued {
     QueueFull,
     /// The hook was deleted meanwhile.
     NoHook,
+    /// The hook accepted a delivery of this id within its window: not
+    /// stored again.
+    Duplicate,
 }
 
 /// Refused requests to count: (hook id, HTTP status, how many).
@@ -92,6 +106,19 @@ impl Store {
             )?;
             let mut insert_payload =
                 tx.prepare_cached("INSERT INTO payloads (event_id, body) VALUES (?1, ?2)")?;
+            let mut seen = tx.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM deliveries
+                                WHERE hook_id = ?1 AND delivery = ?2 AND expires_at > ?3)",
+            )?;
+            // One descent of the key: a new id (or one past its window) is
+            // remembered, and a remembered one changes nothing (0 rows).
+            let mut remember = tx.prepare_cached(
+                "INSERT INTO deliveries (hook_id, delivery, expires_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (hook_id, delivery) DO UPDATE SET expires_at = excluded.expires_at
+                 WHERE expires_at <= ?4",
+            )?;
+            let mut count_duplicate =
+                tx.prepare_cached("UPDATE hooks SET duplicates = duplicates + 1 WHERE id = ?1")?;
             // Each hook of the batch is read once and written once (its
             // `queued` count apart, kept by the insert trigger).
             let mut hooks: HashMap<i64, BatchHook> = HashMap::new();
@@ -105,8 +132,31 @@ impl Store {
                         last_event_at: None,
                     }),
                 };
+                // Inside the write transaction: of concurrent deliveries of
+                // one id, exactly one is stored. A duplicate is answered as
+                // accepted even when the queue is full: it is stored already.
+                let duplicate = match (&event.delivery, hook.room) {
+                    (Some(delivery), Some(room)) if room > 0 => {
+                        let new = remember.execute(params![
+                            event.hook_id,
+                            delivery.id,
+                            event.received_at.saturating_add(delivery.window),
+                            event.received_at,
+                        ])?;
+                        new == 0
+                    }
+                    (Some(delivery), Some(_)) => seen.query_row(
+                        params![event.hook_id, delivery.id, event.received_at],
+                        |row| row.get::<_, bool>(0),
+                    )?,
+                    _ => false,
+                };
                 let outcome = match hook.room {
                     None => Enqueued::NoHook,
+                    Some(_) if duplicate => {
+                        count_duplicate.execute([event.hook_id])?;
+                        Enqueued::Duplicate
+                    }
                     Some(room) if room <= 0 => Enqueued::QueueFull,
                     Some(ref mut room) => {
                         insert_event.execute(params![

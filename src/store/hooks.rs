@@ -25,6 +25,12 @@ pub struct HookSettings {
     pub(crate) methods: Vec<String>,
     pub(crate) json_passthrough: bool,
     pub(crate) connection_id: Option<i64>,
+    /// Drop deliveries whose id the hook accepted within `dedupe_window`.
+    pub(crate) dedupe: bool,
+    /// In ms.
+    pub(crate) dedupe_window: i64,
+    /// The header naming a delivery; `None` = the connection kind's own.
+    pub(crate) dedupe_header: Option<String>,
 }
 
 impl Default for HookSettings {
@@ -38,6 +44,9 @@ impl Default for HookSettings {
             methods: Vec::new(),
             json_passthrough: false,
             connection_id: None,
+            dedupe: true,
+            dedupe_window: 24 * 3600 * 1000,
+            dedupe_header: None,
         }
     }
 }
@@ -62,13 +71,16 @@ pub struct Hook {
     /// Events waiting now.
     pub(crate) queued: u64,
     pub(crate) operations: u64,
+    /// Deliveries answered as duplicates, not queued again.
+    pub(crate) duplicates: u64,
 }
 
 const SELECT_HOOK: &str = "
     SELECT h.id, h.name, h.token, h.enabled, h.rate_limit, h.queue_limit, h.max_body,
            h.allow_ips, h.methods, h.json_passthrough, h.connection_id, c.name, s.name,
            h.created_at, h.disabled_at, h.disabled_reason,
-           h.unassigned_since, h.last_event_at, h.queued, h.operations, h.burst
+           h.unassigned_since, h.last_event_at, h.queued, h.operations, h.burst,
+           h.dedupe, h.dedupe_window, h.dedupe_header, h.duplicates
     FROM hooks h
     LEFT JOIN connections c ON c.id = h.connection_id
     LEFT JOIN scenarios s ON s.hook_id = h.id";
@@ -88,6 +100,9 @@ fn hook_from_row(row: &Row<'_>) -> rusqlite::Result<Hook> {
             methods: json_column(row, 8)?,
             json_passthrough: row.get(9)?,
             connection_id: row.get(10)?,
+            dedupe: row.get(21)?,
+            dedupe_window: row.get(22)?,
+            dedupe_header: row.get(23)?,
         },
         connection: row.get(11)?,
         scenario: row.get(12)?,
@@ -98,6 +113,7 @@ fn hook_from_row(row: &Row<'_>) -> rusqlite::Result<Hook> {
         last_event_at: row.get(17)?,
         queued: row.get(18)?,
         operations: row.get(19)?,
+        duplicates: row.get(24)?,
     })
 }
 
@@ -191,8 +207,9 @@ impl Store {
         tx.execute(
             "INSERT INTO hooks (name, token, rate_limit, queue_limit, max_body, allow_ips,
                                 methods, json_passthrough, connection_id, created_at,
-                                enabled_at, unassigned_since, burst)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, ?11)",
+                                enabled_at, unassigned_since, burst, dedupe, dedupe_window,
+                                dedupe_header)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, ?11, ?12, ?13, ?14)",
             params![
                 name,
                 token,
@@ -205,6 +222,9 @@ impl Store {
                 settings.connection_id,
                 now,
                 settings.burst,
+                settings.dedupe,
+                settings.dedupe_window,
+                settings.dedupe_header,
             ],
         )?;
         tx.commit()?;
@@ -216,7 +236,8 @@ impl Store {
             .execute(
                 "UPDATE hooks SET rate_limit = ?2, queue_limit = ?3, max_body = ?4, allow_ips = ?5,
                                   methods = ?6, json_passthrough = ?7, connection_id = ?8,
-                                  burst = ?9
+                                  burst = ?9, dedupe = ?10, dedupe_window = ?11,
+                                  dedupe_header = ?12
                  WHERE id = ?1",
                 params![
                     id,
@@ -228,6 +249,9 @@ impl Store {
                     settings.json_passthrough,
                     settings.connection_id,
                     settings.burst,
+                    settings.dedupe,
+                    settings.dedupe_window,
+                    settings.dedupe_header,
                 ],
             )
             .context("could not update the hook")?;

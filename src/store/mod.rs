@@ -30,8 +30,8 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use crate::error::Failure;
 
 pub(crate) use connections::StoredConnection;
+pub(crate) use events::{Delivery, Event, EventFilter, RefusalCount};
 pub use events::{Enqueued, NewEvent};
-pub(crate) use events::{Event, EventFilter, RefusalCount};
 pub(crate) use executions::{
     Ahead, ClaimedEvent, CycleEnd, ExecutionEnd, ExecutionRecord, NewOperation, Operation,
     ScenarioUpdate,
@@ -52,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/002_lease_holder.sql"),
     include_str!("migrations/003_hook_burst.sql"),
     include_str!("migrations/004_forward.sql"),
+    include_str!("migrations/005_senders.sql"),
 ];
 
 /// How often an execution's checkpoint thread checkpoints

@@ -192,6 +192,19 @@ impl Store {
     /// Purge the payloads of these events, in one transaction; the events
     /// stay. Each is checked again (received before `before`) in case an id
     /// was reused meanwhile. Returns how many payloads were purged.
+    /// Forget up to `batch` delivery ids whose window ended by `now`
+    /// (by the expiry index); how many were forgotten.
+    pub(crate) fn prune_deliveries(&mut self, now: Millis, batch: usize) -> Result<u64> {
+        let tx = self.write()?;
+        let n = tx.execute(
+            "DELETE FROM deliveries WHERE (hook_id, delivery) IN (
+                 SELECT hook_id, delivery FROM deliveries WHERE expires_at <= ?1 LIMIT ?2)",
+            params![now, batch as i64],
+        )?;
+        tx.commit()?;
+        Ok(n as u64)
+    }
+
     pub(crate) fn purge_payloads(&mut self, event_ids: &[i64], before: Millis) -> Result<u64> {
         let tx = self.write()?;
         let mut purged = 0;

@@ -12,7 +12,7 @@ use super::http::{encode, Reply, Req};
 use super::App;
 use crate::clock::Clock;
 use crate::cmd::hooks::set_enabled;
-use crate::cmd::replay::{replay_events, send_event, TestEvent};
+use crate::cmd::replay::{replay_events, send_event, Sent, TestEvent};
 use crate::cmd::scenario::may_run;
 use crate::cmd::Ctx;
 use crate::engine;
@@ -49,8 +49,11 @@ pub fn act(app: &App, ctx: &Ctx, store: &mut Store, req: &Req, path: &[&str]) ->
                     .replace("\r\n", "\n")
                     .into_bytes(),
             };
-            let id = send_event(store, &hook, event, ctx.now)?;
-            Ok(Reply::see_other(&format!("/events/{id}")))
+            match send_event(store, &hook, event, ctx.now)? {
+                Sent::Stored(id) => Ok(Reply::see_other(&format!("/events/{id}"))),
+                // Not queued again: the hook's page, where the first one is.
+                Sent::Duplicate => Ok(Reply::see_other(&format!("/hooks/{}", hook.token))),
+            }
         }
         ["events", id, "replay"] => {
             let event = store.event(parse_id(id)?)?;

@@ -11,11 +11,11 @@ use crate::cmd::{sweep, Ctx};
 use crate::lifecycle::{self, Limits};
 use crate::store::Store;
 
-pub fn connections(store: &Store) -> Result<Reply> {
+pub fn connections(ctx: &Ctx, store: &Store) -> Result<Reply> {
     let connections: Vec<Value> = store
         .connections()?
         .iter()
-        .map(|c| serde_json::to_value(ConnectionJson::new(c)))
+        .map(|c| serde_json::to_value(ConnectionJson::new(c, ctx.now)))
         .collect::<Result<_, _>>()?;
     let body = html! {
         div.page-head { div { h1 { "Connections" } p.muted { "Credentials that verify who sent a webhook. Secrets are masked, as in the CLI." } } }

@@ -38,7 +38,7 @@ pub fn route(app: &App, store: &mut Store, req: &Req) -> Reply {
         ("GET", ["events", id, "bundle"]) => event_page::bundle(store, id),
         ("GET", ["scenarios"]) => scenario_pages::scenarios(store),
         ("GET", ["scenarios", name]) => scenario_pages::scenario(app, store, name),
-        ("GET", ["connections"]) => admin_pages::connections(store),
+        ("GET", ["connections"]) => admin_pages::connections(&ctx, store),
         ("GET", ["sweep"]) => admin_pages::sweep_page(&ctx, store),
         ("POST", _) => actions::act(app, &ctx, store, req, &path),
         _ => Err(Failure::refused("no such page").into()),

@@ -186,6 +186,7 @@ fn enqueue(env: &Env, hook: &str, events: &[Queued<'_>]) -> Vec<i64> {
                 .map(|(_, v)| (*v).to_owned()),
             body: body.to_vec(),
             replay_of: None,
+            delivery: None,
         })
         .collect();
     store

@@ -6,6 +6,7 @@
 
 mod util;
 
+mod admission;
 mod bounds;
 mod browser;
 mod burst;
@@ -28,6 +29,7 @@ mod respond;
 mod scenario;
 mod scheduling;
 mod secrets;
+mod senders;
 mod serve;
 mod store;
 mod sweep;

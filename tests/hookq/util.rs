@@ -350,6 +350,7 @@ impl Env {
             content_type: content_type.map(str::to_owned),
             body: body.to_vec(),
             replay_of: None,
+            delivery: None,
         };
         match store.enqueue(&[event], &[]).unwrap()[0] {
             hookq::store::Enqueued::Stored(id) => id,
@@ -375,6 +376,7 @@ impl Env {
                 content_type: None,
                 body: body.to_vec(),
                 replay_of: None,
+                delivery: None,
             })
             .collect();
         store
