@@ -373,6 +373,7 @@ impl Scheduler {
             // Look again: still active, still `immediately`, on the same
             // hook (the one this worker is known to run), and events
             // waiting? If none wait, wait for one.
+            let mut flushed = false;
             loop {
                 if stopping() || lease.is_lost() {
                     return Done::Ran;
@@ -391,6 +392,14 @@ impl Scheduler {
                     break;
                 }
                 lease.keep(store);
+                if !flushed {
+                    // Idle now: the execution's relaxed commits go to disk
+                    // here rather than inside the fsync of the next event's
+                    // commit, which its caller waits for. A failure changes
+                    // nothing: that fsync flushes them as before.
+                    let _ = store.flush_relaxed();
+                    flushed = true;
+                }
                 if !self.linger(scenario.id) {
                     return Done::Ran;
                 }
