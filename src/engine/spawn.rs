@@ -1,14 +1,17 @@
 //! Starting a command with `posix_spawn(3)` from what was prepared ahead:
-//! its argument and environment arrays and its three pipes are built by the
-//! execution's thread while the previous command still runs, so that
-//! starting the next one is a single call (std's `Command` builds all of
-//! them at spawn time, from a copy of the whole environment).
+//! its argument and environment arrays, its three pipes and where PATH
+//! puts its program are worked out by the execution's thread while the
+//! previous command still runs, so that starting the next one is a single
+//! call (std's `Command` builds all of them at spawn time, from a copy of
+//! the whole environment, and `posix_spawnp` searches PATH in the child:
+//! one failed `execve` per directory before the program's own, ~5 µs each
+//! on the path of every answered webhook).
 
 use std::ffi::{CString, OsStr};
 use std::io;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::ExitStatusExt;
 use std::process::ExitStatus;
 use std::ptr;
@@ -16,6 +19,12 @@ use std::ptr;
 /// A command ready to start.
 pub struct Prepared {
     program: CString,
+    /// The PATH that `program` is looked up in; `None` when it names a
+    /// file (it holds a `/`), is empty, or there is no PATH at all:
+    /// `posix_spawnp`'s own rules then apply.
+    path: Option<Vec<u8>>,
+    /// What the lookup found when the command was prepared.
+    found: Found,
     argv: Vec<CString>,
     envp: Vec<CString>,
     /// stdin, stdout, stderr as the command gets them.
@@ -32,7 +41,9 @@ pub struct Pipes {
 
 impl Prepared {
     /// `command` is the program and its arguments (never empty); the
-    /// command gets this process's environment with `env` added or replaced.
+    /// command gets this process's environment with `env` added or replaced,
+    /// and a program named without a `/` is looked up in that
+    /// environment's PATH.
     pub fn new(command: &[String], env: &[(&str, String)]) -> io::Result<Prepared> {
         let argv = command
             .iter()
@@ -49,6 +60,15 @@ impl Prepared {
         for (key, value) in env {
             envp.push(c_string(format!("{key}={value}").as_bytes())?);
         }
+        let path = match env.iter().rev().find(|(key, _)| *key == "PATH") {
+            Some((_, value)) => Some(value.as_bytes().to_vec()),
+            None => std::env::var_os("PATH").map(|path| path.into_vec()),
+        }
+        .filter(|_| !program.as_bytes().is_empty() && !program.as_bytes().contains(&b'/'));
+        let found = match &path {
+            Some(path) => look_up(program.as_bytes(), path),
+            None => Found::Missing,
+        };
         let (stdin_theirs, stdin_ours) = pipe()?;
         let (stdout_ours, stdout_theirs) = pipe()?;
         let (stderr_ours, stderr_theirs) = pipe()?;
@@ -66,6 +86,8 @@ impl Prepared {
         }
         Ok(Prepared {
             program,
+            path,
+            found,
             argv,
             envp,
             theirs: [stdin_theirs, stdout_theirs, stderr_theirs],
@@ -75,8 +97,14 @@ impl Prepared {
 
     /// Start it in a process group of its own (a timeout kills the command
     /// and its children), with the default action for SIGPIPE (this process
-    /// ignores it) and no signal blocked. The program is looked up in PATH
-    /// unless it contains a `/`. Returns its pid and our ends of its pipes.
+    /// ignores it) and no signal blocked. Returns its pid and our ends of
+    /// its pipes.
+    ///
+    /// The program found in PATH when it was prepared is started directly.
+    /// If that fails (the file was removed or changed since) or nothing was
+    /// found, it is looked up again now: a command that cannot start fails
+    /// with the error `execvp` gives (not found, or not executable when a
+    /// file of that name was passed over), as when the child searched.
     pub fn spawn(self) -> io::Result<(libc::pid_t, Pipes)> {
         let argv = null_terminated(&self.argv);
         let envp = null_terminated(&self.envp);
@@ -108,14 +136,32 @@ impl Prepared {
                 | libc::POSIX_SPAWN_SETSIGDEF;
             check(libc::posix_spawnattr_setflags(attr, flags as libc::c_short))?;
             let mut pid = 0;
-            check(libc::posix_spawnp(
-                &mut pid,
-                self.program.as_ptr(),
-                actions.as_mut(),
-                attr,
-                argv.as_ptr(),
-                envp.as_ptr(),
-            ))?;
+            let mut start = |file: &CString, search: bool| {
+                let spawn = if search {
+                    libc::posix_spawnp
+                } else {
+                    libc::posix_spawn
+                };
+                check(spawn(
+                    &mut pid,
+                    file.as_ptr(),
+                    actions.as_mut(),
+                    attr,
+                    argv.as_ptr(),
+                    envp.as_ptr(),
+                ))
+            };
+            match (&self.path, &self.found) {
+                (None, _) => start(&self.program, true)?,
+                (Some(_), Found::Program(file)) if start(file, false).is_ok() => {}
+                // Removed or changed since it was prepared, or not there
+                // then: look again now.
+                (Some(path), _) => match look_up(self.program.as_bytes(), path) {
+                    Found::Program(file) => start(&file, false)?,
+                    Found::Denied => return Err(io::Error::from_raw_os_error(libc::EACCES)),
+                    Found::Missing => return Err(io::Error::from_raw_os_error(libc::ENOENT)),
+                },
+            }
             Ok((pid, self.ours))
         }
         // Their ends close here, in this process: the command holds them.
@@ -134,6 +180,43 @@ pub fn wait(pid: libc::pid_t) -> io::Result<ExitStatus> {
         if error.kind() != io::ErrorKind::Interrupted {
             return Err(error);
         }
+    }
+}
+
+/// What a PATH lookup found.
+enum Found {
+    Program(CString),
+    /// Only files of that name that cannot be executed (execvp: EACCES).
+    Denied,
+    /// Nothing of that name (execvp: ENOENT).
+    Missing,
+}
+
+/// The lookup `execvp` does for `program` in `path`: the first directory
+/// (an empty entry is the current directory) holding a regular file of that
+/// name that may be executed. A name that exists but cannot be executed (a
+/// directory, no execute permission, a `noexec` mount) is passed over, as
+/// execvp passes over EACCES, and decides the error if nothing is found.
+fn look_up(program: &[u8], path: &[u8]) -> Found {
+    let mut denied = false;
+    for dir in path.split(|&b| b == b':') {
+        let dir: &[u8] = if dir.is_empty() { b"." } else { dir };
+        let Ok(candidate) = CString::new([dir, b"/", program].concat()) else {
+            continue;
+        };
+        let Ok(meta) = std::fs::metadata(OsStr::from_bytes(candidate.as_bytes())) else {
+            continue;
+        };
+        // SAFETY: access only reads the NUL-terminated path.
+        if meta.is_file() && unsafe { libc::access(candidate.as_ptr(), libc::X_OK) } == 0 {
+            return Found::Program(candidate);
+        }
+        denied = true;
+    }
+    if denied {
+        Found::Denied
+    } else {
+        Found::Missing
     }
 }
 
@@ -294,6 +377,71 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    /// Two directories, each with a program `prog`: in the first one it
+    /// fails (`false`), in the second it succeeds (`true`). Links, not
+    /// scripts written here: a script still open for writing in a forked
+    /// child of another test could not be run (ETXTBSY).
+    fn two_progs() -> (tempfile::TempDir, String, String) {
+        let root = tempfile::tempdir().unwrap();
+        let (fails, succeeds) = (root.path().join("fails"), root.path().join("succeeds"));
+        for (dir, target) in [(&fails, "false"), (&succeeds, "true")] {
+            std::fs::create_dir(dir).unwrap();
+            let Found::Program(target) = look_up(target.as_bytes(), b"/usr/bin:/bin") else {
+                panic!("no {target} in /usr/bin or /bin");
+            };
+            let target = std::path::PathBuf::from(OsStr::from_bytes(target.as_bytes()));
+            std::os::unix::fs::symlink(target, dir.join("prog")).unwrap();
+        }
+        let show = |dir: &std::path::Path| dir.to_str().unwrap().to_owned();
+        (root, show(&fails), show(&succeeds))
+    }
+
+    /// Start `prepared` and whether its command succeeded.
+    fn succeeds(prepared: Prepared) -> bool {
+        let (pid, _pipes) = prepared.spawn().unwrap();
+        wait(pid).unwrap().success()
+    }
+
+    fn prog_with_path(path: String) -> Prepared {
+        Prepared::new(&["prog".into()], &[("PATH", path)]).unwrap()
+    }
+
+    #[test]
+    fn the_program_is_looked_up_in_the_path_of_its_own_environment() {
+        let (_root, fails, succeeds_dir) = two_progs();
+        assert!(!succeeds(prog_with_path(format!("{fails}:{succeeds_dir}"))));
+        // The next command of the same execution, PATH changed: no lookup
+        // is kept from one command to the next.
+        assert!(succeeds(prog_with_path(format!("{succeeds_dir}:{fails}"))));
+        // A file that is not executable is passed over, as execvp does.
+        std::fs::remove_file(format!("{succeeds_dir}/prog")).unwrap();
+        std::fs::write(format!("{succeeds_dir}/prog"), "").unwrap();
+        assert!(!succeeds(prog_with_path(format!("{succeeds_dir}:{fails}"))));
+    }
+
+    #[test]
+    fn a_program_removed_after_its_lookup_is_looked_up_again() {
+        let (_root, fails, succeeds_dir) = two_progs();
+        let prepared = prog_with_path(format!("{fails}:{succeeds_dir}"));
+        std::fs::remove_file(format!("{fails}/prog")).unwrap();
+        assert!(succeeds(prepared));
+    }
+
+    #[test]
+    fn a_program_on_no_path_directory_fails_as_before() {
+        let (_root, fails, _) = two_progs();
+        let error = |prepared: Prepared| prepared.spawn().err().unwrap().kind();
+        let missing = Prepared::new(&["hookq-no-such-program".into()], &[]).unwrap();
+        assert_eq!(error(missing), io::ErrorKind::NotFound);
+        // Found but not executable, and nothing else on the PATH.
+        std::fs::remove_file(format!("{fails}/prog")).unwrap();
+        std::fs::write(format!("{fails}/prog"), "").unwrap();
+        assert_eq!(
+            error(prog_with_path(fails)),
+            io::ErrorKind::PermissionDenied
+        );
     }
 
     #[test]
