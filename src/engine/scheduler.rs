@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use super::{execute, execute_held, runner, CycleReport, Lease, Start};
+use super::{execute, execute_held, runner, CycleReport, Lease, Start, IMMEDIATE_MAX_CYCLES};
 use crate::clock::{self, Clock, Millis};
 use crate::error::{code_of, Code};
 use crate::shutdown::Shutdown;
@@ -349,6 +349,7 @@ impl Scheduler {
         let clock = self.inner.clock;
         let shutdown = self.inner.shutdown.clone();
         let stopping = move || shutdown.is_stopped();
+        let mut started = None;
         loop {
             // Events committed from now on poke this worker again.
             self.unpoke(scenario.id);
@@ -366,6 +367,7 @@ impl Scheduler {
                 &stopping,
                 &mut |cycle: &CycleReport<'_>| (self.inner.on_cycle)(cycle),
                 Some(worker),
+                started.take(),
             );
             if self.outcome(&scenario, result) == Done::NotRun {
                 return Done::NotRun;
@@ -402,6 +404,20 @@ impl Scheduler {
                 }
                 if !self.linger(scenario.id) {
                     return Done::Ran;
+                }
+                // Told of an event: look and start in one transaction, or
+                // else the long way round (this loop again).
+                if stopping() {
+                    continue;
+                }
+                let (id, hook_id) = (scenario.id, scenario.hook_id);
+                let now = clock.now();
+                if let Ok(Some((fresh, execution))) =
+                    store.start_immediately(id, hook_id, now, IMMEDIATE_MAX_CYCLES)
+                {
+                    scenario = fresh;
+                    started = Some(execution);
+                    break;
                 }
             }
         }

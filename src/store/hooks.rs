@@ -1,7 +1,7 @@
 //! Hooks: named webhook endpoints and their settings.
 
 use anyhow::{Context, Result};
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::{validate_name, DeleteStep, Store};
 use crate::cidr::Cidr;
@@ -106,6 +106,12 @@ fn hook_from_row(row: &Row<'_>) -> rusqlite::Result<Hook> {
         queued: row.get(19)?,
         operations: row.get(20)?,
     })
+}
+
+/// The hook with this id, on a connection or in a transaction.
+pub(super) fn hook_by_id(conn: &Connection, id: i64) -> Result<Option<Hook>> {
+    let mut stmt = conn.prepare_cached(&format!("{SELECT_HOOK} WHERE h.id = ?1"))?;
+    Ok(stmt.query_row([id], hook_from_row).optional()?)
 }
 
 fn json_list<T: ToString>(items: &[T]) -> String {

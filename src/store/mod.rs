@@ -32,7 +32,7 @@ pub use connections::StoredConnection;
 pub use events::{Enqueued, Event, EventFilter, EventState, NewEvent, RefusalCount};
 pub use executions::{
     Ahead, ClaimedEvent, Committed, CycleEnd, ExecutionEnd, ExecutionRecord, NewOperation,
-    Operation, ScenarioUpdate, Trigger,
+    Operation, ScenarioUpdate, Started, Trigger,
 };
 pub use hooks::{Hook, HookSettings};
 pub use scenarios::{Input, Scenario, ScenarioSettings, Schedule};
