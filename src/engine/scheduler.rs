@@ -19,7 +19,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use super::{execute, execute_held, runner, CycleReport, Lease, Start, IMMEDIATE_MAX_CYCLES};
+use super::{
+    execute, execute_held, runner, spawn, CycleReport, Lease, Start, IMMEDIATE_MAX_CYCLES,
+};
 use crate::clock::{self, Clock, Millis};
 use crate::error::{code_of, Code};
 use crate::shutdown::Shutdown;
@@ -375,7 +377,7 @@ impl Scheduler {
             // Look again: still active, still `immediately`, on the same
             // hook (the one this worker is known to run), and events
             // waiting? If none wait, wait for one.
-            let mut flushed = false;
+            let mut idle = false;
             loop {
                 if stopping() || lease.is_lost() {
                     return Done::Ran;
@@ -394,13 +396,16 @@ impl Scheduler {
                     break;
                 }
                 lease.keep(store);
-                if !flushed {
+                if !idle {
                     // Idle now: the execution's relaxed commits go to disk
                     // here rather than inside the fsync of the next event's
                     // commit, which its caller waits for. A failure changes
-                    // nothing: that fsync flushes them as before.
+                    // nothing: that fsync flushes them as before. And what
+                    // the next command's start needs, bar its event, is
+                    // made now rather than when the event comes.
                     let _ = store.flush_relaxed();
-                    flushed = true;
+                    spawn::prepare_spare(&scenario.settings.command);
+                    idle = true;
                 }
                 if !self.linger(scenario.id) {
                     return Done::Ran;

@@ -7,7 +7,8 @@
 //! one failed `execve` per directory before the program's own, ~5 µs each
 //! on the path of every answered webhook).
 
-use std::ffi::{CString, OsStr};
+use std::cell::RefCell;
+use std::ffi::{CString, OsStr, OsString};
 use std::io;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -45,54 +46,11 @@ impl Prepared {
     /// and a program named without a `/` is looked up in that
     /// environment's PATH.
     pub fn new(command: &[String], env: &[(&str, String)]) -> io::Result<Prepared> {
-        let argv = command
-            .iter()
-            .map(|arg| c_string(arg.as_bytes()))
-            .collect::<io::Result<Vec<_>>>()?;
-        let program = argv.first().cloned().ok_or(io::ErrorKind::NotFound)?;
-        let replaced = |key: &OsStr| env.iter().any(|(k, _)| key.as_bytes() == k.as_bytes());
-        let mut envp = Vec::new();
-        for (key, value) in std::env::vars_os().filter(|(key, _)| !replaced(key)) {
-            envp.push(c_string(
-                &[key.as_bytes(), b"=", value.as_bytes()].concat(),
-            )?);
+        let spare = SPARE.with(|spare| spare.borrow_mut().take());
+        match spare.filter(|spare| spare.command == command) {
+            Some(spare) => spare.finish(command, env),
+            None => Spare::new(command)?.finish(command, env),
         }
-        for (key, value) in env {
-            envp.push(c_string(format!("{key}={value}").as_bytes())?);
-        }
-        let path = match env.iter().rev().find(|(key, _)| *key == "PATH") {
-            Some((_, value)) => Some(value.as_bytes().to_vec()),
-            None => std::env::var_os("PATH").map(|path| path.into_vec()),
-        }
-        .filter(|_| !program.as_bytes().is_empty() && !program.as_bytes().contains(&b'/'));
-        let found = match &path {
-            Some(path) => look_up(program.as_bytes(), path),
-            None => Found::Missing,
-        };
-        let (stdin_theirs, stdin_ours) = pipe()?;
-        let (stdout_ours, stdout_theirs) = pipe()?;
-        let (stderr_ours, stderr_theirs) = pipe()?;
-        let ours = Pipes {
-            stdin: stdin_ours,
-            stdout: stdout_ours,
-            stderr: stderr_ours,
-        };
-        for fd in [&ours.stdin, &ours.stdout, &ours.stderr] {
-            // SAFETY: F_SETFL on a descriptor we own; a pipe has no other
-            // status flag to keep.
-            if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) } < 0 {
-                return Err(io::Error::last_os_error());
-            }
-        }
-        Ok(Prepared {
-            program,
-            path,
-            found,
-            argv,
-            envp,
-            theirs: [stdin_theirs, stdout_theirs, stderr_theirs],
-            ours,
-        })
     }
 
     /// Start it in a process group of its own (a timeout kills the command
@@ -166,6 +124,116 @@ impl Prepared {
         }
         // Their ends close here, in this process: the command holds them.
     }
+}
+
+thread_local! {
+    /// The [`Spare`] made on this thread for its next command.
+    static SPARE: RefCell<Option<Spare>> = const { RefCell::new(None) };
+}
+
+/// Make ahead, on this thread, what starting `command` needs that does not
+/// depend on its event, for the next [`Prepared::new`] of the same command
+/// on this thread: for a worker about to wait for an event (~50 µs less
+/// before an answered webhook's command starts). Best effort: what fails
+/// here is done again, and fails with its error, when the command is
+/// prepared.
+pub fn prepare_spare(command: &[String]) {
+    let spare = Spare::new(command).ok();
+    SPARE.with(|slot| *slot.borrow_mut() = spare);
+}
+
+/// What starting a command needs besides its event: this process's
+/// environment, where its PATH puts the program, and three pipes.
+struct Spare {
+    command: Vec<String>,
+    /// This process's environment: each variable's name and `NAME=value`.
+    environment: Vec<(OsString, CString)>,
+    /// This process's PATH, if the program is looked up in it.
+    path: Option<Vec<u8>>,
+    found: Found,
+    theirs: [OwnedFd; 3],
+    ours: Pipes,
+}
+
+impl Spare {
+    fn new(command: &[String]) -> io::Result<Spare> {
+        let mut environment = Vec::new();
+        for (key, value) in std::env::vars_os() {
+            let entry = c_string(&[key.as_bytes(), b"=", value.as_bytes()].concat())?;
+            environment.push((key, entry));
+        }
+        let program = command.first().map_or(&[][..], |p| p.as_bytes());
+        let path = std::env::var_os("PATH")
+            .map(|path| path.into_vec())
+            .filter(|_| searched(program));
+        let found = match &path {
+            Some(path) => look_up(program, path),
+            None => Found::Missing,
+        };
+        let (stdin_theirs, stdin_ours) = pipe()?;
+        let (stdout_ours, stdout_theirs) = pipe()?;
+        let (stderr_ours, stderr_theirs) = pipe()?;
+        let ours = Pipes {
+            stdin: stdin_ours,
+            stdout: stdout_ours,
+            stderr: stderr_ours,
+        };
+        for fd in [&ours.stdin, &ours.stdout, &ours.stderr] {
+            // SAFETY: F_SETFL on a descriptor we own; a pipe has no other
+            // status flag to keep.
+            if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) } < 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        Ok(Spare {
+            command: command.to_vec(),
+            environment,
+            path,
+            found,
+            theirs: [stdin_theirs, stdout_theirs, stderr_theirs],
+            ours,
+        })
+    }
+
+    /// The command ready to start, with `env` added to the environment or
+    /// replacing what is there.
+    fn finish(self, command: &[String], env: &[(&str, String)]) -> io::Result<Prepared> {
+        let argv = command
+            .iter()
+            .map(|arg| c_string(arg.as_bytes()))
+            .collect::<io::Result<Vec<_>>>()?;
+        let program = argv.first().cloned().ok_or(io::ErrorKind::NotFound)?;
+        let replaced = |key: &OsStr| env.iter().any(|(k, _)| key.as_bytes() == k.as_bytes());
+        let mut envp: Vec<CString> = (self.environment.into_iter())
+            .filter(|(key, _)| !replaced(key))
+            .map(|(_, entry)| entry)
+            .collect();
+        for (key, value) in env {
+            envp.push(c_string(format!("{key}={value}").as_bytes())?);
+        }
+        let (path, found) = match env.iter().rev().find(|(key, _)| *key == "PATH") {
+            Some((_, path)) if searched(program.as_bytes()) => {
+                let found = look_up(program.as_bytes(), path.as_bytes());
+                (Some(path.as_bytes().to_vec()), found)
+            }
+            Some(_) => (None, Found::Missing),
+            None => (self.path, self.found),
+        };
+        Ok(Prepared {
+            program,
+            path,
+            found,
+            argv,
+            envp,
+            theirs: self.theirs,
+            ours: self.ours,
+        })
+    }
+}
+
+/// Whether a program is looked up in PATH: a name without a `/`.
+fn searched(program: &[u8]) -> bool {
+    !program.is_empty() && !program.contains(&b'/')
 }
 
 /// Wait for a started command to end and reap it.
@@ -442,6 +510,26 @@ mod tests {
             error(prog_with_path(fails)),
             io::ErrorKind::PermissionDenied
         );
+    }
+
+    /// A command prepared from what was made ahead for it gets what it
+    /// would have got without: the environment with its variables added or
+    /// replaced (PATH too), and its program. One made for another command
+    /// is not used.
+    #[test]
+    fn a_spare_made_ahead_changes_nothing_the_command_gets() {
+        let env = [("HOOKQ_SPAWN_TEST_NEW", "new".to_owned())];
+        let all = |printed: String| printed.lines().map(str::to_owned).collect::<Vec<_>>();
+        let plain = all(output(&["env"], &env));
+        prepare_spare(&["env".to_owned()]);
+        assert_eq!(all(output(&["env"], &env)), plain);
+        prepare_spare(&["printenv".to_owned()]);
+        assert_eq!(all(output(&["env"], &env)), plain);
+        let (_root, fails, succeeds_dir) = two_progs();
+        prepare_spare(&["prog".to_owned()]);
+        assert!(succeeds(prog_with_path(format!("{succeeds_dir}:{fails}"))));
+        prepare_spare(&["prog".to_owned()]);
+        assert!(!succeeds(prog_with_path(format!("{fails}:{succeeds_dir}"))));
     }
 
     #[test]

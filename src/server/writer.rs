@@ -302,12 +302,12 @@ mod tests {
         };
         let metrics = Arc::new(Metrics::new());
         let (writer, thread) = Writer::start(store, metrics, Arc::default(), Some(notify));
-        let store = |hook_id, wake| writer.store(NewEvent::sample(hook_id, 0, b"x"), None, wake);
-        assert!(matches!(store(runs.id, true), Ok(Enqueued::Stored(_))));
-        assert!(matches!(store(other.id, false), Ok(Enqueued::Stored(_))));
-        assert!(matches!(store(full.id, true), Ok(Enqueued::QueueFull)));
+        let send = |hook_id, wake| writer.store(NewEvent::sample(hook_id, 0, b"x"), None, wake);
+        assert!(matches!(send(runs.id, true), Ok(Enqueued::Stored(_))));
+        assert!(matches!(send(other.id, false), Ok(Enqueued::Stored(_))));
+        assert!(matches!(send(full.id, true), Ok(Enqueued::QueueFull)));
         assert_eq!(*woken.lock().unwrap(), [(runs.id, 1)]);
-        drop(store);
+        // The thread ends once every handle is gone.
         drop(writer);
         thread.join().unwrap();
     }

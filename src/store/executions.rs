@@ -550,7 +550,7 @@ mod tests {
         let s = store
             .create_scenario("s", hook.id, &settings, true, 0)
             .unwrap();
-        let mut start =
+        let start =
             |store: &mut Store, hook_id| store.start_immediately(s.id, hook_id, 5, 100).unwrap();
         assert!(start(&mut store, hook.id).is_none(), "nothing queued");
         let queued = |n: usize| vec![NewEvent::sample(hook.id, 0, b"x"); n];
