@@ -53,7 +53,7 @@ pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
     let link = (!args.no_scenarios).then(|| {
         let (notifier, asked) = (slot.clone(), slot.clone());
         server::Scenarios {
-            notify: Box::new(move |hook_id| {
+            notify: Arc::new(move |hook_id| {
                 if let Some(scheduler) = notifier.get() {
                     scheduler.notify(hook_id);
                 }

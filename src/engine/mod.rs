@@ -20,7 +20,7 @@ use crate::clock::{self, Clock, Millis};
 use crate::error::Failure;
 use crate::store::{
     Ahead, ClaimedEvent, CycleEnd, ExecutionEnd, ExecutionRecord, ExecutionStatus, Hook, Input,
-    NewOperation, Scenario, ScenarioUpdate, Schedule, Store, Trigger,
+    NewOperation, Scenario, ScenarioUpdate, Schedule, Started, Store, Trigger,
 };
 pub use action::HttpAnswer;
 pub use scheduler::{OnCycle, Scheduler};
@@ -128,7 +128,7 @@ pub fn execute(
     store.relax_durability()?;
     let mut lease = Lease::acquire(store, scenario)?;
     let result = execute_held(
-        store, &mut lease, scenario, start, clock, stopping, on_cycle, None,
+        store, &mut lease, scenario, start, clock, stopping, on_cycle, None, None,
     );
     let released = lease.release(store);
     let record = result?;
@@ -140,7 +140,8 @@ pub fn execute(
 /// (given back only if hookq panics). Call [`Store::relax_durability`] once
 /// on `store` first. The commands run on `worker` if it follows the
 /// scenario's chain (`--store-incomplete`), else on a thread of this
-/// execution's own.
+/// execution's own. With `started`, the execution is recorded already
+/// (by [`Store::start_immediately`], with `scenario` as it was then).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn execute_held(
     store: &mut Store,
@@ -151,20 +152,24 @@ pub(crate) fn execute_held(
     stopping: &(dyn Fn() -> bool + Sync),
     on_cycle: &mut dyn FnMut(&CycleReport<'_>),
     worker: Option<&chain::Worker>,
+    started: Option<Started>,
 ) -> Result<ExecutionRecord> {
     debug_assert_eq!(lease.scenario_id, scenario.id);
     // As it is now that it is held: a `scenario edit --hook` (refused from
     // now on) may have moved it since the caller read it, and its events
     // must be taken from the hook that crash repair will see it on.
+    let run = Run {
+        start,
+        clock,
+        stopping,
+        worker,
+    };
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        if let Some(started) = started {
+            return run_started(store, lease, scenario, started, run, on_cycle);
+        }
         match store.scenario_by_id(scenario.id)? {
             Some(current) if current.active || start.force => {
-                let run = Run {
-                    start,
-                    clock,
-                    stopping,
-                    worker,
-                };
                 cycles(store, lease, &current, run, on_cycle)
             }
             Some(_) => Err(Failure::refused(format!(
@@ -219,14 +224,10 @@ fn cycles(
     store: &mut Store,
     lease: &mut Lease,
     scenario: &Scenario,
-    Run {
-        start: Start { trigger, limit, .. },
-        clock,
-        stopping,
-        worker,
-    }: Run<'_>,
+    run: Run<'_>,
     on_cycle: &mut dyn FnMut(&CycleReport<'_>),
 ) -> Result<ExecutionRecord> {
+    let Start { trigger, limit, .. } = run.start;
     let hook = store.hook(&scenario.hook)?;
     let limit = limit.unwrap_or(match scenario.settings.schedule {
         Schedule::Immediately => IMMEDIATE_MAX_CYCLES,
@@ -235,14 +236,43 @@ fn cycles(
     // Read before the execution is recorded: from then on, a failure is
     // recorded with it.
     let planned = store.queued_count(hook.id)?.min(u64::from(limit));
-    let take = if stopping() { 0 } else { planned };
+    let take = if (run.stopping)() { 0 } else { planned };
+    // Recorded and its first events taken in one transaction.
+    let now = run.clock.now();
+    let (id, taken) = store.start_execution(scenario.id, trigger, now, hook.id, take)?;
+    let started = Started {
+        id,
+        hook,
+        planned,
+        taken,
+    };
+    run_started(store, lease, scenario, started, run, on_cycle)
+}
+
+/// The cycles of an execution recorded already, and its end.
+fn run_started(
+    store: &mut Store,
+    lease: &mut Lease,
+    scenario: &Scenario,
+    Started {
+        id,
+        hook,
+        planned,
+        taken,
+    }: Started,
+    Run {
+        clock,
+        stopping,
+        worker,
+        ..
+    }: Run<'_>,
+    on_cycle: &mut dyn FnMut(&CycleReport<'_>),
+) -> Result<ExecutionRecord> {
+    lease.execution = Some(id);
     // A process that died while it waited for the target left it said.
     if scenario.waiting_since.is_some() {
         let _ = store.set_scenario_waiting(scenario.id, None);
     }
-    // Recorded and its first events taken in one transaction.
-    let (id, taken) = store.start_execution(scenario.id, trigger, clock.now(), hook.id, take)?;
-    lease.execution = Some(id);
     let mut execution = Execution {
         id,
         scenario,
@@ -256,7 +286,7 @@ fn cycles(
         ended: false,
         waiting: false,
     };
-    let ran = if take > 0 {
+    let ran = if !taken.is_empty() {
         let chain = chain::Chain {
             after_failure: scenario.settings.store_incomplete,
             stopping,

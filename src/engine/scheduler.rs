@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use super::{chain, execute, execute_held, CycleReport, Lease, Start};
+use super::{chain, execute, execute_held, spawn, CycleReport, Lease, Start, IMMEDIATE_MAX_CYCLES};
 use crate::clock::{self, Clock, Millis};
 use crate::error::{code_of, Code};
 use crate::shutdown::Shutdown;
@@ -349,6 +349,7 @@ impl Scheduler {
         let clock = self.inner.clock;
         let shutdown = self.inner.shutdown.clone();
         let stopping = move || shutdown.is_stopped();
+        let mut started = None;
         loop {
             // Events committed from now on poke this worker again.
             self.unpoke(scenario.id);
@@ -366,6 +367,7 @@ impl Scheduler {
                 &stopping,
                 &mut |cycle: &CycleReport<'_>| (self.inner.on_cycle)(cycle),
                 Some(worker),
+                started.take(),
             );
             if self.outcome(&scenario, result) == Done::NotRun {
                 return Done::NotRun;
@@ -373,6 +375,7 @@ impl Scheduler {
             // Look again: still active, still `immediately`, on the same
             // hook (the one this worker is known to run), and events
             // waiting? If none wait, wait for one.
+            let mut idle = false;
             loop {
                 if stopping() || lease.is_lost() {
                     return Done::Ran;
@@ -391,8 +394,35 @@ impl Scheduler {
                     break;
                 }
                 lease.keep(store);
+                if !idle {
+                    // Idle now: the execution's relaxed commits go to disk
+                    // here rather than inside the fsync of the next event's
+                    // commit, which its caller waits for. A failure changes
+                    // nothing: that fsync flushes them as before. And what
+                    // the next command's start needs, bar its event, is
+                    // made now rather than when the event comes.
+                    let _ = store.flush_relaxed();
+                    if scenario.settings.forward.is_none() {
+                        spawn::prepare_spare(&scenario.settings.command);
+                    }
+                    idle = true;
+                }
                 if !self.linger(scenario.id) {
                     return Done::Ran;
+                }
+                // Told of an event: look and start in one transaction, or
+                // else the long way round (this loop again).
+                if stopping() {
+                    continue;
+                }
+                let (id, hook_id) = (scenario.id, scenario.hook_id);
+                let now = clock.now();
+                if let Ok(Some((fresh, execution))) =
+                    store.start_immediately(id, hook_id, now, IMMEDIATE_MAX_CYCLES)
+                {
+                    scenario = fresh;
+                    started = Some(execution);
+                    break;
                 }
             }
         }

@@ -162,14 +162,11 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
         Some((responder, (tx, rx))) => (Some((responder, rx)), Some(tx)),
         None => (None, None),
     };
-    let stored = shared.writer.store(event, answer);
+    let stored = shared.writer.store(event, answer, hook.immediate);
     drop(reservation);
     match stored {
         Ok(Enqueued::Stored(id)) => {
             hook.queued.fetch_add(1, Relaxed);
-            if hook.immediate {
-                shared.events_arrived(hook.id);
-            }
             match responder {
                 Some((responder, cycle)) => await_cycle(shared, &hook, id, responder, cycle),
                 None => accepted(&hook, id),

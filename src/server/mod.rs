@@ -111,7 +111,7 @@ impl Config {
 }
 
 /// Called with a hook's id after an event for it was committed.
-pub type OnEvent = Box<dyn Fn(i64) + Send + Sync>;
+pub type OnEvent = Arc<dyn Fn(i64) + Send + Sync>;
 
 /// Asked with a hook's id: is a worker of this server running its
 /// scenario right now?
@@ -146,12 +146,6 @@ struct Shared {
 impl Shared {
     fn now(&self) -> Millis {
         self.clock.now()
-    }
-
-    fn events_arrived(&self, hook_id: i64) {
-        if let Some(scenarios) = &self.scenarios {
-            (scenarios.notify)(hook_id);
-        }
     }
 
     /// Callers can wait for their cycle only when this server runs scenarios.
@@ -252,8 +246,12 @@ pub fn start(
     let waiting = scenarios
         .as_ref()
         .map(|s| (s.waiters.clone(), s.running.clone()));
-    let (writer, writer_thread) =
-        Writer::start(store, metrics.clone(), waiters.clone().unwrap_or_default());
+    let (writer, writer_thread) = Writer::start(
+        store,
+        metrics.clone(),
+        waiters.clone().unwrap_or_default(),
+        scenarios.as_ref().map(|s| s.notify.clone()),
+    );
     let refresher_store = Store::open(db)?;
     let registry = Registry::new(Store::open(db)?);
     registry.refresh(&refresher_store)?;

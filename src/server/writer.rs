@@ -1,6 +1,9 @@
 //! The group-commit writer: one thread owns the write connection, takes
 //! every event waiting at that moment, and commits them in one transaction
 //! (one fsync). A request is answered only once its batch is committed.
+//! Right after the commit, before answering, it wakes the scenarios that
+//! process the batch's events: an answered webhook's cycle starts without
+//! waiting for its request thread to be scheduled first.
 
 use std::collections::HashMap;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
@@ -11,6 +14,7 @@ use anyhow::Result;
 
 use super::metrics::Metrics;
 use super::waiters::{CycleOutcome, Waiters};
+use super::OnEvent;
 use crate::store::{Enqueued, NewEvent, RefusalCount, Store};
 
 /// Most events in one transaction: bounds the time a batch holds the lock.
@@ -25,6 +29,8 @@ pub enum Job {
         reply: SyncSender<Outcome>,
         /// The caller waits for the event's cycle: registered before commit.
         wait: Option<SyncSender<CycleOutcome>>,
+        /// The hook has an `immediately` scenario: wake it once committed.
+        wake: bool,
     },
     /// Refused requests were counted in [`Writer::refused`]: store the
     /// counts. Sent once per batch at most, however many were refused.
@@ -56,6 +62,8 @@ struct Thread {
     store: Store,
     metrics: Arc<Metrics>,
     waiters: Arc<Waiters>,
+    /// Wakes the scenario of a hook whose events were committed.
+    notify: Option<OnEvent>,
     /// Set once the database file is no longer at its path: why every
     /// event is refused from then on.
     lost: Option<String>,
@@ -66,6 +74,7 @@ impl Writer {
         store: Store,
         metrics: Arc<Metrics>,
         waiters: Arc<Waiters>,
+        notify: Option<OnEvent>,
     ) -> (Writer, JoinHandle<()>) {
         let (jobs, queue) = mpsc::channel();
         let refusals = Arc::<Mutex<Refusals>>::default();
@@ -74,6 +83,7 @@ impl Writer {
             store,
             metrics,
             waiters,
+            notify,
             lost: None,
         };
         let thread = thread::Builder::new()
@@ -84,14 +94,21 @@ impl Writer {
     }
 
     /// Store an event; blocks until its transaction has committed or failed.
-    /// With `wait`, the caller is registered to hear of the event's cycle.
-    pub fn store(&self, event: NewEvent, wait: Option<SyncSender<CycleOutcome>>) -> Outcome {
+    /// With `wait`, the caller is registered to hear of the event's cycle;
+    /// with `wake`, the hook's scenario is woken once it is committed.
+    pub fn store(
+        &self,
+        event: NewEvent,
+        wait: Option<SyncSender<CycleOutcome>>,
+        wake: bool,
+    ) -> Outcome {
         let (reply, answer) = mpsc::sync_channel(1);
         self.jobs
             .send(Job::Event {
                 event: Box::new(event),
                 reply,
                 wait,
+                wake,
             })
             .map_err(|_| "the writer has stopped".to_owned())?;
         answer
@@ -117,6 +134,7 @@ impl Thread {
         let mut events = Vec::new();
         let mut replies = Vec::new();
         let mut waits = Vec::new();
+        let mut wakes = Vec::new();
         // The files as they are now, before the first batch: another
         // process could recreate a deleted WAL before then.
         let _ = self.check_in_place();
@@ -125,10 +143,16 @@ impl Thread {
             let mut next = Some(first);
             while let Some(job) = next.take() {
                 match job {
-                    Job::Event { event, reply, wait } => {
+                    Job::Event {
+                        event,
+                        reply,
+                        wait,
+                        wake,
+                    } => {
                         events.push(*event);
                         replies.push(reply);
                         waits.push(wait);
+                        wakes.push(wake);
                     }
                     Job::Refusals => {}
                 }
@@ -165,6 +189,7 @@ impl Thread {
                     if !events.is_empty() {
                         self.metrics.batch_size.observe(events.len() as f64);
                     }
+                    self.wake(&events, &wakes, &outcomes);
                     for (reply, outcome) in replies.drain(..).zip(outcomes) {
                         let _ = reply.send(Ok(outcome));
                     }
@@ -189,11 +214,25 @@ impl Thread {
             }
             events.clear();
             waits.clear();
+            wakes.clear();
         }
         // Every handle is gone: store what was refused since the last batch.
         let counts = self.take_refusals();
         if !counts.is_empty() && self.lost.is_none() {
             let _ = self.store.enqueue(&[], &counts);
+        }
+    }
+
+    /// Wake the scenario of each hook that had an event stored, once per
+    /// hook however many.
+    fn wake(&self, events: &[NewEvent], wakes: &[bool], outcomes: &[Enqueued]) {
+        let Some(notify) = &self.notify else { return };
+        let mut woken = Vec::new();
+        for ((event, &wake), outcome) in events.iter().zip(wakes).zip(outcomes) {
+            if wake && matches!(outcome, Enqueued::Stored(_)) && !woken.contains(&event.hook_id) {
+                woken.push(event.hook_id);
+                notify(event.hook_id);
+            }
         }
     }
 
@@ -223,5 +262,53 @@ impl Thread {
             .drain()
             .map(|((hook, status), n)| (hook, status, n))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::store::HookSettings;
+
+    /// The scenario of a hook is woken by the writer itself once the event
+    /// is committed (another connection sees it then), and only for a hook
+    /// that has an `immediately` scenario and an event actually stored.
+    #[test]
+    fn scenarios_are_woken_once_their_events_are_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        let mut store = Store::open(&path).unwrap();
+        let full = HookSettings {
+            queue_limit: 0,
+            ..HookSettings::default()
+        };
+        let runs = store
+            .create_hook("runs", &HookSettings::default(), 0)
+            .unwrap();
+        let other = store
+            .create_hook("other", &HookSettings::default(), 0)
+            .unwrap();
+        let full = store.create_hook("full", &full, 0).unwrap();
+        let look = Mutex::new(Store::open(&path).unwrap());
+        let woken = Arc::new(Mutex::new(Vec::new()));
+        let notify: OnEvent = {
+            let woken = woken.clone();
+            Arc::new(move |hook_id| {
+                let queued = look.lock().unwrap().queued_count(hook_id).unwrap();
+                woken.lock().unwrap().push((hook_id, queued));
+            })
+        };
+        let metrics = Arc::new(Metrics::new());
+        let (writer, thread) = Writer::start(store, metrics, Arc::default(), Some(notify));
+        let send = |hook_id, wake| writer.store(NewEvent::sample(hook_id, 0, b"x"), None, wake);
+        assert!(matches!(send(runs.id, true), Ok(Enqueued::Stored(_))));
+        assert!(matches!(send(other.id, false), Ok(Enqueued::Stored(_))));
+        assert!(matches!(send(full.id, true), Ok(Enqueued::QueueFull)));
+        assert_eq!(*woken.lock().unwrap(), [(runs.id, 1)]);
+        // The thread ends once every handle is gone.
+        drop(writer);
+        thread.join().unwrap();
     }
 }

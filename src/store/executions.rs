@@ -5,7 +5,10 @@ use anyhow::Result;
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::states::json_column;
-use super::{EventState, ExecutionStatus, OperationStatus, Store, Trigger};
+use super::{
+    hooks, scenarios, EventState, ExecutionStatus, Hook, OperationStatus, Scenario, Schedule,
+    Store, Trigger,
+};
 use crate::clock::Millis;
 
 /// An execution as recorded (`scenario runs`).
@@ -49,6 +52,18 @@ pub(crate) struct Ahead {
     pub(crate) release: Option<i64>,
     /// Take the next event of this hook ahead.
     pub(crate) take_from: Option<i64>,
+}
+
+/// An execution recorded, with its first events taken: ready to run.
+#[derive(Debug)]
+pub(crate) struct Started {
+    pub(crate) id: i64,
+    /// The hook it takes events from.
+    pub(crate) hook: Hook,
+    /// How many cycles at most: min(queued, limit) when it started.
+    pub(crate) planned: u64,
+    /// Its first events (the second one is taken ahead).
+    pub(crate) taken: Vec<ClaimedEvent>,
 }
 
 /// What [`Store::finish_cycle_then`] leaves for the next cycle.
@@ -154,20 +169,55 @@ impl Store {
         count: u64,
     ) -> Result<(i64, Vec<ClaimedEvent>)> {
         let tx = self.write()?;
-        tx.prepare_cached(
-            "INSERT INTO executions (scenario_id, trigger, started_at) VALUES (?1, ?2, ?3)",
-        )?
-        .execute(params![scenario_id, trigger, now])?;
-        let id = tx.last_insert_rowid();
-        let mut taken = Vec::new();
-        while (taken.len() as u64) < count.min(2) {
-            match claim_head(&tx, hook_id)? {
-                Some(event) => taken.push(event),
-                None => break,
-            }
-        }
+        let started = start_execution(&tx, scenario_id, trigger, now, hook_id, count)?;
         tx.commit()?;
-        Ok((id, taken))
+        Ok(started)
+    }
+
+    /// For the worker of an `immediately` scenario, told that an event of
+    /// `hook_id` was committed: in one transaction, look whether the
+    /// scenario is still one it runs (active, `immediately`, on that hook)
+    /// and events wait, and if so record an execution of up to `limit`
+    /// cycles and take its first events. The scenario as it is now, and
+    /// the execution; `None`, with nothing written, when there is nothing
+    /// to start. One transaction instead of the five reads and the write of
+    /// [`Store::start_execution`] and the looks before it: on the path of
+    /// every answered webhook.
+    pub(crate) fn start_immediately(
+        &mut self,
+        scenario_id: i64,
+        hook_id: i64,
+        now: Millis,
+        limit: u32,
+    ) -> Result<Option<(Scenario, Started)>> {
+        let tx = self.write()?;
+        let scenario = match scenarios::scenario_by_id(&tx, scenario_id)? {
+            Some(s)
+                if s.active
+                    && s.settings.schedule == Schedule::Immediately
+                    && s.hook_id == hook_id =>
+            {
+                s
+            }
+            _ => return Ok(None),
+        };
+        let Some(hook) = hooks::hook_by_id(&tx, hook_id)? else {
+            return Ok(None);
+        };
+        let planned = hook.queued.min(u64::from(limit));
+        if planned == 0 {
+            return Ok(None);
+        }
+        let trigger = Trigger::Immediately;
+        let (id, taken) = start_execution(&tx, scenario_id, trigger, now, hook_id, planned)?;
+        tx.commit()?;
+        let started = Started {
+            id,
+            hook,
+            planned,
+            taken,
+        };
+        Ok(Some((scenario, started)))
     }
 
     /// The body of an event; `None` once purged by payload retention.
@@ -438,6 +488,31 @@ fn operations_sql(one_event: bool) -> String {
 /// taken, ahead of its command: after a crash, the event taken ahead may
 /// show an attempt that never ran, never the reverse (a command can trust
 /// `HOOKQ_ATTEMPT` = 1 to mean a first run).
+/// Record an execution and take up to `count` of its first events (at most
+/// two: the first and the next one, ahead).
+fn start_execution(
+    tx: &rusqlite::Transaction<'_>,
+    scenario_id: i64,
+    trigger: Trigger,
+    now: Millis,
+    hook_id: i64,
+    count: u64,
+) -> Result<(i64, Vec<ClaimedEvent>)> {
+    tx.prepare_cached(
+        "INSERT INTO executions (scenario_id, trigger, started_at) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![scenario_id, trigger, now])?;
+    let id = tx.last_insert_rowid();
+    let mut taken = Vec::new();
+    while (taken.len() as u64) < count.min(2) {
+        match claim_head(tx, hook_id)? {
+            Some(event) => taken.push(event),
+            None => break,
+        }
+    }
+    Ok((id, taken))
+}
+
 fn claim_head(tx: &rusqlite::Transaction<'_>, hook_id: i64) -> Result<Option<ClaimedEvent>> {
     let event = tx
         .prepare_cached(
@@ -479,6 +554,7 @@ fn payload(conn: &rusqlite::Connection, event_id: i64) -> Result<Option<Vec<u8>>
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::store::{HookSettings, NewEvent, ScenarioSettings};
 
     /// How SQLite would run `sql`: the details of its query plan.
     pub(crate) fn plan(store: &Store, sql: &str) -> Vec<String> {
@@ -506,6 +582,45 @@ pub(crate) mod tests {
         assert!(
             plan.iter().any(|step| step.contains("operations_by_hook")),
             "{plan:?}"
+        );
+    }
+
+    /// A worker told of an event starts an execution in one transaction
+    /// only if its scenario still is what it runs and events wait; else
+    /// nothing is recorded (no empty execution for every wake-up).
+    #[test]
+    fn an_immediately_execution_starts_only_for_what_the_worker_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+        let hook = store.create_hook("h", &HookSettings::default(), 0).unwrap();
+        let other = store.create_hook("o", &HookSettings::default(), 0).unwrap();
+        let settings = ScenarioSettings::new(vec!["true".into()]);
+        let s = store
+            .create_scenario("s", hook.id, &settings, true, 0)
+            .unwrap();
+        let start =
+            |store: &mut Store, hook_id| store.start_immediately(s.id, hook_id, 5, 100).unwrap();
+        assert!(start(&mut store, hook.id).is_none(), "nothing queued");
+        let queued = |n: usize| vec![NewEvent::sample(hook.id, 0, b"x"); n];
+        store.enqueue(&queued(3), &[]).unwrap();
+        assert!(start(&mut store, other.id).is_none(), "another hook");
+        store.set_scenario_active(s.id, false, 0).unwrap();
+        assert!(start(&mut store, hook.id).is_none(), "inactive");
+        assert!(store.executions(s.id, 10).unwrap().is_empty());
+        assert_eq!(store.queued_count(hook.id).unwrap(), 3);
+        store.set_scenario_active(s.id, true, 0).unwrap();
+        let (scenario, started) = start(&mut store, hook.id).unwrap();
+        assert!(scenario.active);
+        assert_eq!(started.planned, 3);
+        // The first event, and the next one ahead.
+        assert_eq!(started.taken.len(), 2);
+        assert_eq!(started.taken[0].attempt, 1);
+        assert_eq!(store.queued_count(hook.id).unwrap(), 1);
+        let runs = store.executions(s.id, 10).unwrap();
+        assert_eq!((runs.len(), runs[0].id), (1, started.id));
+        assert_eq!(
+            (runs[0].trigger.as_str(), runs[0].started_at),
+            ("immediately", 5)
         );
     }
 }

@@ -1,7 +1,7 @@
 //! Hooks: named webhook endpoints and their settings.
 
 use anyhow::{Context, Result};
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::states::{json_column, json_list_column};
 use super::{validate_name, DeleteStep, Store};
@@ -115,6 +115,12 @@ fn hook_from_row(row: &Row<'_>) -> rusqlite::Result<Hook> {
         operations: row.get(19)?,
         duplicates: row.get(24)?,
     })
+}
+
+/// The hook with this id, on a connection or in a transaction.
+pub(super) fn hook_by_id(conn: &Connection, id: i64) -> Result<Option<Hook>> {
+    let mut stmt = conn.prepare_cached(&format!("{SELECT_HOOK} WHERE h.id = ?1"))?;
+    Ok(stmt.query_row([id], hook_from_row).optional()?)
 }
 
 fn json_list<T: ToString>(items: &[T]) -> String {

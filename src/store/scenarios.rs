@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use anyhow::Result;
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::states::json_column;
 use super::{validate_name, Input, Store};
@@ -196,6 +196,12 @@ fn scenario_from_row(row: &Row<'_>) -> rusqlite::Result<Scenario> {
     })
 }
 
+/// [`Store::scenario_by_id`] on a connection or in a transaction.
+pub(super) fn scenario_by_id(conn: &Connection, id: i64) -> Result<Option<Scenario>> {
+    let mut stmt = conn.prepare_cached(&format!("{SELECT_SCENARIO} WHERE s.id = ?1"))?;
+    Ok(stmt.query_row([id], scenario_from_row).optional()?)
+}
+
 impl Store {
     pub(crate) fn scenarios(&self) -> Result<Vec<Scenario>> {
         let mut stmt = self
@@ -224,10 +230,7 @@ impl Store {
     }
 
     pub(crate) fn scenario_by_id(&self, id: i64) -> Result<Option<Scenario>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("{SELECT_SCENARIO} WHERE s.id = ?1"))?;
-        Ok(stmt.query_row([id], scenario_from_row).optional()?)
+        scenario_by_id(&self.conn, id)
     }
 
     /// Attach a new scenario to a hook that has none. The hook stops being

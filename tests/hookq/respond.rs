@@ -430,7 +430,7 @@ fn a_stop_waits_for_the_answer_of_a_cycle_that_outlasts_the_grace_period() {
     let asked = Arc::new(AtomicUsize::new(0));
     let waiters = Arc::new(hookq::server::Waiters::new());
     let link = hookq::server::Scenarios {
-        notify: Box::new(|_| {}),
+        notify: Arc::new(|_| {}),
         waiters: waiters.clone(),
         running: {
             let (working, asked) = (working.clone(), asked.clone());

@@ -312,6 +312,43 @@ fn a_missing_command_fails_the_cycle_without_losing_the_event() {
     );
 }
 
+/// A command named without a `/` is looked up in PATH (by hookq, when the
+/// command is prepared): one that is not there, or only as a file that
+/// cannot be executed, fails its cycle by its name, as when the child
+/// searched PATH itself.
+#[test]
+fn a_command_missing_from_the_path_or_not_executable_fails_by_its_name() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    let event = env.enqueue("h", None, "", b"x");
+    let program = "hookq-test-program";
+    create(
+        &env,
+        "s",
+        "h",
+        &["--schedule", "on-demand"],
+        &[program.into()],
+    );
+    let bin = env.path().join("bin");
+    fs::create_dir(&bin).unwrap();
+    let run = |expected: String| {
+        let out = env
+            .cmd(&["scenario", "run", "s", "--json"])
+            .env("PATH", &bin)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        let record: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(record["error"], format!("event {event}: {expected}"));
+        assert_eq!(env.state(event), "queued");
+    };
+    run(format!("command not found: {program}"));
+    // Mode 0644: found, but not executable.
+    fs::write(bin.join(program), "#!/bin/sh\n").unwrap();
+    run(format!("command not executable: {program}"));
+}
+
 #[test]
 fn payloads_are_never_executed() {
     let env = Env::new();
