@@ -7,9 +7,15 @@
 //! of cycle N+1 already runs, so a cycle costs the action and little else.
 //! Neither thread waits for the other between two actions: were the store's
 //! thread to start them, or to tell this one when, each would wait for a
-//! commit or a wake-up (docs/benchmarks.md, "Scenario throughput").
+//! commit or a wake-up (docs/benchmarks.md, "Scenario throughput"). The
+//! execution may name several successors ahead (a window of events taken
+//! in one transaction): the worker runs them in turn, and when a chain
+//! stops early (a failure, a shutdown, [`Worker::halt`]) it starts none of
+//! the rest and discards them, up to the chain's end (`None`).
 
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::thread;
 use std::time::Duration;
 
@@ -57,6 +63,8 @@ pub struct Worker {
     ended: Receiver<Report>,
     /// Its [`Chain`]'s `after_failure`.
     after_failure: bool,
+    /// Set by [`Worker::halt`]; cleared when a chain starts.
+    halted: Arc<AtomicBool>,
 }
 
 impl Worker {
@@ -92,6 +100,27 @@ impl Worker {
         }
     }
 
+    /// The end of the job that ran next, if it ended already (and the
+    /// worker knows whether it started the one after): the execution
+    /// records every cycle that ended meanwhile in one transaction.
+    pub fn ended_now(&self, meanwhile: &mut dyn FnMut(Meanwhile<'_>)) -> Result<Option<Ended>> {
+        loop {
+            match self.ended.try_recv() {
+                Ok(Report::Ended(ended)) => return Ok(Some(ended)),
+                Ok(Report::Waiting(why)) => meanwhile(Meanwhile::Waiting(&why)),
+                Err(TryRecvError::Empty) => return Ok(None),
+                Err(TryRecvError::Disconnected) => return Err(stopped()),
+            }
+        }
+    }
+
+    /// Start no further job of this chain (the one running ends as it
+    /// would): the execution lost its lease, and the events named ahead
+    /// are another process's now.
+    pub fn halt(&self) {
+        self.halted.store(true, Ordering::SeqCst);
+    }
+
     fn send(&self, job: Option<Ready>) -> Result<()> {
         self.jobs.send(job).map_err(|_| stopped())
     }
@@ -109,20 +138,28 @@ pub fn with_worker<R>(chain: &Chain<'_>, body: impl FnOnce(&Worker) -> Result<R>
     thread::scope(|scope| {
         let (jobs, queue) = mpsc::channel();
         let (ended, ends) = mpsc::channel();
+        let halted = Arc::new(AtomicBool::new(false));
+        let seen = halted.clone();
         thread::Builder::new()
             .name("hookq-command".into())
-            .spawn_scoped(scope, move || work(&queue, &ended, chain))
+            .spawn_scoped(scope, move || work(&queue, &ended, chain, &seen))
             .context("could not start the thread that runs commands")?;
         body(&Worker {
             jobs,
             ended: ends,
             after_failure: chain.after_failure,
+            halted,
         })
     })
 }
 
 /// The worker's loop: chains of jobs until the execution hangs up.
-fn work(jobs: &Receiver<Option<Ready>>, ended: &Sender<Report>, chain: &Chain<'_>) {
+fn work(
+    jobs: &Receiver<Option<Ready>>,
+    ended: &Sender<Report>,
+    chain: &Chain<'_>,
+    halted: &AtomicBool,
+) {
     // Kept across chains: a server's worker delivers event after event over
     // one connection.
     let mut seat = Seat::default();
@@ -133,6 +170,7 @@ fn work(jobs: &Receiver<Option<Ready>>, ended: &Sender<Report>, chain: &Chain<'_
         },
     };
     while let Ok(Some(first)) = jobs.recv() {
+        halted.store(false, Ordering::SeqCst);
         let mut running = action::start(first);
         loop {
             let finished = match running {
@@ -141,7 +179,10 @@ fn work(jobs: &Receiver<Option<Ready>>, ended: &Sender<Report>, chain: &Chain<'_
             };
             // Named while this one ran; a hang-up ends the chain.
             let next = jobs.recv().ok().flatten();
-            let go_on = (finished.ok() || chain.after_failure) && !(chain.stopping)();
+            let go_on = (finished.ok() || chain.after_failure)
+                && !(chain.stopping)()
+                && !halted.load(Ordering::SeqCst);
+            let skipped = next.is_some() && !go_on;
             let next = next.filter(|_| go_on).map(action::start);
             let next_started = next.is_some();
             // The execution may have given up (a store error): the command
@@ -152,7 +193,14 @@ fn work(jobs: &Receiver<Option<Ready>>, ended: &Sender<Report>, chain: &Chain<'_
             }));
             match next {
                 Some(next) => running = next,
-                None => break,
+                None => {
+                    // The jobs named after one not started are not run:
+                    // up to the chain's end, which the execution sends.
+                    if skipped {
+                        while let Ok(Some(_)) = jobs.recv() {}
+                    }
+                    break;
+                }
             }
         }
     }
