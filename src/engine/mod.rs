@@ -417,6 +417,7 @@ impl<'a> Execution<'a> {
         let mut flight: VecDeque<Cycle> = VecDeque::new();
         // The chain's end (`None`) is sent: no job follows the last in flight.
         let mut closed = false;
+        let prompt = scenario.settings.schedule == Schedule::Immediately;
         self.name(worker, &mut flight, &mut count, taken)?;
         if flight.is_empty() {
             return Ok(()); // someone discarded them meanwhile
@@ -438,8 +439,21 @@ impl<'a> Execution<'a> {
                     *waiting = true;
                 }
             };
-            // The first end waited for, then every one that came meanwhile.
+            // The ends waited for: an `immediately` scenario's first one (a
+            // caller may wait for its commit), else half a window's (the
+            // commit's cost shared by more cycles, and its CPU time not taken
+            // from the actions beside it); the worker tells the last end in
+            // flight only once it knows what follows. Then every end that
+            // came meanwhile.
+            let wanted = match (prompt, closed) {
+                (true, _) => 1,
+                (false, true) => flight.len(),
+                (false, false) => (WINDOW as usize / 2).min(flight.len() - 1).max(1),
+            };
             let mut ends = vec![worker.wait(&mut meanwhile)?];
+            while ends.len() < wanted && ends[ends.len() - 1].next_started {
+                ends.push(worker.wait(&mut meanwhile)?);
+            }
             while ends.len() < flight.len() && ends[ends.len() - 1].next_started {
                 match worker.ended_now(&mut meanwhile)? {
                     Some(ended) => ends.push(ended),
