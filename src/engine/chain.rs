@@ -14,10 +14,10 @@
 //! the rest and discards them, up to the chain's end (`None`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
 
@@ -100,16 +100,22 @@ impl Worker {
         }
     }
 
-    /// The end of the job that ran next, if it ended already (and the
-    /// worker knows whether it started the one after): the execution
-    /// records every cycle that ended meanwhile in one transaction.
-    pub fn ended_now(&self, meanwhile: &mut dyn FnMut(Meanwhile<'_>)) -> Result<Option<Ended>> {
+    /// The end of the job that runs next if it ends by `by` (and the
+    /// worker knows whether it started the one after); `None` if not:
+    /// the execution records every cycle that ended meanwhile in one
+    /// transaction.
+    pub fn ended_by(
+        &self,
+        by: Instant,
+        meanwhile: &mut dyn FnMut(Meanwhile<'_>),
+    ) -> Result<Option<Ended>> {
         loop {
-            match self.ended.try_recv() {
+            let left = by.saturating_duration_since(Instant::now());
+            match self.ended.recv_timeout(left) {
                 Ok(Report::Ended(ended)) => return Ok(Some(ended)),
                 Ok(Report::Waiting(why)) => meanwhile(Meanwhile::Waiting(&why)),
-                Err(TryRecvError::Empty) => return Ok(None),
-                Err(TryRecvError::Disconnected) => return Err(stopped()),
+                Err(RecvTimeoutError::Timeout) => return Ok(None),
+                Err(RecvTimeoutError::Disconnected) => return Err(stopped()),
             }
         }
     }

@@ -40,6 +40,10 @@ const CHECKPOINTS_ASIDE_FROM: u64 = 100;
 /// or run events whose outcome was not recorded yet (docs/reliability.md).
 pub(crate) const WINDOW: u64 = 32;
 
+/// How long a run waits, after a cycle ended, for more cycles to end and be
+/// recorded in the same transaction.
+const GATHER: Duration = Duration::from_millis(1);
+
 /// The message of every failed read of a purged payload.
 pub const PAYLOAD_GONE: &str = "Failed to read file from storage.";
 
@@ -439,23 +443,29 @@ impl<'a> Execution<'a> {
                     *waiting = true;
                 }
             };
-            // The ends waited for: an `immediately` scenario's first one (a
-            // caller may wait for its commit), else half a window's (the
-            // commit's cost shared by more cycles, and its CPU time not taken
-            // from the actions beside it); the worker tells the last end in
-            // flight only once it knows what follows. Then every end that
-            // came meanwhile.
+            // The first end waited for; then, unless it is an `immediately`
+            // scenario's (a caller may wait for its commit), those that
+            // come within GATHER of it, up to half a window: the commit's
+            // cost shared by more cycles, and its CPU time not taken from
+            // the actions beside it, while slow actions are recorded as
+            // they end. The worker tells the last end in flight only once
+            // it knows what follows.
             let wanted = match (prompt, closed) {
                 (true, _) => 1,
                 (false, true) => flight.len(),
                 (false, false) => (WINDOW as usize / 2).min(flight.len() - 1).max(1),
             };
             let mut ends = vec![worker.wait(&mut meanwhile)?];
+            let by = Instant::now() + GATHER;
             while ends.len() < wanted && ends[ends.len() - 1].next_started {
-                ends.push(worker.wait(&mut meanwhile)?);
+                match worker.ended_by(by, &mut meanwhile)? {
+                    Some(ended) => ends.push(ended),
+                    None => break,
+                }
             }
+            // And any that came meanwhile.
             while ends.len() < flight.len() && ends[ends.len() - 1].next_started {
-                match worker.ended_now(&mut meanwhile)? {
+                match worker.ended_by(Instant::now(), &mut meanwhile)? {
                     Some(ended) => ends.push(ended),
                     None => break,
                 }
