@@ -165,9 +165,6 @@ pub(crate) fn execute_held(
     started: Option<Started>,
 ) -> Result<ExecutionRecord> {
     debug_assert_eq!(lease.scenario_id, scenario.id);
-    // As it is now that it is held: a `scenario edit --hook` (refused from
-    // now on) may have moved it since the caller read it, and its events
-    // must be taken from the hook that crash repair will see it on.
     let run = Run {
         start,
         clock,
@@ -178,6 +175,9 @@ pub(crate) fn execute_held(
         if let Some(started) = started {
             return run_started(store, lease, scenario, started, run, on_cycle);
         }
+        // As it is now that it is held: a `scenario edit --hook` (refused
+        // from now on) may have moved it since the caller read it, and its
+        // events must be taken from the hook that crash repair will see it on.
         match store.scenario_by_id(scenario.id)? {
             Some(current) if current.active || start.force => {
                 cycles(store, lease, &current, run, on_cycle)
