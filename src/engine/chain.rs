@@ -63,7 +63,7 @@ pub struct Worker {
     ended: Receiver<Report>,
     /// Its [`Chain`]'s `after_failure`.
     after_failure: bool,
-    /// Set by [`Worker::halt`]; cleared when a chain starts.
+    /// Set by [`Worker::halt`]; cleared by [`Worker::start`].
     halted: Arc<AtomicBool>,
 }
 
@@ -75,6 +75,9 @@ impl Worker {
 
     /// Start a chain with its first job.
     pub fn start(&self, job: Job<'_>) -> Result<()> {
+        // Before the job is sent: a halt of the chain before is forgotten
+        // before the worker can see this one.
+        self.halted.store(false, Ordering::SeqCst);
         self.send(Some(action::prepare(job)))
     }
 
@@ -176,7 +179,6 @@ fn work(
         },
     };
     while let Ok(Some(first)) = jobs.recv() {
-        halted.store(false, Ordering::SeqCst);
         let mut running = action::start(first);
         loop {
             let finished = match running {
@@ -289,6 +291,41 @@ mod tests {
         };
         let ends = chain(&stop, &["cat".to_owned()], &[b"one", b"two"]);
         assert_eq!(ends, [("one".to_owned(), false)]);
+    }
+
+    /// A window of jobs named ahead: after a halt (a lost lease), none of
+    /// them starts once the job under way ends, and the next chain runs
+    /// its own jobs, not the ones left over.
+    #[test]
+    fn a_halted_chain_starts_none_of_the_jobs_named_ahead() {
+        let dir = tempfile::tempdir().unwrap();
+        let go = dir.path().join("go");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&go)
+            .status()
+            .unwrap()
+            .success());
+        let first = sh_c(&format!("read line < {}; echo first", go.display()));
+        let after = |word: &str| vec!["echo".to_owned(), word.to_owned()];
+        let (left_over, next) = (after("left over"), after("next"));
+        let (halted, fresh) = with_worker(&GO_ON, |worker| {
+            worker.start(job(&first, b""))?;
+            worker.then(Some(job(&left_over, b"")))?;
+            worker.then(Some(job(&left_over, b"")))?;
+            worker.halt();
+            // The first job ends only now, halted.
+            std::fs::write(&go, "go\n")?;
+            let halted = worker.wait(&mut |_| {})?;
+            worker.then(None)?; // the chain's end
+            worker.start(job(&next, b""))?;
+            worker.then(None)?;
+            Ok((halted, worker.wait(&mut |_| {})?))
+        })
+        .unwrap();
+        assert_eq!(halted.finished.stdout, b"first\n");
+        assert!(!halted.next_started);
+        assert_eq!(fresh.finished.stdout, b"next\n");
+        assert!(!fresh.next_started);
     }
 
     #[test]
