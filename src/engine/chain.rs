@@ -7,11 +7,17 @@
 //! of cycle N+1 already runs, so a cycle costs the action and little else.
 //! Neither thread waits for the other between two actions: were the store's
 //! thread to start them, or to tell this one when, each would wait for a
-//! commit or a wake-up (docs/benchmarks.md, "Scenario throughput").
+//! commit or a wake-up (docs/benchmarks.md, "Scenario throughput"). The
+//! execution may name several successors ahead (a window of events taken
+//! in one transaction): the worker runs them in turn, and when a chain
+//! stops early (a failure, a shutdown, [`Worker::halt`]) it starts none of
+//! the rest and discards them, up to the chain's end (`None`).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
 
@@ -57,6 +63,8 @@ pub struct Worker {
     ended: Receiver<Report>,
     /// Its [`Chain`]'s `after_failure`.
     after_failure: bool,
+    /// Set by [`Worker::halt`]; cleared by [`Worker::start`].
+    halted: Arc<AtomicBool>,
 }
 
 impl Worker {
@@ -67,6 +75,9 @@ impl Worker {
 
     /// Start a chain with its first job.
     pub fn start(&self, job: Job<'_>) -> Result<()> {
+        // Before the job is sent: a halt of the chain before is forgotten
+        // before the worker can see this one.
+        self.halted.store(false, Ordering::SeqCst);
         self.send(Some(action::prepare(job)))
     }
 
@@ -92,6 +103,33 @@ impl Worker {
         }
     }
 
+    /// The end of the job that runs next if it ends by `by` (and the
+    /// worker knows whether it started the one after); `None` if not:
+    /// the execution records every cycle that ended meanwhile in one
+    /// transaction.
+    pub fn ended_by(
+        &self,
+        by: Instant,
+        meanwhile: &mut dyn FnMut(Meanwhile<'_>),
+    ) -> Result<Option<Ended>> {
+        loop {
+            let left = by.saturating_duration_since(Instant::now());
+            match self.ended.recv_timeout(left) {
+                Ok(Report::Ended(ended)) => return Ok(Some(ended)),
+                Ok(Report::Waiting(why)) => meanwhile(Meanwhile::Waiting(&why)),
+                Err(RecvTimeoutError::Timeout) => return Ok(None),
+                Err(RecvTimeoutError::Disconnected) => return Err(stopped()),
+            }
+        }
+    }
+
+    /// Start no further job of this chain (the one running ends as it
+    /// would): the execution lost its lease, and the events named ahead
+    /// are another process's now.
+    pub fn halt(&self) {
+        self.halted.store(true, Ordering::SeqCst);
+    }
+
     fn send(&self, job: Option<Ready>) -> Result<()> {
         self.jobs.send(job).map_err(|_| stopped())
     }
@@ -109,20 +147,28 @@ pub fn with_worker<R>(chain: &Chain<'_>, body: impl FnOnce(&Worker) -> Result<R>
     thread::scope(|scope| {
         let (jobs, queue) = mpsc::channel();
         let (ended, ends) = mpsc::channel();
+        let halted = Arc::new(AtomicBool::new(false));
+        let seen = halted.clone();
         thread::Builder::new()
             .name("hookq-command".into())
-            .spawn_scoped(scope, move || work(&queue, &ended, chain))
+            .spawn_scoped(scope, move || work(&queue, &ended, chain, &seen))
             .context("could not start the thread that runs commands")?;
         body(&Worker {
             jobs,
             ended: ends,
             after_failure: chain.after_failure,
+            halted,
         })
     })
 }
 
 /// The worker's loop: chains of jobs until the execution hangs up.
-fn work(jobs: &Receiver<Option<Ready>>, ended: &Sender<Report>, chain: &Chain<'_>) {
+fn work(
+    jobs: &Receiver<Option<Ready>>,
+    ended: &Sender<Report>,
+    chain: &Chain<'_>,
+    halted: &AtomicBool,
+) {
     // Kept across chains: a server's worker delivers event after event over
     // one connection.
     let mut seat = Seat::default();
@@ -141,7 +187,10 @@ fn work(jobs: &Receiver<Option<Ready>>, ended: &Sender<Report>, chain: &Chain<'_
             };
             // Named while this one ran; a hang-up ends the chain.
             let next = jobs.recv().ok().flatten();
-            let go_on = (finished.ok() || chain.after_failure) && !(chain.stopping)();
+            let go_on = (finished.ok() || chain.after_failure)
+                && !(chain.stopping)()
+                && !halted.load(Ordering::SeqCst);
+            let skipped = next.is_some() && !go_on;
             let next = next.filter(|_| go_on).map(action::start);
             let next_started = next.is_some();
             // The execution may have given up (a store error): the command
@@ -152,7 +201,14 @@ fn work(jobs: &Receiver<Option<Ready>>, ended: &Sender<Report>, chain: &Chain<'_
             }));
             match next {
                 Some(next) => running = next,
-                None => break,
+                None => {
+                    // The jobs named after one not started are not run:
+                    // up to the chain's end, which the execution sends.
+                    if skipped {
+                        while let Ok(Some(_)) = jobs.recv() {}
+                    }
+                    break;
+                }
             }
         }
     }
@@ -235,6 +291,41 @@ mod tests {
         };
         let ends = chain(&stop, &["cat".to_owned()], &[b"one", b"two"]);
         assert_eq!(ends, [("one".to_owned(), false)]);
+    }
+
+    /// A window of jobs named ahead: after a halt (a lost lease), none of
+    /// them starts once the job under way ends, and the next chain runs
+    /// its own jobs, not the ones left over.
+    #[test]
+    fn a_halted_chain_starts_none_of_the_jobs_named_ahead() {
+        let dir = tempfile::tempdir().unwrap();
+        let go = dir.path().join("go");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&go)
+            .status()
+            .unwrap()
+            .success());
+        let first = sh_c(&format!("read line < {}; echo first", go.display()));
+        let after = |word: &str| vec!["echo".to_owned(), word.to_owned()];
+        let (left_over, next) = (after("left over"), after("next"));
+        let (halted, fresh) = with_worker(&GO_ON, |worker| {
+            worker.start(job(&first, b""))?;
+            worker.then(Some(job(&left_over, b"")))?;
+            worker.then(Some(job(&left_over, b"")))?;
+            worker.halt();
+            // The first job ends only now, halted.
+            std::fs::write(&go, "go\n")?;
+            let halted = worker.wait(&mut |_| {})?;
+            worker.then(None)?; // the chain's end
+            worker.start(job(&next, b""))?;
+            worker.then(None)?;
+            Ok((halted, worker.wait(&mut |_| {})?))
+        })
+        .unwrap();
+        assert_eq!(halted.finished.stdout, b"first\n");
+        assert!(!halted.next_started);
+        assert_eq!(fresh.finished.stdout, b"next\n");
+        assert!(!fresh.next_started);
     }
 
     #[test]

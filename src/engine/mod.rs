@@ -11,6 +11,7 @@ mod scheduler;
 mod spawn;
 mod tail;
 
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -33,6 +34,15 @@ pub const IMMEDIATE_MAX_CYCLES: u32 = 100;
 /// thread of their own (a checkpoint comes every ~100 cycles and takes
 /// milliseconds: the next command would wait for it).
 const CHECKPOINTS_ASIDE_FROM: u64 = 100;
+
+/// Events an execution has out of the queue at most: the one whose action
+/// runs and those taken ahead. A crash re-runs at most this many delivered
+/// or run events whose outcome was not recorded yet (docs/reliability.md).
+pub(crate) const WINDOW: u64 = 32;
+
+/// How long a run waits, after a cycle ended, for more cycles to end and be
+/// recorded in the same transaction.
+const GATHER: Duration = Duration::from_millis(1);
 
 /// The message of every failed read of a purged payload.
 pub const PAYLOAD_GONE: &str = "Failed to read file from storage.";
@@ -390,10 +400,13 @@ impl<'a> Execution<'a> {
         }
     }
 
-    /// The cycles, as one chain of commands on `worker`. Two events are out
-    /// of the queue at a time: the one whose command runs, and the next,
-    /// taken ahead so that its command starts the moment this one ends,
-    /// while this one is recorded.
+    /// The cycles, as one chain of actions on `worker`. Up to [`WINDOW`]
+    /// events are out of the queue at a time: the one whose action runs,
+    /// and the next ones, taken ahead so that each action starts the moment
+    /// the one before ends. Every cycle that ended while the last ones were
+    /// recorded is recorded in one transaction, which takes as many events
+    /// ahead as it recorded: a cycle costs its action, and the commit is
+    /// shared (docs/benchmarks.md, "Forwarding throughput").
     fn run(
         &mut self,
         store: &mut Store,
@@ -402,83 +415,135 @@ impl<'a> Execution<'a> {
         on_cycle: &mut dyn FnMut(&CycleReport<'_>),
     ) -> Result<()> {
         let (scenario, clock) = (self.scenario, self.clock);
-        let mut taken = taken.into_iter();
-        let mut count = taken.len() as u64;
-        let Some(first) = taken.next() else {
+        // Events taken so far, and the cycles named to the worker whose end
+        // is not recorded yet, oldest first (the first one runs).
+        let mut count = 0;
+        let mut flight: VecDeque<Cycle> = VecDeque::new();
+        // The chain's end (`None`) is sent: no job follows the last in flight.
+        let mut closed = false;
+        let prompt = scenario.settings.schedule == Schedule::Immediately;
+        self.name(worker, &mut flight, &mut count, taken)?;
+        if flight.is_empty() {
             return Ok(()); // someone discarded them meanwhile
-        };
-        let mut ahead = taken.next();
-        let mut cycle = Cycle::new(first, 1, clock);
-        worker.start(cycle.job(scenario, &self.hook))?;
+        }
         loop {
-            let mut following = ahead
-                .take()
-                .map(|event| Cycle::new(event, cycle.number + 1, clock));
-            worker.then(
-                following
-                    .as_mut()
-                    .map(|next| next.job(scenario, &self.hook)),
-            )?;
+            // The worker needs the successor of each job before it tells
+            // its end: name the chain's end if nothing more will follow (all
+            // planned taken, the lease lost, or the queue ran dry: a commit
+            // that could take events ahead takes at least one if any waits).
+            if !closed && (flight.len() < 2 || count >= self.planned || self.lease_lost) {
+                worker.then(None)?;
+                closed = true;
+            }
             let (renewed, waiting) = (&mut self.renewed, &mut self.waiting);
-            let chain::Ended {
-                finished,
-                next_started,
-            } = worker.wait(&mut |meanwhile| match meanwhile {
+            let mut meanwhile = |meanwhile: chain::Meanwhile<'_>| match meanwhile {
                 chain::Meanwhile::Tick => renew(store, scenario.id, renewed),
                 chain::Meanwhile::Waiting(why) => {
                     wait_for_target(store, scenario, clock, why);
                     *waiting = true;
                 }
-            })?;
+            };
+            // The first end waited for; then, unless it is an `immediately`
+            // scenario's (a caller may wait for its commit), those that
+            // come within GATHER of it, up to half a window: the commit's
+            // cost shared by more cycles, and its CPU time not taken from
+            // the actions beside it, while slow actions are recorded as
+            // they end. The worker tells the last end in flight only once
+            // it knows what follows.
+            let wanted = match (prompt, closed) {
+                (true, _) => 1,
+                (false, true) => flight.len(),
+                (false, false) => (WINDOW as usize / 2).min(flight.len() - 1).max(1),
+            };
+            let mut ends = vec![worker.wait(&mut meanwhile)?];
+            let by = Instant::now() + GATHER;
+            while ends.len() < wanted && ends[ends.len() - 1].next_started {
+                match worker.ended_by(by, &mut meanwhile)? {
+                    Some(ended) => ends.push(ended),
+                    None => break,
+                }
+            }
+            // And any that came meanwhile.
+            while ends.len() < flight.len() && ends[ends.len() - 1].next_started {
+                match worker.ended_by(Instant::now(), &mut meanwhile)? {
+                    Some(ended) => ends.push(ended),
+                    None => break,
+                }
+            }
             if std::mem::take(&mut self.waiting) {
                 // Best effort: it only tells `scenario list`.
                 let _ = store.set_scenario_waiting(scenario.id, None);
             }
-            let end = match (finished.ok(), scenario.settings.store_incomplete) {
-                (true, _) => CycleEnd::Done,
-                // Not the scenario's fault: back to the queue as it was.
-                (false, _) if finished.interrupted => CycleEnd::Queued,
-                (false, true) => CycleEnd::Incomplete,
-                (false, false) => CycleEnd::Queued, // rolled back; the chain ended
-            };
-            let mut next = Ahead::default();
-            let following = match following {
-                Some(mut following) if next_started => {
-                    following.started_at = clock.now();
-                    next.take_from = (count < self.planned).then_some(self.hook.id);
-                    Some(following)
-                }
-                not_started => {
-                    next.release = not_started.map(|cycle| cycle.event.id);
-                    None
-                }
-            };
-            let operation = NewOperation {
-                execution_id: self.id,
-                event_id: cycle.event.id,
-                hook_id: self.hook.id,
-                scenario: &scenario.name,
-                ok: finished.ok(),
-                exit_code: finished.exit_code,
-                started_at: cycle.started_at,
-                duration_ms: finished.duration.as_millis() as i64,
-                error: finished.error.as_deref(),
-                stdout: finished.kept_stdout(),
-                stderr: &finished.stderr,
-                http: finished
-                    .http
-                    .as_ref()
-                    .map(|answer| (answer.status, &answer.headers[..])),
-            };
-            if let Some(error) = finished.error.as_ref().filter(|_| !finished.interrupted) {
-                self.first_error
-                    .get_or_insert_with(|| format!("event {}: {error}", cycle.event.id));
+            let chain_over = !ends[ends.len() - 1].next_started;
+            let mut ran: Vec<Cycle> = flight.drain(..ends.len()).collect();
+            // Each started when the one before it ended.
+            for i in 1..ran.len() {
+                let before = ends[i - 1].finished.duration.as_millis() as Millis;
+                ran[i].started_at = ran[i - 1].started_at + before;
             }
-            // The last cycle records the end of the execution with it: the
+            // Not started: back to the queue as they were.
+            let release: Vec<i64> = if chain_over {
+                flight.drain(..).map(|cycle| cycle.event.id).collect()
+            } else {
+                Vec::new()
+            };
+            if chain_over && !closed {
+                // The worker discards what was named after it stopped, up
+                // to the chain's end.
+                worker.then(None)?;
+                closed = true;
+            }
+            if let Some(running) = flight.front_mut() {
+                running.started_at = clock.now();
+            }
+            let mut cycles = Vec::with_capacity(ends.len());
+            for (cycle, ended) in ran.iter().zip(&ends) {
+                let finished = &ended.finished;
+                let end = match (finished.ok(), scenario.settings.store_incomplete) {
+                    (true, _) => CycleEnd::Done,
+                    // Not the scenario's fault: back to the queue as it was.
+                    (false, _) if finished.interrupted => CycleEnd::Queued,
+                    (false, true) => CycleEnd::Incomplete,
+                    (false, false) => CycleEnd::Queued, // rolled back; the chain ended
+                };
+                if let Some(error) = finished.error.as_ref().filter(|_| !finished.interrupted) {
+                    self.first_error
+                        .get_or_insert_with(|| format!("event {}: {error}", cycle.event.id));
+                }
+                cycles.push((
+                    end,
+                    NewOperation {
+                        execution_id: self.id,
+                        event_id: cycle.event.id,
+                        hook_id: self.hook.id,
+                        scenario: &scenario.name,
+                        ok: finished.ok(),
+                        exit_code: finished.exit_code,
+                        started_at: cycle.started_at,
+                        duration_ms: finished.duration.as_millis() as i64,
+                        error: finished.error.as_deref(),
+                        stdout: finished.kept_stdout(),
+                        stderr: &finished.stderr,
+                        http: finished
+                            .http
+                            .as_ref()
+                            .map(|answer| (answer.status, &answer.headers[..])),
+                    },
+                ));
+            }
+            // As many taken ahead as there are free places in the window.
+            let room = WINDOW.saturating_sub(flight.len() as u64);
+            let ahead = Ahead {
+                release: &release,
+                take_from: (!closed && count < self.planned).then_some(self.hook.id),
+                take: room.min(self.planned - count.min(self.planned)),
+            };
+            // The last cycles record the end of the execution with them: the
             // caller answered after this commit has nothing to wait for,
             // and the next event's commit no lock to wait for.
-            let lost = self.lost(self.done + 1);
-            let last = following.is_none().then(|| {
+            let done = self.done + ends.len() as u64;
+            let lost = self.lost(done);
+            let last = chain_over.then(|| {
                 let (status, update) = match (&self.first_error, self.lease_lost) {
                     (_, true) => (ExecutionStatus::Error, ScenarioUpdate::Unchanged),
                     (None, false) => (ExecutionStatus::Ok, ScenarioUpdate::ResetErrors),
@@ -496,33 +561,62 @@ impl<'a> Execution<'a> {
                     now: clock.now(),
                 }
             });
-            let committed =
-                store.finish_cycle_then(scenario.id, end, &operation, next, last.as_ref())?;
-            ahead = committed.ahead;
+            let committed = store.finish_cycles(scenario.id, &cycles, ahead, last.as_ref())?;
+            drop(cycles);
+            if !committed.lease_held && !self.lease_lost {
+                // The events named ahead are the new holder's: none starts.
+                worker.halt();
+            }
             self.lease_lost |= !committed.lease_held;
             self.ended = last.is_some();
-            count += u64::from(ahead.is_some());
-            self.done += 1;
+            self.done = done;
+            if !closed {
+                self.name(worker, &mut flight, &mut count, committed.ahead)?;
+            }
             // A cycle whose commit was fenced off has no outcome to tell:
             // its event is the new holder's, and will run again. Nor has one
             // interrupted (a shutdown while its delivery waited): its caller
             // is answered as the shutdown answers those whose cycle never came.
-            if committed.lease_held && !finished.interrupted {
-                on_cycle(&CycleReport {
-                    event_id: cycle.event.id,
-                    ok: finished.ok(),
-                    stdout: &finished.stdout,
-                    error: finished.error.as_deref(),
-                    http: finished.http.as_deref(),
-                    duration: finished.duration,
-                });
+            for (cycle, ended) in ran.iter().zip(&ends) {
+                let finished = &ended.finished;
+                if committed.lease_held && !finished.interrupted {
+                    on_cycle(&CycleReport {
+                        event_id: cycle.event.id,
+                        ok: finished.ok(),
+                        stdout: &finished.stdout,
+                        error: finished.error.as_deref(),
+                        http: finished.http.as_deref(),
+                        duration: finished.duration,
+                    });
+                }
             }
             renew(store, scenario.id, &mut self.renewed);
-            match following {
-                Some(following) => cycle = following,
-                None => return Ok(()),
+            if chain_over {
+                return Ok(());
             }
         }
+    }
+
+    /// Name `events` to the worker, after the cycles in flight.
+    fn name(
+        &self,
+        worker: &chain::Worker,
+        flight: &mut VecDeque<Cycle>,
+        count: &mut u64,
+        events: Vec<ClaimedEvent>,
+    ) -> Result<()> {
+        for event in events {
+            *count += 1;
+            let mut cycle = Cycle::new(event, *count, self.clock);
+            let job = cycle.job(self.scenario, &self.hook);
+            if flight.is_empty() {
+                worker.start(job)?;
+            } else {
+                worker.then(Some(job))?;
+            }
+            flight.push_back(cycle);
+        }
+        Ok(())
     }
 }
 

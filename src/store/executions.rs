@@ -42,17 +42,24 @@ pub(crate) struct ClaimedEvent {
     pub(crate) body: Option<Vec<u8>>,
 }
 
-/// What a cycle's transaction does with the events after it. An execution
-/// takes the next event one cycle ahead, so that its command can start the
-/// moment the previous one ends, while that one is being recorded.
+/// What a transaction that records cycles does with the events after them.
+/// An execution keeps a window of events taken ahead, so that the next
+/// actions run while the last ones are recorded, and so that one commit
+/// records every cycle that ended meanwhile.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Ahead {
-    /// The event taken ahead that this execution will not run: back to the
-    /// queue at its place, its attempt not counted.
-    pub(crate) release: Option<i64>,
-    /// Take the next event of this hook ahead.
+pub(crate) struct Ahead<'a> {
+    /// Events taken ahead that this execution will not run: back to the
+    /// queue at their place, their attempts not counted.
+    pub(crate) release: &'a [i64],
+    /// Take up to `take` more events of this hook ahead: at least one if
+    /// any waits, then more while their bodies stay under [`AHEAD_BYTES`].
     pub(crate) take_from: Option<i64>,
+    pub(crate) take: u64,
 }
+
+/// Bodies taken ahead by one commit, at most (bar the first one): a window
+/// of large events must not hold hundreds of MiB.
+pub(crate) const AHEAD_BYTES: usize = 4 << 20;
 
 /// An execution recorded, with its first events taken: ready to run.
 #[derive(Debug)]
@@ -66,11 +73,12 @@ pub(crate) struct Started {
     pub(crate) taken: Vec<ClaimedEvent>,
 }
 
-/// What [`Store::finish_cycle_then`] leaves for the next cycle.
+/// What [`Store::finish_cycles`] leaves for the next cycles.
 #[derive(Debug)]
 pub(crate) struct Committed {
-    /// The event taken ahead, if asked and the lease is still held.
-    pub(crate) ahead: Option<ClaimedEvent>,
+    /// The events taken ahead, oldest first, if asked and the lease is
+    /// still held.
+    pub(crate) ahead: Vec<ClaimedEvent>,
     /// False when another process took the scenario's lease over (possible
     /// only where leases run out: this one stalled past its expiry, seen
     /// from another pid namespace, or the clock jumped): stop.
@@ -225,66 +233,48 @@ impl Store {
         payload(&self.conn, event_id)
     }
 
-    /// Commit or roll back a cycle: the event's new state and the operation
-    /// that records it, what [`Ahead`] asks of the events after it, and with
-    /// `last` the end of its execution, all in one transaction, if this process still holds the lease of
-    /// `scenario_id`. If another process took it over, only the operation
-    /// is recorded (what ran): no event is changed or taken ahead.
-    pub(crate) fn finish_cycle_then(
+    /// Commit or roll back cycles that ended, oldest first: each event's
+    /// new state and the operation that records it, what [`Ahead`] asks of
+    /// the events after them, and with `last` the end of their execution,
+    /// all in one transaction, if this process still holds the lease of
+    /// `scenario_id`. If another process took it over, only the operations
+    /// are recorded (what ran): no event is changed or taken ahead. One
+    /// transaction for every cycle that ended since the last one: a cycle
+    /// costs its action, not a commit (docs/benchmarks.md).
+    pub(crate) fn finish_cycles(
         &mut self,
         scenario_id: i64,
-        end: CycleEnd,
-        op: &NewOperation<'_>,
-        ahead: Ahead,
+        cycles: &[(CycleEnd, NewOperation<'_>)],
+        ahead: Ahead<'_>,
         last: Option<&ExecutionEnd<'_>>,
     ) -> Result<Committed> {
-        let state = match end {
-            CycleEnd::Done => EventState::Done,
-            CycleEnd::Queued => EventState::Queued,
-            CycleEnd::Incomplete => EventState::Incomplete,
-        };
         let tx = self.write()?;
         // Fenced: once another process holds the lease, the events are its
         // own (it put ours back in the queue, and may be running them).
         let lease_held = super::leases::held_here(&tx, scenario_id)?;
-        if lease_held {
-            tx.prepare_cached("UPDATE events SET state = ?2 WHERE id = ?1 AND state = 'running'")?
-                .execute(params![op.event_id, state])?;
+        for (end, op) in cycles {
+            record_cycle(&tx, lease_held, *end, op)?;
         }
-        tx.prepare_cached(
-            "INSERT INTO operations (execution_id, event_id, hook_id, scenario, status, exit_code,
-                                     started_at, duration_ms, error, stdout, stderr,
-                                     http_status, http_headers)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        )?
-        .execute(params![
-            op.execution_id,
-            op.event_id,
-            op.hook_id,
-            op.scenario,
-            OperationStatus::of(op.ok),
-            op.exit_code,
-            op.started_at,
-            op.duration_ms,
-            op.error,
-            op.stdout,
-            op.stderr,
-            op.http.map(|(status, _)| status),
-            op.http
-                .map(|(_, headers)| serde_json::to_string(headers))
-                .transpose()?,
-        ])?;
-        if let Some(id) = ahead.release.filter(|_| lease_held) {
-            tx.prepare_cached(
+        if lease_held {
+            let mut release = tx.prepare_cached(
                 "UPDATE events SET state = 'queued', attempts = attempts - 1
                  WHERE id = ?1 AND state = 'running'",
-            )?
-            .execute([id])?;
+            )?;
+            for id in ahead.release {
+                release.execute([id])?;
+            }
         }
-        let next = match ahead.take_from {
-            Some(hook_id) if lease_held => claim_head(&tx, hook_id)?,
-            _ => None,
-        };
+        let mut next = Vec::new();
+        if let Some(hook_id) = ahead.take_from.filter(|_| lease_held) {
+            let mut bytes = 0;
+            while (next.len() as u64) < ahead.take && (next.is_empty() || bytes < AHEAD_BYTES) {
+                let Some(event) = claim_head(&tx, hook_id)? else {
+                    break;
+                };
+                bytes += event.body.as_ref().map_or(0, Vec::len);
+                next.push(event);
+            }
+        }
         if let Some(last) = last {
             let (status, error, update) = if lease_held {
                 (last.status, last.error, last.update)
@@ -295,8 +285,11 @@ impl Store {
                     ScenarioUpdate::Unchanged,
                 )
             };
-            let end = (status, error, update, last.now);
-            record_end(&tx, op.execution_id, scenario_id, end)?;
+            let execution_id = cycles.first().map(|(_, op)| op.execution_id);
+            if let Some(execution_id) = execution_id {
+                let end = (status, error, update, last.now);
+                record_end(&tx, execution_id, scenario_id, end)?;
+            }
         }
         tx.commit()?;
         Ok(Committed {
@@ -344,6 +337,49 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?;
         Ok(records)
     }
+}
+
+/// Record one cycle: its event's new state (if the lease is held) and its
+/// operation.
+fn record_cycle(
+    tx: &rusqlite::Transaction<'_>,
+    lease_held: bool,
+    end: CycleEnd,
+    op: &NewOperation<'_>,
+) -> Result<()> {
+    let state = match end {
+        CycleEnd::Done => EventState::Done,
+        CycleEnd::Queued => EventState::Queued,
+        CycleEnd::Incomplete => EventState::Incomplete,
+    };
+    if lease_held {
+        tx.prepare_cached("UPDATE events SET state = ?2 WHERE id = ?1 AND state = 'running'")?
+            .execute(params![op.event_id, state])?;
+    }
+    tx.prepare_cached(
+        "INSERT INTO operations (execution_id, event_id, hook_id, scenario, status, exit_code,
+                                 started_at, duration_ms, error, stdout, stderr,
+                                 http_status, http_headers)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        op.execution_id,
+        op.event_id,
+        op.hook_id,
+        op.scenario,
+        OperationStatus::of(op.ok),
+        op.exit_code,
+        op.started_at,
+        op.duration_ms,
+        op.error,
+        op.stdout,
+        op.stderr,
+        op.http.map(|(status, _)| status),
+        op.http
+            .map(|(_, headers)| serde_json::to_string(headers))
+            .transpose()?,
+    ])?;
+    Ok(())
 }
 
 /// Record the end of an execution (status, error, when) and apply the

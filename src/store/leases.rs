@@ -459,14 +459,14 @@ mod tests {
             http: None,
         };
         let ahead = super::super::Ahead {
-            release: None,
+            release: &[1],
             take_from: Some(1),
+            take: 1,
         };
-        let committed = store
-            .finish_cycle_then(1, super::super::CycleEnd::Queued, &operation, ahead, None)
-            .unwrap();
+        let cycles = [(super::super::CycleEnd::Queued, operation)];
+        let committed = store.finish_cycles(1, &cycles, ahead, None).unwrap();
         assert!(!committed.lease_held);
-        assert!(committed.ahead.is_none());
+        assert!(committed.ahead.is_empty());
         assert_eq!(state(&store), "running", "the new holder's to change");
     }
 
