@@ -476,17 +476,22 @@ impl<'a> Execution<'a> {
             }
             let chain_over = !ends[ends.len() - 1].next_started;
             let mut ran: Vec<Cycle> = flight.drain(..ends.len()).collect();
+            // Not started, or stopped before its action happened (a stop
+            // while a delivery waited for its target to listen): back to
+            // the queue as they were, no operation, no attempt counted.
+            let mut release = Vec::new();
+            if ends.last().is_some_and(|ended| ended.finished.interrupted) {
+                ends.pop();
+                release.extend(ran.pop().map(|cycle| cycle.event.id));
+            }
             // Each started when the one before it ended.
             for i in 1..ran.len() {
                 let before = ends[i - 1].finished.duration.as_millis() as Millis;
                 ran[i].started_at = ran[i - 1].started_at + before;
             }
-            // Not started: back to the queue as they were.
-            let release: Vec<i64> = if chain_over {
-                flight.drain(..).map(|cycle| cycle.event.id).collect()
-            } else {
-                Vec::new()
-            };
+            if chain_over {
+                release.extend(flight.drain(..).map(|cycle| cycle.event.id));
+            }
             if chain_over && !closed {
                 // The worker discards what was named after it stopped, up
                 // to the chain's end.
@@ -501,12 +506,10 @@ impl<'a> Execution<'a> {
                 let finished = &ended.finished;
                 let end = match (finished.ok(), scenario.settings.store_incomplete) {
                     (true, _) => CycleEnd::Done,
-                    // Not the scenario's fault: back to the queue as it was.
-                    (false, _) if finished.interrupted => CycleEnd::Queued,
                     (false, true) => CycleEnd::Incomplete,
                     (false, false) => CycleEnd::Queued, // rolled back; the chain ended
                 };
-                if let Some(error) = finished.error.as_ref().filter(|_| !finished.interrupted) {
+                if let Some(error) = &finished.error {
                     self.first_error
                         .get_or_insert_with(|| format!("event {}: {error}", cycle.event.id));
                 }
@@ -550,6 +553,7 @@ impl<'a> Execution<'a> {
                     (Some(_), false) => (ExecutionStatus::Error, on_error(scenario)),
                 };
                 ExecutionEnd {
+                    execution_id: self.id,
                     status,
                     error: if self.lease_lost {
                         Some(&lost)
@@ -574,12 +578,12 @@ impl<'a> Execution<'a> {
                 self.name(worker, &mut flight, &mut count, committed.ahead)?;
             }
             // A cycle whose commit was fenced off has no outcome to tell:
-            // its event is the new holder's, and will run again. Nor has one
-            // interrupted (a shutdown while its delivery waited): its caller
-            // is answered as the shutdown answers those whose cycle never came.
+            // its event is the new holder's, and will run again. (Nor has an
+            // interrupted one, released above: its caller is answered as the
+            // shutdown answers those whose cycle never came.)
             for (cycle, ended) in ran.iter().zip(&ends) {
                 let finished = &ended.finished;
-                if committed.lease_held && !finished.interrupted {
+                if committed.lease_held {
                     on_cycle(&CycleReport {
                         event_id: cycle.event.id,
                         ok: finished.ok(),

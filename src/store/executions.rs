@@ -89,6 +89,7 @@ pub(crate) struct Committed {
 /// fewer, and none left to write once the caller has its answer).
 #[derive(Debug, Clone)]
 pub(crate) struct ExecutionEnd<'a> {
+    pub(crate) execution_id: i64,
     /// `ok` or `error`, and the error, if the lease is still held.
     pub(crate) status: ExecutionStatus,
     pub(crate) error: Option<&'a str>,
@@ -285,11 +286,8 @@ impl Store {
                     ScenarioUpdate::Unchanged,
                 )
             };
-            let execution_id = cycles.first().map(|(_, op)| op.execution_id);
-            if let Some(execution_id) = execution_id {
-                let end = (status, error, update, last.now);
-                record_end(&tx, execution_id, scenario_id, end)?;
-            }
+            let end = (status, error, update, last.now);
+            record_end(&tx, last.execution_id, scenario_id, end)?;
         }
         tx.commit()?;
         Ok(Committed {

@@ -927,6 +927,17 @@ fn a_shutdown_while_waiting_for_the_target_keeps_the_event_and_counts_no_error()
     assert_eq!((reply.status, reply.text()), (200, "Accepted".to_owned()));
     let events = env.json(&["hooks", "events", "h"]);
     assert_eq!(events[0]["state"], "queued", "{events}");
+    // Nothing was delivered: no attempt, no operation, no cycle.
+    assert_eq!(events[0]["attempts"], 0, "{events}");
+    assert_eq!(ops(&env), Vec::<serde_json::Value>::new());
+    let runs = env.json(&["scenario", "runs", "s"]);
+    assert!(
+        runs.as_array()
+            .unwrap()
+            .iter()
+            .all(|run| run["cycles"] == 0),
+        "{runs}"
+    );
     let scenario = env.json(&["scenario", "show", "s"]);
     assert_eq!(scenario["active"], true);
     assert_eq!(scenario["consecutive_errors"], 0);
