@@ -418,7 +418,7 @@ pub fn parse_base_url(text: &str) -> Result<String, String> {
 }
 
 /// An HTTP method: a token of letters, stored upper case.
-fn parse_method(text: &str) -> Result<String, String> {
+pub(crate) fn parse_method(text: &str) -> Result<String, String> {
     if text.is_empty() || text.len() > 20 || !text.bytes().all(|b| b.is_ascii_alphabetic()) {
         return Err(format!("invalid HTTP method {text:?} (expected e.g. POST)"));
     }
@@ -855,13 +855,20 @@ fn parse_forward_url(text: &str) -> Result<String, String> {
     Ok(text.to_owned())
 }
 
-/// A header added to each delivery: valid, and not one that belongs to a
-/// connection (hookq sets those for the target).
+/// A header added to each delivery: valid, not one that belongs to a
+/// connection (hookq sets those for the target), and not one of hookq's
+/// own `X-Hookq-*`: a target that deduplicates by `X-Hookq-Event-Id` must
+/// be able to trust it.
 fn parse_forward_header(text: &str) -> Result<(String, String), String> {
     let (name, value) = parse_header(text)?;
     if !crate::respond::is_settable_header(&name) {
         return Err(format!(
             "invalid header {text:?}: {name:?} belongs to a connection, not to the event: hookq sets it for the target"
+        ));
+    }
+    if name.len() >= 8 && name[..8].eq_ignore_ascii_case("x-hookq-") {
+        return Err(format!(
+            "invalid header {text:?}: hookq sets {name:?} itself (the event's id and attempt)"
         ));
     }
     Ok((name, value))

@@ -358,6 +358,9 @@ pub(crate) fn send_event(
     event: TestEvent,
     now: Millis,
 ) -> Result<Sent> {
+    // `hooks send` has clap check it; the page's form has this.
+    let method = crate::cli::parse_method(&event.method).map_err(Failure::usage)?;
+    let event = TestEvent { method, ..event };
     // The store checks the room for the event again, exactly, as it stores.
     event.admit(hook, now, |rules, head| {
         admission::before_body(rules, head)?;

@@ -60,6 +60,9 @@ pub(super) struct Ready {
 fn passed_on(name: &str, named_by_connection: &[String]) -> bool {
     crate::respond::is_settable_header(name)
         && !name.eq_ignore_ascii_case("host")
+        // The sender's expectation was met by the listener: the body is
+        // whole, and the target must not wait to be asked for it.
+        && !name.eq_ignore_ascii_case("expect")
         && !named_by_connection
             .iter()
             .any(|n| n.eq_ignore_ascii_case(name))
@@ -78,7 +81,28 @@ fn join_query(url: &str, query: &str) -> String {
         Some((_, own)) if own.ends_with('&') => "",
         Some(_) => "&",
     };
-    format!("{url}{glue}{query}")
+    format!("{url}{glue}{}", uri_safe(query))
+}
+
+/// The query as a URI may carry it: a byte RFC 3986 does not allow in a
+/// query (`<`, `"`, a space, non-ASCII...), which senders send and the
+/// listener stores as received, percent-encoded; everything else, `%`
+/// escapes included, as it came. Else such an event could never be
+/// delivered, and would hold the hook's queue behind it.
+fn uri_safe(query: &str) -> std::borrow::Cow<'_, str> {
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%".contains(&b);
+    if query.bytes().all(allowed) {
+        return query.into();
+    }
+    let mut out = String::with_capacity(query.len() + 8);
+    for b in query.bytes() {
+        if allowed(b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out.into()
 }
 
 /// Build the request; a cycle that fails at once if it cannot be built
@@ -138,7 +162,9 @@ pub(super) fn prepare(delivery: Delivery<'_>) -> Result<Ready, Finished> {
             let invalid = || fail(format!("header {name:?} cannot be sent"));
             Ok((
                 http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?,
-                http::HeaderValue::from_str(value).map_err(|_| invalid())?,
+                // As bytes: a UTF-8 value as received (obs-text), not only
+                // visible ASCII.
+                http::HeaderValue::from_bytes(value.as_bytes()).map_err(|_| invalid())?,
             ))
         })
         .collect::<Result<_, Finished>>()?;
@@ -358,6 +384,13 @@ impl Ready {
             {
                 Some(ureq::Error::Timeout(_)) => self.timed_out(),
                 Some(e) => self.explain(e),
+                // rustls's own words for a certificate it refused, which
+                // reach us as text inside an I/O error: the handshake
+                // failed, nothing was sent.
+                None if error.to_string().contains("peer certificate") => format!(
+                    "the TLS certificate of {url} is not trusted ({error}); \
+                     a self-signed local certificate needs --forward-insecure"
+                ),
                 None => format!("could not read the answer of {url}: {error}"),
             },
         }
@@ -431,6 +464,11 @@ mod tests {
         assert_eq!(join_query("http://a/h?k=v", "x=1"), "http://a/h?k=v&x=1");
         assert_eq!(join_query("http://a/h?", "x=1"), "http://a/h?x=1");
         assert_eq!(join_query("http://a/h#top", "x=1"), "http://a/h?x=1");
+        // What senders send and the listener stores as received.
+        assert_eq!(
+            join_query("http://a/h", "q=<b>&n=\"x\" y&c=caf\u{e9}&p=%41"),
+            "http://a/h?q=%3Cb%3E&n=%22x%22%20y&c=caf%C3%A9&p=%41"
+        );
     }
 
     #[test]

@@ -723,7 +723,7 @@ fn bad_forward_options_exit_2() {
         args.extend_from_slice(extra);
         args.iter().map(|s| s.to_string()).collect::<Vec<_>>()
     };
-    let cases: [(&[&str], &str); 9] = [
+    let cases: [(&[&str], &str); 10] = [
         (
             &["--forward", "ftp://example.com/h"],
             "expected an http:// or https:// URL",
@@ -747,6 +747,15 @@ fn bad_forward_options_exit_2() {
                 "Connection: close",
             ],
             "belongs to a connection",
+        ),
+        (
+            &[
+                "--forward",
+                "http://127.0.0.1:1/h",
+                "--forward-header",
+                "X-Hookq-Event-Id: 5",
+            ],
+            "hookq sets \"X-Hookq-Event-Id\" itself",
         ),
         (
             &["--forward", "http://127.0.0.1:1/h", "--", "true"],
@@ -884,6 +893,8 @@ fn a_self_signed_certificate_is_refused_unless_insecure_is_asked_for() {
     let id = env.send("h", "{}");
     let stderr = env.fails(&["scenario", "run", "s"], 1);
     assert!(stderr.to_lowercase().contains("certificate"), "{stderr}");
+    // Says what to do about it.
+    assert!(stderr.contains("--forward-insecure"), "{stderr}");
     assert_eq!(env.state(id), "queued");
     assert_eq!(target.delivered.load(Ordering::SeqCst), 0);
     env.ok(&["scenario", "activate", "s"]);
@@ -1083,4 +1094,34 @@ fn a_run_killed_mid_window_loses_nothing() {
         "the rest again from the first unrecorded"
     );
     assert!(states(&env).iter().all(|(_, s, _)| s == "done"));
+}
+
+/// A query with characters a URI may not carry (`<`, `"`, a space) and a
+/// header with non-ASCII text are what senders send and the listener
+/// stores: their events are delivered, not failed for good at the head of
+/// the queue (which once held every later event of the hook behind them).
+#[test]
+fn an_event_as_senders_write_it_is_delivered_whatever_its_query_and_headers_hold() {
+    let target = Target::start(ok_answer());
+    let env = on_demand(&target.url("/in"), &[]);
+    enqueue(
+        &env,
+        "h",
+        &[
+            (
+                &[("X-Name", "café crème"), ("Expect", "100-continue")],
+                "q=<script>&n=\"x\" y",
+                b"first",
+            ),
+            (&[], "", b"second"),
+        ],
+    );
+    let out = env.ok(&["scenario", "run", "s", "--max-cycles", "2"]);
+    assert!(out.contains("2 cycles, ok"), "{out}");
+    let received = target.received();
+    assert_eq!(received.len(), 2, "{received:?}");
+    assert_eq!(received[0].target, "/in?q=%3Cscript%3E&n=%22x%22%20y");
+    assert_eq!(received[0].header("x-name"), Some("café crème"));
+    assert!(!received[0].has("expect"), "{:?}", received[0].headers);
+    assert_eq!(received[1].body, b"second");
 }

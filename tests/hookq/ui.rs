@@ -385,6 +385,22 @@ fn the_page_sends_and_replays_through_the_commands_rules() {
         "method=POST&content_type=application%2Fjson&data=%7B",
     );
     assert_eq!(refused.status, 400);
+    // A method `hooks send` refuses (exit 2), refused here too: stored, it
+    // could never be forwarded.
+    let refused = ui.act("/hooks/h/send", "method=GE+T&data=x");
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.text().contains("invalid HTTP method"),
+        "{}",
+        refused.text()
+    );
+    assert_eq!(
+        env.json(&["hooks", "events", "h"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     // Still queued: replay refuses as `hooks replay` does.
     let replay = ui.act(&format!("/events/{first}/replay"), "");
     assert_eq!(replay.status, 409);
