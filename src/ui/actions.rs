@@ -107,8 +107,9 @@ pub fn act(app: &App, ctx: &Ctx, store: &mut Store, req: &Req, path: &[&str]) ->
 /// shown; a long execution goes on after the page came back.
 fn run_now(app: &App, name: &str) -> Result<()> {
     let (db, name) = (app.db.clone(), name.to_owned());
+    let stopping = app.stopping.clone();
     let (done, finished) = mpsc::channel();
-    thread::Builder::new()
+    let run = thread::Builder::new()
         .name("ui-run".into())
         .spawn(move || {
             let result = (|| {
@@ -124,12 +125,16 @@ fn run_now(app: &App, name: &str) -> Result<()> {
                     &scenario,
                     start,
                     &Clock::from_env()?,
-                    &|| false,
+                    &|| stopping.is_stopped(),
                     &mut |_| {},
                 )
             })();
             let _ = done.send(result.map(|_| ()));
         })?;
+    let mut runs = app.runs.lock().unwrap_or_else(|e| e.into_inner());
+    runs.retain(|run| !run.is_finished());
+    runs.push(run);
+    drop(runs);
     match finished.recv_timeout(RUN_NOW_WAIT) {
         Ok(result) => result,
         Err(_) => Ok(()),

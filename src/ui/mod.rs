@@ -59,6 +59,12 @@ struct App {
     /// The connection `/api/version` asks: SQLite's `data_version` is per
     /// connection, so one connection must answer every poll.
     watch: Mutex<Store>,
+    /// Set when the page stops: an execution "Run now" started ends after
+    /// its cycle in progress, as `scenario run` does on Ctrl-C.
+    stopping: Arc<crate::shutdown::Shutdown>,
+    /// Those executions, waited for when the page stops: a process that
+    /// exits under one would leave its event `running` until a repair.
+    runs: Mutex<Vec<JoinHandle<()>>>,
 }
 
 /// A running page server; stopped by [`Running::stop`] or on drop.
@@ -66,6 +72,7 @@ pub struct Running {
     addr: SocketAddr,
     http: Arc<tiny_http::Server>,
     threads: Vec<JoinHandle<()>>,
+    app: Arc<App>,
 }
 
 impl Running {
@@ -79,11 +86,16 @@ impl Running {
     }
 
     fn shut(&mut self) {
+        self.app.stopping.stop();
         for _ in 0..self.threads.len() {
             self.http.unblock();
         }
         for thread in self.threads.drain(..) {
             let _ = thread.join();
+        }
+        let runs = std::mem::take(&mut *self.app.runs.lock().unwrap_or_else(|e| e.into_inner()));
+        for run in runs {
+            let _ = run.join();
         }
     }
 }
@@ -121,6 +133,8 @@ pub fn start(config: Config) -> Result<Running> {
         password: config.password,
         token: crate::token::generate()?,
         watch: Mutex::new(watch),
+        stopping: Arc::default(),
+        runs: Mutex::default(),
     });
     let http = Arc::new(http);
     let threads = (0..THREADS)
@@ -136,6 +150,7 @@ pub fn start(config: Config) -> Result<Running> {
         addr,
         http,
         threads,
+        app,
     })
 }
 

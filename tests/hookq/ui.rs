@@ -10,7 +10,7 @@ use crate::util::{http, Env, Reply, ServerProcess, Spawned};
 /// `hookq ui` as a child process on a free loopback port; killed on drop.
 pub struct UiProcess {
     pub addr: SocketAddr,
-    _child: Spawned,
+    child: Spawned,
 }
 
 impl UiProcess {
@@ -32,14 +32,19 @@ impl UiProcess {
         let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
         let addr = page_address(&mut stderr);
         std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-        UiProcess {
-            addr,
-            _child: child,
-        }
+        UiProcess { addr, child }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// SIGTERM, as a user's Ctrl-C or a service manager stops it; its exit
+    /// status once it has ended.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        // SAFETY: kill(2) on our own child's pid; no memory is touched.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        self.child.finish(30).status
     }
 
     pub fn get(&self, path: &str) -> Reply {
@@ -688,5 +693,45 @@ fn json_beyond_serde_json_is_still_indented() {
     assert!(
         page.contains("{\n  &quot;big&quot;: 1e400,\n  &quot;n&quot;: 12345678901234567890123\n}"),
         "{page}"
+    );
+}
+
+/// A stop of the page while an execution it started ("Run now") waits
+/// for its forwarding target ends that execution as `scenario run` ends on
+/// Ctrl-C: the process waits for it, the event goes back to the queue and
+/// nothing is left `running` (it used to exit under it).
+#[test]
+fn a_stop_of_the_page_ends_the_execution_it_started() {
+    let reserved = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/h", reserved.local_addr().unwrap());
+    drop(reserved);
+    let env = Env::new();
+    env.hook("h", &[]);
+    env.ok(&[
+        "scenario",
+        "create",
+        "s",
+        "--hook",
+        "h",
+        "--schedule",
+        "on-demand",
+        "--forward",
+        &url,
+    ]);
+    let id = env.send("h", "x");
+    let mut ui = UiProcess::start(&env);
+    assert_eq!(ui.act("/scenarios/s/run", "").status, 303);
+    crate::util::eventually(20, "the execution to wait for its target", || {
+        env.ok(&["scenario", "list"]).contains("waiting for")
+    });
+    assert!(ui.terminate().success());
+    assert_eq!(env.state(id), "queued");
+    let runs = env.json(&["scenario", "runs", "s"]);
+    assert!(
+        runs.as_array()
+            .unwrap()
+            .iter()
+            .all(|run| run["status"] != "running" && !run["status"].is_null()),
+        "{runs}"
     );
 }
