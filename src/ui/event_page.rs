@@ -188,7 +188,14 @@ fn body_views(event: &Event, body: &[u8], bundle: Option<&str>) -> Markup {
     .then(|| bundle.and_then(|b| serde_json::from_str::<Value>(b).ok()))
     .flatten()
     .and_then(|b| b.get("body").and_then(Value::as_object).cloned());
-    let text = String::from_utf8_lossy(&body[..body.len().min(SHOWN_WHOLE)]).into_owned();
+    let shown = &body[..body.len().min(SHOWN_WHOLE)];
+    // Binary: bytes that are not UTF-8 (a character cut at the end of what
+    // is shown does not count), shown in hex rather than as mojibake.
+    let binary = match std::str::from_utf8(shown) {
+        Ok(_) => false,
+        Err(e) => e.error_len().is_some(),
+    };
+    let text = String::from_utf8_lossy(shown).into_owned();
     let cut_note = (body.len() > SHOWN_WHOLE).then(|| {
         html! { p.muted.small { "The first " (layout::size(SHOWN_WHOLE as u64)) " of " (layout::size(body.len() as u64)) ". " a href=(format!("/events/{}/body", event.id)) { "Download the whole body" } } }
     });
@@ -215,12 +222,14 @@ fn body_views(event: &Event, body: &[u8], bundle: Option<&str>) -> Markup {
                     } } }
                 }
             }
-            details.view open[json.is_none() && large_json.is_none() && form.is_none()] {
-                summary { "Raw" }
-                pre.code #raw { (text) }
-                (cut_note.clone().unwrap_or_default())
+            @if !binary {
+                details.view open[json.is_none() && large_json.is_none() && form.is_none()] {
+                    summary { "Raw" }
+                    pre.code #raw { (text) }
+                    (cut_note.clone().unwrap_or_default())
+                }
             }
-            details.view {
+            details.view open[binary] {
                 summary { "Hex" }
                 pre.code.hex { (hex(&body[..body.len().min(HEX_SHOWN)])) }
                 @if body.len() > HEX_SHOWN { p.muted.small { "The first " (layout::size(HEX_SHOWN as u64)) "." } }

@@ -735,3 +735,32 @@ fn a_stop_of_the_page_ends_the_execution_it_started() {
         "{runs}"
     );
 }
+
+/// A binary body opens in hex (SPEC §11), not as text full of replacement
+/// and control characters; a text body still opens as text.
+#[test]
+fn a_binary_body_opens_in_hex() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    let binary = env.enqueue(
+        "h",
+        Some("application/octet-stream"),
+        "",
+        &[0x00, 0xff, 0x01, 0x80, b'A'],
+    );
+    let text = env.enqueue("h", Some("text/plain"), "", "crème brûlée".as_bytes());
+    let ui = UiProcess::start(&env);
+    let page = ui.get(&format!("/events/{binary}")).text();
+    assert!(!page.contains("id=\"raw\""), "binary shown as text");
+    assert!(
+        page.contains("<details class=\"view\" open><summary>Hex"),
+        "hex not open"
+    );
+    assert!(page.contains("00 ff 01 80 41"), "hex bytes");
+    let page = ui.get(&format!("/events/{text}")).text();
+    assert!(page.contains("crème brûlée"), "text body");
+    assert!(
+        page.contains("<details class=\"view\"><summary>Hex"),
+        "hex folded for text"
+    );
+}
