@@ -1084,3 +1084,57 @@ fn a_run_killed_mid_window_loses_nothing() {
     );
     assert!(states(&env).iter().all(|(_, s, _)| s == "done"));
 }
+
+#[test]
+fn forwarding_credentials_are_masked_wherever_the_scenario_is_shown_and_sent_as_given() {
+    let target = Target::start(ok_answer());
+    let url = format!("http://user:hunter2@{}/in", target.addr);
+    let env = on_demand(
+        &target.url("/in"),
+        &["--forward-header", "X-Api-Key: sk_live_SECRET123"],
+    );
+    env.ok(&[
+        "scenario",
+        "edit",
+        "s",
+        "--forward",
+        &url,
+        "--forward-header",
+        "Authorization: Bearer sk_live_SECRET123",
+    ]);
+    let shown = [
+        env.ok(&["scenario", "list"]),
+        env.ok(&["scenario", "show", "s"]),
+        env.ok(&["scenario", "list", "--json"]),
+        env.ok(&["scenario", "show", "s", "--json"]),
+        env.ok(&["scenario", "activate", "s", "--json"]),
+    ];
+    for text in &shown {
+        for secret in ["hunter2", "SECRET123", "sk_live"] {
+            assert!(!text.contains(secret), "{secret} shown in {text}");
+        }
+    }
+    // Masked as `connections list` masks a secret; names and host kept.
+    let masked_url = format!("http://user:h…(7 chars)@{}/in", target.addr);
+    assert!(shown[0].contains(&masked_url), "{}", shown[0]);
+    assert!(
+        shown[1].contains("header Authorization: Bear…(24 chars)"),
+        "{}",
+        shown[1]
+    );
+    let json = env.json(&["scenario", "show", "s"]);
+    assert_eq!(json["forward"], masked_url.as_str());
+    assert_eq!(
+        json["forward_headers"],
+        serde_json::json!([["Authorization", "Bear…(24 chars)"]])
+    );
+    // What the target gets is what was given.
+    env.send("h", "{}");
+    env.ok(&["scenario", "run", "s", "--max-cycles", "1"]);
+    let got = target.received();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        got[0].header("Authorization"),
+        Some("Bearer sk_live_SECRET123")
+    );
+}

@@ -295,6 +295,41 @@ fn no_secret_reaches_any_page() {
 }
 
 #[test]
+fn forwarding_credentials_are_masked_on_the_scenario_pages() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    env.ok(&[
+        "scenario",
+        "create",
+        "s4",
+        "--hook",
+        "h",
+        "--forward",
+        "http://user:hunter2@127.0.0.1:18777/",
+        "--forward-header",
+        "Authorization: Bearer sk_live_SECRET123",
+        "--forward-header",
+        "X-Team: blue-team-7",
+    ]);
+    let ui = UiProcess::start(&env);
+    let list = ui.get("/scenarios").text();
+    let one = ui.get("/scenarios/s4").text();
+    for page in [&list, &one] {
+        for secret in ["hunter2", "SECRET123", "sk_live", "blue-team"] {
+            assert!(!page.contains(secret), "{secret} shown: {page}");
+        }
+        assert!(page.contains("http://user:h…(7 chars)@127.0.0.1:18777/"));
+    }
+    // One `Name: masked` line per header, as the CLI masks them.
+    assert!(
+        one.contains("<code>Authorization: Bear…(24 chars)</code>"),
+        "{one}"
+    );
+    assert!(one.contains("<code>X-Team: bl…(11 chars)</code>"), "{one}");
+    assert!(!one.contains("[["), "a raw JSON array: {one}");
+}
+
+#[test]
 fn a_page_open_to_the_network_needs_a_password() {
     let env = Env::new();
     env.hook("h", &[]);
