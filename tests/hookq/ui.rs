@@ -484,6 +484,56 @@ fn serve_ui_answers_on_its_own_port_only() {
 }
 
 #[test]
+fn serve_refuses_the_webhook_port_for_the_page_before_listening() {
+    let env = Env::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    for (listen, page) in [("127.0.0.1", "127.0.0.1"), ("0.0.0.0", "127.0.0.1")] {
+        let (listen, page) = (format!("{listen}:{port}"), format!("{page}:{port}"));
+        let out = env.run_within(20, &["hooks", "serve", "--listen", &listen, "--ui", &page]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("never shares the webhook port"), "{stderr}");
+        assert!(!stderr.contains("listening on"), "{stderr}");
+    }
+}
+
+#[test]
+fn localhost_names_the_page_address() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    let mut command = env.cmd(&["ui", "--listen", "localhost:0"]);
+    command.stderr(std::process::Stdio::piped());
+    let mut child = Spawned::new(command);
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let addr = page_address(&mut stderr);
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    assert_eq!(addr.ip(), std::net::Ipv4Addr::LOCALHOST);
+    let request = format!(
+        "GET / HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n\r\n",
+        addr.port()
+    );
+    let reply = crate::util::http_raw(addr, request.as_bytes());
+    assert_eq!(reply.status, 200);
+    assert!(reply.text().contains(">h<"));
+    drop(child);
+    // The same name for the page beside the server.
+    let (server, mut stderr) = ServerProcess::logged(&env, &["--quiet", "--ui", "localhost:0"]);
+    let addr = page_address(&mut stderr);
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    assert_eq!(addr.ip(), std::net::Ipv4Addr::LOCALHOST);
+    let request = format!(
+        "GET / HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n\r\n",
+        addr.port()
+    );
+    assert_eq!(crate::util::http_raw(addr, request.as_bytes()).status, 200);
+    server.terminate();
+}
+
+#[test]
 fn the_change_counter_moves_only_when_the_database_changes() {
     let env = Env::new();
     env.hook("h", &[]);
