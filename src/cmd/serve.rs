@@ -114,7 +114,8 @@ pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
                     crate::clock::format(crate::clock::system_now()),
                     answer.status,
                     answer.method,
-                    answer.url,
+                    // Masked, as `scenario list` shows it.
+                    crate::verify::mask_url(&answer.url),
                     cycle.duration.as_millis(),
                     cycle.event_id
                 ));

@@ -421,10 +421,20 @@ fn a_target_that_is_down_is_waited_for_and_gets_every_event_once_in_order() {
     let reserved = free_port();
     let addr = reserved.local_addr().unwrap();
     drop(reserved);
-    let url = format!("http://{addr}/h");
+    // A password in the URL is shown masked, in the log too.
+    let given = format!("http://app:s3cr3t-pw@{addr}/h");
+    let url = format!("http://app:s3…(9 chars)@{addr}/h");
     let env = Env::new();
     let path = env.hook("h", &["--rate-limit", "0"]);
-    env.ok(&["scenario", "create", "s", "--hook", "h", "--forward", &url]);
+    env.ok(&[
+        "scenario",
+        "create",
+        "s",
+        "--hook",
+        "h",
+        "--forward",
+        &given,
+    ]);
     let (server, stderr) = ServerProcess::logged(&env, &[]);
     let log = Arc::new(Mutex::new(String::new()));
     let lines = log.clone();
@@ -466,6 +476,7 @@ fn a_target_that_is_down_is_waited_for_and_gets_every_event_once_in_order() {
     eventually(20, "the delivery log line", || {
         log.lock().unwrap().contains(&format!("→ 200 POST {url} "))
     });
+    assert!(!log.lock().unwrap().contains("s3cr3t"));
     let _ = ids;
     server.terminate();
 }
