@@ -121,7 +121,7 @@ pub const DEFAULT_UI_LISTEN: &str = "127.0.0.1:8081";
 #[derive(Debug, Args)]
 pub struct Ui {
     /// Address to listen on; one that is not loopback needs --password-env
-    #[arg(long, env = "HOOKQ_UI_LISTEN", default_value = DEFAULT_UI_LISTEN, value_name = "ADDR")]
+    #[arg(long, env = "HOOKQ_UI_LISTEN", default_value = DEFAULT_UI_LISTEN, value_name = "ADDR", value_parser = parse_page_listen)]
     pub listen: SocketAddr,
     /// Open the page in the default browser
     #[arg(long)]
@@ -332,7 +332,7 @@ pub struct Serve {
     #[arg(long)]
     pub no_scenarios: bool,
     /// Also serve the webhooks area in a browser (as `hookq ui`), on its own loopback port [default: 127.0.0.1:8081]
-    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = DEFAULT_UI_LISTEN)]
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = DEFAULT_UI_LISTEN, value_parser = parse_page_listen)]
     pub ui: Option<SocketAddr>,
     /// Refuse new events (503) once the database file would grow past this size, e.g. 2GiB (a file already that large: exit 3) [default: no cap]
     #[arg(long, value_name = "SIZE")]
@@ -842,6 +842,25 @@ pub fn parse_header(text: &str) -> Result<(String, String), String> {
 }
 
 /// A forwarding target: an http or https URL with a host (SPEC §10).
+/// The page's address: IP:PORT, or `localhost:PORT`, the name a browser
+/// uses for it. localhost is loopback, so it is 127.0.0.1 here rather than
+/// whatever a resolver says (which could be ::1 or, misconfigured, not
+/// this machine); the Host check accepts `localhost:PORT` either way.
+fn parse_page_listen(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    match text.rsplit_once(':') {
+        Some((name, port)) if name.eq_ignore_ascii_case("localhost") => port
+            .parse::<u16>()
+            .map(|port| SocketAddr::from(([127, 0, 0, 1], port)))
+            .map_err(|_| format!("invalid address {text:?}: {port:?} is not a port")),
+        _ => Err(format!(
+            "invalid address {text:?}: expected IP:PORT or localhost:PORT"
+        )),
+    }
+}
+
 fn parse_forward_url(text: &str) -> Result<String, String> {
     let invalid = |why: &str| format!("invalid forward URL {text:?}: {why}");
     let uri: ureq::http::Uri = text.parse().map_err(|e| invalid(&format!("{e}")))?;

@@ -758,6 +758,25 @@ pub fn mask(secret: &str) -> String {
     format!("{prefix}{shown}…({total} chars)")
 }
 
+/// A URL as listings show it: a password in it masked as [`mask`] masks a
+/// secret, the user name, host, path and query kept (they say where, not
+/// how to get in).
+pub fn mask_url(url: &str) -> String {
+    let start = url.find("://").map_or(0, |at| at + 3);
+    let authority_end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |at| start + at);
+    let Some(at) = url[start..authority_end].rfind('@').map(|at| start + at) else {
+        return url.to_owned();
+    };
+    match url[start..at].split_once(':') {
+        Some((user, password)) if !password.is_empty() => {
+            format!("{}{user}:{}{}", &url[..start], mask(password), &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1361,6 +1380,27 @@ mod tests {
             assert!(validate_secret(kind, " a:b").is_err());
             assert!(validate_secret(kind, "a:b\n").is_err());
             assert!(validate_secret(kind, "a:\u{7}b").is_err());
+        }
+    }
+
+    #[test]
+    fn a_url_shows_its_password_masked() {
+        assert_eq!(
+            mask_url("http://user:hunter2@127.0.0.1:18777/p?q=1"),
+            "http://user:h…(7 chars)@127.0.0.1:18777/p?q=1"
+        );
+        assert_eq!(
+            mask_url("https://:tok3n-value@example.com"),
+            "https://:to…(11 chars)@example.com"
+        );
+        // No password, or an @ that is not in the authority: unchanged.
+        for kept in [
+            "http://127.0.0.1:3000/h",
+            "http://user@example.com/",
+            "http://example.com/a@b:c",
+            "http://example.com/?to=a:b@c",
+        ] {
+            assert_eq!(mask_url(kept), kept);
         }
     }
 

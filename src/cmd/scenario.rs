@@ -20,6 +20,7 @@ use crate::output::{self, Table};
 use crate::store::{
     ExecutionRecord, ExecutionStatus, Forward, Scenario, ScenarioSettings, Trigger,
 };
+use crate::verify;
 
 pub fn run(ctx: &Ctx, command: ScenarioCommand) -> Result<ExitCode> {
     match command {
@@ -411,10 +412,10 @@ fn show(ctx: &Ctx, scenario: &Scenario) -> Result<ExitCode> {
         (_, Some(since), Some(url)) => format!("active, waiting for {url} since {since}"),
         _ => "active".into(),
     };
-    let action = match &scenario.settings.forward {
-        Some(forward) => {
-            let mut line = format!("{} (timeout {}", forward.url, forward.timeout);
-            for (name, value) in &forward.headers {
+    let action = match (&s.forward, &scenario.settings.forward) {
+        (Some(url), Some(forward)) => {
+            let mut line = format!("{url} (timeout {}", forward.timeout);
+            for (name, value) in s.forward_headers.iter().flatten() {
                 line.push_str(&format!(", header {name}: {value}"));
             }
             if forward.insecure {
@@ -422,7 +423,7 @@ fn show(ctx: &Ctx, scenario: &Scenario) -> Result<ExitCode> {
             }
             ("forward", line + ")")
         }
-        None => ("command", serde_json::to_string(&s.command)?),
+        _ => ("command", serde_json::to_string(&s.command)?),
     };
     output::fields(&[
         ("name", s.name.clone()),
@@ -458,9 +459,10 @@ pub(crate) struct ScenarioJson {
     hook: String,
     /// Null for a forwarding scenario.
     command: Option<Vec<String>>,
-    /// The URL of a forwarding scenario, else null.
+    /// The URL of a forwarding scenario, its password masked, else null.
     forward: Option<String>,
-    /// A forwarding scenario's other settings (absent for a command).
+    /// A forwarding scenario's other settings (absent for a command); the
+    /// headers' values masked, as a URL's password is.
     #[serde(skip_serializing_if = "Option::is_none")]
     forward_headers: Option<Vec<(String, String)>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -492,8 +494,15 @@ impl ScenarioJson {
             name: scenario.name.clone(),
             hook: scenario.hook.clone(),
             command: settings.forward.is_none().then(|| settings.command.clone()),
-            forward: settings.forward.as_ref().map(|f| f.url.clone()),
-            forward_headers: settings.forward.as_ref().map(|f| f.headers.clone()),
+            // Credentials are masked here, the one place a scenario is
+            // described (the CLI's lines, --json and the page): SPEC §11.
+            forward: settings.forward.as_ref().map(|f| verify::mask_url(&f.url)),
+            forward_headers: settings.forward.as_ref().map(|f| {
+                f.headers
+                    .iter()
+                    .map(|(name, value)| (name.clone(), verify::mask(value)))
+                    .collect()
+            }),
             forward_timeout: settings.forward.as_ref().map(|f| f.timeout.to_string()),
             forward_insecure: settings.forward.as_ref().map(|f| f.insecure),
             waiting_since: settings

@@ -26,6 +26,19 @@ pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
         )
         .into());
     }
+    // Checked before anything listens: the second bind would fail only
+    // after the webhook port was announced.
+    if let Some(page) = args
+        .ui
+        .filter(|page| page.port() != 0 && page.port() == args.listen.port())
+    {
+        return Err(crate::error::Failure::usage(format!(
+            "--ui {page}: the page never shares the webhook port ({})",
+            args.listen
+        ))
+        .hint("the webhook port may face the internet through a tunnel; give --ui another port")
+        .into());
+    }
     raise_open_files_limit();
     let config = server::Config {
         listen: args.listen,
@@ -101,6 +114,7 @@ pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
                     crate::clock::format(crate::clock::system_now()),
                     answer.status,
                     answer.method,
+                    // Masked where it was made, as `scenario list` shows it.
                     answer.url,
                     cycle.duration.as_millis(),
                     cycle.event_id

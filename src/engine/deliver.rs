@@ -46,7 +46,9 @@ pub struct Delivery<'a> {
 pub(super) struct Ready {
     method: http::Method,
     uri: http::Uri,
-    /// The URL as the user wrote it, with the event's query, for messages.
+    /// The URL as the user wrote it, a password in it masked
+    /// (`verify::mask_url`), for messages: they are stored in operations and
+    /// executions and printed in the server's log.
     url: String,
     headers: Vec<(http::HeaderName, http::HeaderValue)>,
     body: Vec<u8>,
@@ -111,9 +113,10 @@ pub(super) fn prepare(delivery: Delivery<'_>) -> Result<Ready, Finished> {
     let forward = delivery.forward;
     let url = join_query(&forward.url, delivery.query);
     let fail = |error: String| Finished::not_run(error, Duration::ZERO);
-    let uri: http::Uri = url
-        .parse()
-        .map_err(|e| fail(format!("invalid forward URL {url:?}: {e}")))?;
+    let uri: http::Uri = url.parse().map_err(|e| {
+        let url = crate::verify::mask_url(&url);
+        fail(format!("invalid forward URL {url:?}: {e}"))
+    })?;
     let method = http::Method::from_bytes(delivery.method.as_bytes())
         .map_err(|_| fail(format!("invalid method {:?}", delivery.method)))?;
     // `Connection: x-foo` makes `x-foo` hop-by-hop too.
@@ -171,7 +174,7 @@ pub(super) fn prepare(delivery: Delivery<'_>) -> Result<Ready, Finished> {
     Ok(Ready {
         method,
         uri,
-        url: forward.url.clone(),
+        url: crate::verify::mask_url(&forward.url),
         headers,
         body: delivery.body,
         timeout: forward.timeout.std(),

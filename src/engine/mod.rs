@@ -699,11 +699,12 @@ fn on_error(scenario: &Scenario) -> ScenarioUpdate {
 /// The delivery under way found its target not listening: said in the
 /// log and in `scenario list` (SPEC §10); no error is counted.
 fn wait_for_target(store: &Store, scenario: &Scenario, clock: &Clock, why: &str) {
+    // Masked: the log is read over shoulders and pasted into issues.
     let url = scenario
         .settings
         .forward
         .as_ref()
-        .map_or("", |forward| forward.url.as_str());
+        .map_or_else(String::new, |forward| crate::verify::mask_url(&forward.url));
     crate::output::note(format_args!(
         "{} scenario {}: waiting for {url} ({why})",
         clock::format(clock.now()),

@@ -58,6 +58,17 @@ fn runs_what(s: &Value) -> String {
     }
 }
 
+/// A forwarding scenario's added headers as a request shows them, one
+/// `Name: value` line each (the values come masked).
+fn header_lines(headers: &[Value]) -> Markup {
+    html! {
+        @for header in headers {
+            div { code { (text(&header[0])) ": " (text(&header[1])) } }
+        }
+        @if headers.is_empty() { "—" }
+    }
+}
+
 /// A command line as a shell would read it back.
 fn shell_words(args: &[Value]) -> String {
     args.iter()
@@ -96,6 +107,7 @@ pub fn scenario(app: &App, store: &Store, name: &str) -> Result<Reply> {
         .map(|(k, v)| {
             let shown = match v {
                 Value::Array(args) if k == "command" => html! { code { (shell_words(args)) } },
+                Value::Array(headers) if k == "forward_headers" => header_lines(headers),
                 Value::Array(_) => html! { code { (v.to_string()) } },
                 _ => html! { (text(v)) },
             };

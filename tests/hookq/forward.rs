@@ -421,10 +421,20 @@ fn a_target_that_is_down_is_waited_for_and_gets_every_event_once_in_order() {
     let reserved = free_port();
     let addr = reserved.local_addr().unwrap();
     drop(reserved);
-    let url = format!("http://{addr}/h");
+    // A password in the URL is shown masked, in the log too.
+    let given = format!("http://app:s3cr3t-pw@{addr}/h");
+    let url = format!("http://app:s3…(9 chars)@{addr}/h");
     let env = Env::new();
     let path = env.hook("h", &["--rate-limit", "0"]);
-    env.ok(&["scenario", "create", "s", "--hook", "h", "--forward", &url]);
+    env.ok(&[
+        "scenario",
+        "create",
+        "s",
+        "--hook",
+        "h",
+        "--forward",
+        &given,
+    ]);
     let (server, stderr) = ServerProcess::logged(&env, &[]);
     let log = Arc::new(Mutex::new(String::new()));
     let lines = log.clone();
@@ -466,6 +476,7 @@ fn a_target_that_is_down_is_waited_for_and_gets_every_event_once_in_order() {
     eventually(20, "the delivery log line", || {
         log.lock().unwrap().contains(&format!("→ 200 POST {url} "))
     });
+    assert!(!log.lock().unwrap().contains("s3cr3t"));
     let _ = ids;
     server.terminate();
 }
@@ -1124,4 +1135,71 @@ fn an_event_as_senders_write_it_is_delivered_whatever_its_query_and_headers_hold
     assert_eq!(received[0].header("x-name"), Some("café crème"));
     assert!(!received[0].has("expect"), "{:?}", received[0].headers);
     assert_eq!(received[1].body, b"second");
+}
+
+#[test]
+fn forwarding_credentials_are_masked_wherever_the_scenario_is_shown_and_sent_as_given() {
+    let target = Target::start(ok_answer());
+    let url = format!("http://user:hunter2@{}/in", target.addr);
+    let env = on_demand(
+        &target.url("/in"),
+        &["--forward-header", "X-Api-Key: sk_live_SECRET123"],
+    );
+    env.ok(&[
+        "scenario",
+        "edit",
+        "s",
+        "--forward",
+        &url,
+        "--forward-header",
+        "Authorization: Bearer sk_live_SECRET123",
+    ]);
+    let shown = [
+        env.ok(&["scenario", "list"]),
+        env.ok(&["scenario", "show", "s"]),
+        env.ok(&["scenario", "list", "--json"]),
+        env.ok(&["scenario", "show", "s", "--json"]),
+        env.ok(&["scenario", "activate", "s", "--json"]),
+    ];
+    for text in &shown {
+        for secret in ["hunter2", "SECRET123", "sk_live"] {
+            assert!(!text.contains(secret), "{secret} shown in {text}");
+        }
+    }
+    // Masked as `connections list` masks a secret; names and host kept.
+    let masked_url = format!("http://user:h…(7 chars)@{}/in", target.addr);
+    assert!(shown[0].contains(&masked_url), "{}", shown[0]);
+    assert!(
+        shown[1].contains("header Authorization: Bear…(24 chars)"),
+        "{}",
+        shown[1]
+    );
+    let json = env.json(&["scenario", "show", "s"]);
+    assert_eq!(json["forward"], masked_url.as_str());
+    assert_eq!(
+        json["forward_headers"],
+        serde_json::json!([["Authorization", "Bear…(24 chars)"]])
+    );
+    // What the target gets is what was given.
+    env.send("h", "{}");
+    env.ok(&["scenario", "run", "s", "--max-cycles", "1"]);
+    let got = target.received();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        got[0].header("Authorization"),
+        Some("Bearer sk_live_SECRET123")
+    );
+    // Nor does a failed delivery's error, kept in operations and executions.
+    let closing = TcpListener::bind("127.0.0.1:0").unwrap();
+    let bad = format!("http://user:hunter2@{}/in", closing.local_addr().unwrap());
+    std::thread::spawn(move || closing.incoming().for_each(drop));
+    env.ok(&["scenario", "edit", "s", "--forward", &bad]);
+    env.send("h", "{}");
+    let failed = env.fails(&["scenario", "run", "s", "--max-cycles", "1"], 1);
+    let ops = env.ok(&["hooks", "ops", "h"]);
+    let runs = env.ok(&["scenario", "runs", "s"]);
+    assert!(ops.contains("h…(7 chars)"), "{ops}");
+    for text in [failed, ops, runs] {
+        assert!(!text.contains("hunter2"), "{text}");
+    }
 }

@@ -300,6 +300,41 @@ fn no_secret_reaches_any_page() {
 }
 
 #[test]
+fn forwarding_credentials_are_masked_on_the_scenario_pages() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    env.ok(&[
+        "scenario",
+        "create",
+        "s4",
+        "--hook",
+        "h",
+        "--forward",
+        "http://user:hunter2@127.0.0.1:18777/",
+        "--forward-header",
+        "Authorization: Bearer sk_live_SECRET123",
+        "--forward-header",
+        "X-Team: blue-team-7",
+    ]);
+    let ui = UiProcess::start(&env);
+    let list = ui.get("/scenarios").text();
+    let one = ui.get("/scenarios/s4").text();
+    for page in [&list, &one] {
+        for secret in ["hunter2", "SECRET123", "sk_live", "blue-team"] {
+            assert!(!page.contains(secret), "{secret} shown: {page}");
+        }
+        assert!(page.contains("http://user:h…(7 chars)@127.0.0.1:18777/"));
+    }
+    // One `Name: masked` line per header, as the CLI masks them.
+    assert!(
+        one.contains("<code>Authorization: Bear…(24 chars)</code>"),
+        "{one}"
+    );
+    assert!(one.contains("<code>X-Team: bl…(11 chars)</code>"), "{one}");
+    assert!(!one.contains("[["), "a raw JSON array: {one}");
+}
+
+#[test]
 fn a_page_open_to_the_network_needs_a_password() {
     let env = Env::new();
     env.hook("h", &[]);
@@ -467,6 +502,56 @@ fn serve_ui_answers_on_its_own_port_only() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("loopback only"));
+}
+
+#[test]
+fn serve_refuses_the_webhook_port_for_the_page_before_listening() {
+    let env = Env::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    for (listen, page) in [("127.0.0.1", "127.0.0.1"), ("0.0.0.0", "127.0.0.1")] {
+        let (listen, page) = (format!("{listen}:{port}"), format!("{page}:{port}"));
+        let out = env.run_within(20, &["hooks", "serve", "--listen", &listen, "--ui", &page]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("never shares the webhook port"), "{stderr}");
+        assert!(!stderr.contains("listening on"), "{stderr}");
+    }
+}
+
+#[test]
+fn localhost_names_the_page_address() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    let mut command = env.cmd(&["ui", "--listen", "localhost:0"]);
+    command.stderr(std::process::Stdio::piped());
+    let mut child = Spawned::new(command);
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let addr = page_address(&mut stderr);
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    assert_eq!(addr.ip(), std::net::Ipv4Addr::LOCALHOST);
+    let request = format!(
+        "GET / HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n\r\n",
+        addr.port()
+    );
+    let reply = crate::util::http_raw(addr, request.as_bytes());
+    assert_eq!(reply.status, 200);
+    assert!(reply.text().contains(">h<"));
+    drop(child);
+    // The same name for the page beside the server.
+    let (server, mut stderr) = ServerProcess::logged(&env, &["--quiet", "--ui", "localhost:0"]);
+    let addr = page_address(&mut stderr);
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    assert_eq!(addr.ip(), std::net::Ipv4Addr::LOCALHOST);
+    let request = format!(
+        "GET / HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n\r\n",
+        addr.port()
+    );
+    assert_eq!(crate::util::http_raw(addr, request.as_bytes()).status, 200);
+    server.terminate();
 }
 
 #[test]
