@@ -11,6 +11,7 @@ mod events;
 mod executions;
 mod hooks;
 mod leases;
+pub(crate) mod postgres;
 mod scenarios;
 mod states;
 mod sweep;

@@ -1,0 +1,429 @@
+//! The PostgreSQL store (docs/scaling.md): the same hooks, queues and
+//! scenarios as the SQLite file, shared by several processes and hosts.
+//!
+//! A [`PgStore`] is one connection, made again on demand after it was lost
+//! (a restart, a failover, a cut network): every operation on a lost
+//! connection fails at once with the reason (the server answers 503), and
+//! the next one after [`RETRY_EVERY`] connects again. No operation keeps a
+//! transaction open across calls, so a reconnect never resumes half of one.
+//! The SQL here is PostgreSQL's own; the types it reads and writes are the
+//! store's, shared with SQLite.
+
+mod admin;
+mod executions;
+mod ingest;
+mod inspect;
+mod leases;
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use postgres::error::SqlState;
+use postgres::{Client, Config, NoTls};
+
+use crate::error::Failure;
+
+/// Append-only: a released migration is never edited, only followed.
+/// Numbered on their own, apart from SQLite's.
+pub(crate) const MIGRATIONS: &[(&str, &str)] =
+    &[("001_initial", include_str!("migrations/001_initial.sql"))];
+
+/// The key of the advisory lock that migrations take: one process migrates
+/// while the others wait, then find nothing left to do. ("hookq" in ASCII.)
+const MIGRATION_LOCK: i64 = 0x686f_6f6b_71;
+
+/// After a failed connect, how long every operation fails at once with
+/// that error before the next try: requests get their 503 now instead of
+/// waiting behind connect timeouts.
+const RETRY_EVERY: Duration = Duration::from_millis(500);
+
+/// A PostgreSQL URL as given to `--db` / `HOOKQ_DB`; shown without its
+/// password.
+#[derive(Clone)]
+pub struct PgUrl {
+    url: String,
+    config: Config,
+    shown: String,
+}
+
+impl PgUrl {
+    /// Whether `--db` names a PostgreSQL database rather than a file.
+    pub(crate) fn is_url(text: &str) -> bool {
+        text.starts_with("postgres://") || text.starts_with("postgresql://")
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.url
+    }
+
+    /// The same server and user, another database (the test switch's
+    /// database per test).
+    pub(crate) fn with_dbname(&self, dbname: &str) -> PgUrl {
+        let base = match self.url.split_once('?') {
+            Some((base, _)) => base,
+            None => &self.url,
+        };
+        let query = self.url.split_once('?').map(|(_, q)| q);
+        let head = match base.rsplit_once('/') {
+            Some((head, _)) if head.contains("://") && !head.ends_with('/') => head,
+            _ => base,
+        };
+        let url = match query {
+            Some(q) => format!("{head}/{dbname}?{q}"),
+            None => format!("{head}/{dbname}"),
+        };
+        url.parse()
+            .expect("a valid URL stays valid with another database")
+    }
+}
+
+impl FromStr for PgUrl {
+    type Err = anyhow::Error;
+
+    fn from_str(url: &str) -> Result<PgUrl> {
+        let config: Config = url.parse().map_err(|e| {
+            Failure::usage(format!(
+                "invalid PostgreSQL URL {}: {e}",
+                without_password(url)
+            ))
+        })?;
+        let hosts: Vec<String> = config
+            .get_hosts()
+            .iter()
+            .zip(config.get_ports().iter().chain(std::iter::repeat(&5432)))
+            .map(|(host, port)| match host {
+                postgres::config::Host::Tcp(name) => format!("{name}:{port}"),
+                postgres::config::Host::Unix(path) => format!("{}:{port}", path.display()),
+            })
+            .collect();
+        let user = config
+            .get_user()
+            .map(|u| format!("{u}@"))
+            .unwrap_or_default();
+        let shown = format!(
+            "postgres://{user}{}/{}",
+            hosts.join(","),
+            config.get_dbname().or(config.get_user()).unwrap_or("")
+        );
+        Ok(PgUrl {
+            url: url.to_owned(),
+            config,
+            shown,
+        })
+    }
+}
+
+impl fmt::Display for PgUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl fmt::Debug for PgUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PgUrl({})", self.shown)
+    }
+}
+
+/// A URL that did not parse, shown without what may be a password.
+fn without_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{user}{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The connection of a store, and what is known of the last try to make it.
+struct Session {
+    client: Option<Client>,
+    /// The last failed connect: when, and why.
+    failed: Option<(Instant, String)>,
+}
+
+pub struct PgStore {
+    url: PgUrl,
+    session: RefCell<Session>,
+    /// [`PgStore::relax_durability`] was asked: made again on reconnect.
+    relaxed: Cell<bool>,
+    /// The cluster's system identifier and the database's oid at the first
+    /// connection; a reconnect that finds others sets `moved`.
+    identity: Cell<Option<(i64, i64)>>,
+    moved: Cell<bool>,
+}
+
+impl PgStore {
+    /// Connect, migrate, and unless `read_only`, put back what a dead
+    /// process left running.
+    pub(crate) fn open(url: &PgUrl, read_only: bool) -> Result<PgStore> {
+        let store = PgStore {
+            url: url.clone(),
+            session: RefCell::new(Session {
+                client: None,
+                failed: None,
+            }),
+            relaxed: Cell::new(false),
+            identity: Cell::new(None),
+            moved: Cell::new(false),
+        };
+        store.with(|client| migrate(client))?;
+        if !read_only {
+            store
+                .repair_running()
+                .with_context(|| format!("could not repair running events in {url}"))?;
+        }
+        Ok(store)
+    }
+
+    pub(crate) fn url(&self) -> &PgUrl {
+        &self.url
+    }
+
+    /// Run `body` on the connection, connecting first if there is none. An
+    /// error that means the connection is gone drops it (the next call
+    /// connects again); a deadlock or serialization failure is tried once
+    /// more, since `body` always starts its own transaction.
+    pub(crate) fn with<R>(&self, mut body: impl FnMut(&mut Client) -> Result<R>) -> Result<R> {
+        let mut session = self.session.borrow_mut();
+        let mut tried = false;
+        loop {
+            let client = self.connected(&mut session)?;
+            match body(client) {
+                Ok(r) => return Ok(r),
+                Err(e) => {
+                    let code = sql_state(&e);
+                    if client.is_closed() || code.as_ref().is_some_and(connection_lost) {
+                        session.client = None;
+                        return Err(e.context(format!("lost the connection to {}", self.url)));
+                    }
+                    let retry = code == Some(SqlState::T_R_DEADLOCK_DETECTED)
+                        || code == Some(SqlState::T_R_SERIALIZATION_FAILURE);
+                    if retry && !tried {
+                        tried = true;
+                        continue;
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    fn connected<'s>(&self, session: &'s mut Session) -> Result<&'s mut Client> {
+        if session.client.as_ref().is_some_and(Client::is_closed) {
+            session.client = None;
+        }
+        if session.client.is_none() {
+            if let Some((at, why)) = &session.failed {
+                if at.elapsed() < RETRY_EVERY {
+                    bail!("PostgreSQL unreachable: {why}");
+                }
+            }
+            match self.connect() {
+                Ok(client) => {
+                    session.client = Some(client);
+                    session.failed = None;
+                }
+                Err(e) => {
+                    let why = format!("{e:#}");
+                    session.failed = Some((Instant::now(), why));
+                    return Err(e);
+                }
+            }
+        }
+        Ok(session.client.as_mut().expect("connected above"))
+    }
+
+    /// One new connection with hookq's settings: commits durable unless
+    /// relaxed, SQLite's busy patience as the lock timeout, and no row lock
+    /// held for ever by a frozen process.
+    fn connect(&self) -> Result<Client> {
+        let mut config = self.url.config.clone();
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(5));
+        }
+        if config.get_tcp_user_timeout().is_none() {
+            // A cut network fails a statement in seconds, not the
+            // kernel's 15 minutes.
+            config.tcp_user_timeout(Duration::from_secs(10));
+        }
+        config.keepalives_idle(Duration::from_secs(10));
+        if config.get_application_name().is_none() {
+            config.application_name("hookq");
+        }
+        let mut client = config.connect(NoTls).map_err(|e| {
+            anyhow::Error::from(e).context(format!("could not connect to {}", self.url))
+        })?;
+        let synchronous = if self.relaxed.get() { "off" } else { "on" };
+        client
+            .batch_execute(&format!(
+                "SET synchronous_commit = {synchronous}; SET lock_timeout = '30s';
+                 SET idle_in_transaction_session_timeout = '60s'"
+            ))
+            .with_context(|| format!("could not set up the connection to {}", self.url))?;
+        let row = client.query_one(
+            "SELECT (pg_control_system()).system_identifier,
+                    (SELECT oid::bigint FROM pg_database WHERE datname = current_database())",
+            &[],
+        )?;
+        let now = (row.get::<_, i64>(0), row.get::<_, i64>(1));
+        match self.identity.get() {
+            None => self.identity.set(Some(now)),
+            Some(then) if then != now => self.moved.set(true),
+            Some(_) => {}
+        }
+        Ok(client)
+    }
+
+    /// The schema version the database is at.
+    pub(crate) fn schema_version(&self) -> Result<usize> {
+        self.with(|client| schema_version(client))
+    }
+
+    /// `synchronous_commit = off` on this connection (execution
+    /// bookkeeping, the sweep): never for the writer.
+    pub(crate) fn relax_durability(&self) -> Result<()> {
+        self.relaxed.set(true);
+        self.with(|client| Ok(client.batch_execute("SET synchronous_commit = off")?))
+    }
+
+    /// Whether what this connection commits is still what other processes
+    /// read: after a reconnect, the same cluster and database as at first.
+    pub(crate) fn still_in_place(&mut self) -> Result<()> {
+        if self.moved.get() {
+            bail!(
+                "{} now leads to another PostgreSQL cluster or database than when this process \
+                 started: what it stored there would be lost to the others",
+                self.url
+            );
+        }
+        Ok(())
+    }
+
+    /// `--max-db-size`: a PostgreSQL database's size is its DBA's to bound.
+    pub(crate) fn limit_size(&self, _bytes: u64) -> Result<()> {
+        Err(
+            Failure::usage("--max-db-size applies to a SQLite file only")
+                .hint("bound a PostgreSQL database with its tablespace or a disk quota")
+                .into(),
+        )
+    }
+
+    /// A number that changes whenever hooks, connections or scenarios change.
+    pub(crate) fn config_version(&self) -> Result<i64> {
+        self.with(|client| {
+            Ok(client
+                .query_one(
+                    "SELECT value FROM settings WHERE key = 'config_version'",
+                    &[],
+                )?
+                .get(0))
+        })
+    }
+}
+
+/// The SQLSTATE of the PostgreSQL error in `e`'s chain, if any.
+fn sql_state(e: &anyhow::Error) -> Option<SqlState> {
+    e.chain()
+        .find_map(|cause| cause.downcast_ref::<postgres::Error>())
+        .and_then(|pg| pg.code().cloned())
+}
+
+/// Whether an error means the connection is gone: the server shutting
+/// down or starting up, or the network.
+fn connection_lost(code: &SqlState) -> bool {
+    let code = code.code();
+    code.starts_with("08") || code.starts_with("57P")
+}
+
+fn schema_version(client: &mut Client) -> Result<usize> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[])?
+        .get(0);
+    if !exists {
+        return Ok(0);
+    }
+    let version: Option<i32> = client
+        .query_one("SELECT max(version) FROM schema_migrations", &[])?
+        .get(0);
+    Ok(version.map_or(0, |v| v as usize))
+}
+
+/// Apply the missing migrations in one transaction under an advisory lock.
+/// Reading the version first keeps the common case (up to date) free of
+/// any lock.
+fn migrate(client: &mut Client) -> Result<()> {
+    let known = MIGRATIONS.len();
+    let check = |version: usize| -> Result<()> {
+        if version > known {
+            bail!(
+                "its schema version {version} is newer than this hookq knows ({known}); \
+                 upgrade hookq to use this database"
+            );
+        }
+        Ok(())
+    };
+    let version = schema_version(client)?;
+    check(version)?;
+    if version == known {
+        return Ok(());
+    }
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version    integer PRIMARY KEY,
+             name       text NOT NULL,
+             applied_at timestamptz NOT NULL DEFAULT now())",
+    )?;
+    // Another process may have migrated meanwhile.
+    let version: Option<i32> = tx
+        .query_one("SELECT max(version) FROM schema_migrations", &[])?
+        .get(0);
+    let version = version.map_or(0, |v| v as usize);
+    check(version)?;
+    for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(version) {
+        tx.batch_execute(sql)
+            .with_context(|| format!("migration {name} failed"))?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+            &[&(index as i32 + 1), name],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Reads a column the store keeps as JSON text.
+pub(super) fn json<T: serde::de::DeserializeOwned>(row: &postgres::Row, idx: usize) -> Result<T> {
+    let text: String = row.get(idx);
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "in the database: column {} holds {text:?}, which this hookq cannot read",
+            row.columns()[idx].name()
+        )
+    })
+}
+
+/// Reads a column the store keeps as one of a fixed set of words.
+pub(super) fn word<T: FromStr<Err = String>>(row: &postgres::Row, idx: usize) -> Result<T> {
+    let text: &str = row.get(idx);
+    text.parse()
+        .map_err(|e: String| anyhow::anyhow!("in the database: {e}"))
+}
+
+/// An unsigned count or setting kept as `bigint`.
+pub(super) fn unsigned<T: TryFrom<i64>>(row: &postgres::Row, idx: usize) -> Result<T> {
+    let value: i64 = row.get(idx);
+    T::try_from(value).map_err(|_| {
+        anyhow::anyhow!(
+            "in the database: column {} holds {value}, out of range",
+            row.columns()[idx].name()
+        )
+    })
+}
