@@ -106,7 +106,7 @@ impl PgStore {
                 let mut ids: Vec<i64> = tx
                     .query(
                         "SELECT nextval(pg_get_serial_sequence('events', 'id'))
-                         FROM generate_series(1, $1)",
+                         FROM generate_series(1, $1::bigint)",
                         &[&(stored.len() as i64)],
                     )?
                     .iter()

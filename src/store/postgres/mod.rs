@@ -14,6 +14,7 @@ mod executions;
 mod ingest;
 mod inspect;
 mod leases;
+pub(crate) mod listen;
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -426,4 +427,149 @@ pub(super) fn unsigned<T: TryFrom<i64>>(row: &postgres::Row, idx: usize) -> Resu
             row.columns()[idx].name()
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Enqueued, HookSettings, NewEvent, ScenarioSettings, Trigger};
+
+    /// A new, migrated database on the cluster of `HOOKQ_TEST_PG`, dropped
+    /// at the end; `None` (the test skips) without one.
+    struct Scratch {
+        admin: PgUrl,
+        url: PgUrl,
+    }
+
+    impl Scratch {
+        fn new(name: &str) -> Option<Scratch> {
+            let Ok(url) = std::env::var("HOOKQ_TEST_PG") else {
+                assert!(
+                    std::env::var("HOOKQ_CI").is_err(),
+                    "HOOKQ_CI=1 needs HOOKQ_TEST_PG"
+                );
+                #[allow(clippy::print_stderr)]
+                {
+                    eprintln!("skipped: HOOKQ_TEST_PG is not set");
+                }
+                return None;
+            };
+            let admin: PgUrl = url.parse().unwrap();
+            let db = format!("u_{}_{name}", std::process::id());
+            let mut client = admin.config.connect(NoTls).unwrap();
+            for sql in [
+                format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
+                format!("CREATE DATABASE {db}"),
+            ] {
+                client.batch_execute(&sql).unwrap();
+            }
+            let url = admin.with_dbname(&db);
+            Some(Scratch { admin, url })
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            if let Ok(mut client) = self.admin.config.connect(NoTls) {
+                let db = self.url.config.get_dbname().unwrap_or_default().to_owned();
+                let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+            }
+        }
+    }
+
+    #[test]
+    fn urls_are_shown_without_their_password() {
+        let url: PgUrl = "postgres://me:secret@db.example:6543/queue?sslmode=disable"
+            .parse()
+            .unwrap();
+        assert_eq!(url.to_string(), "postgres://me@db.example:6543/queue");
+        assert!(!format!("{url:?}").contains("secret"));
+        assert_eq!(
+            without_password("postgres://me:secret@db/x?bad=1"),
+            "postgres://me@db/x?bad=1"
+        );
+        let other = url.with_dbname("t_1");
+        assert_eq!(other.to_string(), "postgres://me@db.example:6543/t_1");
+        assert!(other.as_str().ends_with("/t_1?sslmode=disable"));
+    }
+
+    #[test]
+    fn migrating_twice_is_harmless() {
+        let Some(db) = Scratch::new("migrate") else {
+            return;
+        };
+        let store = PgStore::open(&db.url, false).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len());
+        drop(store);
+        let store = PgStore::open(&db.url, false).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len());
+        store
+            .with(|c| Ok(c.batch_execute("INSERT INTO schema_migrations VALUES (99, 'x')")?))
+            .unwrap();
+        let err = PgStore::open(&db.url, false).err().unwrap();
+        assert!(
+            format!("{err:#}").contains("schema version 99 is newer"),
+            "{err:#}"
+        );
+    }
+
+    #[test]
+    fn a_queue_is_taken_in_order_by_one_claimer_at_a_time() {
+        let Some(db) = Scratch::new("claims") else {
+            return;
+        };
+        let mut store = PgStore::open(&db.url, false).unwrap();
+        let mut limited = HookSettings::default();
+        limited.queue_limit = 3;
+        let hook = store.create_hook("h", &limited, 0).unwrap();
+        let events = vec![NewEvent::sample(hook.id, 7, b"x"); 4];
+        let outcomes = store.enqueue(&events, &[(hook.id, 401, 2)]).unwrap();
+        let ids: Vec<i64> = outcomes
+            .iter()
+            .filter_map(|o| match o {
+                Enqueued::Stored(id) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ids.len(), 3);
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(outcomes[3], Enqueued::QueueFull);
+        assert_eq!(store.queued_count(hook.id).unwrap(), 3);
+        assert_eq!(store.refusals(hook.id).unwrap(), vec![(401, 2)]);
+        let found = store.find_hook("h").unwrap().unwrap();
+        assert_eq!(found.last_event_at, Some(7));
+        let scenario = store
+            .create_scenario(
+                "s",
+                hook.id,
+                &ScenarioSettings::new(vec!["true".into()]),
+                true,
+                0,
+            )
+            .unwrap();
+        assert!(store.acquire_lease(scenario.id).unwrap());
+        assert!(!store.acquire_lease(scenario.id).unwrap(), "held");
+        assert!(store.renew_lease(scenario.id).unwrap());
+        // Another session holds the head: nothing now, never the next one.
+        let mut other = db.url.config.connect(NoTls).unwrap();
+        let mut held = other.transaction().unwrap();
+        held.execute("SELECT 1 FROM events WHERE id = $1 FOR UPDATE", &[&ids[0]])
+            .unwrap();
+        let (_, taken) = store
+            .start_execution(scenario.id, Trigger::Manual, 0, hook.id, 2)
+            .unwrap();
+        assert!(taken.is_empty(), "{taken:?}");
+        held.rollback().unwrap();
+        let (_, taken) = store
+            .start_execution(scenario.id, Trigger::Manual, 0, hook.id, 2)
+            .unwrap();
+        let taken: Vec<i64> = taken.iter().map(|e| e.id).collect();
+        assert_eq!(taken, ids[..2]);
+        assert_eq!(store.queued_count(hook.id).unwrap(), 1);
+        // A crash: another process's repair puts them back once the lease
+        // is free.
+        store.release_lease(scenario.id).unwrap();
+        assert_eq!(store.repair_running().unwrap(), 2);
+        assert_eq!(store.queued_count(hook.id).unwrap(), 3);
+    }
 }
