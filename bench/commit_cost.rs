@@ -1,29 +1,28 @@
 //! What one group commit costs on this disk, without HTTP: the server's own
-//! write path (`Store::open`, then `Store::enqueue` with a batch of events,
-//! one `synchronous=FULL` transaction per batch) run with batches of 1, 2,
-//! 4, ... events. Shows the writer thread's ceiling for a given batch size:
-//! the server can go no faster than this.
+//! write path (`store::open`, then `enqueue` with a batch of events, one
+//! durable transaction per batch) run with batches of 1, 2, 4, ... events.
+//! Shows the writer thread's ceiling for a given batch size: the server can
+//! go no faster than this.
 //!
 //!     hookq hooks create bench --rate-limit 0 --queue-limit 100000000   # HOOKQ_DB=DB
-//!     cargo run --release --example commit_cost -- DB HOOK_ID [EVENTS_PER_SIZE] [SIZES] [CHECKPOINT]
+//!     cargo run --release --example commit_cost -- DB HOOK_ID [EVENTS_PER_SIZE] [SIZES]
 //!
-//! SIZES is a comma list (default 1,2,4,8,16,64,256). CHECKPOINT is
-//! `wal_autocheckpoint` in pages: 1000 (SQLite's default, what hookq runs
-//! with) or 0 to leave checkpoints out and see what they cost. Prints one
-//! line per size, and `COMMIT_COST batch=B events_per_s=E us_per_commit=U`.
+//! DB is what `--db` takes. SIZES is a comma list (default
+//! 1,2,4,8,16,64,256). Prints one line per size, and `COMMIT_COST batch=B
+//! events_per_s=E us_per_commit=U`.
 
 // Its report is its stderr.
 #![allow(clippy::print_stderr)]
 
-use std::path::Path;
+use std::ffi::OsStr;
 use std::time::Instant;
 
-use hookq::store::{Enqueued, NewEvent, Store};
+use hookq::store::{self, Access, Enqueued, Location, NewEvent};
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 2 {
-        eprintln!("usage: commit_cost DB HOOK_ID [EVENTS_PER_SIZE] [SIZES] [CHECKPOINT]");
+        eprintln!("usage: commit_cost DB HOOK_ID [EVENTS_PER_SIZE] [SIZES]");
         std::process::exit(2);
     }
     let hook_id: i64 = args[1].parse()?;
@@ -34,11 +33,7 @@ fn main() -> anyhow::Result<()> {
         .split(',')
         .map(str::parse)
         .collect::<Result<_, _>>()?;
-    let checkpoint: i64 = args.get(4).map_or(Ok(1000), |n| n.parse())?;
-    let mut store = Store::open(Path::new(&args[0]))?;
-    store
-        .conn()
-        .pragma_update(None, "wal_autocheckpoint", checkpoint)?;
+    let mut store = store::open(&Location::parse(OsStr::new(&args[0])), Access::Create)?;
     // A 1 KiB JSON body, like the one bench/ingest.sh posts.
     let head = r#"{"event":"push","ref":"refs/heads/main","repository":{"id":123456,"full_name":"acme/widgets"},"sender":{"login":"octocat"},"pad":""#;
     let body = format!("{head}{}\"}}", "x".repeat(1024 - head.len() - 2)).into_bytes();

@@ -145,7 +145,11 @@ fn drain(bin: &str, events: usize, size: usize) {
     );
     let bodies: Vec<Vec<u8>> = (0..events).map(|i| body(i, size)).collect();
     {
-        let mut store = hookq::store::Store::open(&db).unwrap();
+        let mut store = hookq::store::open(
+            &hookq::store::Location::Sqlite(db.clone()),
+            hookq::store::Access::Create,
+        )
+        .unwrap();
         let hook = store.hook("fw").unwrap();
         for chunk in bodies.chunks(1000) {
             let batch: Vec<hookq::store::NewEvent> = chunk

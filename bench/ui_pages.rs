@@ -17,7 +17,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Instant;
 
-use hookq::store::{Enqueued, HookSettings, NewEvent, Store};
+use hookq::store::{self, Access, Enqueued, HookSettings, Location, NewEvent};
 
 fn main() -> anyhow::Result<()> {
     let n: usize = std::env::args().nth(1).map_or(Ok(50), |n| n.parse())?;
@@ -27,7 +27,7 @@ fn main() -> anyhow::Result<()> {
     let event = populate(&db)?;
     eprintln!("database built in {:.1} s", started.elapsed().as_secs_f64());
     let page = hookq::ui::start(hookq::ui::Config {
-        db: db.clone(),
+        db: Location::Sqlite(db.clone()),
         listen: "127.0.0.1:0".parse()?,
         password: None,
         global: hookq::cli::Global {
@@ -69,15 +69,17 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// 10,000 hooks, one of them (`big`) with 1,000,000 events, and an event
-/// with a 5 MiB JSON body; its id.
+/// with a 5 MiB JSON body; its id. The many rows are written in bulk
+/// straight into the SQLite file: no command makes a million at once.
 fn populate(db: &std::path::Path) -> anyhow::Result<i64> {
-    let mut store = Store::open(db)?;
+    let mut store = store::open(&Location::Sqlite(db.to_owned()), Access::Create)?;
+    let file = rusqlite::Connection::open(db)?;
     let now = hookq::clock::system_now();
     let mut settings = HookSettings::default();
     settings.queue_limit = 10_000_000;
     settings.max_body = 8 << 20;
     let big = store.create_hook("big", &settings, now)?;
-    store.conn().execute_batch(
+    file.execute_batch(
         "PRAGMA synchronous = OFF;
          WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n WHERE value < 9999)
          INSERT INTO hooks (name, token, enabled, rate_limit, queue_limit, max_body, allow_ips,
@@ -86,7 +88,7 @@ fn populate(db: &std::path::Path) -> anyhow::Result<i64> {
                 0, created_at, enabled_at, unassigned_since, 50
          FROM n, (SELECT * FROM hooks WHERE name = 'big');",
     )?;
-    store.conn().execute(
+    file.execute(
         "WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n WHERE value < 1000000)
          INSERT INTO events (hook_id, state, received_at, method, path, query, headers, content_type, size, attempts)
          SELECT ?1, 'done', ?2 - (1000000 - value) * 1000, 'POST', '/wh/x', '',
@@ -95,7 +97,7 @@ fn populate(db: &std::path::Path) -> anyhow::Result<i64> {
         rusqlite::params![big.id, now],
     )?;
     // One operation per event, as after a scenario processed them all.
-    store.conn().execute(
+    file.execute(
         "INSERT INTO operations (event_id, hook_id, scenario, status, exit_code, started_at, duration_ms, stdout)
          SELECT id, hook_id, 'deploy', 'ok', 0, received_at, 3, CAST('deployed' AS BLOB)
          FROM events WHERE hook_id = ?1",

@@ -17,10 +17,11 @@
 //! use hookq::engine;
 //! ```
 //!
-//! and the store's own transactions are its own:
+//! and the store's transactions, SQL and engine are its own: callers hold a
+//! `dyn Store`, which offers neither a transaction nor a connection:
 //!
-//! ```compile_fail,E0624
-//! fn write(store: &mut hookq::store::Store) {
+//! ```compile_fail,E0599
+//! fn write(store: &mut dyn hookq::store::Store) {
 //!     let _ = store.write();
 //! }
 //! ```

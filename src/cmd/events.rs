@@ -242,7 +242,7 @@ pub fn ops(ctx: &Ctx, args: ListOps) -> Result<ExitCode> {
 }
 
 /// The body of a stored event; a purged one fails with the message of SPEC §7.
-pub(crate) fn body_of(store: &Store, event: &Event) -> Result<Vec<u8>> {
+pub(crate) fn body_of(store: &dyn Store, event: &Event) -> Result<Vec<u8>> {
     store
         .payload(event.id)?
         .ok_or_else(|| Failure::failed(PAYLOAD_GONE).into())
@@ -270,7 +270,7 @@ pub(crate) fn bundle_text(event: &Event, body: &[u8], json_passthrough: bool) ->
 pub fn payload(ctx: &Ctx, args: ShowPayload) -> Result<ExitCode> {
     let store = ctx.open()?;
     let event = store.event(args.event)?;
-    let body = body_of(&store, &event)?;
+    let body = body_of(&*store, &event)?;
     let mut out = io::stdout().lock();
     if args.bundle {
         let json_passthrough = store.hook(&event.hook)?.settings.json_passthrough;

@@ -34,7 +34,7 @@ pub fn run(ctx: &Ctx, command: HooksCommand) -> Result<ExitCode> {
         HooksCommand::Enable(args) => {
             let mut store = ctx.open()?;
             let hook = store.hook(&args.hook)?;
-            let changed = set_enabled(&mut store, &hook, true, ctx.now)?;
+            let changed = set_enabled(&mut *store, &hook, true, ctx.now)?;
             done(
                 ctx,
                 &args.hook,
@@ -48,7 +48,7 @@ pub fn run(ctx: &Ctx, command: HooksCommand) -> Result<ExitCode> {
         HooksCommand::Disable(args) => {
             let mut store = ctx.open()?;
             let hook = store.hook(&args.hook)?;
-            let changed = set_enabled(&mut store, &hook, false, ctx.now)?;
+            let changed = set_enabled(&mut *store, &hook, false, ctx.now)?;
             done(
                 ctx,
                 &args.hook,
@@ -90,7 +90,7 @@ pub fn run(ctx: &Ctx, command: HooksCommand) -> Result<ExitCode> {
 /// Switch a hook on or off by hand (`hooks enable|disable`, the page's
 /// status switch); whether it changed.
 pub(crate) fn set_enabled(
-    store: &mut Store,
+    store: &mut dyn Store,
     hook: &Hook,
     enabled: bool,
     now: Millis,
@@ -115,7 +115,7 @@ fn done(ctx: &Ctx, key: &str, what: &str) -> Result<ExitCode> {
 
 fn create(ctx: &Ctx, args: CreateHook) -> Result<ExitCode> {
     let mut store = ctx.open()?;
-    let settings = apply(&store, HookSettings::default(), &args.settings)?;
+    let settings = apply(&*store, HookSettings::default(), &args.settings)?;
     let hook = store.create_hook(&args.name, &settings, ctx.now)?;
     if ctx.global.json {
         output::json(&HookJson::new(ctx, &hook))?;
@@ -128,7 +128,7 @@ fn create(ctx: &Ctx, args: CreateHook) -> Result<ExitCode> {
 fn edit(ctx: &Ctx, args: EditHook) -> Result<ExitCode> {
     let mut store = ctx.open()?;
     let hook = store.hook(&args.hook)?;
-    let mut settings = apply(&store, hook.settings.clone(), &args.settings)?;
+    let mut settings = apply(&*store, hook.settings.clone(), &args.settings)?;
     if args.any_ip {
         settings.allow_ips.clear();
     }
@@ -146,7 +146,11 @@ fn edit(ctx: &Ctx, args: EditHook) -> Result<ExitCode> {
 }
 
 /// The options given on the command line, over `settings`.
-fn apply(store: &Store, mut settings: HookSettings, options: &HookOptions) -> Result<HookSettings> {
+fn apply(
+    store: &dyn Store,
+    mut settings: HookSettings,
+    options: &HookOptions,
+) -> Result<HookSettings> {
     if let Some(rate) = options.rate_limit {
         settings.rate_limit = rate;
     }

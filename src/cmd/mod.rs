@@ -10,7 +10,6 @@ pub(crate) mod sweep;
 mod ui;
 
 use std::io;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -18,7 +17,7 @@ use clap::CommandFactory;
 
 use crate::cli::{Cli, Command, ConnectionsCommand, Global, HooksCommand, ScenarioCommand, Shell};
 use crate::clock::{self, Millis};
-use crate::store::{Access, Store};
+use crate::store::{self, Access, Location, Store};
 
 /// What every command needs: the global flags, the time, read once, and
 /// what the command does with the store.
@@ -32,25 +31,27 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 impl Ctx {
     /// `--db` / `HOOKQ_DB`, else `hookq.db` in the platform data directory.
-    pub fn db_path(&self) -> Result<PathBuf> {
-        if let Some(path) = &self.global.db {
-            return Ok(path.clone());
+    pub fn location(&self) -> Result<Location> {
+        if let Some(db) = &self.global.db {
+            return Ok(Location::parse(db.as_os_str()));
         }
         let dirs = directories::ProjectDirs::from("", "", "hookq")
             .context("could not find a home directory for the default database; give --db PATH")?;
-        Ok(dirs.data_dir().join("hookq.db"))
+        Ok(Location::Sqlite(dirs.data_dir().join("hookq.db")))
     }
 
     /// The store, opened for what this command does with it. A reading
     /// command on the default path before anything was created there (a new
     /// user's first `hooks list`) sees an empty store, and nothing is
     /// created; on a path the user named, a missing file is an error.
-    pub fn open(&self) -> Result<Store> {
-        let path = self.db_path()?;
-        if self.access == Access::Read && self.global.db.is_none() && !path.exists() {
-            return Store::empty(&path);
+    pub fn open(&self) -> Result<Box<dyn Store>> {
+        let location = self.location()?;
+        if let Location::Sqlite(path) = &location {
+            if self.access == Access::Read && self.global.db.is_none() && !path.exists() {
+                return store::empty(&location);
+            }
         }
-        Store::open_for(&path, self.access)
+        store::open(&location, self.access)
     }
 
     /// The URL a sender uses for a hook's token.

@@ -89,7 +89,7 @@ pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
     let progress = io::stderr().is_terminal();
     let mut shown = false;
     let (report, queue_full) = replay_events(
-        &mut store,
+        &mut *store,
         &hook,
         filter,
         ctx.now,
@@ -141,7 +141,7 @@ pub fn replay(ctx: &Ctx, args: Replay) -> Result<ExitCode> {
 /// rule of `hooks replay` and of the page's Replay button. `progress` hears
 /// how many were replayed so far. Also says whether the queue was full.
 pub(crate) fn replay_events(
-    store: &mut Store,
+    store: &mut dyn Store,
     hook: &Hook,
     mut filter: EventFilter,
     now: Millis,
@@ -272,7 +272,7 @@ pub fn send(ctx: &Ctx, args: SendEvent) -> Result<ExitCode> {
             None => data.as_bytes().to_vec(),
         },
     };
-    match send_event(&mut store, &hook, TestEvent { body, ..event }, ctx.now)? {
+    match send_event(&mut *store, &hook, TestEvent { body, ..event }, ctx.now)? {
         Sent::Stored(id) => {
             if ctx.global.json {
                 output::json(&EventJson::new(&store.event(id)?))?;
@@ -353,7 +353,7 @@ impl TestEvent {
 /// network ones (SPEC §8): the rule of `hooks send` and of the page's
 /// "Send a test event".
 pub(crate) fn send_event(
-    store: &mut Store,
+    store: &mut dyn Store,
     hook: &Hook,
     event: TestEvent,
     now: Millis,

@@ -287,7 +287,7 @@ fn run_now(ctx: &Ctx, args: RunScenario) -> Result<ExitCode> {
         force: args.force,
     };
     let record = engine::execute(
-        &mut store,
+        &mut *store,
         &scenario,
         start,
         &Clock::from_env()?,

@@ -16,7 +16,7 @@ use crate::shutdown::Shutdown;
 use crate::units::Size;
 
 pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
-    let db = ctx.db_path()?;
+    let db = ctx.location()?;
     if let Some(listen) = args.ui.filter(|addr| !addr.ip().is_loopback()) {
         return Err(crate::error::Failure::usage(format!(
             "--ui {listen}: the page beside the server listens on loopback only"

@@ -55,13 +55,13 @@ pub fn run(ctx: &Ctx, args: Sweep) -> Result<ExitCode> {
     let mut store = ctx.open()?;
     let plan = lifecycle::plan(&store.hook_facts()?, &limits, ctx.now);
     let report = if args.dry_run {
-        predict(&store, &plan, &limits, ctx.now)?
+        predict(&*store, &plan, &limits, ctx.now)?
     } else {
         // A sweep commit lost in a power cut is done again by the next
         // sweep; no need to fsync each batch.
         store.relax_durability()?;
         let mut progress = Progress::new();
-        let report = apply(&mut store, &plan, &limits, ctx.now, &mut progress);
+        let report = apply(&mut *store, &plan, &limits, ctx.now, &mut progress);
         progress.clear();
         report.context("the sweep stopped; what it did is committed, run it again to finish")?
     };
@@ -77,7 +77,12 @@ pub fn run(ctx: &Ctx, args: Sweep) -> Result<ExitCode> {
 /// plan disables are not deleted (their disabled clock would start now),
 /// and the payloads of hooks it deletes are not counted as purged (they go
 /// with their hook), exactly as in [`apply`].
-pub(crate) fn predict(store: &Store, plan: &Plan, limits: &Limits, now: Millis) -> Result<Report> {
+pub(crate) fn predict(
+    store: &dyn Store,
+    plan: &Plan,
+    limits: &Limits,
+    now: Millis,
+) -> Result<Report> {
     let deleting: Vec<i64> = plan.delete.iter().map(|(id, _)| *id).collect();
     Ok(Report {
         now: clock::format(now),
@@ -99,7 +104,7 @@ pub(crate) fn predict(store: &Store, plan: &Plan, limits: &Limits, now: Millis) 
 
 /// Apply the plan: disable, delete, purge, give the space back.
 fn apply(
-    store: &mut Store,
+    store: &mut dyn Store,
     plan: &Plan,
     limits: &Limits,
     now: Millis,
@@ -120,7 +125,7 @@ fn apply(
         let (chunk, after) = rest.split_at(pacer.batch().min(rest.len()));
         rest = after;
         let ids: Vec<i64> = chunk.iter().map(|(id, _, _)| *id).collect();
-        let disabled = store.sweep_disable(&ids, now, |hook| hook.disable_reason(limits, now))?;
+        let disabled = store.sweep_disable(&ids, now, &|hook| hook.disable_reason(limits, now))?;
         pacer.done(chunk.len());
         let disabled: HashMap<i64, DisableReason> = disabled.into_iter().collect();
         // The plan's order (by name), less the hooks spared meanwhile, with
@@ -141,7 +146,8 @@ fn apply(
         let mut events = 0;
         loop {
             let batch = pacer.batch();
-            let step = store.sweep_delete_step(*id, batch, |hook| hook.must_delete(limits, now))?;
+            let step =
+                store.sweep_delete_step(*id, batch, &|hook| hook.must_delete(limits, now))?;
             match step {
                 DeleteStep::Events(n) | DeleteStep::Deleted(n) => pacer.done(n as usize + 1),
                 DeleteStep::Spared | DeleteStep::Gone => pacer.done(1),

@@ -17,7 +17,7 @@ pub fn run(ctx: &Ctx, args: Ui) -> Result<ExitCode> {
     // A first run on a new machine shows an empty table, not an error.
     drop(ctx.open()?);
     let running = ui::start(ui::Config {
-        db: ctx.db_path()?,
+        db: ctx.location()?,
         listen: args.listen,
         password,
         global: ctx.global.clone(),

@@ -85,7 +85,7 @@ pub struct Lease {
 impl Lease {
     /// Take the lease of `scenario` (SPEC §5, initialization). Busy (75)
     /// when another process holds it.
-    pub fn acquire(store: &mut Store, scenario: &Scenario) -> Result<Lease> {
+    pub fn acquire(store: &mut dyn Store, scenario: &Scenario) -> Result<Lease> {
         if !store.acquire_lease(scenario.id)? {
             return Err(
                 Failure::busy(format!("scenario {:?} is already running", scenario.name))
@@ -108,12 +108,12 @@ impl Lease {
 
     /// Renew it if it is due (every [`RENEW_EVERY`]): for a holder that
     /// waits between executions.
-    pub fn keep(&mut self, store: &Store) {
+    pub fn keep(&mut self, store: &dyn Store) {
         renew(store, self.scenario_id, &mut self.renewed);
     }
 
     /// Give it back (a lease taken over by another process stays theirs).
-    pub fn release(self, store: &Store) -> Result<()> {
+    pub fn release(self, store: &dyn Store) -> Result<()> {
         store.release_lease(self.scenario_id)
     }
 }
@@ -124,7 +124,7 @@ impl Lease {
 /// scenario's lease; refused (3) when the scenario was deactivated or
 /// deleted before the lease was taken.
 pub fn execute(
-    store: &mut Store,
+    store: &mut dyn Store,
     scenario: &Scenario,
     start: Start,
     clock: &Clock,
@@ -154,7 +154,7 @@ pub fn execute(
 /// (by [`Store::start_immediately`], with `scenario` as it was then).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn execute_held(
-    store: &mut Store,
+    store: &mut dyn Store,
     lease: &mut Lease,
     scenario: &Scenario,
     start: Start,
@@ -231,7 +231,7 @@ struct Run<'a> {
 }
 
 fn cycles(
-    store: &mut Store,
+    store: &mut dyn Store,
     lease: &mut Lease,
     scenario: &Scenario,
     run: Run<'_>,
@@ -261,7 +261,7 @@ fn cycles(
 
 /// The cycles of an execution recorded already, and its end.
 fn run_started(
-    store: &mut Store,
+    store: &mut dyn Store,
     lease: &mut Lease,
     scenario: &Scenario,
     Started {
@@ -302,7 +302,7 @@ fn run_started(
             stopping,
         };
         let long = execution.planned >= CHECKPOINTS_ASIDE_FROM;
-        let run = |store: &mut Store| match worker {
+        let run = |store: &mut dyn Store| match worker {
             Some(worker) if worker.after_failure() == chain.after_failure => {
                 execution.run(store, taken, worker, on_cycle)
             }
@@ -311,7 +311,12 @@ fn run_started(
             }),
         };
         if long {
-            store.with_checkpoints_aside(run)
+            // Called once: `run` moves the claimed events into the execution.
+            let mut run = Some(run);
+            store.during_long_execution(&mut |store| match run.take() {
+                Some(run) => run(store),
+                None => Ok(()),
+            })
         } else {
             run(store)
         }
@@ -409,7 +414,7 @@ impl<'a> Execution<'a> {
     /// shared (docs/benchmarks.md, "Forwarding throughput").
     fn run(
         &mut self,
-        store: &mut Store,
+        store: &mut dyn Store,
         taken: Vec<ClaimedEvent>,
         worker: &chain::Worker,
         on_cycle: &mut dyn FnMut(&CycleReport<'_>),
@@ -698,7 +703,7 @@ fn on_error(scenario: &Scenario) -> ScenarioUpdate {
 
 /// The delivery under way found its target not listening: said in the
 /// log and in `scenario list` (SPEC §10); no error is counted.
-fn wait_for_target(store: &Store, scenario: &Scenario, clock: &Clock, why: &str) {
+fn wait_for_target(store: &dyn Store, scenario: &Scenario, clock: &Clock, why: &str) {
     // Masked: the log is read over shoulders and pasted into issues.
     let url = scenario
         .settings
@@ -715,7 +720,7 @@ fn wait_for_target(store: &Store, scenario: &Scenario, clock: &Clock, why: &str)
 
 const RENEW_EVERY: Duration = Duration::from_secs(10);
 
-fn renew(store: &Store, scenario_id: i64, renewed: &mut Instant) {
+fn renew(store: &dyn Store, scenario_id: i64, renewed: &mut Instant) {
     if renewed.elapsed() >= RENEW_EVERY {
         // A failed renewal is retried at the next tick; the lease lasts 60 s.
         // A lease found lost (`Ok(false)`) stops the execution at its next
@@ -777,7 +782,7 @@ fn input(input: Input, event: &ClaimedEvent, body: Vec<u8>, json_passthrough: bo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::ScenarioSettings;
+    use crate::store::{Access, Location, ScenarioSettings};
     use crate::units;
 
     fn scenario(schedule: Schedule, consecutive_errors: u32, max_errors: u32) -> Scenario {
@@ -820,9 +825,10 @@ mod tests {
     }
 
     /// A store with hook "h" and its active scenario "s" running `true`.
-    fn with_scenario(schedule: Schedule) -> (tempfile::TempDir, Store, Scenario) {
+    fn with_scenario(schedule: Schedule) -> (tempfile::TempDir, Box<dyn Store>, Scenario) {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+        let location = Location::Sqlite(dir.path().join("h.db"));
+        let mut store = crate::store::open(&location, Access::Create).unwrap();
         let hook = store
             .create_hook("h", &crate::store::HookSettings::default(), 0)
             .unwrap();
@@ -848,7 +854,7 @@ mod tests {
                 limit: None,
                 force,
             };
-            execute(&mut store, &looked, start, &clock, &|| false, &mut |_| {})
+            execute(&mut *store, &looked, start, &clock, &|| false, &mut |_| {})
         };
         let refused = run(false).unwrap_err();
         assert_eq!(crate::error::code_of(&refused), crate::error::Code::Refused);
@@ -873,7 +879,7 @@ mod tests {
             force: false,
         };
         let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            execute(&mut store, &s, start, &clock, &|| false, &mut |_| {
+            execute(&mut *store, &s, start, &clock, &|| false, &mut |_| {
                 panic!("boom")
             })
         }));

@@ -12,7 +12,6 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -23,7 +22,9 @@ use super::{chain, execute, execute_held, spawn, CycleReport, Lease, Start, IMME
 use crate::clock::{self, Clock, Millis};
 use crate::error::{code_of, Code};
 use crate::shutdown::Shutdown;
-use crate::store::{Access, ExecutionRecord, ExecutionStatus, Scenario, Schedule, Store, Trigger};
+use crate::store::{
+    self, Access, ExecutionRecord, ExecutionStatus, Location, Scenario, Schedule, Store, Trigger,
+};
 
 /// How often the scheduler looks at the store when nothing woke it: events
 /// added by other processes, activations and schedules are seen this late.
@@ -51,7 +52,7 @@ pub struct Scheduler {
 }
 
 struct Inner {
-    db: PathBuf,
+    db: Location,
     clock: Clock,
     shutdown: Arc<Shutdown>,
     on_cycle: OnCycle,
@@ -71,12 +72,12 @@ struct Inner {
 
 impl Scheduler {
     pub fn start(
-        db: &Path,
+        db: &Location,
         clock: Clock,
         shutdown: Arc<Shutdown>,
         on_cycle: OnCycle,
     ) -> Result<(Scheduler, JoinHandle<()>)> {
-        let store = Store::open(db)?;
+        let store = store::open(db, Access::Create)?;
         let scheduler = Scheduler::new(db, clock, shutdown, on_cycle);
         let looper = scheduler.clone();
         let thread = thread::Builder::new()
@@ -85,10 +86,10 @@ impl Scheduler {
         Ok((scheduler, thread))
     }
 
-    fn new(db: &Path, clock: Clock, shutdown: Arc<Shutdown>, on_cycle: OnCycle) -> Scheduler {
+    fn new(db: &Location, clock: Clock, shutdown: Arc<Shutdown>, on_cycle: OnCycle) -> Scheduler {
         Scheduler {
             inner: Arc::new(Inner {
-                db: db.to_owned(),
+                db: db.clone(),
                 clock,
                 shutdown,
                 on_cycle,
@@ -157,13 +158,13 @@ impl Scheduler {
         drop(running);
     }
 
-    fn run(&self, store: Store) {
+    fn run(&self, store: Box<dyn Store>) {
         loop {
             self.wait();
             if self.inner.shutdown.is_stopped() {
                 break;
             }
-            if let Err(e) = self.start_due(&store, Instant::now()) {
+            if let Err(e) = self.start_due(&*store, Instant::now()) {
                 log(&self.inner.clock, &format!("scheduler: {e:#}"));
             }
         }
@@ -189,7 +190,7 @@ impl Scheduler {
 
     /// Start a worker for every active scenario that has work and none yet,
     /// and is not resting at `instant`.
-    fn start_due(&self, store: &Store, instant: Instant) -> Result<()> {
+    fn start_due(&self, store: &dyn Store, instant: Instant) -> Result<()> {
         if self.inner.shutdown.is_stopped() {
             return Ok(());
         }
@@ -283,7 +284,7 @@ impl Scheduler {
         let clock = self.inner.clock;
         // Never creates: a database deleted under the server is not
         // replaced by an empty one at its path.
-        let mut store = match Store::open_for(&self.inner.db, Access::Write) {
+        let mut store = match store::open(&self.inner.db, Access::Write) {
             Ok(store) => store,
             Err(e) => {
                 log(&clock, &format!("scenario {}: {e:#}", scenario.name));
@@ -298,7 +299,7 @@ impl Scheduler {
                 force: false,
             };
             let result = execute(
-                &mut store,
+                &mut *store,
                 &scenario,
                 start,
                 &clock,
@@ -309,7 +310,7 @@ impl Scheduler {
         }
         let lease = store
             .relax_durability()
-            .and_then(|()| Lease::acquire(&mut store, &scenario));
+            .and_then(|()| Lease::acquire(&mut *store, &scenario));
         let mut lease = match lease {
             Ok(lease) => lease,
             Err(e) => return self.outcome(&scenario, Err(e)),
@@ -323,7 +324,7 @@ impl Scheduler {
         };
         let name = scenario.name.clone();
         let done = chain::with_worker(&chain, |worker| {
-            Ok(self.immediately(&mut store, &mut lease, scenario, worker))
+            Ok(self.immediately(&mut *store, &mut lease, scenario, worker))
         })
         .unwrap_or_else(|e| {
             log(&clock, &format!("scenario {name}: {e:#}"));
@@ -331,7 +332,7 @@ impl Scheduler {
         });
         // Given back before this worker is counted out: a worker started
         // for the next event must find it free.
-        if let Err(e) = lease.release(&store) {
+        if let Err(e) = lease.release(&*store) {
             log(&clock, &format!("could not give a lease back: {e:#}"));
         }
         done
@@ -341,7 +342,7 @@ impl Scheduler {
     /// no event came for [`LINGER`], the scenario changed, or a stop.
     fn immediately(
         &self,
-        store: &mut Store,
+        store: &mut dyn Store,
         lease: &mut Lease,
         mut scenario: Scenario,
         worker: &chain::Worker,
@@ -554,7 +555,9 @@ mod tests {
     use super::{interval_due, Done, Resting, Scheduler, RETRY_LATER};
     use crate::clock::{self, Clock};
     use crate::shutdown::Shutdown;
-    use crate::store::{Enqueued, HookSettings, NewEvent, ScenarioSettings, Store};
+    use crate::store::{
+        self, Access, Enqueued, HookSettings, Location, NewEvent, ScenarioSettings, Store,
+    };
 
     #[test]
     fn an_interval_scenario_is_due_once_its_interval_has_passed() {
@@ -586,7 +589,7 @@ mod tests {
     }
 
     /// How many workers `start_due` started at `instant`, once they ended.
-    fn workers_started(scheduler: &Scheduler, store: &Store, instant: Instant) -> usize {
+    fn workers_started(scheduler: &Scheduler, store: &dyn Store, instant: Instant) -> usize {
         scheduler.start_due(store, instant).unwrap();
         let workers = std::mem::take(&mut *scheduler.inner.workers.lock().unwrap());
         let started = workers.len();
@@ -599,8 +602,8 @@ mod tests {
     #[test]
     fn the_scheduler_leaves_a_scenario_another_process_runs_alone_for_a_while() {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("h.db");
-        let mut store = Store::open(&db).unwrap();
+        let db = Location::Sqlite(dir.path().join("h.db"));
+        let mut store = store::open(&db, Access::Create).unwrap();
         let hook = store.create_hook("h", &HookSettings::default(), 0).unwrap();
         let settings = ScenarioSettings::new(vec!["true".to_owned()]);
         let scenario = store
@@ -610,13 +613,14 @@ mod tests {
         let stored = store.enqueue(&[event], &[]).unwrap();
         assert!(matches!(stored[..], [Enqueued::Stored(_)]));
         // A live process (init) holds the scenario: a cron `scenario run`.
-        store
-            .conn()
-            .execute(
-                "INSERT INTO leases (scenario_id, pid, expires_at) VALUES (?1, 1, ?2)",
-                [scenario.id, clock::system_now() + 3_600_000],
-            )
-            .unwrap();
+        store::execute_for_test(
+            &db,
+            &format!(
+                "INSERT INTO leases (scenario_id, pid, expires_at) VALUES ({}, 1, {})",
+                scenario.id,
+                clock::system_now() + 3_600_000
+            ),
+        );
         let scheduler = Scheduler::new(
             &db,
             Clock::fixed(0),
@@ -624,14 +628,14 @@ mod tests {
             Arc::new(|_| {}),
         );
         let before = Instant::now();
-        assert_eq!(workers_started(&scheduler, &store, before), 1, "tried");
+        assert_eq!(workers_started(&scheduler, &*store, before), 1, "tried");
         // The worker found it busy: not tried again on the next wake-ups.
-        assert_eq!(workers_started(&scheduler, &store, before), 0);
+        assert_eq!(workers_started(&scheduler, &*store, before), 0);
         let ended = Instant::now();
-        assert_eq!(workers_started(&scheduler, &store, ended), 0);
+        assert_eq!(workers_started(&scheduler, &*store, ended), 0);
         // Tried again once the rest is over: the event still waits.
         let rested = ended + RETRY_LATER;
-        assert_eq!(workers_started(&scheduler, &store, rested), 1);
+        assert_eq!(workers_started(&scheduler, &*store, rested), 1);
         assert_eq!(store.queued_count(hook.id).unwrap(), 1);
     }
 
@@ -652,8 +656,8 @@ mod tests {
     #[test]
     fn a_worker_waits_for_the_next_event_and_gives_its_lease_back_at_a_stop() {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("h.db");
-        let mut store = Store::open(&db).unwrap();
+        let db = Location::Sqlite(dir.path().join("h.db"));
+        let mut store = store::open(&db, Access::Create).unwrap();
         let hook = store.create_hook("h", &HookSettings::default(), 0).unwrap();
         let settings = ScenarioSettings::new(vec!["true".to_owned()]);
         let scenario = store
@@ -673,14 +677,14 @@ mod tests {
                 .get(&scenario.id)
                 .is_some_and(|w| w.waiting)
         };
-        let finished = |store: &Store| {
+        let finished = |store: &dyn Store| {
             let runs = store.executions(scenario.id, 10).unwrap();
             runs.iter().all(|r| r.finished_at.is_some()).then_some(runs)
         };
         store
             .enqueue(&[NewEvent::sample(hook.id, 0, b"1")], &[])
             .unwrap();
-        scheduler.start_due(&store, Instant::now()).unwrap();
+        scheduler.start_due(&*store, Instant::now()).unwrap();
         eventually("the worker to wait for the next event", || {
             waiting(&scheduler)
         });
@@ -694,10 +698,10 @@ mod tests {
         scheduler.notify(hook.id);
         eventually("the second event's execution", || {
             store.queued_count(hook.id).unwrap() == 0
-                && finished(&store).is_some_and(|runs| runs.len() == 2)
+                && finished(&*store).is_some_and(|runs| runs.len() == 2)
                 && waiting(&scheduler)
         });
-        let runs = finished(&store).unwrap();
+        let runs = finished(&*store).unwrap();
         for run in &runs {
             assert_eq!(
                 (run.trigger, run.cycles, run.status),
@@ -713,10 +717,10 @@ mod tests {
         store
             .enqueue(&[NewEvent::sample(hook.id, 0, b"3")], &[])
             .unwrap();
-        scheduler.start_due(&store, Instant::now()).unwrap();
+        scheduler.start_due(&*store, Instant::now()).unwrap();
         eventually("the third event's execution", || {
             store.queued_count(hook.id).unwrap() == 0
-                && finished(&store).is_some_and(|runs| runs.len() == 3)
+                && finished(&*store).is_some_and(|runs| runs.len() == 3)
         });
         assert_eq!(scheduler.inner.workers.lock().unwrap().len(), 1);
         scheduler.stop();

@@ -25,7 +25,6 @@ mod writer;
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::{Arc, OnceLock, Weak};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -35,7 +34,7 @@ use tiny_http::{Header, Response};
 
 use crate::clock::{self, Clock, Millis};
 use crate::shutdown::Shutdown;
-use crate::store::Store;
+use crate::store::{self, Access, Location, Store};
 use budget::BodyBudget;
 use metrics::{InFlight, Metrics};
 use ratelimit::RateLimiter;
@@ -230,7 +229,7 @@ impl Answer {
 
 /// Start serving the database at `db`.
 pub fn start(
-    db: &Path,
+    db: &Location,
     config: Config,
     shutdown: Arc<Shutdown>,
     scenarios: Option<Scenarios>,
@@ -238,7 +237,7 @@ pub fn start(
     let clock = Clock::from_env()?;
     listener_log::install(clock);
     let metrics = Arc::new(Metrics::new());
-    let store = Store::open(db)?;
+    let store = store::open(db, Access::Create)?;
     if let Some(bytes) = config.max_db_size {
         store.limit_size(bytes)?;
     }
@@ -252,9 +251,9 @@ pub fn start(
         waiters.clone().unwrap_or_default(),
         scenarios.as_ref().map(|s| s.notify.clone()),
     );
-    let refresher_store = Store::open(db)?;
-    let registry = Registry::new(Store::open(db)?);
-    registry.refresh(&refresher_store)?;
+    let refresher_store = store::open(db, Access::Create)?;
+    let registry = Registry::new(store::open(db, Access::Create)?);
+    registry.refresh(&*refresher_store)?;
     let threads = config.threads.max(1);
     let max_connections = config
         .max_connections
@@ -305,7 +304,7 @@ pub fn start(
         .name("hookq-refresh".into())
         .spawn(move || {
             while !refresher_shutdown.wait_timeout(REFRESH_EVERY) {
-                refresh(&refresher_shared, &refresher_store);
+                refresh(&refresher_shared, &*refresher_store);
             }
         })?;
     Ok(Running {
@@ -325,7 +324,7 @@ pub fn start(
 /// no worker runs (looked at every tick, not only on a reload: a caller may
 /// have registered with the registry as it was just before, and a worker
 /// may have ended since).
-fn refresh(shared: &Shared, store: &Store) {
+fn refresh(shared: &Shared, store: &dyn Store) {
     if let Err(e) = shared.registry.refresh(store) {
         shared.log_error(&format!("could not reload hooks: {e:#}"));
     }

@@ -69,12 +69,12 @@ pub struct Registry {
     /// A read connection for the tokens the map does not know (see
     /// [`Registry::find`]). One, behind a lock: a flood of unknown tokens
     /// costs one indexed read at a time, and never the write lock.
-    lookup: Mutex<Store>,
+    lookup: Mutex<Box<dyn Store>>,
 }
 
 impl Registry {
     /// An empty registry; `lookup` answers for tokens it does not know.
-    pub fn new(lookup: Store) -> Registry {
+    pub fn new(lookup: Box<dyn Store>) -> Registry {
         Registry {
             by_token: RwLock::default(),
             version: AtomicU64::new(0),
@@ -106,7 +106,7 @@ impl Registry {
         if !store.has_token(token)? {
             return Ok(None);
         }
-        self.refresh(&store)?;
+        self.refresh(&**store)?;
         Ok(self.get(token))
     }
 
@@ -119,7 +119,7 @@ impl Registry {
 
     /// Reload the hooks if their configuration changed since the last load,
     /// and refresh every queue depth. Returns true if hooks were reloaded.
-    pub fn refresh(&self, store: &Store) -> Result<bool> {
+    pub fn refresh(&self, store: &dyn Store) -> Result<bool> {
         let _reloading = self.reloading.lock().unwrap_or_else(|e| e.into_inner());
         let version = store.config_version()? as u64 + 1; // 0 = never loaded
         let reloaded = version != self.version.load(Relaxed);

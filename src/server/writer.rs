@@ -59,7 +59,7 @@ pub struct Writer {
 /// What the writer thread owns.
 struct Thread {
     refusals: Arc<Mutex<Refusals>>,
-    store: Store,
+    store: Box<dyn Store>,
     metrics: Arc<Metrics>,
     waiters: Arc<Waiters>,
     /// Wakes the scenario of a hook whose events were committed.
@@ -71,7 +71,7 @@ struct Thread {
 
 impl Writer {
     pub fn start(
-        store: Store,
+        store: Box<dyn Store>,
         metrics: Arc<Metrics>,
         waiters: Arc<Waiters>,
         notify: Option<OnEvent>,
@@ -240,7 +240,7 @@ impl Thread {
     /// says so once, loudly, and refuses every event from then on (a file
     /// deleted stays deleted: what this process would store is lost).
     fn check_in_place(&mut self) -> Result<()> {
-        if let Err(e) = self.store.check_in_place() {
+        if let Err(e) = self.store.still_in_place() {
             let why = format!("{e:#}; every event is refused (503) until the server is restarted");
             crate::output::note(format_args!(
                 "{} ALERT: {why}",
@@ -270,7 +270,7 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
-    use crate::store::HookSettings;
+    use crate::store::{self, Access, HookSettings, Location};
 
     /// The scenario of a hook is woken by the writer itself once the event
     /// is committed (another connection sees it then), and only for a hook
@@ -278,8 +278,8 @@ mod tests {
     #[test]
     fn scenarios_are_woken_once_their_events_are_committed() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("h.db");
-        let mut store = Store::open(&path).unwrap();
+        let path = Location::Sqlite(dir.path().join("h.db"));
+        let mut store = store::open(&path, Access::Create).unwrap();
         let full = HookSettings {
             queue_limit: 0,
             ..HookSettings::default()
@@ -291,7 +291,7 @@ mod tests {
             .create_hook("other", &HookSettings::default(), 0)
             .unwrap();
         let full = store.create_hook("full", &full, 0).unwrap();
-        let look = Mutex::new(Store::open(&path).unwrap());
+        let look = Mutex::new(store::open(&path, Access::Create).unwrap());
         let woken = Arc::new(Mutex::new(Vec::new()));
         let notify: OnEvent = {
             let woken = woken.clone();

@@ -17,13 +17,13 @@ use crate::cmd::scenario::may_run;
 use crate::cmd::Ctx;
 use crate::engine;
 use crate::error::Failure;
-use crate::store::{Access, EventFilter, Store, Trigger};
+use crate::store::{self, Access, EventFilter, Store, Trigger};
 
 /// How long "Run now" waits for its execution before showing the
 /// scenario's page anyway (the execution goes on; the page shows it live).
 const RUN_NOW_WAIT: Duration = Duration::from_secs(2);
 
-pub fn act(app: &App, ctx: &Ctx, store: &mut Store, req: &Req, path: &[&str]) -> Result<Reply> {
+pub fn act(app: &App, ctx: &Ctx, store: &mut dyn Store, req: &Req, path: &[&str]) -> Result<Reply> {
     match path {
         ["hooks", key, switch @ ("enable" | "disable")] => {
             let hook = store.hook(key)?;
@@ -113,7 +113,7 @@ fn run_now(app: &App, name: &str) -> Result<()> {
         .name("ui-run".into())
         .spawn(move || {
             let result = (|| {
-                let mut store = Store::open_for(&db, Access::Write)?;
+                let mut store = store::open(&db, Access::Write)?;
                 let scenario = store.scenario(&name)?;
                 let start = engine::Start {
                     trigger: Trigger::Manual,
@@ -121,7 +121,7 @@ fn run_now(app: &App, name: &str) -> Result<()> {
                     force: false,
                 };
                 engine::execute(
-                    &mut store,
+                    &mut *store,
                     &scenario,
                     start,
                     &Clock::from_env()?,

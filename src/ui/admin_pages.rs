@@ -11,7 +11,7 @@ use crate::cmd::{sweep, Ctx};
 use crate::lifecycle::{self, Limits};
 use crate::store::Store;
 
-pub fn connections(ctx: &Ctx, store: &Store) -> Result<Reply> {
+pub fn connections(ctx: &Ctx, store: &dyn Store) -> Result<Reply> {
     let connections: Vec<Value> = store
         .connections()?
         .iter()
@@ -57,7 +57,7 @@ fn details(c: &Value) -> String {
         .join(" · ")
 }
 
-pub fn sweep_page(ctx: &Ctx, store: &Store) -> Result<Reply> {
+pub fn sweep_page(ctx: &Ctx, store: &dyn Store) -> Result<Reply> {
     let limits = Limits::default();
     let plan = lifecycle::plan(&store.hook_facts()?, &limits, ctx.now);
     let report = serde_json::to_value(sweep::predict(store, &plan, &limits, ctx.now)?)?;

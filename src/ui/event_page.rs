@@ -29,7 +29,7 @@ fn event_id(id: &str) -> Result<i64> {
         .map_err(|_| Failure::refused(format!("no event {id:?}")).into())
 }
 
-pub fn event(app: &App, ctx: &Ctx, store: &Store, id: &str) -> Result<Reply> {
+pub fn event(app: &App, ctx: &Ctx, store: &dyn Store, id: &str) -> Result<Reply> {
     let event = store.event(event_id(id)?)?;
     let hook = store.hook(&event.hook)?;
     let body = if event.payload_available {
@@ -395,7 +395,7 @@ fn curl(event: &Event, url: &str, body: Option<&[u8]>) -> String {
 }
 
 /// The body, whole, as a download.
-pub fn raw_body(store: &Store, id: &str) -> Result<Reply> {
+pub fn raw_body(store: &dyn Store, id: &str) -> Result<Reply> {
     let event = store.event(event_id(id)?)?;
     let body = body_of(store, &event)?;
     Ok(Reply::with(200, "application/octet-stream", body).header(
@@ -405,7 +405,7 @@ pub fn raw_body(store: &Store, id: &str) -> Result<Reply> {
 }
 
 /// The bundle, whole, as `hooks payload --bundle` prints it.
-pub fn bundle(store: &Store, id: &str) -> Result<Reply> {
+pub fn bundle(store: &dyn Store, id: &str) -> Result<Reply> {
     let event = store.event(event_id(id)?)?;
     let body = body_of(store, &event)?;
     let hook = store.hook(&event.hook)?;

@@ -18,7 +18,7 @@ const EVENTS_PER_PAGE: u32 = 50;
 /// Operations shown on a hook's operations page.
 const OPERATIONS_SHOWN: u64 = 200;
 
-pub fn hook(app: &App, ctx: &Ctx, store: &Store, req: &Req, key: &str) -> Result<Reply> {
+pub fn hook(app: &App, ctx: &Ctx, store: &dyn Store, req: &Req, key: &str) -> Result<Reply> {
     let hook = store.hook(key)?;
     let json = HookJson::new(ctx, &hook);
     let state = req
@@ -194,7 +194,7 @@ fn send_form(app: &App, hook: &Hook) -> Markup {
     }
 }
 
-pub fn operations(ctx: &Ctx, store: &Store, key: &str) -> Result<Reply> {
+pub fn operations(ctx: &Ctx, store: &dyn Store, key: &str) -> Result<Reply> {
     let hook = store.hook(key)?;
     let json = HookJson::new(ctx, &hook);
     let ops = store.operations(hook.id, None, None, OPERATIONS_SHOWN)?;

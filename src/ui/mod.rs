@@ -22,7 +22,6 @@ mod scenario_pages;
 mod security;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Instant;
@@ -31,7 +30,7 @@ use anyhow::{anyhow, Context, Result};
 
 use crate::cli::Global;
 use crate::error::Failure;
-use crate::store::{Access, Store};
+use crate::store::{self, Access, Location, Store};
 
 /// Threads that answer requests: a page is a few milliseconds of work, and
 /// a second browser tab or a slow 5 MiB body must not hold up the others.
@@ -39,7 +38,7 @@ const THREADS: usize = 4;
 
 /// What `hookq ui` and `hooks serve --ui` start.
 pub struct Config {
-    pub db: PathBuf,
+    pub db: Location,
     pub listen: SocketAddr,
     /// Basic-auth password; required for an address that is not loopback.
     pub password: Option<String>,
@@ -49,7 +48,7 @@ pub struct Config {
 
 /// What every request thread shares.
 struct App {
-    db: PathBuf,
+    db: Location,
     global: Global,
     /// The address actually bound (port 0 resolved): the Host check.
     addr: SocketAddr,
@@ -58,7 +57,7 @@ struct App {
     token: String,
     /// The connection `/api/version` asks: SQLite's `data_version` is per
     /// connection, so one connection must answer every poll.
-    watch: Mutex<Store>,
+    watch: Mutex<Box<dyn Store>>,
     /// Set when the page stops: an execution "Run now" started ends after
     /// its cycle in progress, as `scenario run` does on Ctrl-C.
     stopping: Arc<crate::shutdown::Shutdown>,
@@ -119,7 +118,7 @@ pub fn start(config: Config) -> Result<Running> {
     }
     // The database must open before the port is taken: a wrong --db fails
     // here, with the commands' message.
-    let watch = Store::open_for(&config.db, Access::Read)?;
+    let watch = store::open(&config.db, Access::Read)?;
     let http = tiny_http::Server::http(config.listen)
         .map_err(|e| anyhow!("could not listen on {}: {e}", config.listen))?;
     let addr = http
@@ -156,16 +155,16 @@ pub fn start(config: Config) -> Result<Running> {
 
 /// One thread: its own store, opened at its first request and kept.
 fn serve(app: &App, http: &tiny_http::Server) {
-    let mut store: Option<Store> = None;
+    let mut store: Option<Box<dyn Store>> = None;
     while let Ok(request) = http.recv() {
         if store.is_none() {
-            store = Store::open_for(&app.db, Access::Write).ok();
+            store = store::open(&app.db, Access::Write).ok();
         }
         let started = Instant::now();
         let (req, request) = http::read(request);
         let reply = match req {
             Ok(req) => security::guard(app, &req).unwrap_or_else(|| match &mut store {
-                Some(store) => pages::route(app, store, &req),
+                Some(store) => pages::route(app, &mut **store, &req),
                 None => http::Reply::error(500, "could not open the database"),
             }),
             Err(refused) => refused,

@@ -15,7 +15,7 @@ use crate::store::{Access, Store};
 /// Hooks per page of the webhooks table.
 const HOOKS_PER_PAGE: usize = 50;
 
-pub fn route(app: &App, store: &mut Store, req: &Req) -> Reply {
+pub fn route(app: &App, store: &mut dyn Store, req: &Req) -> Reply {
     let segments = req.segments();
     let path: Vec<&str> = segments.iter().map(String::as_str).collect();
     let method = if req.method == "HEAD" {
@@ -57,14 +57,11 @@ impl App {
     }
 }
 
-/// The change counter the script polls: SQLite's `data_version`, which
-/// changes when another connection commits. It reads no page.
+/// The change counter the script polls ([`Session::data_version`]), which
+/// changes when another connection commits.
 fn version(app: &App) -> Reply {
     let store = app.watch.lock().unwrap_or_else(|e| e.into_inner());
-    match store
-        .conn()
-        .query_row("PRAGMA data_version", [], |row| row.get::<_, i64>(0))
-    {
+    match store.data_version() {
         Ok(version) => Reply::text(200, &version.to_string()),
         Err(_) => Reply::error(503, "busy"),
     }
@@ -92,7 +89,7 @@ pub fn error_page(err: &anyhow::Error) -> Reply {
     Reply::html(layout::page("Error", Area::Webhooks, body)).status(status)
 }
 
-fn webhooks(app: &App, ctx: &Ctx, store: &Store, req: &Req) -> Result<Reply> {
+fn webhooks(app: &App, ctx: &Ctx, store: &dyn Store, req: &Req) -> Result<Reply> {
     let term = req.param("q").unwrap_or("");
     let lower = term.to_lowercase();
     let all = store.hooks()?;

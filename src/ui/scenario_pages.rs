@@ -13,7 +13,7 @@ use crate::store::Store;
 /// Executions shown on a scenario's page.
 const EXECUTIONS_SHOWN: u32 = 50;
 
-pub fn scenarios(store: &Store) -> Result<Reply> {
+pub fn scenarios(store: &dyn Store) -> Result<Reply> {
     let scenarios: Vec<Value> = store
         .scenarios()?
         .iter()
@@ -88,7 +88,7 @@ fn shell_words(args: &[Value]) -> String {
         .join(" ")
 }
 
-pub fn scenario(app: &App, store: &Store, name: &str) -> Result<Reply> {
+pub fn scenario(app: &App, store: &dyn Store, name: &str) -> Result<Reply> {
     let scenario = store.scenario(name)?;
     let json = serde_json::to_value(ScenarioJson::new(&scenario))?;
     let executions: Vec<ExecutionJson> = store

@@ -99,14 +99,10 @@ fn a_run_whose_lease_was_taken_over_stops_after_the_cycles_under_way() {
     // Another process took the scenario over: possible only where leases
     // run out (this run, seen from another pid namespace, stalled past its
     // expiry). The test process plays that other one.
-    let store = hookq::store::Store::open(&env.db).unwrap();
-    let taken = store
-        .conn()
-        .execute(
-            "UPDATE leases SET pid = ?1, holder = NULL WHERE scenario_id = (SELECT id FROM scenarios)",
-            [std::process::id()],
-        )
-        .unwrap();
+    let taken = env.sql_write(&format!(
+        "UPDATE leases SET pid = {}, holder = NULL WHERE scenario_id = (SELECT id FROM scenarios)",
+        std::process::id()
+    ));
     assert_eq!(taken, 1);
     gate.open();
     let out = run.finish(60);

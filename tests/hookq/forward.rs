@@ -165,7 +165,7 @@ type Queued<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a [u8]);
 /// Put events in a hook's queue through the library, as the server would,
 /// with these headers and query. Their ids.
 fn enqueue(env: &Env, hook: &str, events: &[Queued<'_>]) -> Vec<i64> {
-    let mut store = hookq::store::Store::open(&env.db).unwrap();
+    let mut store = env.store();
     let hook = store.hook(hook).unwrap();
     let events: Vec<hookq::store::NewEvent> = events
         .iter()

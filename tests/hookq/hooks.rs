@@ -449,7 +449,7 @@ fn a_hook_with_a_long_history_is_deleted_in_short_steps() {
     env.ok(&["hooks", "create", "b"]);
     let kept = env.enqueue("b", None, "", b"b");
     env.enqueue_at("a", "2026-11-01T00:00:00Z", 2_500, b"a");
-    let mut store = hookq::store::Store::open(&env.db).unwrap();
+    let mut store = env.store();
     let hook = store.hook("a").unwrap();
     // One transaction per step: 1,000 events, 1,000, then the last 500 and
     // the hook. Each holds the write lock briefly, whatever the history.

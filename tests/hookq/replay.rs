@@ -85,12 +85,7 @@ fn purged_payloads_fail_to_read_and_are_skipped_by_replay() {
     let kept = env.send("h", "kept");
     let purged = env.send("h", "purged");
     env.ok(&["hooks", "discard", &kept.to_string(), &purged.to_string()]);
-    let store = hookq::store::Store::open(&env.db).unwrap();
-    store
-        .conn()
-        .execute("DELETE FROM payloads WHERE event_id = ?1", [purged])
-        .unwrap();
-    drop(store);
+    env.sql_write(&format!("DELETE FROM payloads WHERE event_id = {purged}"));
     let err = env.fails(&["hooks", "payload", &purged.to_string()], 1);
     assert_eq!(err.trim(), "hookq: Failed to read file from storage.");
     let event = &env.json(&["hooks", "events", "h", "--state", "discarded"])[0];

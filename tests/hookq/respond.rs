@@ -452,7 +452,7 @@ fn a_stop_waits_for_the_answer_of_a_cycle_that_outlasts_the_grace_period() {
         grace: std::time::Duration::ZERO,
     };
     let shutdown = Arc::new(hookq::shutdown::Shutdown::default());
-    let server = hookq::server::start(&env.db, config, shutdown, Some(link)).unwrap();
+    let server = hookq::server::start(&env.location(), config, shutdown, Some(link)).unwrap();
     let addr = server.addr();
     let caller = std::thread::spawn(move || http(addr, "POST", &path, &[], b"x"));
     eventually(60, "the event to be stored", || {

@@ -540,11 +540,8 @@ fn a_scenario_with_a_long_history_is_deleted_in_short_steps() {
     );
     let event = env.enqueue("h", None, "", b"x");
     // 5 executions of 500 operations each, as a long-lived cron job leaves.
-    let mut store = hookq::store::Store::open(&env.db).unwrap();
-    store
-        .conn()
-        .execute_batch(&format!(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5)
+    env.sql_write(&format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5)
              INSERT INTO executions (scenario_id, trigger, started_at)
              SELECT (SELECT id FROM scenarios), 'manual', 0 FROM n;
              WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 2499)
@@ -552,8 +549,8 @@ fn a_scenario_with_a_long_history_is_deleted_in_short_steps() {
                                      started_at, duration_ms)
              SELECT (SELECT min(id) FROM executions) + i / 500, {event},
                     (SELECT id FROM hooks), 's', 'ok', 0, 1 FROM n;"
-        ))
-        .unwrap();
+    ));
+    let mut store = env.store();
     let scenario = store.scenario("s").unwrap();
     // Steps of 1,000 rows: the operations are detached from their
     // executions, then the executions and the scenario go.

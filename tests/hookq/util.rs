@@ -87,6 +87,17 @@ impl Env {
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: invalid JSON {e}: {out}"))
     }
 
+    /// Where the tests' store is, as `--db` / `HOOKQ_DB` name it.
+    pub fn location(&self) -> hookq::store::Location {
+        hookq::store::Location::Sqlite(self.db.clone())
+    }
+
+    /// The store itself (created if missing), for preparing what no
+    /// command can (many events at once, past times).
+    pub fn store(&self) -> Box<dyn hookq::store::Store> {
+        hookq::store::open(&self.location(), hookq::store::Access::Create).expect("open the store")
+    }
+
     /// A read-only connection to the database, for checks no command shows.
     pub fn look(&self) -> rusqlite::Connection {
         rusqlite_like::open(&self.db)
@@ -96,6 +107,14 @@ impl Env {
     pub fn sql_count(&self, sql: &str) -> i64 {
         let conn = rusqlite_like::open(&self.db);
         rusqlite_like::count(&conn, sql)
+    }
+
+    /// Change the database behind hookq's back, with statements in SQL
+    /// both engines read the same, for states no command makes (another
+    /// process's lease, a long history, a payload lost). Returns the rows
+    /// the last statement changed.
+    pub fn sql_write(&self, sql: &str) -> u64 {
+        rusqlite_like::write(&self.db, sql)
     }
 }
 
@@ -110,6 +129,14 @@ mod rusqlite_like {
     pub fn open(path: &Path) -> Connection {
         Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .unwrap_or_else(|e| panic!("open {} read-only: {e}", path.display()))
+    }
+
+    pub fn write(path: &Path, sql: &str) -> u64 {
+        let conn =
+            Connection::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+        conn.execute_batch(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        conn.changes()
     }
 
     pub fn count(conn: &Connection, sql: &str) -> i64 {
@@ -270,7 +297,8 @@ impl TestServer {
         };
         tweak(&mut config);
         let shutdown = std::sync::Arc::new(hookq::shutdown::Shutdown::default());
-        let running = hookq::server::start(&env.db, config, shutdown, None).expect("start server");
+        let running =
+            hookq::server::start(&env.location(), config, shutdown, None).expect("start server");
         TestServer {
             addr: running.addr(),
             running: Some(running),
@@ -332,7 +360,7 @@ impl Env {
     /// Put an event in a hook's queue through the library, as the server
     /// would (the fast way to fill a queue in tests).
     pub fn enqueue(&self, hook: &str, content_type: Option<&str>, query: &str, body: &[u8]) -> i64 {
-        let mut store = hookq::store::Store::open(&self.db).unwrap();
+        let mut store = self.store();
         let hook = store.hook(hook).unwrap();
         let mut headers = vec![("X-Test".to_owned(), "yes".to_owned())];
         if let Some(ct) = content_type {
@@ -361,7 +389,7 @@ impl Env {
     /// Put `n` events with this body in a hook's queue, received at
     /// `received_at` (RFC 3339), in one transaction. Returns their ids.
     pub fn enqueue_at(&self, hook: &str, received_at: &str, n: usize, body: &[u8]) -> Vec<i64> {
-        let mut store = hookq::store::Store::open(&self.db).unwrap();
+        let mut store = self.store();
         let hook = store.hook(hook).unwrap();
         let received_at = hookq::clock::parse(received_at).unwrap();
         let events: Vec<hookq::store::NewEvent> = (0..n)

@@ -7,10 +7,12 @@ use anyhow::Result;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::states::json_column;
-use super::{validate_name, Input, Store};
+use super::{Input, SqliteStore};
 use crate::clock::Millis;
 use crate::error::Failure;
 use crate::respond::Respond;
+use crate::store::validate_name;
+use crate::store::ScenarioStore;
 use crate::units::Duration;
 
 /// When a scenario runs.
@@ -54,7 +56,7 @@ impl fmt::Display for Schedule {
 
 /// Where a forwarding scenario delivers its events (SPEC §10).
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Forward {
+pub struct Forward {
     /// An http or https URL, checked when the scenario was saved.
     pub(crate) url: String,
     /// `--forward-header`: added to the request, or replacing the event's.
@@ -81,7 +83,7 @@ impl Forward {
 
 /// What a user sets on a scenario.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ScenarioSettings {
+pub struct ScenarioSettings {
     /// Empty for a forwarding scenario.
     pub(crate) command: Vec<String>,
     /// Deliver each event to a URL instead of running a command.
@@ -196,14 +198,14 @@ fn scenario_from_row(row: &Row<'_>) -> rusqlite::Result<Scenario> {
     })
 }
 
-/// [`Store::scenario_by_id`] on a connection or in a transaction.
+/// [`SqliteStore::scenario_by_id`] on a connection or in a transaction.
 pub(super) fn scenario_by_id(conn: &Connection, id: i64) -> Result<Option<Scenario>> {
     let mut stmt = conn.prepare_cached(&format!("{SELECT_SCENARIO} WHERE s.id = ?1"))?;
     Ok(stmt.query_row([id], scenario_from_row).optional()?)
 }
 
-impl Store {
-    pub(crate) fn scenarios(&self) -> Result<Vec<Scenario>> {
+impl ScenarioStore for SqliteStore {
+    fn scenarios(&self) -> Result<Vec<Scenario>> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!("{SELECT_SCENARIO} ORDER BY s.name"))?;
@@ -213,29 +215,20 @@ impl Store {
         Ok(scenarios)
     }
 
-    pub(crate) fn find_scenario(&self, name: &str) -> Result<Option<Scenario>> {
+    fn find_scenario(&self, name: &str) -> Result<Option<Scenario>> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!("{SELECT_SCENARIO} WHERE s.name = ?1"))?;
         Ok(stmt.query_row([name], scenario_from_row).optional()?)
     }
 
-    /// The scenario of this name; exit 3 when there is none.
-    pub fn scenario(&self, name: &str) -> Result<Scenario> {
-        self.find_scenario(name)?.ok_or_else(|| {
-            Failure::refused(format!("no scenario named {name:?}"))
-                .hint("`hookq scenario list` shows the scenarios")
-                .into()
-        })
-    }
-
-    pub(crate) fn scenario_by_id(&self, id: i64) -> Result<Option<Scenario>> {
+    fn scenario_by_id(&self, id: i64) -> Result<Option<Scenario>> {
         scenario_by_id(&self.conn, id)
     }
 
     /// Attach a new scenario to a hook that has none. The hook stops being
     /// unassigned from now.
-    pub(crate) fn create_scenario(
+    fn create_scenario(
         &mut self,
         name: &str,
         hook_id: i64,
@@ -295,7 +288,7 @@ impl Store {
     /// Change a scenario's settings, and move it to another hook if
     /// `hook_id` differs: the old hook is unassigned from now, the new one
     /// no longer is.
-    pub(crate) fn update_scenario(
+    fn update_scenario(
         &mut self,
         scenario: &Scenario,
         hook_id: i64,
@@ -348,7 +341,7 @@ impl Store {
 
     /// Say that an execution of the scenario waits for its forwarding
     /// target (`Some(since)`), or no longer does.
-    pub fn set_scenario_waiting(&self, id: i64, since: Option<Millis>) -> Result<()> {
+    fn set_scenario_waiting(&self, id: i64, since: Option<Millis>) -> Result<()> {
         self.conn
             .prepare_cached("UPDATE scenarios SET waiting_since = ?2 WHERE id = ?1")?
             .execute(params![id, since])?;
@@ -357,12 +350,7 @@ impl Store {
 
     /// Activate (errors forgotten) or deactivate (inactive from now).
     /// Returns false if it already was.
-    pub(crate) fn set_scenario_active(
-        &mut self,
-        id: i64,
-        active: bool,
-        now: Millis,
-    ) -> Result<bool> {
+    fn set_scenario_active(&mut self, id: i64, active: bool, now: Millis) -> Result<bool> {
         let changed = if active {
             self.conn.execute(
                 "UPDATE scenarios SET active = 1, inactive_since = NULL, consecutive_errors = 0
@@ -387,7 +375,7 @@ impl Store {
     /// year of executions held the write lock for seconds), and starts where
     /// the last one ended: nothing is walked twice. Refused (75) while an
     /// execution runs: its next cycle would find its execution gone.
-    pub fn delete_scenario_step(
+    fn delete_scenario_step(
         &mut self,
         scenario: &Scenario,
         batch: usize,
@@ -480,6 +468,10 @@ fn ensure_hook_free(
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[allow(unused_imports)]
+    use crate::store::{
+        ConnectionStore, EventStore, ExecutionStore, HookStore, ScenarioStore, Session, SweepStore,
+    };
 
     #[test]
     fn schedules_parse_and_print() {

@@ -6,9 +6,10 @@ use anyhow::Result;
 use rusqlite::{params, OptionalExtension};
 
 use super::states::json_column;
-use super::{EventState, Store};
+use super::{EventState, SqliteStore};
 use crate::clock::Millis;
 use crate::error::Failure;
+use crate::store::EventStore;
 
 /// A request accepted for a hook, not yet stored.
 #[derive(Debug, Clone)]
@@ -72,23 +73,10 @@ pub enum Enqueued {
 /// Refused requests to count: (hook id, HTTP status, how many).
 pub(crate) type RefusalCount = (i64, u16, u64);
 
-impl Store {
-    /// Store a batch of events and refusal counts in one transaction: one
-    /// fsync for the whole batch (group commit). The queue limit is checked
-    /// here, inside the transaction, so concurrent writers cannot overfill
-    /// a queue. Either everything is committed or the error is returned and
-    /// nothing is.
-    pub fn enqueue(
-        &mut self,
-        events: &[NewEvent],
-        refusals: &[RefusalCount],
-    ) -> Result<Vec<Enqueued>> {
-        self.enqueue_then(events, refusals, &mut |_| {})
-    }
-
-    /// [`Store::enqueue`], calling `before_commit` with the outcomes once the
+impl EventStore for SqliteStore {
+    /// [`SqliteStore::enqueue`], calling `before_commit` with the outcomes once the
     /// events are inserted but before anyone else can see them.
-    pub(crate) fn enqueue_then(
+    fn enqueue_then(
         &mut self,
         events: &[NewEvent],
         refusals: &[RefusalCount],
@@ -204,113 +192,17 @@ impl Store {
     }
 
     /// Queued events per hook id, for every hook.
-    pub(crate) fn queue_depths(&self) -> Result<Vec<(i64, u64)>> {
+    fn queue_depths(&self) -> Result<Vec<(i64, u64)>> {
         let mut stmt = self.conn.prepare_cached("SELECT id, queued FROM hooks")?;
         let depths = stmt
             .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         Ok(depths)
     }
-}
 
-/// A hook as one batch of [`Store::enqueue_then`] sees it.
-struct BatchHook {
-    /// Events its queue still takes; `None`: no such hook.
-    room: Option<i64>,
-    /// The newest event of the batch stored for it.
-    last_event_at: Option<Millis>,
-}
-
-pub(crate) fn headers_json(headers: &[(String, String)]) -> String {
-    serde_json::to_string(headers).unwrap_or_else(|_| "[]".into())
-}
-
-/// A stored event, without its body.
-#[derive(Debug, Clone)]
-pub(crate) struct Event {
-    pub(crate) id: i64,
-    pub(crate) hook: String,
-    pub(crate) state: EventState,
-    pub(crate) received_at: Millis,
-    pub(crate) method: String,
-    pub(crate) path: String,
-    pub(crate) query: String,
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) remote_addr: Option<String>,
-    pub(crate) content_type: Option<String>,
-    pub(crate) size: u64,
-    pub(crate) attempts: u32,
-    pub(crate) replay_of: Option<i64>,
-    pub(crate) payload_available: bool,
-}
-
-/// Which events of a hook to list or replay.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct EventFilter {
-    pub(crate) states: Vec<EventState>,
-    pub(crate) since: Option<Millis>,
-    pub(crate) until: Option<Millis>,
-    /// Only these ids (empty = any).
-    pub(crate) ids: Vec<i64>,
-    /// Only ids above this one: the next page of a listing in id order.
-    pub(crate) after: Option<i64>,
-    /// Only ids up to this one.
-    pub(crate) through: Option<i64>,
-}
-
-/// The query of [`Store::newest_events`]: the ids of each state's range,
-/// newest first, then the page among them.
-fn newest_events_sql(states: &[EventState]) -> String {
-    let states = if states.is_empty() {
-        EventState::ALL
-    } else {
-        states
-    };
-    let ranges: Vec<String> = states
-        .iter()
-        .map(|s| {
-            format!(
-                "SELECT * FROM (SELECT id FROM events
-                 WHERE hook_id = ?1 AND state = '{}' AND id < ?2 ORDER BY id DESC LIMIT ?3)",
-                s.as_str()
-            )
-        })
-        .collect();
-    format!(
-        "{SELECT_EVENT} WHERE e.id IN ({}) ORDER BY e.id DESC LIMIT ?3",
-        ranges.join(" UNION ALL ")
-    )
-}
-
-const SELECT_EVENT: &str = "
-    SELECT e.id, h.name, e.state, e.received_at, e.method, e.path, e.query,
-           e.headers, e.remote_addr, e.content_type, e.size, e.attempts, e.replay_of,
-           EXISTS (SELECT 1 FROM payloads p WHERE p.event_id = e.id)
-    FROM events e JOIN hooks h ON h.id = e.hook_id";
-
-fn event_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
-    Ok(Event {
-        id: row.get(0)?,
-        hook: row.get(1)?,
-        state: row.get(2)?,
-        received_at: row.get(3)?,
-        method: row.get(4)?,
-        path: row.get(5)?,
-        query: row.get(6)?,
-        headers: json_column(row, 7)?,
-        remote_addr: row.get(8)?,
-        content_type: row.get(9)?,
-        size: row.get(10)?,
-        attempts: row.get(11)?,
-        replay_of: row.get(12)?,
-        payload_available: row.get(13)?,
-    })
-}
-
-impl Store {
     /// A hook's events matching `filter`, newest first (or oldest first), at
     /// most `limit`.
-    pub(crate) fn events(
+    fn events(
         &self,
         hook_id: i64,
         filter: &EventFilter,
@@ -362,7 +254,7 @@ impl Store {
     /// when empty) with an id below `before`. One short range of the
     /// (hook, state, id) index per state, so the newest page of a hook with
     /// millions of events costs as little as that of a hook with ten.
-    pub(crate) fn newest_events(
+    fn newest_events(
         &self,
         hook_id: i64,
         states: &[EventState],
@@ -381,18 +273,9 @@ impl Store {
         Ok(events)
     }
 
-    /// One event by id; exit 3 when there is none.
-    pub(crate) fn event(&self, id: i64) -> Result<Event> {
-        self.conn
-            .prepare_cached(&format!("{SELECT_EVENT} WHERE e.id = ?1"))?
-            .query_row([id], event_from_row)
-            .optional()?
-            .ok_or_else(|| Failure::refused(format!("no event {id}")).into())
-    }
-
     /// Take queued or incomplete events out of the queue (`discarded`, kept
     /// in history). All or nothing: any other state refuses the whole call.
-    pub(crate) fn discard(&mut self, ids: &[i64]) -> Result<()> {
+    fn discard(&mut self, ids: &[i64]) -> Result<()> {
         let tx = self.write()?;
         for &id in ids {
             let state: Option<EventState> = tx
@@ -414,18 +297,130 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
+
+    fn find_event(&self, id: i64) -> Result<Option<Event>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!("{SELECT_EVENT} WHERE e.id = ?1"))?
+            .query_row([id], event_from_row)
+            .optional()?)
+    }
+
+    /// The body of an event; `None` once purged by payload retention.
+    fn payload(&self, event_id: i64) -> Result<Option<Vec<u8>>> {
+        super::executions::payload(&self.conn, event_id)
+    }
+}
+
+/// A hook as one batch of [`SqliteStore::enqueue_then`] sees it.
+struct BatchHook {
+    /// Events its queue still takes; `None`: no such hook.
+    room: Option<i64>,
+    /// The newest event of the batch stored for it.
+    last_event_at: Option<Millis>,
+}
+
+pub(crate) fn headers_json(headers: &[(String, String)]) -> String {
+    serde_json::to_string(headers).unwrap_or_else(|_| "[]".into())
+}
+
+/// A stored event, without its body.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub(crate) id: i64,
+    pub(crate) hook: String,
+    pub(crate) state: EventState,
+    pub(crate) received_at: Millis,
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) query: String,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) remote_addr: Option<String>,
+    pub(crate) content_type: Option<String>,
+    pub(crate) size: u64,
+    pub(crate) attempts: u32,
+    pub(crate) replay_of: Option<i64>,
+    pub(crate) payload_available: bool,
+}
+
+/// Which events of a hook to list or replay.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub(crate) states: Vec<EventState>,
+    pub(crate) since: Option<Millis>,
+    pub(crate) until: Option<Millis>,
+    /// Only these ids (empty = any).
+    pub(crate) ids: Vec<i64>,
+    /// Only ids above this one: the next page of a listing in id order.
+    pub(crate) after: Option<i64>,
+    /// Only ids up to this one.
+    pub(crate) through: Option<i64>,
+}
+
+/// The query of [`SqliteStore::newest_events`]: the ids of each state's range,
+/// newest first, then the page among them.
+fn newest_events_sql(states: &[EventState]) -> String {
+    let states = if states.is_empty() {
+        EventState::ALL
+    } else {
+        states
+    };
+    let ranges: Vec<String> = states
+        .iter()
+        .map(|s| {
+            format!(
+                "SELECT * FROM (SELECT id FROM events
+                 WHERE hook_id = ?1 AND state = '{}' AND id < ?2 ORDER BY id DESC LIMIT ?3)",
+                s.as_str()
+            )
+        })
+        .collect();
+    format!(
+        "{SELECT_EVENT} WHERE e.id IN ({}) ORDER BY e.id DESC LIMIT ?3",
+        ranges.join(" UNION ALL ")
+    )
+}
+
+const SELECT_EVENT: &str = "
+    SELECT e.id, h.name, e.state, e.received_at, e.method, e.path, e.query,
+           e.headers, e.remote_addr, e.content_type, e.size, e.attempts, e.replay_of,
+           EXISTS (SELECT 1 FROM payloads p WHERE p.event_id = e.id)
+    FROM events e JOIN hooks h ON h.id = e.hook_id";
+
+fn event_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
+    Ok(Event {
+        id: row.get(0)?,
+        hook: row.get(1)?,
+        state: row.get(2)?,
+        received_at: row.get(3)?,
+        method: row.get(4)?,
+        path: row.get(5)?,
+        query: row.get(6)?,
+        headers: json_column(row, 7)?,
+        remote_addr: row.get(8)?,
+        content_type: row.get(9)?,
+        size: row.get(10)?,
+        attempts: row.get(11)?,
+        replay_of: row.get(12)?,
+        payload_available: row.get(13)?,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[allow(unused_imports)]
+    use crate::store::{
+        ConnectionStore, EventStore, ExecutionStore, HookStore, ScenarioStore, Session, SweepStore,
+    };
 
     #[test]
     fn the_newest_page_reads_one_short_index_range_per_state() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("h.db")).unwrap();
+        let store = SqliteStore::open(&dir.path().join("h.db")).unwrap();
         for states in [&[][..], &[EventState::Done][..]] {
-            let plan = crate::store::executions::tests::plan(&store, &newest_events_sql(states));
+            let plan =
+                crate::store::sqlite::executions::tests::plan(&store, &newest_events_sql(states));
             // Each state's events are found by (hook, state, id) and taken
             // newest first from the index: nothing sorts the hook's events.
             let ranges = plan

@@ -7,13 +7,14 @@ use rusqlite::{params, OptionalExtension, Row};
 use super::states::json_column;
 use super::{
     hooks, scenarios, EventState, ExecutionStatus, Hook, OperationStatus, Scenario, Schedule,
-    Store, Trigger,
+    SqliteStore, Trigger,
 };
 use crate::clock::Millis;
+use crate::store::ExecutionStore;
 
 /// An execution as recorded (`scenario runs`).
 #[derive(Debug, Clone)]
-pub(crate) struct ExecutionRecord {
+pub struct ExecutionRecord {
     pub(crate) id: i64,
     pub(crate) scenario: String,
     pub(crate) trigger: Trigger,
@@ -27,7 +28,7 @@ pub(crate) struct ExecutionRecord {
 
 /// An event taken from the head of its queue for one cycle.
 #[derive(Debug, Clone)]
-pub(crate) struct ClaimedEvent {
+pub struct ClaimedEvent {
     pub(crate) id: i64,
     pub(crate) received_at: Millis,
     pub(crate) method: String,
@@ -47,7 +48,7 @@ pub(crate) struct ClaimedEvent {
 /// actions run while the last ones are recorded, and so that one commit
 /// records every cycle that ended meanwhile.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Ahead<'a> {
+pub struct Ahead<'a> {
     /// Events taken ahead that this execution will not run: back to the
     /// queue at their place, their attempts not counted.
     pub(crate) release: &'a [i64],
@@ -63,7 +64,7 @@ pub(crate) const AHEAD_BYTES: usize = 4 << 20;
 
 /// An execution recorded, with its first events taken: ready to run.
 #[derive(Debug)]
-pub(crate) struct Started {
+pub struct Started {
     pub(crate) id: i64,
     /// The hook it takes events from.
     pub(crate) hook: Hook,
@@ -73,9 +74,9 @@ pub(crate) struct Started {
     pub(crate) taken: Vec<ClaimedEvent>,
 }
 
-/// What [`Store::finish_cycles`] leaves for the next cycles.
+/// What [`SqliteStore::finish_cycles`] leaves for the next cycles.
 #[derive(Debug)]
-pub(crate) struct Committed {
+pub struct Committed {
     /// The events taken ahead, oldest first, if asked and the lease is
     /// still held.
     pub(crate) ahead: Vec<ClaimedEvent>,
@@ -88,7 +89,7 @@ pub(crate) struct Committed {
 /// The end of an execution, recorded with its last cycle (one transaction
 /// fewer, and none left to write once the caller has its answer).
 #[derive(Debug, Clone)]
-pub(crate) struct ExecutionEnd<'a> {
+pub struct ExecutionEnd<'a> {
     pub(crate) execution_id: i64,
     /// `ok` or `error`, and the error, if the lease is still held.
     pub(crate) status: ExecutionStatus,
@@ -102,7 +103,7 @@ pub(crate) struct ExecutionEnd<'a> {
 
 /// Where an event goes after its cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum CycleEnd {
+pub enum CycleEnd {
     /// Commit: the event is done.
     Done,
     /// Rollback: back to the queue, at its old place.
@@ -113,7 +114,7 @@ pub(crate) enum CycleEnd {
 
 /// One operation: the record of a cycle.
 #[derive(Debug, Clone)]
-pub(crate) struct NewOperation<'a> {
+pub struct NewOperation<'a> {
     pub(crate) execution_id: i64,
     pub(crate) event_id: i64,
     pub(crate) hook_id: i64,
@@ -131,7 +132,7 @@ pub(crate) struct NewOperation<'a> {
 
 /// How an execution ends, for the scenario's error policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ScenarioUpdate {
+pub enum ScenarioUpdate {
     /// Nothing to change but `last_run_at`.
     Unchanged,
     /// A successful execution: consecutive errors back to 0.
@@ -155,8 +156,20 @@ fn execution_from_row(row: &Row<'_>) -> rusqlite::Result<ExecutionRecord> {
     })
 }
 
-impl Store {
-    pub(crate) fn queued_count(&self, hook_id: i64) -> Result<u64> {
+impl ExecutionStore for SqliteStore {
+    fn acquire_lease(&mut self, scenario_id: i64) -> Result<bool> {
+        SqliteStore::acquire_lease(self, scenario_id)
+    }
+
+    fn renew_lease(&self, scenario_id: i64) -> Result<bool> {
+        SqliteStore::renew_lease(self, scenario_id)
+    }
+
+    fn release_lease(&self, scenario_id: i64) -> Result<()> {
+        SqliteStore::release_lease(self, scenario_id)
+    }
+
+    fn queued_count(&self, hook_id: i64) -> Result<u64> {
         Ok(self
             .conn
             .prepare_cached("SELECT queued FROM hooks WHERE id = ?1")?
@@ -169,7 +182,7 @@ impl Store {
     /// head of its hook's queue, in one transaction: up to `count`, at most
     /// two (the first and the next one, ahead). The execution's id and the
     /// events taken.
-    pub(crate) fn start_execution(
+    fn start_execution(
         &mut self,
         scenario_id: i64,
         trigger: Trigger,
@@ -190,9 +203,9 @@ impl Store {
     /// cycles and take its first events. The scenario as it is now, and
     /// the execution; `None`, with nothing written, when there is nothing
     /// to start. One transaction instead of the five reads and the write of
-    /// [`Store::start_execution`] and the looks before it: on the path of
+    /// [`SqliteStore::start_execution`] and the looks before it: on the path of
     /// every answered webhook.
-    pub(crate) fn start_immediately(
+    fn start_immediately(
         &mut self,
         scenario_id: i64,
         hook_id: i64,
@@ -229,11 +242,6 @@ impl Store {
         Ok(Some((scenario, started)))
     }
 
-    /// The body of an event; `None` once purged by payload retention.
-    pub(crate) fn payload(&self, event_id: i64) -> Result<Option<Vec<u8>>> {
-        payload(&self.conn, event_id)
-    }
-
     /// Commit or roll back cycles that ended, oldest first: each event's
     /// new state and the operation that records it, what [`Ahead`] asks of
     /// the events after them, and with `last` the end of their execution,
@@ -242,7 +250,7 @@ impl Store {
     /// are recorded (what ran): no event is changed or taken ahead. One
     /// transaction for every cycle that ended since the last one: a cycle
     /// costs its action, not a commit (docs/benchmarks.md).
-    pub(crate) fn finish_cycles(
+    fn finish_cycles(
         &mut self,
         scenario_id: i64,
         cycles: &[(CycleEnd, NewOperation<'_>)],
@@ -297,7 +305,7 @@ impl Store {
     }
 
     /// Record the end of an execution and apply the scenario's error policy.
-    pub(crate) fn finish_execution(
+    fn finish_execution(
         &mut self,
         execution_id: i64,
         scenario_id: i64,
@@ -312,7 +320,7 @@ impl Store {
         self.execution(execution_id)
     }
 
-    pub(crate) fn execution(&self, id: i64) -> Result<ExecutionRecord> {
+    fn execution(&self, id: i64) -> Result<ExecutionRecord> {
         Ok(self.conn.query_row(
             &format!(
                 "SELECT {EXECUTION_COLUMNS}
@@ -324,7 +332,7 @@ impl Store {
     }
 
     /// A scenario's executions, newest first.
-    pub(crate) fn executions(&self, scenario_id: i64, limit: u32) -> Result<Vec<ExecutionRecord>> {
+    fn executions(&self, scenario_id: i64, limit: u32) -> Result<Vec<ExecutionRecord>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {EXECUTION_COLUMNS}
              FROM executions e JOIN scenarios s ON s.id = e.scenario_id
@@ -334,6 +342,49 @@ impl Store {
             .query_map(params![scenario_id, limit], execution_from_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(records)
+    }
+
+    /// The operations on a hook's events, newest first: all, or only ok or
+    /// failed ones, or only those of one event.
+    fn operations(
+        &self,
+        hook_id: i64,
+        status: Option<OperationStatus>,
+        event_id: Option<i64>,
+        limit: u64,
+    ) -> Result<Vec<Operation>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&operations_sql(event_id.is_some()))?;
+        let operations = stmt
+            .query_map(
+                params![
+                    hook_id,
+                    status,
+                    event_id,
+                    i64::try_from(limit).unwrap_or(i64::MAX)
+                ],
+                |row| {
+                    Ok(Operation {
+                        id: row.get(0)?,
+                        execution_id: row.get(1)?,
+                        event_id: row.get(2)?,
+                        scenario: row.get(3)?,
+                        status: row.get(4)?,
+                        exit_code: row.get(5)?,
+                        started_at: row.get(6)?,
+                        duration_ms: row.get(7)?,
+                        error: row.get(8)?,
+                        stdout: row.get(9)?,
+                        stderr: row.get(10)?,
+                        http_status: row.get(11)?,
+                        http_headers: serde_json::from_str(&row.get::<_, String>(12)?)
+                            .unwrap_or_default(),
+                    })
+                },
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(operations)
     }
 }
 
@@ -422,7 +473,7 @@ const EXECUTION_COLUMNS: &str = "e.id, s.name, e.trigger, e.started_at, e.finish
 
 /// An operation as recorded: what one cycle did with one event.
 #[derive(Debug, Clone)]
-pub(crate) struct Operation {
+pub struct Operation {
     pub(crate) id: i64,
     pub(crate) execution_id: Option<i64>,
     pub(crate) event_id: i64,
@@ -452,52 +503,7 @@ impl Operation {
     }
 }
 
-impl Store {
-    /// The operations on a hook's events, newest first: all, or only ok or
-    /// failed ones, or only those of one event.
-    pub(crate) fn operations(
-        &self,
-        hook_id: i64,
-        status: Option<OperationStatus>,
-        event_id: Option<i64>,
-        limit: u64,
-    ) -> Result<Vec<Operation>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&operations_sql(event_id.is_some()))?;
-        let operations = stmt
-            .query_map(
-                params![
-                    hook_id,
-                    status,
-                    event_id,
-                    i64::try_from(limit).unwrap_or(i64::MAX)
-                ],
-                |row| {
-                    Ok(Operation {
-                        id: row.get(0)?,
-                        execution_id: row.get(1)?,
-                        event_id: row.get(2)?,
-                        scenario: row.get(3)?,
-                        status: row.get(4)?,
-                        exit_code: row.get(5)?,
-                        started_at: row.get(6)?,
-                        duration_ms: row.get(7)?,
-                        error: row.get(8)?,
-                        stdout: row.get(9)?,
-                        stderr: row.get(10)?,
-                        http_status: row.get(11)?,
-                        http_headers: serde_json::from_str(&row.get::<_, String>(12)?)
-                            .unwrap_or_default(),
-                    })
-                },
-            )?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(operations)
-    }
-}
-
-/// The query of [`Store::operations`]. One event's operations are read
+/// The query of [`SqliteStore::operations`]. One event's operations are read
 /// through the event's index: the hook's would walk every operation of the
 /// hook (seconds for a million).
 fn operations_sql(one_event: bool) -> String {
@@ -578,7 +584,7 @@ fn claim_head(tx: &rusqlite::Transaction<'_>, hook_id: i64) -> Result<Option<Cla
         .transpose()
 }
 
-fn payload(conn: &rusqlite::Connection, event_id: i64) -> Result<Option<Vec<u8>>> {
+pub(super) fn payload(conn: &rusqlite::Connection, event_id: i64) -> Result<Option<Vec<u8>>> {
     Ok(conn
         .prepare_cached("SELECT body FROM payloads WHERE event_id = ?1")?
         .query_row([event_id], |row| row.get(0))
@@ -588,10 +594,14 @@ fn payload(conn: &rusqlite::Connection, event_id: i64) -> Result<Option<Vec<u8>>
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    #[allow(unused_imports)]
+    use crate::store::{
+        ConnectionStore, EventStore, ExecutionStore, HookStore, ScenarioStore, Session, SweepStore,
+    };
     use crate::store::{HookSettings, NewEvent, ScenarioSettings};
 
     /// How SQLite would run `sql`: the details of its query plan.
-    pub(crate) fn plan(store: &Store, sql: &str) -> Vec<String> {
+    pub(crate) fn plan(store: &SqliteStore, sql: &str) -> Vec<String> {
         let mut stmt = store
             .conn
             .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
@@ -606,7 +616,7 @@ pub(crate) mod tests {
     #[test]
     fn one_events_operations_are_read_through_its_own_index() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("h.db")).unwrap();
+        let store = SqliteStore::open(&dir.path().join("h.db")).unwrap();
         let plan = plan(&store, &operations_sql(true));
         assert!(
             plan.iter().any(|step| step.contains("operations_by_event")),
@@ -625,15 +635,16 @@ pub(crate) mod tests {
     #[test]
     fn an_immediately_execution_starts_only_for_what_the_worker_runs() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("h.db")).unwrap();
         let hook = store.create_hook("h", &HookSettings::default(), 0).unwrap();
         let other = store.create_hook("o", &HookSettings::default(), 0).unwrap();
         let settings = ScenarioSettings::new(vec!["true".into()]);
         let s = store
             .create_scenario("s", hook.id, &settings, true, 0)
             .unwrap();
-        let start =
-            |store: &mut Store, hook_id| store.start_immediately(s.id, hook_id, 5, 100).unwrap();
+        let start = |store: &mut SqliteStore, hook_id| {
+            store.start_immediately(s.id, hook_id, 5, 100).unwrap()
+        };
         assert!(start(&mut store, hook.id).is_none(), "nothing queued");
         let queued = |n: usize| vec![NewEvent::sample(hook.id, 0, b"x"); n];
         store.enqueue(&queued(3), &[]).unwrap();

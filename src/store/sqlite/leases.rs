@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 use anyhow::Result;
 use rusqlite::{params, OptionalExtension, Row};
 
-use super::Store;
+use super::SqliteStore;
 use crate::clock::{self, Millis};
 
 /// The error of an execution whose holder went away without recording its
@@ -151,7 +151,64 @@ pub(super) fn held_here(conn: &rusqlite::Connection, scenario_id: i64) -> Result
     Ok(lease(conn, scenario_id)?.is_some_and(|lease| lease.is_mine()))
 }
 
-impl Store {
+impl SqliteStore {
+    /// Take the execution lease of a scenario for this process; false if a
+    /// live process holds it. Events of its hook left `running` by a dead
+    /// holder go back to the queue in the same transaction, before this
+    /// execution takes the head (crash repair at open may have seen the
+    /// holder still alive).
+    pub(super) fn acquire_lease(&mut self, scenario_id: i64) -> Result<bool> {
+        let tx = self.write()?;
+        if held(&tx, scenario_id)? {
+            return Ok(false);
+        }
+        let me = me();
+        tx.execute(
+            "INSERT OR REPLACE INTO leases (scenario_id, pid, holder, expires_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![
+                scenario_id,
+                me.pid,
+                me.holder,
+                clock::system_now() + LEASE_TTL
+            ],
+        )?;
+        tx.execute(
+            "UPDATE events SET state = 'queued'
+             WHERE state = 'running'
+               AND hook_id = (SELECT hook_id FROM scenarios WHERE id = ?1)",
+            [scenario_id],
+        )?;
+        tx.execute(
+            &format!("{CLOSE_UNFINISHED} AND scenario_id = ?2"),
+            params![CUT_SHORT, scenario_id],
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// Push the lease's expiry forward; call well within [`LEASE_TTL`].
+    /// False if this process no longer holds it.
+    pub(super) fn renew_lease(&self, scenario_id: i64) -> Result<bool> {
+        let me = me();
+        let renewed = self.conn.execute(
+            "UPDATE leases SET expires_at = ?1 WHERE scenario_id = ?2 AND pid = ?3 AND holder IS ?4",
+            params![clock::system_now() + LEASE_TTL, scenario_id, me.pid, me.holder],
+        )?;
+        Ok(renewed == 1)
+    }
+
+    pub(super) fn release_lease(&self, scenario_id: i64) -> Result<()> {
+        let me = me();
+        self.conn.execute(
+            "DELETE FROM leases WHERE scenario_id = ?1 AND pid = ?2 AND holder IS ?3",
+            params![scenario_id, me.pid, me.holder],
+        )?;
+        Ok(())
+    }
+}
+
+impl SqliteStore {
     /// Whether an event is `running`, or an execution unfinished, with no
     /// live holder: looked at in a read, so that a store where every
     /// execution is alive (a server at work) is repaired without taking the
@@ -186,61 +243,6 @@ impl Store {
             "SELECT DISTINCT scenario_id FROM executions WHERE finished_at IS NULL",
             |l| l.0,
         )?)
-    }
-
-    /// Take the execution lease of a scenario for this process; false if a
-    /// live process holds it. Events of its hook left `running` by a dead
-    /// holder go back to the queue in the same transaction, before this
-    /// execution takes the head (crash repair at open may have seen the
-    /// holder still alive).
-    pub(crate) fn acquire_lease(&mut self, scenario_id: i64) -> Result<bool> {
-        let tx = self.write()?;
-        if held(&tx, scenario_id)? {
-            return Ok(false);
-        }
-        let me = me();
-        tx.execute(
-            "INSERT OR REPLACE INTO leases (scenario_id, pid, holder, expires_at)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![
-                scenario_id,
-                me.pid,
-                me.holder,
-                clock::system_now() + LEASE_TTL
-            ],
-        )?;
-        tx.execute(
-            "UPDATE events SET state = 'queued'
-             WHERE state = 'running'
-               AND hook_id = (SELECT hook_id FROM scenarios WHERE id = ?1)",
-            [scenario_id],
-        )?;
-        tx.execute(
-            &format!("{CLOSE_UNFINISHED} AND scenario_id = ?2"),
-            params![CUT_SHORT, scenario_id],
-        )?;
-        tx.commit()?;
-        Ok(true)
-    }
-
-    /// Push the lease's expiry forward; call well within [`LEASE_TTL`].
-    /// False if this process no longer holds it.
-    pub(crate) fn renew_lease(&self, scenario_id: i64) -> Result<bool> {
-        let me = me();
-        let renewed = self.conn.execute(
-            "UPDATE leases SET expires_at = ?1 WHERE scenario_id = ?2 AND pid = ?3 AND holder IS ?4",
-            params![clock::system_now() + LEASE_TTL, scenario_id, me.pid, me.holder],
-        )?;
-        Ok(renewed == 1)
-    }
-
-    pub(crate) fn release_lease(&self, scenario_id: i64) -> Result<()> {
-        let me = me();
-        self.conn.execute(
-            "DELETE FROM leases WHERE scenario_id = ?1 AND pid = ?2 AND holder IS ?3",
-            params![scenario_id, me.pid, me.holder],
-        )?;
-        Ok(())
     }
 
     /// Events left `running` by a process that died go back to the queue at
@@ -280,6 +282,7 @@ mod tests {
     use std::process::{Child, Command};
 
     use super::*;
+    use crate::store::ExecutionStore;
 
     #[test]
     fn state_and_start_are_read_past_a_command_name_with_spaces_and_parentheses() {
@@ -393,9 +396,9 @@ mod tests {
     /// A store with one hook, its scenario (id 1), an execution (id 1) and
     /// one event (id 1) left `running`, and a lease of scenario 1 held by
     /// `pid` as `holder`.
-    fn running_under(pid: i64, holder: Option<String>) -> (tempfile::TempDir, Store) {
+    fn running_under(pid: i64, holder: Option<String>) -> (tempfile::TempDir, SqliteStore) {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("h.db")).unwrap();
+        let store = SqliteStore::open(&dir.path().join("h.db")).unwrap();
         store
             .conn()
             .execute_batch(
@@ -422,7 +425,7 @@ mod tests {
         (dir, store)
     }
 
-    fn state(store: &Store) -> String {
+    fn state(store: &SqliteStore) -> String {
         store
             .conn()
             .query_row("SELECT state FROM events WHERE id = 1", [], |r| r.get(0))

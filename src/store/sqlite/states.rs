@@ -85,7 +85,7 @@ stored_as_word! {
 
 stored_as_word! {
     /// What started an execution.
-    pub(crate) enum Trigger ("trigger") {
+    pub enum Trigger ("trigger") {
         Immediately = "immediately",
         Schedule = "schedule",
         Manual = "manual",
@@ -94,7 +94,7 @@ stored_as_word! {
 
 stored_as_word! {
     /// How a finished execution ended (an unfinished one has none).
-    pub(crate) enum ExecutionStatus ("execution status") {
+    pub enum ExecutionStatus ("execution status") {
         Ok = "ok",
         /// A cycle failed, or the execution could not go on.
         Error = "error",
@@ -105,7 +105,7 @@ stored_as_word! {
 
 stored_as_word! {
     /// How one cycle ended.
-    pub(crate) enum OperationStatus ("operation status") {
+    pub enum OperationStatus ("operation status") {
         /// The command succeeded: the event was committed.
         Ok = "ok",
         Error = "error",

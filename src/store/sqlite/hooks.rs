@@ -4,10 +4,12 @@ use anyhow::{Context, Result};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::states::{json_column, json_list_column};
-use super::{validate_name, DeleteStep, Store};
+use super::{DeleteStep, SqliteStore};
 use crate::cidr::Cidr;
 use crate::clock::Millis;
 use crate::error::Failure;
+use crate::store::validate_name;
+use crate::store::{HookStore, SweepStore};
 use crate::token;
 
 /// What a user sets on a hook with `hooks create` and `hooks edit`.
@@ -127,9 +129,9 @@ fn json_list<T: ToString>(items: &[T]) -> String {
     serde_json::Value::from(items.iter().map(T::to_string).collect::<Vec<_>>()).to_string()
 }
 
-impl Store {
+impl HookStore for SqliteStore {
     /// Every hook, by name.
-    pub(crate) fn hooks(&self) -> Result<Vec<Hook>> {
+    fn hooks(&self) -> Result<Vec<Hook>> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!("{SELECT_HOOK} ORDER BY h.name"))?;
@@ -140,26 +142,17 @@ impl Store {
     }
 
     /// The hook with this name or token, if any.
-    pub(crate) fn find_hook(&self, key: &str) -> Result<Option<Hook>> {
+    fn find_hook(&self, key: &str) -> Result<Option<Hook>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "{SELECT_HOOK} WHERE h.name = ?1 OR h.token = ?1 ORDER BY h.name = ?1 DESC LIMIT 1"
         ))?;
         Ok(stmt.query_row([key], hook_from_row).optional()?)
     }
 
-    /// The hook with this name or token; exit 3 when there is none.
-    pub fn hook(&self, key: &str) -> Result<Hook> {
-        self.find_hook(key)?.ok_or_else(|| {
-            Failure::refused(format!("no hook named {key:?}"))
-                .hint("`hookq hooks list` shows the hooks")
-                .into()
-        })
-    }
-
     /// Whether a hook has this token: one read of the token's unique index.
     /// The server asks it of a token it does not know yet (a hook created
     /// a moment ago), so a flood of random tokens costs no more than that.
-    pub(crate) fn has_token(&self, token: &str) -> Result<bool> {
+    fn has_token(&self, token: &str) -> Result<bool> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM hooks WHERE token = ?1)")?;
@@ -168,12 +161,7 @@ impl Store {
 
     /// Create a hook with a fresh token. The name must be free and must not
     /// be the token of another hook (a hook is addressed by either).
-    pub fn create_hook(
-        &mut self,
-        name: &str,
-        settings: &HookSettings,
-        now: Millis,
-    ) -> Result<Hook> {
+    fn create_hook(&mut self, name: &str, settings: &HookSettings, now: Millis) -> Result<Hook> {
         validate_name("hook", name)?;
         let tx = self.write()?;
         let clash: Option<(String, String)> = tx
@@ -237,7 +225,7 @@ impl Store {
         self.hook(name)
     }
 
-    pub(crate) fn update_hook_settings(&mut self, id: i64, settings: &HookSettings) -> Result<()> {
+    fn update_hook_settings(&mut self, id: i64, settings: &HookSettings) -> Result<()> {
         self.conn
             .execute(
                 "UPDATE hooks SET rate_limit = ?2, queue_limit = ?3, max_body = ?4, allow_ips = ?5,
@@ -266,7 +254,7 @@ impl Store {
 
     /// Re-enable a disabled hook by hand: its sweep clocks start again.
     /// Returns false if it was already enabled.
-    pub(crate) fn enable_hook(&mut self, id: i64, now: Millis) -> Result<bool> {
+    fn enable_hook(&mut self, id: i64, now: Millis) -> Result<bool> {
         let changed = self.conn.execute(
             "UPDATE hooks SET enabled = 1, enabled_at = ?2, disabled_at = NULL,
                               disabled_reason = NULL
@@ -278,7 +266,7 @@ impl Store {
 
     /// Disable an enabled hook, recording when and why. Returns false if it
     /// was already disabled.
-    pub(crate) fn disable_hook(&mut self, id: i64, now: Millis, reason: &str) -> Result<bool> {
+    fn disable_hook(&mut self, id: i64, now: Millis, reason: &str) -> Result<bool> {
         let changed = self.conn.execute(
             "UPDATE hooks SET enabled = 0, disabled_at = ?2, disabled_reason = ?3
              WHERE id = ?1 AND enabled = 1",
@@ -289,11 +277,11 @@ impl Store {
 
     /// One step of deleting a hook with its events, payloads and
     /// operations: up to `batch` events, and the hook once none is left, in
-    /// one transaction (as the sweep does: [`Store::sweep_delete_step`]).
+    /// one transaction (as the sweep does: [`SqliteStore::sweep_delete_step`]).
     /// The events deleted while more remain, `None` once the hook is gone.
     /// Refused while a scenario uses it.
-    pub fn delete_hook_step(&mut self, hook: &Hook, batch: usize) -> Result<Option<u64>> {
-        match self.sweep_delete_step(hook.id, batch, |facts| facts.scenario.is_none())? {
+    fn delete_hook_step(&mut self, hook: &Hook, batch: usize) -> Result<Option<u64>> {
+        match self.sweep_delete_step(hook.id, batch, &|facts| facts.scenario.is_none())? {
             DeleteStep::Events(deleted) => Ok(Some(deleted)),
             DeleteStep::Deleted(_) | DeleteStep::Gone => Ok(None),
             DeleteStep::Spared => {
@@ -317,7 +305,7 @@ impl Store {
     }
 
     /// Refused requests of a hook: (HTTP status, count), by status.
-    pub(crate) fn refusals(&self, hook_id: i64) -> Result<Vec<(u16, u64)>> {
+    fn refusals(&self, hook_id: i64) -> Result<Vec<(u16, u64)>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT status, count FROM refusals WHERE hook_id = ?1 ORDER BY status",
         )?;

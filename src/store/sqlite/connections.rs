@@ -4,13 +4,15 @@ use anyhow::Result;
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::states::json_column;
-use super::{validate_name, Store};
+use super::SqliteStore;
 use crate::clock::Millis;
 use crate::error::Failure;
+use crate::store::validate_name;
+use crate::store::ConnectionStore;
 use crate::verify::{self, Kind, Options};
 
 #[derive(Debug, Clone)]
-pub(crate) struct StoredConnection {
+pub struct StoredConnection {
     pub(crate) id: i64,
     pub(crate) name: String,
     pub(crate) kind: Kind,
@@ -59,8 +61,8 @@ fn connection_from_row(row: &Row<'_>) -> rusqlite::Result<StoredConnection> {
     })
 }
 
-impl Store {
-    pub(crate) fn connections(&self) -> Result<Vec<StoredConnection>> {
+impl ConnectionStore for SqliteStore {
+    fn connections(&self) -> Result<Vec<StoredConnection>> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!("{SELECT_CONNECTION} ORDER BY c.name"))?;
@@ -70,21 +72,14 @@ impl Store {
         Ok(all)
     }
 
-    /// The connection of this name; exit 3 when there is none.
-    pub(crate) fn connection(&self, name: &str) -> Result<StoredConnection> {
+    fn find_connection(&self, name: &str) -> Result<Option<StoredConnection>> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!("{SELECT_CONNECTION} WHERE c.name = ?1"))?;
-        stmt.query_row([name], connection_from_row)
-            .optional()?
-            .ok_or_else(|| {
-                Failure::refused(format!("no connection named {name:?}"))
-                    .hint("`hookq connections list` shows the connections")
-                    .into()
-            })
+        Ok(stmt.query_row([name], connection_from_row).optional()?)
     }
 
-    pub(crate) fn create_connection(
+    fn create_connection(
         &mut self,
         name: &str,
         kind: Kind,
@@ -123,7 +118,7 @@ impl Store {
     /// Set a new secret, keeping the current one valid until `until`. A
     /// secret still in its grace from an earlier rotation is dropped: two
     /// secrets at most verify at once.
-    pub(crate) fn rotate_connection(
+    fn rotate_connection(
         &mut self,
         connection: &StoredConnection,
         secret: &str,
@@ -141,7 +136,7 @@ impl Store {
     }
 
     /// Delete a connection; refused while a hook uses it.
-    pub(crate) fn delete_connection(&mut self, connection: &StoredConnection) -> Result<()> {
+    fn delete_connection(&mut self, connection: &StoredConnection) -> Result<()> {
         let tx = self.write()?;
         let users: Vec<String> = tx
             .prepare("SELECT name FROM hooks WHERE connection_id = ?1 ORDER BY name")?
@@ -160,12 +155,5 @@ impl Store {
         tx.execute("DELETE FROM connections WHERE id = ?1", [connection.id])?;
         tx.commit()?;
         Ok(())
-    }
-
-    /// Every connection used by a hook, by id, for the server.
-    pub(crate) fn connections_by_id(
-        &self,
-    ) -> Result<std::collections::HashMap<i64, StoredConnection>> {
-        Ok(self.connections()?.into_iter().map(|c| (c.id, c)).collect())
     }
 }

@@ -7,9 +7,10 @@
 use anyhow::Result;
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
-use super::Store;
+use super::SqliteStore;
 use crate::clock::Millis;
-use crate::lifecycle::{HookFacts, ScenarioFacts};
+use crate::lifecycle::{DisableReason, HookFacts, ScenarioFacts};
+use crate::store::SweepStore;
 
 const SELECT_FACTS: &str = "
     SELECT h.id, h.name, h.enabled, h.created_at, h.enabled_at, h.disabled_at,
@@ -48,7 +49,7 @@ fn facts_of(tx: &Transaction<'_>, hook_id: i64) -> Result<Option<HookFacts>> {
 /// Where a payload purge has got to: the last event looked at, in
 /// (received_at, id) order.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct PurgeCursor {
+pub struct PurgeCursor {
     pub(crate) received_at: Millis,
     pub(crate) event_id: i64,
 }
@@ -66,9 +67,9 @@ pub enum DeleteStep {
     Gone,
 }
 
-impl Store {
+impl SweepStore for SqliteStore {
     /// The facts the lifecycle rules read, for every hook.
-    pub(crate) fn hook_facts(&self) -> Result<Vec<HookFacts>> {
+    fn hook_facts(&self) -> Result<Vec<HookFacts>> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!("{SELECT_FACTS} ORDER BY h.name"))?;
@@ -81,12 +82,12 @@ impl Store {
     /// In one transaction, disable each of these hooks for which `rule`,
     /// asked on its facts as they are now, gives a reason; record `now` and
     /// the reason. Returns the hooks disabled, with their reasons.
-    pub(crate) fn sweep_disable<R: ToString>(
+    fn sweep_disable(
         &mut self,
         hook_ids: &[i64],
         now: Millis,
-        rule: impl Fn(&HookFacts) -> Option<R>,
-    ) -> Result<Vec<(i64, R)>> {
+        rule: &dyn Fn(&HookFacts) -> Option<DisableReason>,
+    ) -> Result<Vec<(i64, DisableReason)>> {
         let tx = self.write()?;
         let mut disabled = Vec::new();
         {
@@ -113,11 +114,11 @@ impl Store {
     /// A hook with a million events is deleted in many short steps; a sweep
     /// interrupted between two leaves a disabled hook with fewer events
     /// (counters kept right), which the next sweep finishes.
-    pub(crate) fn sweep_delete_step(
+    fn sweep_delete_step(
         &mut self,
         hook_id: i64,
         batch: usize,
-        rule: impl Fn(&HookFacts) -> bool,
+        rule: &dyn Fn(&HookFacts) -> bool,
     ) -> Result<DeleteStep> {
         let tx = self.write()?;
         let Some(facts) = facts_of(&tx, hook_id)? else {
@@ -163,7 +164,7 @@ impl Store {
     /// The next events received before `before` that still have a payload,
     /// after `cursor`, at most `batch`, oldest first. A plain read: it takes
     /// no lock, however many purged events it walks past.
-    pub(crate) fn payloads_to_purge(
+    fn payloads_to_purge(
         &self,
         before: Millis,
         cursor: PurgeCursor,
@@ -194,7 +195,7 @@ impl Store {
     /// was reused meanwhile. Returns how many payloads were purged.
     /// Forget up to `batch` delivery ids whose window ended by `now`
     /// (by the expiry index); how many were forgotten.
-    pub(crate) fn prune_deliveries(&mut self, now: Millis, batch: usize) -> Result<u64> {
+    fn prune_deliveries(&mut self, now: Millis, batch: usize) -> Result<u64> {
         let tx = self.write()?;
         let n = tx.execute(
             "DELETE FROM deliveries WHERE (hook_id, delivery) IN (
@@ -205,7 +206,7 @@ impl Store {
         Ok(n as u64)
     }
 
-    pub(crate) fn purge_payloads(&mut self, event_ids: &[i64], before: Millis) -> Result<u64> {
+    fn purge_payloads(&mut self, event_ids: &[i64], before: Millis) -> Result<u64> {
         let tx = self.write()?;
         let mut purged = 0;
         {
@@ -223,7 +224,7 @@ impl Store {
 
     /// How many payloads a purge before `before` would take, leaving out
     /// the events of the hooks `deleting` (they go with their hook).
-    pub(crate) fn count_payloads_to_purge(&self, before: Millis, deleting: &[i64]) -> Result<u64> {
+    fn count_payloads_to_purge(&self, before: Millis, deleting: &[i64]) -> Result<u64> {
         Ok(self.conn.query_row(
             "SELECT count(*) FROM events e JOIN payloads p ON p.event_id = e.id
              WHERE e.received_at < ?1 AND e.hook_id NOT IN (SELECT value FROM json_each(?2))",
@@ -233,7 +234,7 @@ impl Store {
     }
 
     /// Pages of the file that hold nothing (freed by deletions).
-    pub(crate) fn free_pages(&self) -> Result<u64> {
+    fn free_pages(&self) -> Result<u64> {
         Ok(self
             .conn
             .pragma_query_value(None, "freelist_count", |row| row.get(0))?)
@@ -242,7 +243,7 @@ impl Store {
     /// Give at most `pages` free pages back to the file system, in one
     /// transaction (`PRAGMA incremental_vacuum`: the file was created with
     /// `auto_vacuum=INCREMENTAL`). Returns how many were given back.
-    pub(crate) fn reclaim_pages(&mut self, pages: u64) -> Result<u64> {
+    fn reclaim_pages(&mut self, pages: u64) -> Result<u64> {
         let tx = self.write()?;
         let mut reclaimed = 0;
         {
@@ -260,7 +261,7 @@ impl Store {
     /// Copy what the WAL holds into the file without waiting for anyone
     /// (`wal_checkpoint(PASSIVE)`), so that the file shows the pages given
     /// back. Best effort: readers may hold part of the WAL.
-    pub(crate) fn checkpoint(&self) -> Result<()> {
+    fn checkpoint(&self) -> Result<()> {
         self.conn
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
         Ok(())
@@ -270,9 +271,13 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[allow(unused_imports)]
+    use crate::store::{
+        ConnectionStore, EventStore, ExecutionStore, HookStore, ScenarioStore, Session, SweepStore,
+    };
     use crate::store::{Enqueued, HookSettings, NewEvent};
 
-    fn fill(store: &mut Store, hook_id: i64, received_at: Millis, n: usize) {
+    fn fill(store: &mut SqliteStore, hook_id: i64, received_at: Millis, n: usize) {
         let events: Vec<NewEvent> = (0..n)
             .map(|_| NewEvent::sample(hook_id, received_at, &[b'x'; 100]))
             .collect();
@@ -280,14 +285,14 @@ mod tests {
         assert!(stored.iter().all(|e| matches!(e, Enqueued::Stored(_))));
     }
 
-    fn count(store: &Store, sql: &str) -> i64 {
+    fn count(store: &SqliteStore, sql: &str) -> i64 {
         store.conn().query_row(sql, [], |row| row.get(0)).unwrap()
     }
 
     #[test]
     fn the_purge_cursor_walks_past_events_with_the_same_time() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("h.db")).unwrap();
         let hook = store.create_hook("h", &HookSettings::default(), 0).unwrap();
         fill(&mut store, hook.id, 1_000, 250);
         fill(&mut store, hook.id, 2_000, 10);
@@ -310,14 +315,15 @@ mod tests {
     #[test]
     fn a_hook_is_deleted_in_steps_and_spared_when_the_rule_stops_holding() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("h.db")).unwrap();
         let hook = store.create_hook("h", &HookSettings::default(), 0).unwrap();
         fill(&mut store, hook.id, 1_000, 250);
-        let step = |store: &mut Store| store.sweep_delete_step(hook.id, 100, |_| true).unwrap();
+        let step =
+            |store: &mut SqliteStore| store.sweep_delete_step(hook.id, 100, &|_| true).unwrap();
         assert_eq!(step(&mut store), DeleteStep::Events(100));
         assert_eq!(count(&store, "SELECT queued FROM hooks"), 150);
         assert_eq!(
-            store.sweep_delete_step(hook.id, 100, |_| false).unwrap(),
+            store.sweep_delete_step(hook.id, 100, &|_| false).unwrap(),
             DeleteStep::Spared
         );
         assert_eq!(step(&mut store), DeleteStep::Events(100));
@@ -330,7 +336,7 @@ mod tests {
     #[test]
     fn a_hook_loses_its_history_before_its_queue() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("h.db")).unwrap();
         let hook = store.create_hook("h", &HookSettings::default(), 0).unwrap();
         fill(&mut store, hook.id, 1_000, 4);
         // The two oldest wait in the queue; the two newest are history.
@@ -338,7 +344,7 @@ mod tests {
             .conn()
             .execute("UPDATE events SET state = 'done' WHERE id > 2", [])
             .unwrap();
-        let step = store.sweep_delete_step(hook.id, 2, |_| true).unwrap();
+        let step = store.sweep_delete_step(hook.id, 2, &|_| true).unwrap();
         assert_eq!(step, DeleteStep::Events(2));
         let left = "SELECT group_concat(id || ':' || state) FROM events";
         let left: String = store.conn().query_row(left, [], |r| r.get(0)).unwrap();
@@ -348,7 +354,7 @@ mod tests {
     #[test]
     fn free_pages_are_given_back() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("h.db")).unwrap();
         let hook = store.create_hook("h", &HookSettings::default(), 0).unwrap();
         fill(&mut store, hook.id, 1_000, 500);
         let ids: Vec<i64> = store
