@@ -127,10 +127,7 @@ pub fn open(location: &Location, access: Access) -> Result<Box<dyn Store>> {
         Location::Sqlite(path) => Ok(Box::new(super::sqlite::SqliteStore::open_for(
             path, access,
         )?)),
-        Location::Postgres(url) => Err(Failure::usage(format!(
-            "{url}: this hookq cannot use PostgreSQL yet (not built)"
-        ))
-        .into()),
+        Location::Postgres(url) => Ok(Box::new(super::postgres::PgStore::open(url, access)?)),
     }
 }
 

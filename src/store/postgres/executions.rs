@@ -7,10 +7,11 @@ use postgres::{GenericClient, Row};
 use super::admin::{hook_by_id, scenario_by_id};
 use super::{json, leases, unsigned, word, PgStore};
 use crate::clock::Millis;
-use crate::store::executions::{Committed, AHEAD_BYTES};
+use crate::store::sqlite::executions::AHEAD_BYTES;
 use crate::store::{
-    Ahead, ClaimedEvent, CycleEnd, EventState, ExecutionEnd, ExecutionRecord, ExecutionStatus,
-    NewOperation, Operation, OperationStatus, Scenario, ScenarioUpdate, Schedule, Started, Trigger,
+    Ahead, ClaimedEvent, Committed, CycleEnd, EventState, ExecutionEnd, ExecutionRecord,
+    ExecutionStatus, NewOperation, Operation, OperationStatus, Scenario, ScenarioUpdate, Schedule,
+    Started, Trigger,
 };
 
 /// What [`execution_from_row`] reads. `cycles` is stored when an execution

@@ -7,20 +7,10 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 
 use super::PgStore;
-use crate::store::events::headers_json;
 use crate::store::{Enqueued, NewEvent, RefusalCount};
 
 impl PgStore {
-    /// Store a batch of events and refusal counts in one transaction.
-    pub(crate) fn enqueue(
-        &mut self,
-        events: &[NewEvent],
-        refusals: &[RefusalCount],
-    ) -> Result<Vec<Enqueued>> {
-        self.enqueue_then(events, refusals, &mut |_| {})
-    }
-
-    /// [`PgStore::enqueue`], calling `before_commit` with the outcomes once
+    /// Store a batch of events and refusal counts in one transaction, calling `before_commit` with the outcomes once
     /// the events are inserted but before anyone else can see them.
     ///
     /// Within a hook, id order is commit order: the hook's row is locked
@@ -121,7 +111,10 @@ impl PgStore {
                 let method: Vec<&str> = rows.iter().map(|e| e.method.as_str()).collect();
                 let path: Vec<&str> = rows.iter().map(|e| e.path.as_str()).collect();
                 let query: Vec<&str> = rows.iter().map(|e| e.query.as_str()).collect();
-                let headers: Vec<String> = rows.iter().map(|e| headers_json(&e.headers)).collect();
+                let headers: Vec<String> = rows
+                    .iter()
+                    .map(|e| serde_json::to_string(&e.headers).unwrap_or_else(|_| "[]".into()))
+                    .collect();
                 let remote: Vec<Option<&str>> =
                     rows.iter().map(|e| e.remote_addr.as_deref()).collect();
                 let content: Vec<Option<&str>> =

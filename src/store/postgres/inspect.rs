@@ -328,6 +328,20 @@ impl PgStore {
         })
     }
 
+    /// PostgreSQL gives space back by itself (autovacuum); hookq never
+    /// runs `VACUUM FULL`.
+    pub(crate) fn free_pages(&self) -> Result<u64> {
+        Ok(0)
+    }
+
+    pub(crate) fn reclaim_pages(&mut self, _pages: u64) -> Result<u64> {
+        Ok(0)
+    }
+
+    pub(crate) fn checkpoint(&self) -> Result<()> {
+        Ok(())
+    }
+
     pub(crate) fn count_payloads_to_purge(&self, before: Millis, deleting: &[i64]) -> Result<u64> {
         self.with(|c| {
             unsigned(

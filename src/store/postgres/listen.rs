@@ -10,7 +10,8 @@ use anyhow::{Context, Result};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, NoTls};
 
-use super::{PgUrl, RETRY_EVERY};
+use super::{config_of, RETRY_EVERY};
+use crate::store::PgUrl;
 
 /// What a notification asks of its reader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +28,7 @@ pub enum WakeUp {
 
 pub struct Listener {
     url: PgUrl,
+    config: postgres::Config,
     client: Option<Client>,
     /// A connection was lost since the last `wait` said so.
     lost: bool,
@@ -37,6 +39,7 @@ impl Listener {
     pub(crate) fn new(url: &PgUrl) -> Result<Listener> {
         let mut listener = Listener {
             url: url.clone(),
+            config: config_of(url)?,
             client: None,
             lost: false,
             last_try: None,
@@ -47,7 +50,7 @@ impl Listener {
 
     fn connect(&mut self) -> Result<Client> {
         self.last_try = Some(Instant::now());
-        let mut config = self.url.config.clone();
+        let mut config = self.config.clone();
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(5));
         }

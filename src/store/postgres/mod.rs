@@ -10,6 +10,7 @@
 //! store's, shared with SQLite.
 
 mod admin;
+mod api;
 mod executions;
 mod ingest;
 mod inspect;
@@ -17,7 +18,6 @@ mod leases;
 pub(crate) mod listen;
 
 use std::cell::{Cell, RefCell};
-use std::fmt;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
@@ -26,6 +26,7 @@ use postgres::error::SqlState;
 use postgres::{Client, Config, NoTls};
 
 use crate::error::Failure;
+use crate::store::{Access, Location, PgUrl, Store};
 
 /// Append-only: a released migration is never edited, only followed.
 /// Numbered on their own, apart from SQLite's.
@@ -41,116 +42,44 @@ const MIGRATION_LOCK: i64 = 0x0068_6f6f_6b71;
 /// waiting behind connect timeouts.
 const RETRY_EVERY: Duration = Duration::from_millis(500);
 
-/// A PostgreSQL URL as given to `--db` / `HOOKQ_DB`; shown without its
-/// password.
-#[derive(Clone)]
-pub struct PgUrl {
-    url: String,
-    config: Config,
-    shown: String,
+/// The driver's settings for a URL, or a usage error that shows the URL
+/// without its password.
+pub(crate) fn config_of(url: &PgUrl) -> Result<Config> {
+    url.expose()
+        .parse()
+        .map_err(|e| Failure::usage(format!("invalid PostgreSQL URL {url}: {e}")).into())
 }
 
-impl PgUrl {
-    /// Whether `--db` names a PostgreSQL database rather than a file.
-    pub(crate) fn is_url(text: &str) -> bool {
-        text.starts_with("postgres://") || text.starts_with("postgresql://")
-    }
-
-    pub(crate) fn as_str(&self) -> &str {
-        &self.url
-    }
-
-    /// The same server and user, another database (the test switch's
-    /// database per test).
-    pub(crate) fn with_dbname(&self, dbname: &str) -> PgUrl {
-        let base = match self.url.split_once('?') {
-            Some((base, _)) => base,
-            None => &self.url,
-        };
-        let query = self.url.split_once('?').map(|(_, q)| q);
-        let head = match base.rsplit_once('/') {
-            Some((head, _)) if head.contains("://") && !head.ends_with('/') => head,
-            _ => base,
-        };
-        let url = match query {
-            Some(q) => format!("{head}/{dbname}?{q}"),
-            None => format!("{head}/{dbname}"),
-        };
-        url.parse()
-            .expect("a valid URL stays valid with another database")
-    }
-}
-
-impl FromStr for PgUrl {
-    type Err = anyhow::Error;
-
-    fn from_str(url: &str) -> Result<PgUrl> {
-        let config: Config = url.parse().map_err(|e| {
-            Failure::usage(format!(
-                "invalid PostgreSQL URL {}: {e}",
-                without_password(url)
-            ))
-        })?;
-        let hosts: Vec<String> = config
-            .get_hosts()
-            .iter()
-            .zip(config.get_ports().iter().chain(std::iter::repeat(&5432)))
-            .map(|(host, port)| match host {
-                postgres::config::Host::Tcp(name) => format!("{name}:{port}"),
-                postgres::config::Host::Unix(path) => format!("{}:{port}", path.display()),
-            })
-            .collect();
-        let user = config
-            .get_user()
-            .map(|u| format!("{u}@"))
-            .unwrap_or_default();
-        let shown = format!(
-            "postgres://{user}{}/{}",
-            hosts.join(","),
-            config.get_dbname().or(config.get_user()).unwrap_or("")
-        );
-        Ok(PgUrl {
-            url: url.to_owned(),
-            config,
-            shown,
-        })
-    }
-}
-
-impl fmt::Display for PgUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.shown)
-    }
-}
-
-impl fmt::Debug for PgUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PgUrl({})", self.shown)
-    }
-}
-
-/// A URL that did not parse, shown without what may be a password.
-fn without_password(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}{user}{}", &url[..scheme + 3], &url[at..])
-        }
-        _ => url.to_owned(),
+/// The same server and user, another database (the test switch's database
+/// per test).
+pub(crate) fn with_dbname(url: &str, dbname: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let head = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{head}/{dbname}?{q}"),
+        None => format!("{head}/{dbname}"),
     }
 }
 
 /// The connection of a store, and what is known of the last try to make it.
-struct Session {
+struct Link {
     client: Option<Client>,
     /// The last failed connect: when, and why.
     failed: Option<(Instant, String)>,
 }
 
 pub struct PgStore {
+    location: Location,
     url: PgUrl,
-    session: RefCell<Session>,
+    config: Config,
+    session: RefCell<Link>,
     /// [`PgStore::relax_durability`] was asked: made again on reconnect.
     relaxed: Cell<bool>,
     /// The cluster's system identifier and the database's oid at the first
@@ -162,10 +91,12 @@ pub struct PgStore {
 impl PgStore {
     /// Connect, migrate, and unless `read_only`, put back what a dead
     /// process left running.
-    pub(crate) fn open(url: &PgUrl, read_only: bool) -> Result<PgStore> {
+    pub(crate) fn open(url: &PgUrl, access: Access) -> Result<PgStore> {
         let store = PgStore {
+            location: Location::Postgres(url.clone()),
             url: url.clone(),
-            session: RefCell::new(Session {
+            config: config_of(url)?,
+            session: RefCell::new(Link {
                 client: None,
                 failed: None,
             }),
@@ -174,7 +105,7 @@ impl PgStore {
             moved: Cell::new(false),
         };
         store.with(migrate)?;
-        if !read_only {
+        if access != Access::Read {
             store
                 .repair_running()
                 .with_context(|| format!("could not repair running events in {url}"))?;
@@ -182,8 +113,35 @@ impl PgStore {
         Ok(store)
     }
 
-    pub(crate) fn url(&self) -> &PgUrl {
-        &self.url
+    pub(crate) fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// Changes whenever any transaction that writes starts anywhere in the
+    /// cluster (the next transaction id to be handed out): reads no data,
+    /// and reads alone do not move it.
+    pub(crate) fn data_version(&self) -> Result<i64> {
+        self.with(|c| {
+            Ok(c.query_one(
+                "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint",
+                &[],
+            )?
+            .get(0))
+        })
+    }
+
+    /// Relaxed commits reach the disk by PostgreSQL's WAL writer within a
+    /// few hundred ms, and never delay another session's commit.
+    pub(crate) fn flush_relaxed(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Nothing to set aside: PostgreSQL's checkpoints are the server's.
+    pub(crate) fn during_long_execution(
+        &mut self,
+        body: &mut dyn FnMut(&mut dyn Store) -> Result<()>,
+    ) -> Result<()> {
+        body(self)
     }
 
     /// Run `body` on the connection, connecting first if there is none. An
@@ -215,7 +173,7 @@ impl PgStore {
         }
     }
 
-    fn connected<'s>(&self, session: &'s mut Session) -> Result<&'s mut Client> {
+    fn connected<'s>(&self, session: &'s mut Link) -> Result<&'s mut Client> {
         if session.client.as_ref().is_some_and(Client::is_closed) {
             session.client = None;
         }
@@ -244,7 +202,7 @@ impl PgStore {
     /// relaxed, SQLite's busy patience as the lock timeout, and no row lock
     /// held for ever by a frozen process.
     fn connect(&self) -> Result<Client> {
-        let mut config = self.url.config.clone();
+        let mut config = self.config.clone();
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(5));
         }
