@@ -4,6 +4,7 @@
 // A test's report is its stderr.
 #![allow(clippy::print_stderr)]
 
+mod pg;
 mod util;
 
 mod admission;

@@ -13,15 +13,41 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_hookq");
 
 pub struct Env {
     pub dir: TempDir,
+    /// The database: a file, or with `HOOKQ_TEST_PG` a PostgreSQL URL (as
+    /// `HOOKQ_DB` takes both).
     pub db: PathBuf,
     now: Option<String>,
+    pg: Option<crate::pg::TestDb>,
 }
 
 impl Env {
     pub fn new() -> Env {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db = dir.path().join("hookq.db");
-        Env { dir, db, now: None }
+        let pg = crate::pg::cluster().map(crate::pg::TestDb::new);
+        let db = match &pg {
+            Some(pg) => PathBuf::from(&pg.url),
+            None => dir.path().join("hookq.db"),
+        };
+        Env {
+            dir,
+            db,
+            now: None,
+            pg,
+        }
+    }
+
+    /// Whether the suite runs on PostgreSQL (`HOOKQ_TEST_PG`).
+    pub fn on_postgres(&self) -> bool {
+        self.pg.is_some()
+    }
+
+    /// For a test about the SQLite file itself: true (and a line on
+    /// stderr) when the suite runs on PostgreSQL, where it has no meaning.
+    pub fn skip_on_postgres(&self, test: &str) -> bool {
+        if self.on_postgres() {
+            eprintln!("skipped on PostgreSQL: {test} is about the SQLite file");
+        }
+        self.on_postgres()
     }
 
     /// Run every later command as if it were this time (`HOOKQ_NOW`).
@@ -89,7 +115,7 @@ impl Env {
 
     /// Where the tests' store is, as `--db` / `HOOKQ_DB` name it.
     pub fn location(&self) -> hookq::store::Location {
-        hookq::store::Location::Sqlite(self.db.clone())
+        hookq::store::Location::parse(self.db.as_os_str())
     }
 
     /// The store itself (created if missing), for preparing what no
@@ -100,11 +126,15 @@ impl Env {
 
     /// A read-only connection to the database, for checks no command shows.
     pub fn look(&self) -> rusqlite::Connection {
+        assert!(!self.on_postgres(), "look() is SQLite's: use sql_count");
         rusqlite_like::open(&self.db)
     }
 
     /// A raw SQL query on the database, for checks no command shows.
     pub fn sql_count(&self, sql: &str) -> i64 {
+        if let Some(pg) = &self.pg {
+            return pg.count(sql);
+        }
         let conn = rusqlite_like::open(&self.db);
         rusqlite_like::count(&conn, sql)
     }
@@ -114,6 +144,9 @@ impl Env {
     /// process's lease, a long history, a payload lost). Returns the rows
     /// the last statement changed.
     pub fn sql_write(&self, sql: &str) -> u64 {
+        if let Some(pg) = &self.pg {
+            return pg.write(sql);
+        }
         rusqlite_like::write(&self.db, sql)
     }
 }
@@ -420,6 +453,9 @@ impl Env {
 
     /// The state of an event.
     pub fn state(&self, event: i64) -> String {
+        if let Some(pg) = &self.pg {
+            return pg.text("SELECT state FROM events WHERE id = $1", event);
+        }
         rusqlite_like::open(&self.db)
             .query_row("SELECT state FROM events WHERE id = ?1", [event], |r| {
                 r.get(0)

@@ -1,0 +1,128 @@
+//! The test switch (docs/scaling.md §6): with `HOOKQ_TEST_PG` set to a
+//! cluster's URL, every [`crate::util::Env`] gets a database of its own on
+//! that cluster, made from a template migrated once per test process and
+//! dropped with the `Env`; unset, the suite runs on SQLite.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+use postgres::{Client, NoTls, SimpleQueryMessage};
+
+/// The cluster's URL, when the suite runs on PostgreSQL.
+pub fn cluster() -> Option<String> {
+    std::env::var("HOOKQ_TEST_PG")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// `url` with another database name.
+pub fn with_dbname(url: &str, dbname: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let head = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{head}/{dbname}?{q}"),
+        None => format!("{head}/{dbname}"),
+    }
+}
+
+pub fn connect(url: &str) -> Client {
+    Client::connect(url, NoTls).unwrap_or_else(|e| panic!("connect to the test cluster: {e}"))
+}
+
+/// The migrated template of this test process: made once, by hookq itself.
+fn template(cluster: &str) -> &'static str {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let name = format!("hookq_tmpl_{}", std::process::id());
+        let mut admin = connect(cluster);
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let location =
+            hookq::store::Location::parse(std::ffi::OsStr::new(&with_dbname(cluster, &name)));
+        drop(hookq::store::open(&location, hookq::store::Access::Create).expect("migrate"));
+        name
+    })
+}
+
+/// One test's database, dropped with it.
+pub struct TestDb {
+    cluster: String,
+    name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    pub fn new(cluster: String) -> TestDb {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let template = template(&cluster);
+        let name = format!(
+            "t_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        connect(&cluster)
+            .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+            .unwrap_or_else(|e| panic!("create {name}: {e}"));
+        let url = with_dbname(&cluster, &name);
+        TestDb { cluster, name, url }
+    }
+
+    /// The value of the first column of the first row, as a number
+    /// (booleans as 0 and 1).
+    pub fn count(&self, sql: &str) -> i64 {
+        let row = connect(&self.url)
+            .query_one(sql, &[])
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        if let Ok(n) = row.try_get::<_, i64>(0) {
+            n
+        } else if let Ok(n) = row.try_get::<_, i32>(0) {
+            i64::from(n)
+        } else if let Ok(b) = row.try_get::<_, bool>(0) {
+            i64::from(b)
+        } else {
+            let n: Option<i64> = row.try_get(0).unwrap_or_else(|e| panic!("{sql}: {e}"));
+            n.unwrap_or_else(|| panic!("{sql}: NULL"))
+        }
+    }
+
+    /// Run statements; the rows the last one changed.
+    pub fn write(&self, sql: &str) -> u64 {
+        let messages = connect(&self.url)
+            .simple_query(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        messages
+            .iter()
+            .rev()
+            .find_map(|m| match m {
+                SimpleQueryMessage::CommandComplete(n) => Some(*n),
+                _ => None,
+            })
+            .unwrap_or(0)
+    }
+
+    pub fn text(&self, sql: &str, param: i64) -> String {
+        connect(&self.url)
+            .query_one(sql, &[&param])
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .get(0)
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = Client::connect(&self.cluster, NoTls) {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
+}
