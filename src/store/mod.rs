@@ -8,8 +8,15 @@
 //! command line.
 
 mod api;
+mod connections;
+mod events;
+mod executions;
+mod hooks;
 pub(crate) mod postgres;
+mod scenarios;
 pub(crate) mod sqlite;
+mod states;
+mod sweep;
 
 use crate::error::Failure;
 
@@ -17,16 +24,16 @@ pub use api::{
     empty, open, ConnectionStore, EventStore, ExecutionStore, HookStore, Location, PgUrl,
     ScenarioStore, Session, Store, SweepStore,
 };
-pub(crate) use sqlite::StoredConnection;
-pub(crate) use sqlite::{
+pub use connections::StoredConnection;
+pub use events::{Delivery, Enqueued, Event, EventFilter, NewEvent, RefusalCount};
+pub use executions::{
     Ahead, ClaimedEvent, Committed, CycleEnd, ExecutionEnd, ExecutionRecord, NewOperation,
-    Operation, ScenarioUpdate, Started,
+    Operation, ScenarioUpdate, Started, AHEAD_BYTES,
 };
-pub use sqlite::{DeleteStep, EventState, Hook, HookSettings, Input, Scenario, Schedule};
-pub(crate) use sqlite::{Delivery, Event, EventFilter, RefusalCount};
-pub use sqlite::{Enqueued, NewEvent};
-pub(crate) use sqlite::{ExecutionStatus, OperationStatus, Trigger};
-pub(crate) use sqlite::{Forward, PurgeCursor, ScenarioSettings};
+pub use hooks::{Hook, HookSettings};
+pub use scenarios::{Forward, Scenario, ScenarioSettings, Schedule};
+pub use states::{EventState, ExecutionStatus, Input, OperationStatus, Trigger};
+pub use sweep::{DeleteStep, PurgeCursor};
 
 /// Run `sql` (statements the test prepares a store with, beyond what the
 /// interface offers: a lease another process holds) straight on the store.

@@ -256,11 +256,7 @@ fn a_frozen_execution_keeps_its_lease_however_long_it_is_stopped() {
     // Ctrl-Z on the terminal, a suspended laptop: the holder stops renewing
     // its lease. Make it look long overdue rather than wait a minute.
     signal(first.id(), "-STOP");
-    let conn = rusqlite::Connection::open(&env.db).unwrap();
-    conn.busy_timeout(std::time::Duration::from_secs(30))
-        .unwrap();
-    conn.execute("UPDATE leases SET expires_at = 0", [])
-        .unwrap();
+    env.sql_write("UPDATE leases SET expires_at = 0");
 
     let second = env.run_within(60, &["scenario", "run", "s"]);
     assert_eq!(

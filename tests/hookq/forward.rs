@@ -713,10 +713,7 @@ fn a_purged_payload_fails_as_for_a_command() {
     let target = Target::start(ok_answer());
     let env = on_demand(&target.url("/h"), &[]);
     let id = env.send("h", "{}");
-    let conn = rusqlite::Connection::open(&env.db).unwrap();
-    conn.execute("DELETE FROM payloads WHERE event_id = ?1", [id])
-        .unwrap();
-    drop(conn);
+    env.sql_write(&format!("DELETE FROM payloads WHERE event_id = {id}"));
     let stderr = env.fails(&["scenario", "run", "s"], 1);
     assert!(
         stderr.contains("Failed to read file from storage."),
@@ -1005,13 +1002,10 @@ fn received_ids(target: &Target) -> Vec<i64> {
 
 /// (state, attempts) of each event, by id.
 fn states(env: &Env) -> Vec<(i64, String, i64)> {
-    env.look()
-        .prepare("SELECT id, state, attempts FROM events ORDER BY id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+    env.rows("SELECT id, state, attempts FROM events ORDER BY id")
+        .iter()
+        .map(|row| (row[0].int(), row[1].text(), row[2].int()))
+        .collect()
 }
 
 /// Events are taken from the queue a window at a time: a failed delivery

@@ -6,7 +6,10 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
+use postgres::types::Type;
 use postgres::{Client, NoTls, SimpleQueryMessage};
+
+use crate::util::Cell;
 
 /// The cluster's URL, when the suite runs on PostgreSQL.
 pub fn cluster() -> Option<String> {
@@ -129,11 +132,31 @@ impl TestDb {
             .unwrap_or(0)
     }
 
-    pub fn text(&self, sql: &str, param: i64) -> String {
-        connect(&self.url)
-            .query_one(sql, &[&param])
-            .unwrap_or_else(|e| panic!("{sql}: {e}"))
-            .get(0)
+    /// Every row of a query, its values as the SQLite helpers give them
+    /// (booleans as integers).
+    pub fn rows(&self, sql: &str) -> Vec<Vec<Cell>> {
+        let rows = connect(&self.url)
+            .query(&portable(sql), &[])
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        rows.iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| {
+                        let kind = row.columns()[i].type_().clone();
+                        let cell = match kind {
+                            Type::INT8 => row.get::<_, Option<i64>>(i).map(Cell::Int),
+                            Type::INT4 => row.get::<_, Option<i32>>(i).map(|n| Cell::Int(n.into())),
+                            Type::INT2 => row.get::<_, Option<i16>>(i).map(|n| Cell::Int(n.into())),
+                            Type::BOOL => row.get::<_, Option<bool>>(i).map(|b| Cell::Int(b.into())),
+                            Type::FLOAT8 => row.get::<_, Option<f64>>(i).map(Cell::Real),
+                            Type::BYTEA => row.get::<_, Option<Vec<u8>>>(i).map(Cell::Bytes),
+                            _ => row.get::<_, Option<String>>(i).map(Cell::Text),
+                        };
+                        cell.unwrap_or(Cell::Null)
+                    })
+                    .collect()
+            })
+            .collect()
     }
 }
 

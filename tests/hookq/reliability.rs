@@ -9,16 +9,10 @@ use crate::util::{eventually, http, try_http, Env, ServerProcess, TestServer};
 
 /// Every stored body, with its event id.
 fn stored_bodies(env: &Env) -> Vec<(i64, String)> {
-    let conn = env.look();
-    let mut stmt = conn
-        .prepare("SELECT event_id, CAST(body AS TEXT) FROM payloads ORDER BY event_id")
-        .unwrap();
-    let rows = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    rows
+    env.rows("SELECT event_id, body FROM payloads ORDER BY event_id")
+        .iter()
+        .map(|row| (row[0].int(), row[1].text()))
+        .collect()
 }
 
 /// A small deterministic generator: the kill moments vary, the test does not.
@@ -146,13 +140,10 @@ fn crash_under_load_loses_no_acknowledged_event() {
     );
     // Each run was a claim: an event that ran twice shows a second attempt.
     let attempts: HashMap<i64, usize> = env
-        .look()
-        .prepare("SELECT id, attempts FROM events")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+        .rows("SELECT id, attempts FROM events")
+        .iter()
+        .map(|row| (row[0].int(), row[1].int() as usize))
+        .collect();
     for (event, n) in &runs {
         assert!(
             *n <= attempts[event],
@@ -433,7 +424,8 @@ fn a_first_read_on_the_default_path_is_empty_and_creates_nothing() {
 fn on_a_full_disk(env: &Env, args: &[&str]) -> std::process::Output {
     use std::os::unix::process::CommandExt;
     let bytes: u64 = 32 << 10; // the -shm index of a small WAL fits
-    let reader = env.look();
+                               // About the SQLite file: a reader holding its WAL.
+    let reader = env.sqlite_file();
     reader.execute_batch("BEGIN").unwrap();
     let _: i64 = reader
         .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
@@ -495,7 +487,8 @@ fn running_events(env: &Env) -> (rusqlite::Connection, i64, i64) {
     ]);
     let dead = env.enqueue("h", None, "", b"dead");
     let held = env.enqueue("g", None, "", b"held");
-    let writer = rusqlite::Connection::open(&env.db).unwrap();
+    // About the SQLite file: a connection that keeps its WAL open.
+    let writer = env.sqlite_file();
     let far = hookq::clock::system_now() + 3_600_000;
     writer
         .execute_batch(&format!(

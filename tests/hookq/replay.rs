@@ -258,15 +258,11 @@ fn replay_copies_every_event_in_order_a_batch_at_a_time() {
     assert!(copies[0] > *originals.last().unwrap());
     assert_eq!(report["skipped"], Value::Array(Vec::new()));
     // Each copy names its original, in the same order; nothing else queued.
-    let conn = env.look();
-    let mut stmt = conn
-        .prepare("SELECT replay_of FROM events WHERE state = 'queued' ORDER BY id")
-        .unwrap();
-    let replay_of: Vec<i64> = stmt
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let replay_of: Vec<i64> = env
+        .rows("SELECT replay_of FROM events WHERE state = 'queued' ORDER BY id")
+        .iter()
+        .map(|row| row[0].int())
+        .collect();
     assert_eq!(replay_of, originals);
 }
 

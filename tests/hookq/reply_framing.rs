@@ -178,13 +178,8 @@ fn a_stored_framing_header_never_reaches_the_wire() {
         "printf",
         "OKHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nPWNED",
     ]);
-    let changed = rusqlite::Connection::open(&env.db)
-        .unwrap()
-        .execute(
-            "UPDATE scenarios SET response_headers = '[[\"Content-Length\",\"2\"]]'",
-            [],
-        )
-        .unwrap();
+    let changed =
+        env.sql_write("UPDATE scenarios SET response_headers = '[[\"Content-Length\",\"2\"]]'");
     assert_eq!(changed, 1);
     let server = ServerProcess::start(&env, &[]);
     let request = format!(

@@ -300,12 +300,8 @@ fn a_missing_command_fails_the_cycle_without_losing_the_event() {
         format!("event {event}: command not found: /no/such/program")
     );
     assert_eq!(env.state(event), "queued");
-    let conn = env.look();
-    let (status, error): (String, String) = conn
-        .query_row("SELECT status, error FROM operations", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .unwrap();
+    let row = env.row("SELECT status, error FROM operations");
+    let (status, error) = (row[0].text(), row[1].text());
     assert_eq!(
         (status.as_str(), error.as_str()),
         ("error", "command not found: /no/such/program")

@@ -30,31 +30,18 @@ fn accepted_requests_are_stored_with_everything_the_scenario_needs() {
     assert_eq!((reply.status, reply.text().as_str()), (200, "Accepted"));
     server.stop();
     assert_eq!(queued(&env, "gh"), 1);
-    let conn = env.look();
-    let (method, query, content_type, remote, headers, body): (
-        String,
-        String,
-        String,
-        String,
-        String,
-        Vec<u8>,
-    ) = conn
-        .query_row(
-            "SELECT method, query, content_type, remote_addr, headers, body
-             FROM events JOIN payloads ON payloads.event_id = events.id",
-            [],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            },
-        )
-        .unwrap();
+    let row = env.row(
+        "SELECT method, query, content_type, remote_addr, headers, body
+         FROM events JOIN payloads ON payloads.event_id = events.id",
+    );
+    let (method, query, content_type, remote, headers, body) = (
+        row[0].text(),
+        row[1].text(),
+        row[2].text(),
+        row[3].text(),
+        row[4].text(),
+        row[5].bytes(),
+    );
     assert_eq!(method, "PUT");
     assert_eq!(query, "ref=main&x=1");
     assert_eq!(content_type, JSON);
@@ -335,14 +322,13 @@ fn concurrent_requests_are_each_stored_exactly_once_in_commit_order() {
     }
     server.stop();
     assert_eq!(acked.lock().unwrap().len(), 3200);
-    let conn = env.look();
-    let bodies: Vec<(i64, String)> = conn
-        .prepare("SELECT e.id, CAST(p.body AS TEXT) FROM events e JOIN payloads p ON p.event_id = e.id ORDER BY e.id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let bodies: Vec<(i64, String)> = env
+        .rows(
+            "SELECT e.id, p.body FROM events e JOIN payloads p ON p.event_id = e.id ORDER BY e.id",
+        )
+        .iter()
+        .map(|row| (row[0].int(), row[1].text()))
+        .collect();
     assert_eq!(
         bodies.len(),
         3200,
@@ -406,14 +392,11 @@ fn every_acknowledged_event_survives_kill_9() {
         client.join().unwrap();
     }
     let acked = acked.lock().unwrap().clone();
-    let conn = env.look();
-    let stored: HashSet<String> = conn
-        .prepare("SELECT CAST(body AS TEXT) FROM payloads")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let stored: HashSet<String> = env
+        .rows("SELECT body FROM payloads")
+        .iter()
+        .map(|row| row[0].text())
+        .collect();
     let missing: Vec<&String> = acked.iter().filter(|b| !stored.contains(*b)).collect();
     assert!(
         missing.is_empty(),
@@ -559,10 +542,7 @@ fn a_stop_commits_and_answers_the_request_in_progress_before_it_returns() {
     stopping
         .recv_timeout(std::time::Duration::from_secs(60))
         .expect("the stop to return once the request was answered");
-    let stored: Vec<u8> = env
-        .look()
-        .query_row("SELECT body FROM payloads", [], |r| r.get(0))
-        .unwrap();
+    let stored = env.row("SELECT body FROM payloads")[0].bytes();
     assert_eq!(stored, body, "the acknowledged event is in the file");
 }
 

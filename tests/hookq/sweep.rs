@@ -490,9 +490,8 @@ fn a_sweep_while_a_server_receives_loses_no_event() {
 /// every transaction of the sweep adds to it, so only the first few fit.
 fn sweep_on_a_small_disk(env: &Env, bytes: u64) -> std::process::Output {
     use std::os::unix::process::CommandExt;
-    let reader =
-        rusqlite::Connection::open_with_flags(&env.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
+    // About the SQLite file: a reader holding its WAL.
+    let reader = env.sqlite_file();
     reader.execute_batch("BEGIN").unwrap();
     let _: i64 = reader
         .query_row("SELECT count(*) FROM hooks", [], |r| r.get(0))

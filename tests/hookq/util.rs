@@ -124,11 +124,9 @@ impl Env {
         hookq::store::open(&self.location(), hookq::store::Access::Create).expect("open the store")
     }
 
-    /// A read-only connection to the database, for checks no command shows.
-    pub fn look(&self) -> rusqlite::Connection {
-        assert!(!self.on_postgres(), "look() is SQLite's: use sql_count");
-        rusqlite_like::open(&self.db)
-    }
+    // The tests look into the store only through the helpers below, in SQL
+    // that both engines read the same, so that the same tests can run on
+    // another engine by changing these helpers alone.
 
     /// A raw SQL query on the database, for checks no command shows.
     pub fn sql_count(&self, sql: &str) -> i64 {
@@ -137,6 +135,36 @@ impl Env {
         }
         let conn = rusqlite_like::open(&self.db);
         rusqlite_like::count(&conn, sql)
+    }
+
+    /// Every row of a query, for checks no command shows.
+    pub fn rows(&self, sql: &str) -> Vec<Vec<Cell>> {
+        if let Some(pg) = &self.pg {
+            return pg.rows(sql);
+        }
+        let conn = rusqlite_like::open(&self.db);
+        rusqlite_like::rows(&conn, sql)
+    }
+
+    /// The one row of a query.
+    pub fn row(&self, sql: &str) -> Vec<Cell> {
+        let mut rows = self.rows(sql);
+        assert_eq!(rows.len(), 1, "{sql}: {rows:?}");
+        rows.remove(0)
+    }
+
+    /// The SQLite file itself, read-write, for the tests that are about it
+    /// (its WAL, a reader holding it, a full disk), not about the store.
+    pub fn sqlite_file(&self) -> rusqlite::Connection {
+        assert!(
+            !self.on_postgres(),
+            "a test about the SQLite file: skip it on PostgreSQL (Env::skip_on_postgres)"
+        );
+        let conn = rusqlite::Connection::open(&self.db)
+            .unwrap_or_else(|e| panic!("open {}: {e}", self.db.display()));
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .unwrap();
+        conn
     }
 
     /// Change the database behind hookq's back, with statements in SQL
@@ -167,14 +195,83 @@ mod rusqlite_like {
     pub fn write(path: &Path, sql: &str) -> u64 {
         let conn =
             Connection::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+        // A hookq process may hold the write lock for a moment.
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .unwrap();
         conn.execute_batch(sql)
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
         conn.changes()
     }
 
+    pub fn rows(conn: &Connection, sql: &str) -> Vec<Vec<super::Cell>> {
+        use rusqlite::types::ValueRef;
+        let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let columns = stmt.column_count();
+        stmt.query_map([], |row| {
+            (0..columns)
+                .map(|i| {
+                    Ok(match row.get_ref(i)? {
+                        ValueRef::Null => super::Cell::Null,
+                        ValueRef::Integer(n) => super::Cell::Int(n),
+                        ValueRef::Real(x) => super::Cell::Real(x),
+                        ValueRef::Text(t) => {
+                            super::Cell::Text(String::from_utf8_lossy(t).into_owned())
+                        }
+                        ValueRef::Blob(b) => super::Cell::Bytes(b.to_vec()),
+                    })
+                })
+                .collect()
+        })
+        .and_then(|rows| rows.collect())
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
     pub fn count(conn: &Connection, sql: &str) -> i64 {
         conn.query_row(sql, [], |row| row.get(0))
             .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+}
+
+/// One value of a row that [`Env::rows`] read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+impl Cell {
+    pub fn int(&self) -> i64 {
+        match self {
+            Cell::Int(n) => *n,
+            other => panic!("not an integer: {other:?}"),
+        }
+    }
+
+    pub fn opt_int(&self) -> Option<i64> {
+        match self {
+            Cell::Null => None,
+            other => Some(other.int()),
+        }
+    }
+
+    /// Text, or bytes read as UTF-8 (a payload).
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Text(text) => text.clone(),
+            Cell::Bytes(bytes) => String::from_utf8(bytes.clone()).expect("UTF-8"),
+            other => panic!("not text: {other:?}"),
+        }
+    }
+
+    pub fn bytes(&self) -> Vec<u8> {
+        match self {
+            Cell::Bytes(bytes) => bytes.clone(),
+            Cell::Text(text) => text.as_bytes().to_vec(),
+            other => panic!("not bytes: {other:?}"),
+        }
     }
 }
 
@@ -453,14 +550,7 @@ impl Env {
 
     /// The state of an event.
     pub fn state(&self, event: i64) -> String {
-        if let Some(pg) = &self.pg {
-            return pg.text("SELECT state FROM events WHERE id = $1", event);
-        }
-        rusqlite_like::open(&self.db)
-            .query_row("SELECT state FROM events WHERE id = ?1", [event], |r| {
-                r.get(0)
-            })
-            .unwrap_or_else(|e| panic!("state of event {event}: {e}"))
+        self.row(&format!("SELECT state FROM events WHERE id = {event}"))[0].text()
     }
 
     /// `hookq ARGS` in the background; killed if the test ends first.

@@ -390,12 +390,13 @@ pub(super) fn unsigned<T: TryFrom<i64>>(row: &postgres::Row, idx: usize) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{Enqueued, HookSettings, NewEvent, ScenarioSettings, Trigger};
+    use crate::store::{Enqueued, EventStore, HookSettings, NewEvent, ScenarioSettings, Trigger};
 
     /// A new, migrated database on the cluster of `HOOKQ_TEST_PG`, dropped
     /// at the end; `None` (the test skips) without one.
     struct Scratch {
-        admin: PgUrl,
+        admin: String,
+        name: String,
         url: PgUrl,
     }
 
@@ -403,50 +404,52 @@ mod tests {
         fn new(name: &str) -> Option<Scratch> {
             // Unset in the first `cargo test` of .ci/run too: its second run
             // sets it.
-            let Ok(url) = std::env::var("HOOKQ_TEST_PG") else {
+            let Ok(admin) = std::env::var("HOOKQ_TEST_PG") else {
                 #[allow(clippy::print_stderr)]
                 {
                     eprintln!("skipped: HOOKQ_TEST_PG is not set");
                 }
                 return None;
             };
-            let admin: PgUrl = url.parse().unwrap();
-            let db = format!("u_{}_{name}", std::process::id());
-            let mut client = admin.config.connect(NoTls).unwrap();
+            let name = format!("u_{}_{name}", std::process::id());
+            let mut client = Client::connect(&admin, NoTls).unwrap();
             for sql in [
-                format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
-                format!("CREATE DATABASE {db}"),
+                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                format!("CREATE DATABASE {name}"),
             ] {
                 client.batch_execute(&sql).unwrap();
             }
-            let url = admin.with_dbname(&db);
-            Some(Scratch { admin, url })
+            let Location::Postgres(url) =
+                Location::parse(std::ffi::OsStr::new(&with_dbname(&admin, &name)))
+            else {
+                panic!("not a PostgreSQL URL: {admin}");
+            };
+            Some(Scratch { admin, name, url })
+        }
+
+        fn connect(&self) -> Client {
+            Client::connect(self.url.expose(), NoTls).unwrap()
         }
     }
 
     impl Drop for Scratch {
         fn drop(&mut self) {
-            if let Ok(mut client) = self.admin.config.connect(NoTls) {
-                let db = self.url.config.get_dbname().unwrap_or_default().to_owned();
-                let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+            if let Ok(mut client) = Client::connect(&self.admin, NoTls) {
+                let _ = client.batch_execute(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.name
+                ));
             }
         }
     }
 
     #[test]
-    fn urls_are_shown_without_their_password() {
-        let url: PgUrl = "postgres://me:secret@db.example:6543/queue?sslmode=disable"
-            .parse()
-            .unwrap();
-        assert_eq!(url.to_string(), "postgres://me@db.example:6543/queue");
-        assert!(!format!("{url:?}").contains("secret"));
+    fn another_database_of_the_same_server() {
         assert_eq!(
-            without_password("postgres://me:secret@db/x?bad=1"),
-            "postgres://me@db/x?bad=1"
+            with_dbname("postgres://me:pw@db:6543/queue?sslmode=disable", "t_1"),
+            "postgres://me:pw@db:6543/t_1?sslmode=disable"
         );
-        let other = url.with_dbname("t_1");
-        assert_eq!(other.to_string(), "postgres://me@db.example:6543/t_1");
-        assert!(other.as_str().ends_with("/t_1?sslmode=disable"));
+        assert_eq!(with_dbname("postgres://db", "t_2"), "postgres://db/t_2");
     }
 
     #[test]
@@ -454,15 +457,15 @@ mod tests {
         let Some(db) = Scratch::new("migrate") else {
             return;
         };
-        let store = PgStore::open(&db.url, false).unwrap();
+        let store = PgStore::open(&db.url, Access::Create).unwrap();
         assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len());
         drop(store);
-        let store = PgStore::open(&db.url, false).unwrap();
+        let store = PgStore::open(&db.url, Access::Create).unwrap();
         assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len());
         store
             .with(|c| Ok(c.batch_execute("INSERT INTO schema_migrations VALUES (99, 'x')")?))
             .unwrap();
-        let err = PgStore::open(&db.url, false).err().unwrap();
+        let err = PgStore::open(&db.url, Access::Create).err().unwrap();
         assert!(
             format!("{err:#}").contains("schema version 99 is newer"),
             "{err:#}"
@@ -474,7 +477,7 @@ mod tests {
         let Some(db) = Scratch::new("claims") else {
             return;
         };
-        let mut store = PgStore::open(&db.url, false).unwrap();
+        let mut store = PgStore::open(&db.url, Access::Create).unwrap();
         let limited = HookSettings {
             queue_limit: 3,
             ..HookSettings::default()
@@ -509,7 +512,7 @@ mod tests {
         assert!(!store.acquire_lease(scenario.id).unwrap(), "held");
         assert!(store.renew_lease(scenario.id).unwrap());
         // Another session holds the head: nothing now, never the next one.
-        let mut other = db.url.config.connect(NoTls).unwrap();
+        let mut other = db.connect();
         let mut held = other.transaction().unwrap();
         held.execute("SELECT 1 FROM events WHERE id = $1 FOR UPDATE", &[&ids[0]])
             .unwrap();

@@ -6,72 +6,11 @@ use anyhow::Result;
 use rusqlite::{params, OptionalExtension};
 
 use super::states::json_column;
-use super::{EventState, SqliteStore};
+use super::SqliteStore;
 use crate::clock::Millis;
 use crate::error::Failure;
 use crate::store::EventStore;
-
-/// A request accepted for a hook, not yet stored.
-#[derive(Debug, Clone)]
-pub struct NewEvent {
-    pub hook_id: i64,
-    pub received_at: Millis,
-    pub method: String,
-    pub path: String,
-    pub query: String,
-    pub headers: Vec<(String, String)>,
-    pub remote_addr: Option<String>,
-    pub content_type: Option<String>,
-    pub body: Vec<u8>,
-    pub replay_of: Option<i64>,
-    /// The id its sender gave the delivery, when the hook drops duplicates.
-    pub delivery: Option<Delivery>,
-}
-
-/// A delivery's id, remembered with the event for the hook's window.
-#[derive(Debug, Clone)]
-pub struct Delivery {
-    pub id: String,
-    /// How long the id is remembered, in ms.
-    pub window: i64,
-}
-
-#[cfg(test)]
-impl NewEvent {
-    /// For unit tests: a POST of `body` to the hook, received at `received_at`.
-    pub(crate) fn sample(hook_id: i64, received_at: Millis, body: &[u8]) -> NewEvent {
-        NewEvent {
-            hook_id,
-            received_at,
-            method: "POST".into(),
-            path: "/".into(),
-            query: String::new(),
-            headers: Vec::new(),
-            remote_addr: None,
-            content_type: None,
-            body: body.to_vec(),
-            replay_of: None,
-            delivery: None,
-        }
-    }
-}
-
-/// What became of one event of a batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Enqueued {
-    /// Stored with this id, committed.
-    Stored(i64),
-    /// The hook's queue holds `queue_limit` events already.
-    QueueFull,
-    /// The hook was deleted meanwhile.
-    NoHook,
-    /// The hook accepted a delivery of this id within its window: not
-    /// stored again.
-    Duplicate,
-}
-
-/// Refused requests to count: (hook id, HTTP status, how many).
-pub(crate) type RefusalCount = (i64, u16, u64);
+use crate::store::{Enqueued, Event, EventFilter, EventState, NewEvent, RefusalCount};
 
 impl EventStore for SqliteStore {
     /// [`SqliteStore::enqueue`], calling `before_commit` with the outcomes once the
@@ -322,39 +261,6 @@ struct BatchHook {
 
 pub(crate) fn headers_json(headers: &[(String, String)]) -> String {
     serde_json::to_string(headers).unwrap_or_else(|_| "[]".into())
-}
-
-/// A stored event, without its body.
-#[derive(Debug, Clone)]
-pub struct Event {
-    pub(crate) id: i64,
-    pub(crate) hook: String,
-    pub(crate) state: EventState,
-    pub(crate) received_at: Millis,
-    pub(crate) method: String,
-    pub(crate) path: String,
-    pub(crate) query: String,
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) remote_addr: Option<String>,
-    pub(crate) content_type: Option<String>,
-    pub(crate) size: u64,
-    pub(crate) attempts: u32,
-    pub(crate) replay_of: Option<i64>,
-    pub(crate) payload_available: bool,
-}
-
-/// Which events of a hook to list or replay.
-#[derive(Debug, Clone, Default)]
-pub struct EventFilter {
-    pub(crate) states: Vec<EventState>,
-    pub(crate) since: Option<Millis>,
-    pub(crate) until: Option<Millis>,
-    /// Only these ids (empty = any).
-    pub(crate) ids: Vec<i64>,
-    /// Only ids above this one: the next page of a listing in id order.
-    pub(crate) after: Option<i64>,
-    /// Only ids up to this one.
-    pub(crate) through: Option<i64>,
 }
 
 /// The query of [`SqliteStore::newest_events`]: the ids of each state's range,

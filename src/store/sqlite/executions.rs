@@ -5,143 +5,14 @@ use anyhow::Result;
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::states::json_column;
-use super::{
-    hooks, scenarios, EventState, ExecutionStatus, Hook, OperationStatus, Scenario, Schedule,
-    SqliteStore, Trigger,
-};
+use super::{hooks, scenarios, SqliteStore};
 use crate::clock::Millis;
 use crate::store::ExecutionStore;
-
-/// An execution as recorded (`scenario runs`).
-#[derive(Debug, Clone)]
-pub struct ExecutionRecord {
-    pub(crate) id: i64,
-    pub(crate) scenario: String,
-    pub(crate) trigger: Trigger,
-    pub(crate) started_at: Millis,
-    pub(crate) finished_at: Option<Millis>,
-    pub(crate) cycles: u32,
-    /// `None` while it runs (or if its process died before repair).
-    pub(crate) status: Option<ExecutionStatus>,
-    pub(crate) error: Option<String>,
-}
-
-/// An event taken from the head of its queue for one cycle.
-#[derive(Debug, Clone)]
-pub struct ClaimedEvent {
-    pub(crate) id: i64,
-    pub(crate) received_at: Millis,
-    pub(crate) method: String,
-    pub(crate) query: String,
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) content_type: Option<String>,
-    /// The sender's address, when known.
-    pub(crate) remote_addr: Option<String>,
-    /// This cycle's attempt, from 1.
-    pub(crate) attempt: u32,
-    /// `None` once purged by payload retention.
-    pub(crate) body: Option<Vec<u8>>,
-}
-
-/// What a transaction that records cycles does with the events after them.
-/// An execution keeps a window of events taken ahead, so that the next
-/// actions run while the last ones are recorded, and so that one commit
-/// records every cycle that ended meanwhile.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Ahead<'a> {
-    /// Events taken ahead that this execution will not run: back to the
-    /// queue at their place, their attempts not counted.
-    pub(crate) release: &'a [i64],
-    /// Take up to `take` more events of this hook ahead: at least one if
-    /// any waits, then more while their bodies stay under [`AHEAD_BYTES`].
-    pub(crate) take_from: Option<i64>,
-    pub(crate) take: u64,
-}
-
-/// Bodies taken ahead by one commit, at most (bar the first one): a window
-/// of large events must not hold hundreds of MiB.
-pub(crate) const AHEAD_BYTES: usize = 4 << 20;
-
-/// An execution recorded, with its first events taken: ready to run.
-#[derive(Debug)]
-pub struct Started {
-    pub(crate) id: i64,
-    /// The hook it takes events from.
-    pub(crate) hook: Hook,
-    /// How many cycles at most: min(queued, limit) when it started.
-    pub(crate) planned: u64,
-    /// Its first events (the second one is taken ahead).
-    pub(crate) taken: Vec<ClaimedEvent>,
-}
-
-/// What [`SqliteStore::finish_cycles`] leaves for the next cycles.
-#[derive(Debug)]
-pub struct Committed {
-    /// The events taken ahead, oldest first, if asked and the lease is
-    /// still held.
-    pub(crate) ahead: Vec<ClaimedEvent>,
-    /// False when another process took the scenario's lease over (possible
-    /// only where leases run out: this one stalled past its expiry, seen
-    /// from another pid namespace, or the clock jumped): stop.
-    pub(crate) lease_held: bool,
-}
-
-/// The end of an execution, recorded with its last cycle (one transaction
-/// fewer, and none left to write once the caller has its answer).
-#[derive(Debug, Clone)]
-pub struct ExecutionEnd<'a> {
-    pub(crate) execution_id: i64,
-    /// `ok` or `error`, and the error, if the lease is still held.
-    pub(crate) status: ExecutionStatus,
-    pub(crate) error: Option<&'a str>,
-    pub(crate) update: ScenarioUpdate,
-    /// The error if another process took the lease over (the status is
-    /// then `error`, the error policy left out).
-    pub(crate) lost: &'a str,
-    pub(crate) now: Millis,
-}
-
-/// Where an event goes after its cycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CycleEnd {
-    /// Commit: the event is done.
-    Done,
-    /// Rollback: back to the queue, at its old place.
-    Queued,
-    /// Rollback with `--store-incomplete`.
-    Incomplete,
-}
-
-/// One operation: the record of a cycle.
-#[derive(Debug, Clone)]
-pub struct NewOperation<'a> {
-    pub(crate) execution_id: i64,
-    pub(crate) event_id: i64,
-    pub(crate) hook_id: i64,
-    pub(crate) scenario: &'a str,
-    pub(crate) ok: bool,
-    pub(crate) exit_code: Option<i32>,
-    pub(crate) started_at: Millis,
-    pub(crate) duration_ms: i64,
-    pub(crate) error: Option<&'a str>,
-    pub(crate) stdout: &'a [u8],
-    pub(crate) stderr: &'a [u8],
-    /// A delivery's answer: its status and headers (its body is `stdout`).
-    pub(crate) http: Option<(u16, &'a [(String, String)])>,
-}
-
-/// How an execution ends, for the scenario's error policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ScenarioUpdate {
-    /// Nothing to change but `last_run_at`.
-    Unchanged,
-    /// A successful execution: consecutive errors back to 0.
-    ResetErrors,
-    /// A failed execution: one more consecutive error.
-    CountError,
-    /// A failed execution that switches the scenario off.
-    Deactivate,
-}
+use crate::store::{
+    Ahead, ClaimedEvent, Committed, CycleEnd, EventState, ExecutionEnd, ExecutionRecord,
+    ExecutionStatus, NewOperation, Operation, OperationStatus, Scenario, ScenarioUpdate, Schedule,
+    Started, Trigger, AHEAD_BYTES,
+};
 
 fn execution_from_row(row: &Row<'_>) -> rusqlite::Result<ExecutionRecord> {
     Ok(ExecutionRecord {
@@ -470,38 +341,6 @@ const EXECUTION_COLUMNS: &str = "e.id, s.name, e.trigger, e.started_at, e.finish
          THEN (SELECT count(*) FROM operations o WHERE o.execution_id = e.id)
          ELSE e.cycles END,
     e.status, e.error";
-
-/// An operation as recorded: what one cycle did with one event.
-#[derive(Debug, Clone)]
-pub struct Operation {
-    pub(crate) id: i64,
-    pub(crate) execution_id: Option<i64>,
-    pub(crate) event_id: i64,
-    pub(crate) scenario: String,
-    pub(crate) status: OperationStatus,
-    pub(crate) exit_code: Option<i32>,
-    pub(crate) started_at: Millis,
-    pub(crate) duration_ms: i64,
-    pub(crate) error: Option<String>,
-    pub(crate) stdout: Vec<u8>,
-    pub(crate) stderr: Vec<u8>,
-    /// A delivery's answer status, and its headers.
-    pub(crate) http_status: Option<u16>,
-    pub(crate) http_headers: Vec<(String, String)>,
-}
-
-impl Operation {
-    /// What came back, as the listings show it: a delivery's answer status
-    /// (`HTTP 502`), else a command's exit code, else `-` (killed, or never
-    /// started).
-    pub(crate) fn result(&self) -> String {
-        match (self.http_status, self.exit_code) {
-            (Some(status), _) => format!("HTTP {status}"),
-            (None, Some(code)) => code.to_string(),
-            (None, None) => "-".into(),
-        }
-    }
-}
 
 /// The query of [`SqliteStore::operations`]. One event's operations are read
 /// through the event's index: the hook's would walk every operation of the

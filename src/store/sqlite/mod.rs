@@ -1,10 +1,12 @@
-//! The store: one SQLite file holding hooks, connections, scenarios, events,
+//! The SQLite store: one file holding hooks, connections, scenarios, events,
 //! payloads, executions, operations and settings.
 //!
 //! [`SqliteStore::open`] is the one place a connection is set up: the file and its
 //! directory made private, WAL, `synchronous=FULL`, foreign keys, a busy
 //! timeout, the migrations, and the repair of events a crash left running.
-//! The store knows nothing of HTTP or of the command line.
+//! Everything SQLite stays here: SQL, PRAGMAs, `BEGIN IMMEDIATE`
+//! ([`SqliteStore::write`]), checkpoints, the file's identity, leases judged
+//! by `/proc`. The rest of hookq sees a `dyn Store`.
 
 mod connections;
 mod events;
@@ -30,22 +32,14 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use super::{Access, Location, Session, Store};
 use crate::error::Failure;
 
-pub(crate) use connections::StoredConnection;
-pub(crate) use events::{Delivery, Event, EventFilter, RefusalCount};
-pub use events::{Enqueued, NewEvent};
-pub(crate) use executions::{
-    Ahead, ClaimedEvent, Committed, CycleEnd, ExecutionEnd, ExecutionRecord, NewOperation,
-    Operation, ScenarioUpdate, Started,
+// The product types, for the files below (`super::Hook`, ...).
+#[allow(unused_imports)]
+use super::{
+    Ahead, ClaimedEvent, Committed, CycleEnd, DeleteStep, Delivery, Enqueued, Event, EventFilter,
+    EventState, ExecutionEnd, ExecutionRecord, ExecutionStatus, Forward, Hook, HookSettings, Input,
+    NewEvent, NewOperation, Operation, OperationStatus, PurgeCursor, RefusalCount, Scenario,
+    ScenarioSettings, ScenarioUpdate, Schedule, Started, StoredConnection, Trigger,
 };
-pub use hooks::Hook;
-pub use hooks::HookSettings;
-pub use scenarios::Scenario;
-pub use scenarios::Schedule;
-pub(crate) use scenarios::{Forward, ScenarioSettings};
-pub use states::{EventState, Input};
-pub(crate) use states::{ExecutionStatus, OperationStatus, Trigger};
-pub use sweep::DeleteStep;
-pub(crate) use sweep::PurgeCursor;
 
 /// Append-only: a released migration is never edited, only followed.
 const MIGRATIONS: &[&str] = &[

@@ -11,6 +11,7 @@ use super::SqliteStore;
 use crate::clock::Millis;
 use crate::lifecycle::{DisableReason, HookFacts, ScenarioFacts};
 use crate::store::SweepStore;
+use crate::store::{DeleteStep, PurgeCursor};
 
 const SELECT_FACTS: &str = "
     SELECT h.id, h.name, h.enabled, h.created_at, h.enabled_at, h.disabled_at,
@@ -44,27 +45,6 @@ fn facts_of(tx: &Transaction<'_>, hook_id: i64) -> Result<Option<HookFacts>> {
         .prepare_cached(&format!("{SELECT_FACTS} WHERE h.id = ?1"))?
         .query_row([hook_id], facts_from_row)
         .optional()?)
-}
-
-/// Where a payload purge has got to: the last event looked at, in
-/// (received_at, id) order.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PurgeCursor {
-    pub(crate) received_at: Millis,
-    pub(crate) event_id: i64,
-}
-
-/// What one step of deleting a hook did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeleteStep {
-    /// Deleted this many of its events (with payloads and operations); more remain.
-    Events(u64),
-    /// Deleted its last events (this many) and the hook itself.
-    Deleted(u64),
-    /// The rule no longer holds (re-enabled, attached): left alone.
-    Spared,
-    /// Someone else deleted it meanwhile.
-    Gone,
 }
 
 impl SweepStore for SqliteStore {
