@@ -38,7 +38,7 @@ pub fn with_dbname(url: &str, dbname: &str) -> String {
 /// The tests' SQL is SQLite's; the few spellings PostgreSQL spells
 /// otherwise are translated here (bodies are `bytea`).
 pub fn portable(sql: &str) -> String {
-    let mut sql = sql.to_owned();
+    let mut sql = sql.replace("instr(", "0 < strpos(");
     for column in ["p.body", "body"] {
         sql = sql
             .replace(
@@ -104,7 +104,7 @@ impl TestDb {
     pub fn count(&self, sql: &str) -> i64 {
         let row = connect(&self.url)
             .query_one(&portable(sql), &[])
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
         if let Ok(n) = row.try_get::<_, i64>(0) {
             n
         } else if let Ok(n) = row.try_get::<_, i32>(0) {
@@ -112,7 +112,7 @@ impl TestDb {
         } else if let Ok(b) = row.try_get::<_, bool>(0) {
             i64::from(b)
         } else {
-            let n: Option<i64> = row.try_get(0).unwrap_or_else(|e| panic!("{sql}: {e}"));
+            let n: Option<i64> = row.try_get(0).unwrap_or_else(|e| panic!("{sql}: {e:?}"));
             n.unwrap_or_else(|| panic!("{sql}: NULL"))
         }
     }
@@ -121,7 +121,7 @@ impl TestDb {
     pub fn write(&self, sql: &str) -> u64 {
         let messages = connect(&self.url)
             .simple_query(&portable(sql))
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
         messages
             .iter()
             .rev()
@@ -137,7 +137,7 @@ impl TestDb {
     pub fn rows(&self, sql: &str) -> Vec<Vec<Cell>> {
         let rows = connect(&self.url)
             .query(&portable(sql), &[])
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
         rows.iter()
             .map(|row| {
                 (0..row.len())
@@ -147,7 +147,9 @@ impl TestDb {
                             Type::INT8 => row.get::<_, Option<i64>>(i).map(Cell::Int),
                             Type::INT4 => row.get::<_, Option<i32>>(i).map(|n| Cell::Int(n.into())),
                             Type::INT2 => row.get::<_, Option<i16>>(i).map(|n| Cell::Int(n.into())),
-                            Type::BOOL => row.get::<_, Option<bool>>(i).map(|b| Cell::Int(b.into())),
+                            Type::BOOL => {
+                                row.get::<_, Option<bool>>(i).map(|b| Cell::Int(b.into()))
+                            }
                             Type::FLOAT8 => row.get::<_, Option<f64>>(i).map(Cell::Real),
                             Type::BYTEA => row.get::<_, Option<Vec<u8>>>(i).map(Cell::Bytes),
                             _ => row.get::<_, Option<String>>(i).map(Cell::Text),
@@ -163,7 +165,10 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Ok(mut admin) = Client::connect(&self.cluster, NoTls) {
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
         }
     }
 }

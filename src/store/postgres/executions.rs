@@ -6,8 +6,8 @@ use postgres::{GenericClient, Row};
 
 use super::admin::{hook_by_id, scenario_by_id};
 use super::{json, leases, unsigned, word, PgStore};
-use crate::store::AHEAD_BYTES;
 use crate::clock::Millis;
+use crate::store::AHEAD_BYTES;
 use crate::store::{
     Ahead, ClaimedEvent, Committed, CycleEnd, EventState, ExecutionEnd, ExecutionRecord,
     ExecutionStatus, NewOperation, Operation, OperationStatus, Scenario, ScenarioUpdate, Schedule,

@@ -52,6 +52,7 @@ pub(crate) fn config_of(url: &PgUrl) -> Result<Config> {
 
 /// The same server and user, another database (the test switch's database
 /// per test).
+#[cfg(test)]
 pub(crate) fn with_dbname(url: &str, dbname: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((base, query)) => (base, Some(query)),
