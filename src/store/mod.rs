@@ -17,6 +17,7 @@ mod scenarios;
 pub(crate) mod sqlite;
 mod states;
 mod sweep;
+mod wakeups;
 
 use crate::error::Failure;
 
@@ -34,6 +35,7 @@ pub use hooks::{Hook, HookSettings};
 pub use scenarios::{Forward, Scenario, ScenarioSettings, Schedule};
 pub use states::{EventState, ExecutionStatus, Input, OperationStatus, Trigger};
 pub use sweep::{DeleteStep, PurgeCursor};
+pub use wakeups::{WakeUp, WakeUps};
 
 /// Run `sql` (statements the test prepares a store with, beyond what the
 /// interface offers: a lease another process holds) straight on the store.

@@ -389,20 +389,19 @@ pub(super) fn unsigned<T: TryFrom<i64>>(row: &postgres::Row, idx: usize) -> Resu
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests_support {
     use super::*;
-    use crate::store::{Enqueued, EventStore, HookSettings, NewEvent, ScenarioSettings, Trigger};
 
     /// A new, migrated database on the cluster of `HOOKQ_TEST_PG`, dropped
     /// at the end; `None` (the test skips) without one.
-    struct Scratch {
+    pub(crate) struct Scratch {
         admin: String,
         name: String,
-        url: PgUrl,
+        pub(crate) url: PgUrl,
     }
 
     impl Scratch {
-        fn new(name: &str) -> Option<Scratch> {
+        pub(crate) fn new(name: &str) -> Option<Scratch> {
             // Unset in the first `cargo test` of .ci/run too: its second run
             // sets it.
             let Ok(admin) = std::env::var("HOOKQ_TEST_PG") else {
@@ -428,7 +427,7 @@ mod tests {
             Some(Scratch { admin, name, url })
         }
 
-        fn connect(&self) -> Client {
+        pub(crate) fn connect(&self) -> Client {
             Client::connect(self.url.expose(), NoTls).unwrap()
         }
     }
@@ -443,6 +442,13 @@ mod tests {
             }
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::Scratch;
+    use super::*;
+    use crate::store::{Enqueued, EventStore, HookSettings, NewEvent, ScenarioSettings, Trigger};
 
     #[test]
     fn another_database_of_the_same_server() {
@@ -533,5 +539,69 @@ mod tests {
         store.release_lease(scenario.id).unwrap();
         assert_eq!(store.repair_running().unwrap(), 2);
         assert_eq!(store.queued_count(hook.id).unwrap(), 3);
+    }
+}
+
+#[cfg(test)]
+mod wake_up_tests {
+    use std::time::Duration;
+
+    use super::tests_support::Scratch;
+    use super::*;
+    use crate::store::{
+        EventStore, HookSettings, NewEvent, ScenarioSettings, Schedule, WakeUp, WakeUps,
+    };
+
+    /// Waits (up to 20 s) for what the listener hears.
+    fn heard(listener: &mut dyn WakeUps) -> Vec<WakeUp> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let woken = listener.wait(Duration::from_millis(200)).unwrap();
+            if !woken.is_empty() || Instant::now() > deadline {
+                return woken;
+            }
+        }
+    }
+
+    #[test]
+    fn committed_events_and_config_changes_wake_other_processes() {
+        let Some(db) = Scratch::new("wake") else {
+            return;
+        };
+        let mut store = PgStore::open(&db.url, Access::Create).unwrap();
+        let now_hook = store
+            .create_hook("now", &HookSettings::default(), 0)
+            .unwrap();
+        let later_hook = store
+            .create_hook("later", &HookSettings::default(), 0)
+            .unwrap();
+        let settings = ScenarioSettings::new(vec!["true".into()]);
+        store
+            .create_scenario("now", now_hook.id, &settings, true, 0)
+            .unwrap();
+        let on_demand = ScenarioSettings {
+            schedule: Schedule::OnDemand,
+            ..settings
+        };
+        store
+            .create_scenario("later", later_hook.id, &on_demand, true, 0)
+            .unwrap();
+        let mut listener = super::listen::Listener::new(&db.url).unwrap();
+        // Only the hook whose scenario runs `immediately` wakes anyone,
+        // once per transaction however many events.
+        let events = vec![
+            NewEvent::sample(later_hook.id, 0, b"x"),
+            NewEvent::sample(now_hook.id, 0, b"x"),
+            NewEvent::sample(now_hook.id, 0, b"y"),
+        ];
+        store.enqueue(&events, &[]).unwrap();
+        assert_eq!(
+            heard(&mut listener),
+            vec![WakeUp::Events {
+                hook_id: now_hook.id
+            }]
+        );
+        store.disable_hook(later_hook.id, 0, "test").unwrap();
+        assert_eq!(heard(&mut listener), vec![WakeUp::Config]);
     }
 }
