@@ -3,6 +3,8 @@
 #
 #   url=$(bash .ci/postgres.sh start)   # prints postgres://hookq@127.0.0.1:PORT/hookq
 #   bash .ci/postgres.sh stop "$url"    # stops it and removes its files
+#   bash .ci/postgres.sh pause "$url"   # stops it, keeping its files (an outage)
+#   bash .ci/postgres.sh resume "$url"  # starts it again on the same port
 #
 # The cluster lives in a directory of its own under ${TMPDIR:-/tmp}
 # (hookq-pg-PORT), listens on 127.0.0.1 only (and on a socket in that
@@ -74,21 +76,45 @@ start() {
     exit 1
 }
 
-stop() {
-    local port dir
+# The port of a cluster's URL, and its directory, which must hold one.
+port_of() {
+    local port
     port=$(sed -E 's#^.*:([0-9]+)(/.*)?$#\1#' <<<"$1")
     [[ $port =~ ^[0-9]+$ ]] || { echo "postgres.sh: no port in $1" >&2; exit 2; }
+    [[ -d $(dir_of "$port")/data ]] || { echo "postgres.sh: no cluster in $(dir_of "$port")" >&2; exit 1; }
+    echo "$port"
+}
+
+stop() {
+    local port dir
+    port=$(port_of "$1")
     dir=$(dir_of "$port")
-    [[ -d $dir/data ]] || { echo "postgres.sh: no cluster in $dir" >&2; exit 1; }
     as_owner "$(pg_bin)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
     rm -rf "$dir"
+}
+
+pause() {
+    local port
+    port=$(port_of "$1")
+    as_owner "$(pg_bin)/pg_ctl" -D "$(dir_of "$port")/data" -m fast -w stop >/dev/null
+}
+
+resume() {
+    local port dir
+    port=$(port_of "$1")
+    dir=$(dir_of "$port")
+    as_owner "$(pg_bin)/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300" \
+        start >/dev/null
 }
 
 case "${1:-}" in
 start) start ;;
 stop) stop "${2:?usage: postgres.sh stop URL}" ;;
+pause) pause "${2:?usage: postgres.sh pause URL}" ;;
+resume) resume "${2:?usage: postgres.sh resume URL}" ;;
 *)
-    echo "usage: postgres.sh start | stop URL" >&2
+    echo "usage: postgres.sh start | stop URL | pause URL | resume URL" >&2
     exit 2
     ;;
 esac

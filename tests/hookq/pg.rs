@@ -3,8 +3,9 @@
 //! that cluster, made from a template migrated once per test process and
 //! dropped with the `Env`; unset, the suite runs on SQLite.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use postgres::types::Type;
 use postgres::{Client, NoTls, SimpleQueryMessage};
@@ -57,23 +58,31 @@ pub fn connect(url: &str) -> Client {
     Client::connect(url, NoTls).unwrap_or_else(|e| panic!("connect to the test cluster: {e}"))
 }
 
-/// The migrated template of this test process: made once, by hookq itself.
-fn template(cluster: &str) -> &'static str {
-    static TEMPLATE: OnceLock<String> = OnceLock::new();
-    TEMPLATE.get_or_init(|| {
-        let name = format!("hookq_tmpl_{}", std::process::id());
-        let mut admin = connect(cluster);
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .unwrap();
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        let location =
-            hookq::store::Location::parse(std::ffi::OsStr::new(&with_dbname(cluster, &name)));
-        drop(hookq::store::open(&location, hookq::store::Access::Create).expect("migrate"));
-        name
-    })
+/// The migrated template of this test process on a cluster: made once, by
+/// hookq itself.
+fn template(cluster: &str) -> String {
+    static TEMPLATES: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+    let mut templates = TEMPLATES
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    templates
+        .entry(cluster.to_owned())
+        .or_insert_with(|| {
+            let name = format!("hookq_tmpl_{}", std::process::id());
+            let mut admin = connect(cluster);
+            admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .unwrap();
+            admin
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .unwrap();
+            let location =
+                hookq::store::Location::parse(std::ffi::OsStr::new(&with_dbname(cluster, &name)));
+            drop(hookq::store::open(&location, hookq::store::Access::Create).expect("migrate"));
+            name
+        })
+        .clone()
 }
 
 /// One test's database, dropped with it.

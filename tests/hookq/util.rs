@@ -36,6 +36,19 @@ impl Env {
         }
     }
 
+    /// A database of its own on this PostgreSQL cluster, whatever the
+    /// switch says (a test that restarts its own cluster).
+    pub fn on_cluster(url: &str) -> Env {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let pg = crate::pg::TestDb::new(url.to_owned());
+        Env {
+            dir,
+            db: PathBuf::from(&pg.url),
+            now: None,
+            pg: Some(pg),
+        }
+    }
+
     /// Whether the suite runs on PostgreSQL (`HOOKQ_TEST_PG`).
     pub fn on_postgres(&self) -> bool {
         self.pg.is_some()
