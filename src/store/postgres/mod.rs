@@ -427,6 +427,17 @@ pub(crate) mod tests_support {
             Some(Scratch { admin, name, url })
         }
 
+        /// Drop the database and make a new one of the same name.
+        pub(crate) fn recreate(&self) {
+            let mut client = Client::connect(&self.admin, NoTls).unwrap();
+            for sql in [
+                format!("DROP DATABASE {} WITH (FORCE)", self.name),
+                format!("CREATE DATABASE {}", self.name),
+            ] {
+                client.batch_execute(&sql).unwrap();
+            }
+        }
+
         pub(crate) fn connect(&self) -> Client {
             Client::connect(self.url.expose(), NoTls).unwrap()
         }
@@ -475,6 +486,28 @@ mod tests {
         let err = PgStore::open(&db.url, Access::Create).err().unwrap();
         assert!(
             format!("{err:#}").contains("schema version 99 is newer"),
+            "{err:#}"
+        );
+    }
+
+    /// A URL that leads, after a reconnect, to another database than the
+    /// one this process committed to (a restore, a DNS change): what it
+    /// would store there is lost to the others, so the writer must stop.
+    #[test]
+    fn a_reconnect_to_another_database_is_not_in_place() {
+        let Some(db) = Scratch::new("moved") else {
+            return;
+        };
+        let mut store = PgStore::open(&db.url, Access::Create).unwrap();
+        store.still_in_place().unwrap();
+        db.recreate();
+        // The first statement finds its connection gone; the next one
+        // connects to the new database of the same name.
+        let _ = store.config_version();
+        let _ = store.with(|c| Ok(c.batch_execute("SELECT 1")?));
+        let err = store.still_in_place().unwrap_err();
+        assert!(
+            format!("{err:#}").contains("another PostgreSQL cluster or database"),
             "{err:#}"
         );
     }
