@@ -95,3 +95,154 @@ fn a_restarted_postgresql_is_503_meanwhile_and_recovers_by_itself() {
     assert_eq!(env.sql_count("SELECT count(*) FROM events"), accepted);
     server.terminate();
 }
+
+/// Two servers on one database, requests spread over both: every
+/// acknowledged event is stored exactly once, and each hook's ids come in
+/// the order its events were committed (a reader never sees a later id
+/// before an earlier one of the same hook).
+#[test]
+fn two_servers_store_every_acknowledged_event_once() {
+    if !switched_on("two_servers_store_every_acknowledged_event_once") {
+        return;
+    }
+    let env = Env::new();
+    let paths = [
+        env.hook("a", &["--rate-limit", "0"]),
+        env.hook("b", &["--rate-limit", "0"]),
+    ];
+    let servers = [
+        ServerProcess::start(&env, &["--no-scenarios"]),
+        ServerProcess::start(&env, &["--no-scenarios"]),
+    ];
+    let addrs = [servers[0].addr, servers[1].addr];
+    let accepted: Vec<String> = std::thread::scope(|scope| {
+        let senders: Vec<_> = (0..8)
+            .map(|sender| {
+                let paths = &paths;
+                scope.spawn(move || {
+                    let mut accepted = Vec::new();
+                    for i in 0..40 {
+                        let body = format!("{sender}-{i}");
+                        let addr = addrs[(sender + i) % 2];
+                        let path = &paths[i % 2];
+                        let reply = http(addr, "POST", path, &[], body.as_bytes());
+                        assert_eq!(reply.status, 200, "{body}: {}", reply.text());
+                        accepted.push(body);
+                    }
+                    accepted
+                })
+            })
+            .collect();
+        senders
+            .into_iter()
+            .flat_map(|s| s.join().unwrap())
+            .collect()
+    });
+    assert_eq!(accepted.len(), 320);
+    assert_eq!(
+        env.sql_count("SELECT count(*) FROM events"),
+        accepted.len() as i64
+    );
+    assert_eq!(
+        env.sql_count("SELECT count(DISTINCT body) FROM payloads"),
+        accepted.len() as i64,
+        "each once"
+    );
+    // Each sender's events of one hook were sent one after another: their
+    // ids (their places in the queue) follow the order they were sent in.
+    for sender in 0..8 {
+        for hook in ["a", "b"] {
+            let rows = env.rows(&format!(
+                "SELECT e.id, encode(p.body, 'escape') FROM events e
+                 JOIN payloads p ON p.event_id = e.id JOIN hooks h ON h.id = e.hook_id
+                 WHERE h.name = '{hook}' AND encode(p.body, 'escape') LIKE '{sender}-%'
+                 ORDER BY e.id"
+            ));
+            let sent: Vec<usize> = rows
+                .iter()
+                .map(|row| row[1].text().split('-').nth(1).unwrap().parse().unwrap())
+                .collect();
+            let mut sorted = sent.clone();
+            sorted.sort_unstable();
+            assert_eq!(sent, sorted, "sender {sender}, hook {hook}");
+        }
+    }
+}
+
+/// Two `scenario run` loops and a server running the same `immediately`
+/// scenario: never two executions at once (the command itself would see
+/// the other: its lock directory exists), and every event processed once.
+#[test]
+fn one_execution_at_a_time_across_processes() {
+    if !switched_on("one_execution_at_a_time_across_processes") {
+        return;
+    }
+    let env = Env::new();
+    let path = env.hook("h", &["--rate-limit", "0"]);
+    let lock = env.path().join("running");
+    let out = env.path().join("out");
+    let command = format!(
+        "mkdir {lock} || exit 9; cat >> {out}; echo >> {out}; rmdir {lock}",
+        lock = lock.display(),
+        out = out.display()
+    );
+    env.ok(&[
+        "scenario",
+        "create",
+        "s",
+        "--hook",
+        "h",
+        "--max-cycles",
+        "3",
+        "--",
+        "sh",
+        "-c",
+        &command,
+    ]);
+    let server = ServerProcess::start(&env, &[]);
+    let runs: Vec<std::thread::JoinHandle<()>> = (0..2)
+        .map(|_| {
+            let db = env.db.clone();
+            std::thread::spawn(move || {
+                for _ in 0..15 {
+                    // 75 (busy) while another holds the lease: expected.
+                    let out = Command::new(BIN)
+                        .args(["scenario", "run", "s"])
+                        .env("HOOKQ_DB", &db)
+                        .env_remove("HOOKQ_NOW")
+                        .output()
+                        .expect("scenario run");
+                    assert!(
+                        matches!(out.status.code(), Some(0 | 75)),
+                        "{:?}: {}",
+                        out.status,
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                }
+            })
+        })
+        .collect();
+    for i in 0..60 {
+        let body = format!("event-{i}");
+        assert_eq!(
+            http(server.addr, "POST", &path, &[], body.as_bytes()).status,
+            200
+        );
+    }
+    for run in runs {
+        run.join().unwrap();
+    }
+    eventually(60, "every event to be processed", || {
+        env.sql_count("SELECT count(*) FROM events WHERE state = 'done'") == 60
+    });
+    assert_eq!(
+        env.sql_count("SELECT count(*) FROM operations WHERE status = 'error'"),
+        0,
+        "two executions ran at once"
+    );
+    assert_eq!(env.sql_count("SELECT count(*) FROM operations"), 60);
+    assert_eq!(env.sql_count("SELECT max(attempts) FROM events"), 1);
+    let lines = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(lines.lines().count(), 60);
+    server.terminate();
+}

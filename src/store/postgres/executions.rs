@@ -269,6 +269,16 @@ impl PgStore {
     ) -> Result<Committed> {
         self.with(|c| {
             let mut tx = c.transaction()?;
+            if last.is_some() {
+                // The end of the execution updates the scenario's row: taken
+                // before the lease's, the order of every transaction (an
+                // acquirer holding the scenario's row and waiting for the
+                // lease's would deadlock with this one otherwise).
+                tx.execute(
+                    "SELECT 1 FROM scenarios WHERE id = $1 FOR NO KEY UPDATE",
+                    &[&scenario_id],
+                )?;
+            }
             let lease_held = leases::held_here(&mut tx, scenario_id)?;
             for (end, op) in cycles {
                 record_cycle(&mut tx, lease_held, *end, op)?;
