@@ -246,3 +246,64 @@ fn one_execution_at_a_time_across_processes() {
     assert_eq!(lines.lines().count(), 60);
     server.terminate();
 }
+
+/// `kill -9` of one of two servers while both take requests: every event
+/// either server acknowledged is stored, once; the survivor goes on.
+#[test]
+fn a_server_killed_mid_load_loses_nothing_acknowledged() {
+    if !switched_on("a_server_killed_mid_load_loses_nothing_acknowledged") {
+        return;
+    }
+    let env = Env::new();
+    let path = env.hook("h", &["--rate-limit", "0"]);
+    let doomed = ServerProcess::start(&env, &["--no-scenarios"]);
+    let survivor = ServerProcess::start(&env, &["--no-scenarios"]);
+    let addrs = [doomed.addr, survivor.addr];
+    let sent = std::sync::atomic::AtomicUsize::new(0);
+    let accepted: Vec<String> = std::thread::scope(|scope| {
+        let senders: Vec<_> = (0..4)
+            .map(|sender| {
+                let (path, sent) = (&path, &sent);
+                scope.spawn(move || {
+                    let mut accepted = Vec::new();
+                    for i in 0..60 {
+                        let body = format!("{sender}-{i}");
+                        let addr = addrs[i % 2];
+                        sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        // Refused or cut off by the kill: not acknowledged.
+                        if let Ok(reply) = try_http(addr, "POST", path, &[], body.as_bytes()) {
+                            if reply.status == 200 {
+                                accepted.push(body);
+                            }
+                        }
+                    }
+                    accepted
+                })
+            })
+            .collect();
+        while sent.load(std::sync::atomic::Ordering::Relaxed) < 80 {
+            std::thread::yield_now();
+        }
+        doomed.kill();
+        senders
+            .into_iter()
+            .flat_map(|s| s.join().unwrap())
+            .collect()
+    });
+    // The survivor took its half after the kill.
+    assert!(accepted.len() >= 120, "{}", accepted.len());
+    for body in &accepted {
+        assert_eq!(
+            env.sql_count(&format!(
+                "SELECT count(*) FROM payloads WHERE CAST(body AS TEXT) = '{body}'"
+            )),
+            1,
+            "{body}"
+        );
+    }
+    assert_eq!(
+        http(survivor.addr, "POST", &path, &[], b"after").status,
+        200
+    );
+    survivor.terminate();
+}
