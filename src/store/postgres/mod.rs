@@ -121,11 +121,12 @@ impl PgStore {
     /// Changes whenever something the pages show changed in this database:
     /// a new event, operation or execution, a queue's length, the hooks,
     /// connections or scenarios (end points of indexes and one small
-    /// table, no event read), and, within seconds, any other write
-    /// (PostgreSQL's per-database row counters, reported by each session
-    /// when it goes idle, which can lag up to 10 s). Not the next
-    /// transaction id: exact, but the whole cluster's, so every other
-    /// database's writes would refresh the pages too.
+    /// table, no event read). Not the next transaction id: exact, but the
+    /// whole cluster's, so every other database's writes would refresh the
+    /// pages too; nor PostgreSQL's per-database row counters, which each
+    /// session reports when it goes idle, up to 10 s late. What none of
+    /// these sees (an incomplete event discarded, a payload purged) shows
+    /// at the next change or reload.
     pub(crate) fn data_version(&self) -> Result<i64> {
         use std::hash::{Hash, Hasher};
         let row = self.with(|c| {
@@ -134,9 +135,7 @@ impl PgStore {
                         (SELECT coalesce(max(id), 0) FROM events),
                         (SELECT coalesce(max(id), 0) FROM operations),
                         (SELECT coalesce(max(id), 0) FROM executions),
-                        (SELECT coalesce(sum(queued), 0)::bigint FROM hooks),
-                        (SELECT (tup_inserted + tup_updated + tup_deleted)::bigint
-                         FROM pg_stat_database WHERE datname = current_database())",
+                        (SELECT coalesce(sum(queued), 0)::bigint FROM hooks)",
                 &[],
             )?)
         })?;
@@ -506,6 +505,30 @@ mod tests {
             format!("{err:#}").contains("schema version 99 is newer"),
             "{err:#}"
         );
+    }
+
+    /// The page refreshes when its own database changes, not when another
+    /// database of the same cluster does.
+    #[test]
+    fn data_version_follows_this_database_only() {
+        let (Some(mine), Some(other)) = (Scratch::new("dv_mine"), Scratch::new("dv_other")) else {
+            return;
+        };
+        let mut store = PgStore::open(&mine.url, Access::Create).unwrap();
+        let mut elsewhere = PgStore::open(&other.url, Access::Create).unwrap();
+        let hook = store.create_hook("h", &HookSettings::default(), 0).unwrap();
+        let far = elsewhere
+            .create_hook("h", &HookSettings::default(), 0)
+            .unwrap();
+        let before = store.data_version().unwrap();
+        elsewhere
+            .enqueue(&[NewEvent::sample(far.id, 0, b"x")], &[])
+            .unwrap();
+        assert_eq!(store.data_version().unwrap(), before, "another database");
+        store
+            .enqueue(&[NewEvent::sample(hook.id, 0, b"x")], &[])
+            .unwrap();
+        assert_ne!(store.data_version().unwrap(), before, "an event here");
     }
 
     /// A URL that leads, after a reconnect, to another database than the
