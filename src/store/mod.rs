@@ -13,7 +13,7 @@ mod events;
 mod executions;
 mod hooks;
 mod scenarios;
-pub(crate) mod sqlite;
+mod sqlite;
 mod states;
 mod sweep;
 
