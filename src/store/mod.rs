@@ -14,7 +14,7 @@ mod executions;
 mod hooks;
 pub(crate) mod postgres;
 mod scenarios;
-pub(crate) mod sqlite;
+mod sqlite;
 mod states;
 mod sweep;
 mod wakeups;

@@ -219,3 +219,29 @@ fn an_unreadable_list_setting_is_an_error_not_an_open_door() {
     let err = env.fails(&["scenario", "list"], 1);
     assert!(err.contains("column forward"), "{err}");
 }
+
+/// `--db postgres://...` names a PostgreSQL store, not a file: until that
+/// engine is built it is refused as a usage error, no file is created at a
+/// path that looks like the URL, and the message never shows the password.
+#[test]
+fn a_postgres_url_is_refused_until_built_without_showing_its_password() {
+    let env = Env::new();
+    for url in [
+        "postgres://ann:s3cret@db.example:5432/hq",
+        "postgresql://ann@db.example/hq?password=s3cret",
+    ] {
+        let out = env
+            .cmd(&["hooks", "list"])
+            .env("HOOKQ_DB", url)
+            .current_dir(env.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("ann@db.example"), "{stderr}");
+        assert!(stderr.contains("PostgreSQL"), "{stderr}");
+        assert!(!stderr.contains("s3cret"), "{stderr}");
+    }
+    let left: Vec<_> = std::fs::read_dir(env.path()).unwrap().collect();
+    assert!(left.is_empty(), "nothing created: {left:?}");
+}
