@@ -9,9 +9,49 @@ use anyhow::Result;
 use super::PgStore;
 use crate::store::{Enqueued, NewEvent, RefusalCount};
 
+/// The statements of a batch, prepared once per connection, in the order
+/// [`PgStore::enqueue_then`] names them.
+const GROUP_COMMIT: &[&str] = &[
+    "SELECT id, queue_limit - queued FROM hooks WHERE id = ANY($1)
+     ORDER BY id FOR NO KEY UPDATE",
+    "INSERT INTO deliveries (hook_id, delivery, expires_at)
+     VALUES ($1, $2, $3)
+     ON CONFLICT (hook_id, delivery)
+     DO UPDATE SET expires_at = excluded.expires_at
+     WHERE deliveries.expires_at <= $4",
+    "SELECT EXISTS (SELECT 1 FROM deliveries
+     WHERE hook_id = $1 AND delivery = $2
+     AND expires_at > $3)",
+    "UPDATE hooks SET duplicates = duplicates + 1 WHERE id = $1",
+    "SELECT nextval(pg_get_serial_sequence('events', 'id'))
+     FROM generate_series(1, $1::bigint)",
+    "INSERT INTO events (id, hook_id, received_at, method, path, query, headers,
+     remote_addr, content_type, size, replay_of)
+     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[],
+     $5::text[], $6::text[], $7::text[], $8::text[],
+     $9::text[], $10::bigint[], $11::bigint[])",
+    "INSERT INTO payloads (event_id, body)
+     SELECT * FROM unnest($1::bigint[], $2::bytea[])",
+    "UPDATE hooks h SET last_event_at = greatest(h.last_event_at, d.at)
+     FROM (SELECT id, max(at) AS at FROM unnest($1::bigint[], $2::bigint[])
+     AS u(id, at) GROUP BY id) d
+     WHERE h.id = d.id",
+    "SELECT pg_notify('hookq_events', string_agg(DISTINCT hook_id::text, ','))
+     FROM scenarios
+     WHERE hook_id = ANY($1) AND active AND schedule = 'immediately'
+     HAVING count(*) > 0",
+    "INSERT INTO refusals (hook_id, status, count)
+     SELECT r.h, r.s, r.n FROM unnest($1::bigint[], $2::int[], $3::bigint[])
+     AS r(h, s, n)
+     WHERE EXISTS (SELECT 1 FROM hooks WHERE id = r.h)
+     ON CONFLICT (hook_id, status)
+     DO UPDATE SET count = refusals.count + excluded.count",
+];
+
 impl PgStore {
-    /// Store a batch of events and refusal counts in one transaction, calling `before_commit` with the outcomes once
-    /// the events are inserted but before anyone else can see them.
+    /// Store a batch of events and refusal counts in one transaction,
+    /// calling `before_commit` with the outcomes once the events are
+    /// inserted but before anyone else can see them.
     ///
     /// Within a hook, id order is commit order: the hook's row is locked
     /// (in id order, so writers never deadlock) before its events take
@@ -24,7 +64,12 @@ impl PgStore {
         refusals: &[RefusalCount],
         before_commit: &mut dyn FnMut(&[Enqueued]),
     ) -> Result<Vec<Enqueued>> {
-        self.with(|c| {
+        self.with_prepared(GROUP_COMMIT, |c, prepared| {
+            let [lock_hooks, remember, seen, count_duplicate, take_ids, insert_events, insert_payloads, touch_hooks, wake, count_refusals] =
+                prepared
+            else {
+                unreachable!("one statement each")
+            };
             let mut tx = c.transaction()?;
             let mut hook_ids: Vec<i64> = events.iter().map(|e| e.hook_id).collect();
             hook_ids.sort_unstable();
@@ -32,11 +77,7 @@ impl PgStore {
             // Room in each queue, under the hooks' row locks.
             let mut room: BTreeMap<i64, i64> = BTreeMap::new();
             if !hook_ids.is_empty() {
-                for row in tx.query(
-                    "SELECT id, queue_limit - queued FROM hooks WHERE id = ANY($1)
-                     ORDER BY id FOR NO KEY UPDATE",
-                    &[&hook_ids],
-                )? {
+                for row in tx.query(lock_hooks, &[&hook_ids])? {
                     room.insert(row.get(0), row.get(1));
                 }
             }
@@ -54,11 +95,7 @@ impl PgStore {
                 let duplicate = match &event.delivery {
                     Some(delivery) if *left > 0 => {
                         tx.execute(
-                            "INSERT INTO deliveries (hook_id, delivery, expires_at)
-                             VALUES ($1, $2, $3)
-                             ON CONFLICT (hook_id, delivery)
-                             DO UPDATE SET expires_at = excluded.expires_at
-                             WHERE deliveries.expires_at <= $4",
+                            remember,
                             &[
                                 &event.hook_id,
                                 &delivery.id,
@@ -68,20 +105,12 @@ impl PgStore {
                         )? == 0
                     }
                     Some(delivery) => tx
-                        .query_one(
-                            "SELECT EXISTS (SELECT 1 FROM deliveries
-                                            WHERE hook_id = $1 AND delivery = $2
-                                              AND expires_at > $3)",
-                            &[&event.hook_id, &delivery.id, &event.received_at],
-                        )?
+                        .query_one(seen, &[&event.hook_id, &delivery.id, &event.received_at])?
                         .get(0),
                     None => false,
                 };
                 if duplicate {
-                    tx.execute(
-                        "UPDATE hooks SET duplicates = duplicates + 1 WHERE id = $1",
-                        &[&event.hook_id],
-                    )?;
+                    tx.execute(count_duplicate, &[&event.hook_id])?;
                     outcomes.push(Enqueued::Duplicate);
                 } else if *left <= 0 {
                     outcomes.push(Enqueued::QueueFull);
@@ -94,11 +123,7 @@ impl PgStore {
             if !stored.is_empty() {
                 // Ids taken under the locks, handed out in the batch's order.
                 let mut ids: Vec<i64> = tx
-                    .query(
-                        "SELECT nextval(pg_get_serial_sequence('events', 'id'))
-                         FROM generate_series(1, $1::bigint)",
-                        &[&(stored.len() as i64)],
-                    )?
+                    .query(take_ids, &[&(stored.len() as i64)])?
                     .iter()
                     .map(|row| row.get(0))
                     .collect();
@@ -122,40 +147,20 @@ impl PgStore {
                 let replay: Vec<Option<i64>> = rows.iter().map(|e| e.replay_of).collect();
                 let body: Vec<&[u8]> = rows.iter().map(|e| e.body.as_slice()).collect();
                 tx.execute(
-                    "INSERT INTO events (id, hook_id, received_at, method, path, query, headers,
-                                         remote_addr, content_type, size, replay_of)
-                     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[],
-                                          $5::text[], $6::text[], $7::text[], $8::text[],
-                                          $9::text[], $10::bigint[], $11::bigint[])",
+                    insert_events,
                     &[
                         &ids, &hook, &received, &method, &path, &query, &headers, &remote,
                         &content, &size, &replay,
                     ],
                 )?;
-                tx.execute(
-                    "INSERT INTO payloads (event_id, body)
-                     SELECT * FROM unnest($1::bigint[], $2::bytea[])",
-                    &[&ids, &body],
-                )?;
-                tx.execute(
-                    "UPDATE hooks h SET last_event_at = greatest(h.last_event_at, d.at)
-                     FROM (SELECT id, max(at) AS at FROM unnest($1::bigint[], $2::bigint[])
-                           AS u(id, at) GROUP BY id) d
-                     WHERE h.id = d.id",
-                    &[&hook, &received],
-                )?;
+                tx.execute(insert_payloads, &[&ids, &body])?;
+                tx.execute(touch_hooks, &[&hook, &received])?;
                 for (&i, &id) in stored.iter().zip(&ids) {
                     outcomes[i] = Enqueued::Stored(id);
                 }
                 // Wake-ups for the hooks whose scenario runs `immediately`,
                 // once per transaction, delivered at commit.
-                tx.execute(
-                    "SELECT pg_notify('hookq_events', string_agg(DISTINCT hook_id::text, ','))
-                     FROM scenarios
-                     WHERE hook_id = ANY($1) AND active AND schedule = 'immediately'
-                     HAVING count(*) > 0",
-                    &[&hook],
-                )?;
+                tx.execute(wake, &[&hook])?;
             }
             if !refusals.is_empty() {
                 // Merged and sorted by (hook, status): two servers upsert
@@ -167,15 +172,7 @@ impl PgStore {
                 let hook: Vec<i64> = counts.keys().map(|k| k.0).collect();
                 let status: Vec<i32> = counts.keys().map(|k| i32::from(k.1)).collect();
                 let n: Vec<i64> = counts.values().map(|&n| n as i64).collect();
-                tx.execute(
-                    "INSERT INTO refusals (hook_id, status, count)
-                     SELECT r.h, r.s, r.n FROM unnest($1::bigint[], $2::int[], $3::bigint[])
-                         AS r(h, s, n)
-                     WHERE EXISTS (SELECT 1 FROM hooks WHERE id = r.h)
-                     ON CONFLICT (hook_id, status)
-                     DO UPDATE SET count = refusals.count + excluded.count",
-                    &[&hook, &status, &n],
-                )?;
+                tx.execute(count_refusals, &[&hook, &status, &n])?;
             }
             before_commit(&outcomes);
             tx.commit()?;

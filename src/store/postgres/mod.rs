@@ -18,12 +18,13 @@ mod leases;
 pub(crate) mod listen;
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use postgres::error::SqlState;
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config, NoTls, Statement};
 
 use crate::error::Failure;
 use crate::store::{Access, Location, PgUrl, Store};
@@ -72,6 +73,9 @@ pub(crate) fn with_dbname(url: &str, dbname: &str) -> String {
 /// The connection of a store, and what is known of the last try to make it.
 struct Link {
     client: Option<Client>,
+    /// Statements prepared on this connection ([`PgStore::with_prepared`]):
+    /// one round trip each instead of two. Made again with the connection.
+    statements: HashMap<&'static str, Statement>,
     /// The last failed connect: when, and why.
     failed: Option<(Instant, String)>,
 }
@@ -99,6 +103,7 @@ impl PgStore {
             config: config_of(url)?,
             session: RefCell::new(Link {
                 client: None,
+                statements: HashMap::new(),
                 failed: None,
             }),
             relaxed: Cell::new(false),
@@ -167,16 +172,43 @@ impl PgStore {
     /// connects again); a deadlock or serialization failure is tried once
     /// more, since `body` always starts its own transaction.
     pub(crate) fn with<R>(&self, mut body: impl FnMut(&mut Client) -> Result<R>) -> Result<R> {
+        self.with_prepared(&[], |client, _| body(client))
+    }
+
+    /// [`PgStore::with`], `body` getting `sql` prepared on this connection
+    /// (in the same order): for the statements of the hot paths.
+    pub(crate) fn with_prepared<R>(
+        &self,
+        sql: &[&'static str],
+        mut body: impl FnMut(&mut Client, &[Statement]) -> Result<R>,
+    ) -> Result<R> {
         let mut session = self.session.borrow_mut();
         let mut tried = false;
         loop {
-            let client = self.connected(&mut session)?;
-            match body(client) {
+            self.connected(&mut session)?;
+            let Link {
+                client: slot,
+                statements: cache,
+                ..
+            } = &mut *session;
+            let client = slot.as_mut().expect("connected above");
+            let statements = sql
+                .iter()
+                .map(|&sql| match cache.get(sql) {
+                    Some(statement) => Ok(statement.clone()),
+                    None => {
+                        let statement = client.prepare(sql)?;
+                        cache.insert(sql, statement.clone());
+                        Ok(statement)
+                    }
+                })
+                .collect::<Result<Vec<_>>>();
+            match statements.and_then(|statements| body(client, &statements)) {
                 Ok(r) => return Ok(r),
                 Err(e) => {
                     let code = sql_state(&e);
                     if client.is_closed() || code.as_ref().is_some_and(connection_lost) {
-                        session.client = None;
+                        *slot = None;
                         return Err(e.context(format!("lost the connection to {}", self.url)));
                     }
                     let retry = code == Some(SqlState::T_R_DEADLOCK_DETECTED)
@@ -191,7 +223,7 @@ impl PgStore {
         }
     }
 
-    fn connected<'s>(&self, session: &'s mut Link) -> Result<&'s mut Client> {
+    fn connected(&self, session: &mut Link) -> Result<()> {
         if session.client.as_ref().is_some_and(Client::is_closed) {
             session.client = None;
         }
@@ -204,6 +236,7 @@ impl PgStore {
             match self.connect() {
                 Ok(client) => {
                     session.client = Some(client);
+                    session.statements.clear();
                     session.failed = None;
                 }
                 Err(e) => {
@@ -213,7 +246,7 @@ impl PgStore {
                 }
             }
         }
-        Ok(session.client.as_mut().expect("connected above"))
+        Ok(())
     }
 
     /// One new connection with hookq's settings: commits durable unless
