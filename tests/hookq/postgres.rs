@@ -116,12 +116,12 @@ fn two_servers_store_every_acknowledged_event_once() {
     ];
     let addrs = [servers[0].addr, servers[1].addr];
     let accepted: Vec<String> = std::thread::scope(|scope| {
-        let senders: Vec<_> = (0..8)
+        let senders: Vec<_> = (0..16)
             .map(|sender| {
                 let paths = &paths;
                 scope.spawn(move || {
                     let mut accepted = Vec::new();
-                    for i in 0..40 {
+                    for i in 0..200 {
                         let body = format!("{sender}-{i}");
                         let addr = addrs[(sender + i) % 2];
                         let path = &paths[i % 2];
@@ -138,7 +138,7 @@ fn two_servers_store_every_acknowledged_event_once() {
             .flat_map(|s| s.join().unwrap())
             .collect()
     });
-    assert_eq!(accepted.len(), 320);
+    assert_eq!(accepted.len(), 16 * 200);
     assert_eq!(
         env.sql_count("SELECT count(*) FROM events"),
         accepted.len() as i64
@@ -150,7 +150,7 @@ fn two_servers_store_every_acknowledged_event_once() {
     );
     // Each sender's events of one hook were sent one after another: their
     // ids (their places in the queue) follow the order they were sent in.
-    for sender in 0..8 {
+    for sender in 0..16 {
         for hook in ["a", "b"] {
             let rows = env.rows(&format!(
                 "SELECT e.id, encode(p.body, 'escape') FROM events e
