@@ -94,8 +94,8 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    /// Connect, migrate, and unless `read_only`, put back what a dead
-    /// process left running.
+    /// Connect, migrate, and unless it only reads ([`Access::Read`]), put
+    /// back what a dead process left running.
     pub(crate) fn open(url: &PgUrl, access: Access) -> Result<PgStore> {
         let store = PgStore {
             location: Location::Postgres(url.clone()),
