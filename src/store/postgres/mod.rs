@@ -12,10 +12,13 @@
 mod admin;
 mod api;
 mod executions;
+mod import;
 mod ingest;
 mod inspect;
 mod leases;
 pub(crate) mod listen;
+
+pub(crate) use import::import;
 
 use std::cell::{Cell, RefCell};
 use std::str::FromStr;
