@@ -13,6 +13,7 @@ mod browser;
 mod burst;
 mod cli;
 mod connections;
+mod db_copy;
 mod executions;
 mod forward;
 mod framing;

@@ -36,6 +36,32 @@ impl Env {
         }
     }
 
+    /// On a SQLite file whatever the switch says: the source of
+    /// `hookq db copy`.
+    pub fn sqlite() -> Env {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("hookq.db");
+        Env {
+            dir,
+            db,
+            now: None,
+            pg: None,
+        }
+    }
+
+    /// On a new database of the cluster at `cluster` whatever the switch
+    /// says (a PostgreSQL-only test's own cluster).
+    pub fn postgres(cluster: &str) -> Env {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let pg = crate::pg::TestDb::new(cluster.to_owned());
+        Env {
+            dir,
+            db: PathBuf::from(&pg.url),
+            now: None,
+            pg: Some(pg),
+        }
+    }
+
     /// Whether the suite runs on PostgreSQL (`HOOKQ_TEST_PG`).
     pub fn on_postgres(&self) -> bool {
         self.pg.is_some()
