@@ -3,6 +3,8 @@
 #
 #   url=$(bash .ci/postgres.sh start)   # prints postgres://hookq@127.0.0.1:PORT/hookq
 #   bash .ci/postgres.sh stop "$url"    # stops it and removes its files
+#   bash .ci/postgres.sh down "$url"    # stops it, keeping its files (a restart's first half)
+#   bash .ci/postgres.sh up "$url"      # starts it again
 #
 # The cluster lives in a directory of its own under ${TMPDIR:-/tmp}
 # (hookq-pg-PORT), listens on 127.0.0.1 only (and on a socket in that
@@ -74,21 +76,44 @@ start() {
     exit 1
 }
 
-stop() {
-    local port dir
+# The port and directory of the cluster at URL (exit 1 if there is none).
+cluster_of() {
     port=$(sed -E 's#^.*:([0-9]+)(/.*)?$#\1#' <<<"$1")
     [[ $port =~ ^[0-9]+$ ]] || { echo "postgres.sh: no port in $1" >&2; exit 2; }
     dir=$(dir_of "$port")
     [[ -d $dir/data ]] || { echo "postgres.sh: no cluster in $dir" >&2; exit 1; }
+}
+
+stop() {
+    local port dir
+    cluster_of "$1"
     as_owner "$(pg_bin)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
     rm -rf "$dir"
+}
+
+# Stop it and keep its files (`up` starts it again): a PostgreSQL restart,
+# in two halves, for the test of a server that outlives one.
+down() {
+    local port dir
+    cluster_of "$1"
+    as_owner "$(pg_bin)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+}
+
+up() {
+    local port dir
+    cluster_of "$1"
+    as_owner "$(pg_bin)/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300" \
+        start >/dev/null
 }
 
 case "${1:-}" in
 start) start ;;
 stop) stop "${2:?usage: postgres.sh stop URL}" ;;
+down) down "${2:?usage: postgres.sh down URL}" ;;
+up) up "${2:?usage: postgres.sh up URL}" ;;
 *)
-    echo "usage: postgres.sh start | stop URL" >&2
+    echo "usage: postgres.sh start | stop URL | down URL | up URL" >&2
     exit 2
     ;;
 esac

@@ -12,6 +12,7 @@ mod bounds;
 mod browser;
 mod burst;
 mod cli;
+mod cluster;
 mod connections;
 mod db_copy;
 mod executions;

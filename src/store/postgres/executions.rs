@@ -6,8 +6,8 @@ use postgres::{GenericClient, Row};
 
 use super::admin::{hook_by_id, scenario_by_id};
 use super::{json, leases, unsigned, word, PgStore};
-use crate::store::AHEAD_BYTES;
 use crate::clock::Millis;
+use crate::store::AHEAD_BYTES;
 use crate::store::{
     Ahead, ClaimedEvent, Committed, CycleEnd, EventState, ExecutionEnd, ExecutionRecord,
     ExecutionStatus, NewOperation, Operation, OperationStatus, Scenario, ScenarioUpdate, Schedule,
@@ -157,6 +157,21 @@ fn record_cycle(
     Ok(())
 }
 
+/// Take the scenario's row before anything else in a transaction that ends
+/// an execution (it updates that row): the lock order every transaction
+/// keeps (docs/scaling.md, "Lock order"), scenario, then lease, then
+/// events and executions, as the acquire and crash repair take them. Taken
+/// after the lease row instead, an execution's end and another process's
+/// acquire each held what the other waited for: a deadlock, one of them
+/// failing (two `scenario run` loops beside an `immediately` server).
+fn lock_scenario(tx: &mut impl GenericClient, scenario_id: i64) -> Result<()> {
+    tx.execute(
+        "SELECT 1 FROM scenarios WHERE id = $1 FOR NO KEY UPDATE",
+        &[&scenario_id],
+    )?;
+    Ok(())
+}
+
 fn record_end(
     tx: &mut impl GenericClient,
     execution_id: i64,
@@ -269,6 +284,9 @@ impl PgStore {
     ) -> Result<Committed> {
         self.with(|c| {
             let mut tx = c.transaction()?;
+            if last.is_some() {
+                lock_scenario(&mut tx, scenario_id)?;
+            }
             let lease_held = leases::held_here(&mut tx, scenario_id)?;
             for (end, op) in cycles {
                 record_cycle(&mut tx, lease_held, *end, op)?;
@@ -323,6 +341,7 @@ impl PgStore {
     ) -> Result<ExecutionRecord> {
         self.with(|c| {
             let mut tx = c.transaction()?;
+            lock_scenario(&mut tx, scenario_id)?;
             record_end(
                 &mut tx,
                 execution_id,
