@@ -57,7 +57,15 @@ fn a_store_moves_whole_and_its_senders_and_queues_carry_on() {
     };
     let source = Env::sqlite();
     let created = source
-        .cmd(&["connections", "create", "gh", "--kind", "github", "--secret-env", "GH_SECRET"])
+        .cmd(&[
+            "connections",
+            "create",
+            "gh",
+            "--kind",
+            "github",
+            "--secret-env",
+            "GH_SECRET",
+        ])
         .env("GH_SECRET", "s3cret")
         .output()
         .unwrap();
@@ -67,7 +75,9 @@ fn a_store_moves_whole_and_its_senders_and_queues_carry_on() {
     source.hook("fwd", &[]);
     let ran = source.path().join("ran.txt");
     let record = format!("echo $HOOKQ_EVENT_ID >> '{}'", ran.display());
-    source.ok(&["scenario", "create", "work", "--hook", "work", "--", "sh", "-c", &record]);
+    source.ok(&[
+        "scenario", "create", "work", "--hook", "work", "--", "sh", "-c", &record,
+    ]);
     source.ok(&[
         "scenario",
         "create",
@@ -77,7 +87,9 @@ fn a_store_moves_whole_and_its_senders_and_queues_carry_on() {
         "--forward",
         "http://127.0.0.1:9/hooks",
     ]);
-    let ids: Vec<i64> = (1..=5).map(|n| send_file(&source, "work", &binary_body(n))).collect();
+    let ids: Vec<i64> = (1..=5)
+        .map(|n| send_file(&source, "work", &binary_body(n)))
+        .collect();
     source.ok(&["scenario", "run", "work", "--max-cycles", "2"]);
     source.ok(&["hooks", "discard", &ids[2].to_string()]);
     // A refusal: unsigned, to the signed hook.
@@ -93,7 +105,10 @@ fn a_store_moves_whole_and_its_senders_and_queues_carry_on() {
     assert_eq!(reply.status, 401, "{}", reply.text());
     server.stop();
     // A crash left the fourth running: it must come back queued, in its place.
-    source.sql_write(&format!("UPDATE events SET state = 'running' WHERE id = {}", ids[3]));
+    source.sql_write(&format!(
+        "UPDATE events SET state = 'running' WHERE id = {}",
+        ids[3]
+    ));
     let before = seen(&source, &ids);
 
     let target = Env::postgres(&cluster);
@@ -116,14 +131,14 @@ fn a_store_moves_whole_and_its_senders_and_queues_carry_on() {
     assert_eq!(report["tables"]["refusals"], 1, "{report}");
     assert_eq!(report["queued"], 2, "{report}");
     assert_eq!(report["payload_bytes"], 5 * 257, "{report}");
-    assert!(
-        !report["to"].as_str().unwrap().is_empty(),
-        "{report}"
-    );
+    assert!(!report["to"].as_str().unwrap().is_empty(), "{report}");
 
     // What a user sees is the same, but for the event a crash left
     // running, which is queued now, as a repair would have put it.
-    source.sql_write(&format!("UPDATE events SET state = 'queued' WHERE id = {}", ids[3]));
+    source.sql_write(&format!(
+        "UPDATE events SET state = 'queued' WHERE id = {}",
+        ids[3]
+    ));
     let mut expected = seen(&source, &ids);
     let after = seen(&target, &ids);
     for ((what, a), (_, b)) in expected.iter_mut().zip(&after) {
@@ -157,7 +172,10 @@ fn a_store_moves_whole_and_its_senders_and_queues_carry_on() {
     let out = again.output().unwrap();
     assert_eq!(out.status.code(), Some(3));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("is not empty (3 hooks, 1 connection, 2 scenarios, 6 events)"), "{stderr}");
+    assert!(
+        stderr.contains("is not empty (3 hooks, 1 connection, 2 scenarios, 6 events)"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -168,7 +186,17 @@ fn a_store_in_use_is_not_copied() {
     let source = Env::sqlite();
     let gate = Gate::new(&source, "gate");
     source.hook("slow", &[]);
-    source.ok(&["scenario", "create", "slow", "--hook", "slow", "--", "sh", "-c", &gate.wait_sh()]);
+    source.ok(&[
+        "scenario",
+        "create",
+        "slow",
+        "--hook",
+        "slow",
+        "--",
+        "sh",
+        "-c",
+        &gate.wait_sh(),
+    ]);
     let id = source.send("slow", "x");
     let mut run = source.spawn(&["scenario", "run", "slow"]);
     eventually(20, "the event to run", || source.state(id) == "running");

@@ -164,7 +164,9 @@ impl TestDb {
                             Type::INT8 => row.get::<_, Option<i64>>(i).map(Cell::Int),
                             Type::INT4 => row.get::<_, Option<i32>>(i).map(|n| Cell::Int(n.into())),
                             Type::INT2 => row.get::<_, Option<i16>>(i).map(|n| Cell::Int(n.into())),
-                            Type::BOOL => row.get::<_, Option<bool>>(i).map(|b| Cell::Int(b.into())),
+                            Type::BOOL => {
+                                row.get::<_, Option<bool>>(i).map(|b| Cell::Int(b.into()))
+                            }
                             Type::FLOAT8 => row.get::<_, Option<f64>>(i).map(Cell::Real),
                             Type::BYTEA => row.get::<_, Option<Vec<u8>>>(i).map(Cell::Bytes),
                             _ => row.get::<_, Option<String>>(i).map(Cell::Text),
@@ -180,7 +182,10 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Ok(mut admin) = Client::connect(&self.cluster, NoTls) {
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
         }
     }
 }

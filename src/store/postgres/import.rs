@@ -46,17 +46,20 @@ pub(crate) fn import(url: &PgUrl, fill: &mut Fill<'_>) -> Result<Vec<(String, u6
             .filter_map(|(i, what)| {
                 let n: i64 = row.get(i);
                 // "1 hook", "2 hooks"
-                let what = if n == 1 { &what[..what.len() - 1] } else { what };
+                let what = if n == 1 {
+                    &what[..what.len() - 1]
+                } else {
+                    what
+                };
                 (n > 0).then(|| format!("{n} {what}"))
             })
             .collect();
         if !held.is_empty() {
-            return Err(Failure::refused(format!(
-                "{url} is not empty ({})",
-                held.join(", ")
-            ))
-            .hint("copy into an empty database (a new one: CREATE DATABASE)")
-            .into());
+            return Err(
+                Failure::refused(format!("{url} is not empty ({})", held.join(", ")))
+                    .hint("copy into an empty database (a new one: CREATE DATABASE)")
+                    .into(),
+            );
         }
         let mut counts = Vec::with_capacity(TABLES.len());
         for table in TABLES {

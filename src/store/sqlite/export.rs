@@ -49,11 +49,12 @@ impl Snapshot {
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .optional()?;
-        let newest_execution = store.conn.query_row(
-            "SELECT coalesce(max(id), 0) FROM executions",
-            [],
-            |row| row.get(0),
-        )?;
+        let newest_execution =
+            store
+                .conn
+                .query_row("SELECT coalesce(max(id), 0) FROM executions", [], |row| {
+                    row.get(0)
+                })?;
         Ok(Snapshot {
             store,
             newest_event,
