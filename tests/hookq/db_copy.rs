@@ -75,8 +75,19 @@ fn a_store_moves_whole_and_its_senders_and_queues_carry_on() {
     source.hook("fwd", &[]);
     let ran = source.path().join("ran.txt");
     let record = format!("echo $HOOKQ_EVENT_ID >> '{}'", ran.display());
+    // On demand: the servers below must leave the queues to `scenario run`.
     source.ok(&[
-        "scenario", "create", "work", "--hook", "work", "--", "sh", "-c", &record,
+        "scenario",
+        "create",
+        "work",
+        "--hook",
+        "work",
+        "--schedule",
+        "on-demand",
+        "--",
+        "sh",
+        "-c",
+        &record,
     ]);
     source.ok(&[
         "scenario",
@@ -84,6 +95,8 @@ fn a_store_moves_whole_and_its_senders_and_queues_carry_on() {
         "fwd",
         "--hook",
         "fwd",
+        "--schedule",
+        "on-demand",
         "--forward",
         "http://127.0.0.1:9/hooks",
     ]);
@@ -156,7 +169,7 @@ fn a_store_moves_whole_and_its_senders_and_queues_carry_on() {
     assert!(new_id > ids[4], "a new id past the copied ones: {new_id}");
     server.terminate();
     std::fs::write(&ran, "").unwrap();
-    target.ok(&["scenario", "run", "work"]);
+    target.ok(&["scenario", "run", "work", "--max-cycles", "100"]);
     let order: Vec<i64> = std::fs::read_to_string(&ran)
         .unwrap()
         .lines()
