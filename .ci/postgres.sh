@@ -3,8 +3,8 @@
 #
 #   url=$(bash .ci/postgres.sh start)   # prints postgres://hookq@127.0.0.1:PORT/hookq
 #   bash .ci/postgres.sh stop "$url"    # stops it and removes its files
-#   bash .ci/postgres.sh down "$url"    # stops it, keeping its files (a restart's first half)
-#   bash .ci/postgres.sh up "$url"      # starts it again
+#   bash .ci/postgres.sh pause "$url"   # stops it, keeping its files (an outage)
+#   bash .ci/postgres.sh resume "$url"  # starts it again on the same port
 #
 # The cluster lives in a directory of its own under ${TMPDIR:-/tmp}
 # (hookq-pg-PORT), listens on 127.0.0.1 only (and on a socket in that
@@ -76,32 +76,33 @@ start() {
     exit 1
 }
 
-# The port and directory of the cluster at URL (exit 1 if there is none).
-cluster_of() {
+# The port of a cluster's URL, and its directory, which must hold one.
+port_of() {
+    local port
     port=$(sed -E 's#^.*:([0-9]+)(/.*)?$#\1#' <<<"$1")
     [[ $port =~ ^[0-9]+$ ]] || { echo "postgres.sh: no port in $1" >&2; exit 2; }
-    dir=$(dir_of "$port")
-    [[ -d $dir/data ]] || { echo "postgres.sh: no cluster in $dir" >&2; exit 1; }
+    [[ -d $(dir_of "$port")/data ]] || { echo "postgres.sh: no cluster in $(dir_of "$port")" >&2; exit 1; }
+    echo "$port"
 }
 
 stop() {
     local port dir
-    cluster_of "$1"
+    port=$(port_of "$1")
+    dir=$(dir_of "$port")
     as_owner "$(pg_bin)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
     rm -rf "$dir"
 }
 
-# Stop it and keep its files (`up` starts it again): a PostgreSQL restart,
-# in two halves, for the test of a server that outlives one.
-down() {
-    local port dir
-    cluster_of "$1"
-    as_owner "$(pg_bin)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+pause() {
+    local port
+    port=$(port_of "$1")
+    as_owner "$(pg_bin)/pg_ctl" -D "$(dir_of "$port")/data" -m fast -w stop >/dev/null
 }
 
-up() {
+resume() {
     local port dir
-    cluster_of "$1"
+    port=$(port_of "$1")
+    dir=$(dir_of "$port")
     as_owner "$(pg_bin)/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
         -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300" \
         start >/dev/null
@@ -110,10 +111,10 @@ up() {
 case "${1:-}" in
 start) start ;;
 stop) stop "${2:?usage: postgres.sh stop URL}" ;;
-down) down "${2:?usage: postgres.sh down URL}" ;;
-up) up "${2:?usage: postgres.sh up URL}" ;;
+pause) pause "${2:?usage: postgres.sh pause URL}" ;;
+resume) resume "${2:?usage: postgres.sh resume URL}" ;;
 *)
-    echo "usage: postgres.sh start | stop URL | down URL | up URL" >&2
+    echo "usage: postgres.sh start | stop URL | pause URL | resume URL" >&2
     exit 2
     ;;
 esac

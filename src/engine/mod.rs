@@ -147,11 +147,11 @@ pub fn execute(
 }
 
 /// [`execute`] under a lease this process holds already; the lease is kept
-/// (given back only if hookq panics). Call [`Store::relax_durability`] once
+/// (given back only if hookq panics). Call [`Session::relax_durability`](crate::store::Session::relax_durability) once
 /// on `store` first. The commands run on `worker` if it follows the
 /// scenario's chain (`--store-incomplete`), else on a thread of this
 /// execution's own. With `started`, the execution is recorded already
-/// (by [`Store::start_immediately`], with `scenario` as it was then).
+/// (by [`ExecutionStore::start_immediately`](crate::store::ExecutionStore::start_immediately), with `scenario` as it was then).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn execute_held(
     store: &mut dyn Store,

@@ -302,9 +302,23 @@ pub fn start(
     let (refresher_shared, refresher_shutdown) = (shared.clone(), shutdown.clone());
     let refresher = thread::Builder::new()
         .name("hookq-refresh".into())
-        .spawn(move || {
-            while !refresher_shutdown.wait_timeout(REFRESH_EVERY) {
-                refresh(&refresher_shared, &*refresher_store);
+        .spawn(move || match refresher_store.listen() {
+            Ok(Some(wakeups)) => refresh_on_wake_ups(
+                &refresher_shared,
+                &*refresher_store,
+                wakeups,
+                &refresher_shutdown,
+            ),
+            result => {
+                if let Err(e) = result {
+                    refresher_shared.log_error(&format!(
+                        "could not listen for wake-ups, looking every {} ms: {e:#}",
+                        REFRESH_EVERY.as_millis()
+                    ));
+                }
+                while !refresher_shutdown.wait_timeout(REFRESH_EVERY) {
+                    refresh(&refresher_shared, &*refresher_store);
+                }
             }
         })?;
     Ok(Running {
@@ -317,6 +331,42 @@ pub fn start(
         refresher,
         writer_thread,
     })
+}
+
+/// The refresher where the store sends wake-ups (PostgreSQL's `LISTEN`):
+/// an event committed by any process for an `immediately` scenario pokes
+/// the scheduler at once, a configuration change reloads at once; the
+/// 500 ms refresh stays as the fallback (a notification is lost while the
+/// listening connection is down). Waits in short slices so that a stop is
+/// seen promptly.
+fn refresh_on_wake_ups(
+    shared: &Shared,
+    store: &dyn Store,
+    mut wakeups: Box<dyn store::WakeUps>,
+    shutdown: &Shutdown,
+) {
+    const SLICE: Duration = Duration::from_millis(100);
+    let mut refreshed = Instant::now();
+    while !shutdown.is_stopped() {
+        // An error is the store being away: the writer says so, and the
+        // listener connects again on its next wait.
+        let woken = wakeups.wait(SLICE).unwrap_or_default();
+        let mut reload = refreshed.elapsed() >= REFRESH_EVERY;
+        for wake in woken {
+            match wake {
+                store::WakeUp::Events { hook_id } => {
+                    if let Some(scenarios) = &shared.scenarios {
+                        (scenarios.notify)(hook_id);
+                    }
+                }
+                store::WakeUp::Config | store::WakeUp::Lost => reload = true,
+            }
+        }
+        if reload {
+            refresh(shared, store);
+            refreshed = Instant::now();
+        }
+    }
 }
 
 /// One tick of the refresher: reload what other processes changed, then

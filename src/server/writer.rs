@@ -137,7 +137,7 @@ impl Thread {
         let mut wakes = Vec::new();
         // The files as they are now, before the first batch: another
         // process could recreate a deleted WAL before then.
-        let _ = self.check_in_place();
+        let _ = self.still_in_place();
         // Block for the first job, then take whatever else is already waiting.
         while let Ok(first) = queue.recv() {
             let mut next = Some(first);
@@ -182,7 +182,7 @@ impl Thread {
                 None => self
                     .store
                     .enqueue_then(&events, &counts, &mut register)
-                    .and_then(|outcomes| self.check_in_place().map(|()| outcomes)),
+                    .and_then(|outcomes| self.still_in_place().map(|()| outcomes)),
             };
             match committed {
                 Ok(outcomes) => {
@@ -236,10 +236,11 @@ impl Thread {
         }
     }
 
-    /// Whether the database file is still the one at its path; if not,
-    /// says so once, loudly, and refuses every event from then on (a file
-    /// deleted stays deleted: what this process would store is lost).
-    fn check_in_place(&mut self) -> Result<()> {
+    /// Whether the store is still the one other processes read (SQLite: the
+    /// file and its WAL at its path); if not, says so once, loudly, and
+    /// refuses every event from then on (a file deleted stays deleted: what
+    /// this process would store is lost).
+    fn still_in_place(&mut self) -> Result<()> {
         if let Err(e) = self.store.still_in_place() {
             let why = format!("{e:#}; every event is refused (503) until the server is restarted");
             crate::output::note(format_args!(

@@ -194,6 +194,13 @@ pub trait Session: Send {
         body: &mut dyn FnMut(&mut dyn Store) -> Result<()>,
     ) -> Result<()>;
 
+    /// Wake-ups from other processes and hosts, on a connection of their
+    /// own; `None` where the engine has none (SQLite: the server wakes its
+    /// own scheduler, and sees other processes' work by its 500 ms looks).
+    fn listen(&self) -> Result<Option<Box<dyn super::WakeUps>>> {
+        Ok(None)
+    }
+
     /// After each commit, before any caller hears of it: is what this
     /// connection commits still what other processes read? (SQLite: the
     /// file and its -wal are still the ones at the path.)

@@ -67,7 +67,8 @@ pub struct Started {
     pub(crate) taken: Vec<ClaimedEvent>,
 }
 
-/// What [`SqliteStore::finish_cycles`] leaves for the next cycles.
+/// What [`ExecutionStore::finish_cycles`](super::ExecutionStore::finish_cycles)
+/// leaves for the next cycles.
 #[derive(Debug)]
 pub struct Committed {
     /// The events taken ahead, oldest first, if asked and the lease is

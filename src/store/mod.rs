@@ -15,9 +15,10 @@ mod executions;
 mod hooks;
 pub(crate) mod postgres;
 mod scenarios;
-pub(crate) mod sqlite;
+mod sqlite;
 mod states;
 mod sweep;
+mod wakeups;
 
 use crate::error::Failure;
 
@@ -36,6 +37,7 @@ pub use hooks::{Hook, HookSettings};
 pub use scenarios::{Forward, Scenario, ScenarioSettings, Schedule};
 pub use states::{EventState, ExecutionStatus, Input, OperationStatus, Trigger};
 pub use sweep::{DeleteStep, PurgeCursor};
+pub use wakeups::{WakeUp, WakeUps};
 
 /// Run `sql` (statements the test prepares a store with, beyond what the
 /// interface offers: a lease another process holds) straight on the store.

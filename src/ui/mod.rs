@@ -7,8 +7,8 @@
 //! password, and for an action the token and the origin); reading pages
 //! come from [`pages`], actions from [`actions`], which call the same
 //! functions as the commands. The page's script polls `/api/version`,
-//! which reads SQLite's `data_version` on one connection kept for it: no
-//! page of the database is read while nothing changed.
+//! which reads the store's `data_version` on one connection kept for it:
+//! no page of the database is read while nothing changed.
 
 mod actions;
 mod admin_pages;
@@ -55,8 +55,9 @@ struct App {
     password: Option<String>,
     /// Carried by every form; a page from another site cannot know it.
     token: String,
-    /// The connection `/api/version` asks: SQLite's `data_version` is per
-    /// connection, so one connection must answer every poll.
+    /// The connection `/api/version` asks: `data_version` counts the
+    /// commits of other connections, so one connection must answer every
+    /// poll.
     watch: Mutex<Box<dyn Store>>,
     /// Set when the page stops: an execution "Run now" started ends after
     /// its cycle in progress, as `scenario run` does on Ctrl-C.

@@ -57,7 +57,7 @@ impl App {
     }
 }
 
-/// The change counter the script polls ([`Session::data_version`]), which
+/// The change counter the script polls ([`Session::data_version`](crate::store::Session::data_version)), which
 /// changes when another connection commits.
 fn version(app: &App) -> Reply {
     let store = app.watch.lock().unwrap_or_else(|e| e.into_inner());

@@ -155,7 +155,7 @@ fn two_servers_on_one_database_store_every_event_once_in_commit_order() {
     let Some(cluster) = pg::required("two servers on one database") else {
         return;
     };
-    let env = Env::postgres(&cluster);
+    let env = Env::on_cluster(&cluster);
     let paths = hook_paths(&env, &["even", "odd"]);
     let a = ServerProcess::start(&env, &[]);
     let b = ServerProcess::start(&env, &[]);
@@ -229,7 +229,7 @@ fn one_execution_at_a_time_across_processes() {
     let Some(cluster) = pg::required("one execution at a time") else {
         return;
     };
-    let env = Env::postgres(&cluster);
+    let env = Env::on_cluster(&cluster);
     let paths = hook_paths(&env, &["h"]);
     let log = env.path().join("runs.txt");
     let f = log.display();
@@ -309,7 +309,7 @@ fn a_server_killed_mid_load_loses_nothing_it_acknowledged() {
     let Some(cluster) = pg::required("a server killed mid-load") else {
         return;
     };
-    let env = Env::postgres(&cluster);
+    let env = Env::on_cluster(&cluster);
     let paths = hook_paths(&env, &["even", "odd"]);
     let a = ServerProcess::start(&env, &[]);
     let b = ServerProcess::start(&env, &[]);
@@ -389,14 +389,14 @@ fn postgresql_restarted_mid_load_means_503_then_200_and_nothing_acknowledged_los
         eventually(60, "some requests acknowledged", || {
             load.acks.load(Ordering::SeqCst) >= 50
         });
-        OwnCluster::script("down", Some(&cluster.0));
+        OwnCluster::script("pause", Some(&cluster.0));
         // While it is away: 503, never a 200 for an event not stored.
         eventually(20, "a 503 while PostgreSQL is down", || {
             let reply = try_http(addr, "POST", &paths[0], &[], b"while down").unwrap();
             seen_while_down.lock().unwrap().insert(reply.status);
             reply.status == 503
         });
-        OwnCluster::script("up", Some(&cluster.0));
+        OwnCluster::script("resume", Some(&cluster.0));
         // Back without restarting hookq.
         eventually(20, "a 200 once PostgreSQL is back", || {
             try_http(addr, "POST", &paths[1], &[], b"back")

@@ -124,7 +124,7 @@ fn a_store_moves_whole_and_its_senders_and_queues_carry_on() {
     ));
     let before = seen(&source, &ids);
 
-    let target = Env::postgres(&cluster);
+    let target = Env::on_cluster(&cluster);
     let mut copy = source.cmd(&["db", "copy", "--json"]);
     copy.env("HOOKQ_COPY_TO", &target.db);
     let out = copy.output().unwrap();
@@ -213,7 +213,7 @@ fn a_store_in_use_is_not_copied() {
     let id = source.send("slow", "x");
     let mut run = source.spawn(&["scenario", "run", "slow"]);
     eventually(20, "the event to run", || source.state(id) == "running");
-    let target = Env::postgres(&cluster);
+    let target = Env::on_cluster(&cluster);
     let mut copy = source.cmd(&["db", "copy", "--to"]);
     copy.arg(&target.db);
     let out = copy.output().unwrap();

@@ -99,10 +99,7 @@ fn a_run_whose_lease_was_taken_over_stops_after_the_cycles_under_way() {
     // Another process took the scenario over: possible only where leases
     // run out (this run, seen from another pid namespace, stalled past its
     // expiry). The test process plays that other one.
-    let taken = env.sql_write(&format!(
-        "UPDATE leases SET pid = {}, holder = NULL WHERE scenario_id = (SELECT id FROM scenarios)",
-        std::process::id()
-    ));
+    let taken = env.lease_taken_elsewhere();
     assert_eq!(taken, 1);
     gate.open();
     let out = run.finish(60);
@@ -256,7 +253,7 @@ fn a_frozen_execution_keeps_its_lease_however_long_it_is_stopped() {
     // Ctrl-Z on the terminal, a suspended laptop: the holder stops renewing
     // its lease. Make it look long overdue rather than wait a minute.
     signal(first.id(), "-STOP");
-    env.sql_write("UPDATE leases SET expires_at = 0");
+    env.leases_overdue();
 
     let second = env.run_within(60, &["scenario", "run", "s"]);
     assert_eq!(

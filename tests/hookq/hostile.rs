@@ -337,6 +337,9 @@ impl ProcStat {
 #[test]
 fn a_thousand_idle_connections_do_not_keep_others_out() {
     let env = Env::new();
+    if env.skip_on_postgres("the server's sockets counted as the listener's alone (on PostgreSQL its database connections are sockets too)") {
+        return;
+    }
     let mut bystander = Bystander::new(&env);
     // Each idle connection holds one descriptor here and one in the server:
     // more than 1024 in all.

@@ -23,6 +23,7 @@ mod hostile;
 mod inspect;
 mod json_bodies;
 mod new_hooks;
+mod postgres;
 mod proxies;
 mod readme;
 mod reliability;

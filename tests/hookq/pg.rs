@@ -3,8 +3,9 @@
 //! that cluster, made from a template migrated once per test process and
 //! dropped with the `Env`; unset, the suite runs on SQLite.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use postgres::types::Type;
 use postgres::{Client, NoTls, SimpleQueryMessage};
@@ -55,7 +56,7 @@ pub fn with_dbname(url: &str, dbname: &str) -> String {
 /// The tests' SQL is SQLite's; the few spellings PostgreSQL spells
 /// otherwise are translated here (bodies are `bytea`).
 pub fn portable(sql: &str) -> String {
-    let mut sql = sql.to_owned();
+    let mut sql = sql.replace("instr(", "0 < strpos(");
     for column in ["p.body", "body"] {
         sql = sql
             .replace(
@@ -74,23 +75,31 @@ pub fn connect(url: &str) -> Client {
     Client::connect(url, NoTls).unwrap_or_else(|e| panic!("connect to the test cluster: {e}"))
 }
 
-/// The migrated template of this test process: made once, by hookq itself.
-fn template(cluster: &str) -> &'static str {
-    static TEMPLATE: OnceLock<String> = OnceLock::new();
-    TEMPLATE.get_or_init(|| {
-        let name = format!("hookq_tmpl_{}", std::process::id());
-        let mut admin = connect(cluster);
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .unwrap();
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        let location =
-            hookq::store::Location::parse(std::ffi::OsStr::new(&with_dbname(cluster, &name)));
-        drop(hookq::store::open(&location, hookq::store::Access::Create).expect("migrate"));
-        name
-    })
+/// The migrated template of this test process on a cluster: made once, by
+/// hookq itself.
+fn template(cluster: &str) -> String {
+    static TEMPLATES: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+    let mut templates = TEMPLATES
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    templates
+        .entry(cluster.to_owned())
+        .or_insert_with(|| {
+            let name = format!("hookq_tmpl_{}", std::process::id());
+            let mut admin = connect(cluster);
+            admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .unwrap();
+            admin
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .unwrap();
+            let location =
+                hookq::store::Location::parse(std::ffi::OsStr::new(&with_dbname(cluster, &name)));
+            drop(hookq::store::open(&location, hookq::store::Access::Create).expect("migrate"));
+            name
+        })
+        .clone()
 }
 
 /// One test's database, dropped with it.
@@ -121,7 +130,7 @@ impl TestDb {
     pub fn count(&self, sql: &str) -> i64 {
         let row = connect(&self.url)
             .query_one(&portable(sql), &[])
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
         if let Ok(n) = row.try_get::<_, i64>(0) {
             n
         } else if let Ok(n) = row.try_get::<_, i32>(0) {
@@ -129,7 +138,7 @@ impl TestDb {
         } else if let Ok(b) = row.try_get::<_, bool>(0) {
             i64::from(b)
         } else {
-            let n: Option<i64> = row.try_get(0).unwrap_or_else(|e| panic!("{sql}: {e}"));
+            let n: Option<i64> = row.try_get(0).unwrap_or_else(|e| panic!("{sql}: {e:?}"));
             n.unwrap_or_else(|| panic!("{sql}: NULL"))
         }
     }
@@ -138,7 +147,7 @@ impl TestDb {
     pub fn write(&self, sql: &str) -> u64 {
         let messages = connect(&self.url)
             .simple_query(&portable(sql))
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
         messages
             .iter()
             .rev()
@@ -154,7 +163,7 @@ impl TestDb {
     pub fn rows(&self, sql: &str) -> Vec<Vec<Cell>> {
         let rows = connect(&self.url)
             .query(&portable(sql), &[])
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
         rows.iter()
             .map(|row| {
                 (0..row.len())

@@ -195,6 +195,9 @@ fn chattr(flag: &str, files: &[std::path::PathBuf]) -> bool {
 #[test]
 fn a_read_only_database_answers_503_and_recovers() {
     let env = Env::new();
+    if env.skip_on_postgres("a read-only SQLite file") {
+        return;
+    }
     let path = env.hook("h", &["--rate-limit", "0"]);
     let server = TestServer::start(&env);
     assert_eq!(http(server.addr, "POST", &path, &[], b"before").status, 200);
@@ -227,6 +230,9 @@ fn a_read_only_database_answers_503_and_recovers() {
 #[test]
 fn a_corrupted_or_truncated_database_is_a_clear_error() {
     let env = Env::new();
+    if env.skip_on_postgres("a corrupted SQLite file") {
+        return;
+    }
     for i in 0..200 {
         env.ok(&["hooks", "create", &format!("hook-{i}")]);
     }
@@ -282,6 +288,9 @@ fn collect_log(mut stderr: std::io::BufReader<std::process::ChildStderr>) -> Arc
 #[test]
 fn a_wal_deleted_under_a_server_is_503_from_then_on() {
     let env = Env::new();
+    if env.skip_on_postgres("SQLite's WAL file") {
+        return;
+    }
     let path = env.hook("h", &["--rate-limit", "0"]);
     let (server, stderr) = ServerProcess::logged(&env, &["--no-scenarios"]);
     let log = collect_log(stderr);
@@ -509,6 +518,9 @@ fn running_events(env: &Env) -> (rusqlite::Connection, i64, i64) {
 #[test]
 fn reads_work_on_a_full_disk_and_only_writers_repair_what_is_really_dead() {
     let env = Env::new();
+    if env.skip_on_postgres("a reader holding SQLite's WAL") {
+        return;
+    }
     let (_writer, dead, held) = running_events(&env);
     for args in [
         &["hooks", "list"][..],

@@ -409,6 +409,9 @@ fn every_acknowledged_event_survives_kill_9() {
 #[test]
 fn a_full_database_answers_503_and_recovers_when_space_returns() {
     let env = Env::new();
+    if env.skip_on_postgres("--max-db-size (SQLite only)") {
+        return;
+    }
     let filler = env.hook("filler", &["--rate-limit", "0", "--queue-limit", "1000000"]);
     let other = env.hook("other", &["--rate-limit", "0"]);
     let size = std::fs::metadata(&env.db).unwrap().len();
@@ -549,6 +552,9 @@ fn a_stop_commits_and_answers_the_request_in_progress_before_it_returns() {
 #[test]
 fn a_cap_below_the_database_size_is_refused_at_start() {
     let env = Env::new();
+    if env.skip_on_postgres("--max-db-size (SQLite only)") {
+        return;
+    }
     env.hook("h", &[]);
     // A server that started anyway would fail the test, not hang it.
     let out = env.run_within(
@@ -571,6 +577,9 @@ fn a_cap_below_the_database_size_is_refused_at_start() {
 #[test]
 fn errors_logged_to_a_broken_stderr_do_not_stop_the_server() {
     let env = Env::new();
+    if env.skip_on_postgres("--max-db-size (SQLite only) makes its errors") {
+        return;
+    }
     let filler = env.hook("filler", &["--rate-limit", "0", "--queue-limit", "1000000"]);
     let cap = (std::fs::metadata(&env.db).unwrap().len() + 256 * 1024).to_string();
     // `serve 2>&1 | logger`, and the logger dies: stderr is a broken pipe.

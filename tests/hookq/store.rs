@@ -34,6 +34,9 @@ fn db_flag_overrides_the_environment() {
 #[test]
 fn a_file_that_is_not_a_database_is_an_error_naming_it() {
     let env = Env::new();
+    if env.skip_on_postgres("a file that is not SQLite") {
+        return;
+    }
     std::fs::write(&env.db, vec![b'x'; 4096]).unwrap();
     let err = env.fails(&["hooks", "list"], 1);
     assert!(err.starts_with("hookq: could not open database "), "{err}");
@@ -64,6 +67,9 @@ fn a_directory_that_cannot_be_created_is_an_error_naming_it() {
 #[test]
 fn opening_twice_keeps_the_schema_and_data() {
     let env = Env::new();
+    if env.skip_on_postgres("SQLite's user_version") {
+        return;
+    }
     env.ok(&["hooks", "create", "a"]);
     let version = env.sql_count("PRAGMA user_version");
     assert!(version >= 1, "migrated: schema version {version}");
@@ -75,6 +81,9 @@ fn opening_twice_keeps_the_schema_and_data() {
 #[test]
 fn the_store_is_in_wal_mode() {
     let env = Env::new();
+    if env.skip_on_postgres("SQLite's journal mode") {
+        return;
+    }
     env.ok(&["hooks", "create", "a"]);
     // The journal mode is kept in the file; `synchronous` belongs to each
     // connection (src/store/mod.rs tests it on the store's own).
@@ -105,9 +114,20 @@ fn an_unknown_state_or_setting_in_the_file_is_an_error_naming_it() {
         "--",
         "true",
     ]);
+    // The CHECKs would refuse the value (a newer schema might not): SQLite
+    // lets a connection ignore them, PostgreSQL's are dropped.
+    if env.on_postgres() {
+        env.sql_write(
+            "ALTER TABLE events DROP CONSTRAINT events_state_check;
+             ALTER TABLE executions DROP CONSTRAINT executions_status_check;
+             ALTER TABLE operations DROP CONSTRAINT operations_status_check",
+        );
+    }
     let edit = |sql: &str| {
-        // SQLite only: its CHECKs would refuse the value, a newer schema
-        // might not, and only SQLite lets a connection ignore them.
+        if env.on_postgres() {
+            env.sql_write(sql);
+            return;
+        }
         let conn = env.sqlite_file();
         conn.execute_batch(&format!("PRAGMA ignore_check_constraints = ON; {sql}"))
             .unwrap();
@@ -198,4 +218,33 @@ fn an_unreadable_list_setting_is_an_error_not_an_open_door() {
     edit("UPDATE scenarios SET forward = '{\"url\": 7}'");
     let err = env.fails(&["scenario", "list"], 1);
     assert!(err.contains("column forward"), "{err}");
+}
+
+/// `--db postgres://...` names a PostgreSQL store, not a file: no file is
+/// created at a path that looks like the URL, a server that is not there
+/// is a clear error, and the message never shows the password.
+#[test]
+fn a_postgres_url_is_a_store_not_a_file_and_its_password_never_shows() {
+    let env = Env::new();
+    // Port 1 of loopback: nothing listens there.
+    for url in [
+        "postgres://ann:s3cret@127.0.0.1:1/hq",
+        "postgresql://ann@127.0.0.1:1/hq?password=s3cret",
+    ] {
+        let out = env
+            .cmd(&["hooks", "list"])
+            .env("HOOKQ_DB", url)
+            .current_dir(env.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("could not connect to ") && stderr.contains("://ann@127.0.0.1:1/hq"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("s3cret"), "{stderr}");
+    }
+    let left: Vec<_> = std::fs::read_dir(env.path()).unwrap().collect();
+    assert!(left.is_empty(), "nothing created: {left:?}");
 }

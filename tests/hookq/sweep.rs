@@ -283,7 +283,9 @@ fn old_payloads_are_purged_and_a_cycle_on_one_fails() {
     let old = env.enqueue_at("h", T0, 2, &big);
     let recent = env.enqueue_at("h", &t(5 * DAY), 1, b"recent");
     assert_eq!(sweep(&mut env, 30 * DAY, &[])["payloads_purged"], 0);
-    let before = file_size(&env);
+    // The file's size is SQLite's to give back; PostgreSQL's autovacuum
+    // keeps the space for the table.
+    let before = (!env.on_postgres()).then(|| file_size(&env));
     let report = sweep(&mut env, 30 * DAY + SECOND, &[]);
     assert_eq!(report["payloads_purged"], 2);
     assert_eq!(report["disabled"], json!([]));
@@ -305,11 +307,13 @@ fn old_payloads_are_purged_and_a_cycle_on_one_fails() {
     );
     // The file gives the space back: it shrinks by more than one of the two
     // payloads purged (a part of each may have shared a page with others).
-    let after = file_size(&env);
-    assert!(
-        before > after + big.len() as u64,
-        "the database file went from {before} to {after} bytes"
-    );
+    if let Some(before) = before {
+        let after = file_size(&env);
+        assert!(
+            before > after + big.len() as u64,
+            "the database file went from {before} to {after} bytes"
+        );
+    }
     let out = env.run(&["scenario", "run", "s", "--json"]);
     assert_eq!(out.status.code(), Some(1));
     let record: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -525,6 +529,9 @@ fn sweep_on_a_small_disk(env: &Env, bytes: u64) -> std::process::Output {
 #[test]
 fn a_sweep_cut_short_keeps_the_deletion_steps_it_committed() {
     let mut env = Env::new();
+    if env.skip_on_postgres("a reader holding SQLite's write lock") {
+        return;
+    }
     env.at(LONG_AGO);
     env.hook("old", &["--queue-limit", "100000"]);
     let history = 20_000;

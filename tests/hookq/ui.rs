@@ -576,14 +576,30 @@ fn the_change_counter_moves_only_when_the_database_changes() {
 fn ten_thousand_hooks_come_a_page_at_a_time() {
     let env = Env::new();
     env.hook("seed", &[]);
-    env.sql_write(
+    // Each engine spells its zero-padding and its booleans its own way.
+    let (name, token, yes, no) = if env.on_postgres() {
+        (
+            "'hook-' || lpad(value::text, 5, '0')",
+            "lpad(value::text, 32, '0')",
+            "true",
+            "false",
+        )
+    } else {
+        (
+            "printf('hook-%05d', value)",
+            "printf('%032d', value)",
+            "1",
+            "0",
+        )
+    };
+    env.sql_write(&format!(
         "WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n WHERE value < 9999)
          INSERT INTO hooks (name, token, enabled, rate_limit, queue_limit, max_body, allow_ips,
                             methods, json_passthrough, created_at, enabled_at, unassigned_since, burst)
-         SELECT printf('hook-%05d', value), printf('%032d', value), 1, 5, 10000, 5242880, '[]', '[]',
-                0, created_at, enabled_at, unassigned_since, 50
-         FROM n, (SELECT * FROM hooks WHERE name = 'seed')",
-    );
+         SELECT {name}, {token}, {yes}, 5, 10000, 5242880, '[]', '[]',
+                {no}, created_at, enabled_at, unassigned_since, 50
+         FROM n, (SELECT * FROM hooks WHERE name = 'seed') AS seed",
+    ));
     let ui = UiProcess::start(&env);
     let first = ui.get("/").text();
     assert!(

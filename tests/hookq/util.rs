@@ -49,11 +49,11 @@ impl Env {
         }
     }
 
-    /// On a new database of the cluster at `cluster` whatever the switch
-    /// says (a PostgreSQL-only test's own cluster).
-    pub fn postgres(cluster: &str) -> Env {
+    /// A database of its own on this PostgreSQL cluster, whatever the
+    /// switch says (a test that restarts its own cluster).
+    pub fn on_cluster(url: &str) -> Env {
         let dir = tempfile::tempdir().expect("temp dir");
-        let pg = crate::pg::TestDb::new(cluster.to_owned());
+        let pg = crate::pg::TestDb::new(url.to_owned());
         Env {
             dir,
             db: PathBuf::from(&pg.url),
@@ -67,11 +67,11 @@ impl Env {
         self.pg.is_some()
     }
 
-    /// For a test about the SQLite file itself: true (and a line on
-    /// stderr) when the suite runs on PostgreSQL, where it has no meaning.
-    pub fn skip_on_postgres(&self, test: &str) -> bool {
+    /// For a test about the SQLite file itself (`about`): true, and a line
+    /// on stderr, when the suite runs on PostgreSQL, where it means nothing.
+    pub fn skip_on_postgres(&self, about: &str) -> bool {
         if self.on_postgres() {
-            eprintln!("skipped on PostgreSQL: {test} is about the SQLite file");
+            eprintln!("skipped on PostgreSQL: a test about {about}");
         }
         self.on_postgres()
     }
@@ -191,6 +191,34 @@ impl Env {
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .unwrap();
         conn
+    }
+
+    /// Make the scenarios' leases look long overdue, as if their holders
+    /// had stopped renewing them a long time ago.
+    pub fn leases_overdue(&self) -> u64 {
+        self.sql_write(if self.on_postgres() {
+            "UPDATE leases SET expires_at = '-infinity'"
+        } else {
+            "UPDATE leases SET expires_at = 0"
+        })
+    }
+
+    /// Another process holds the lease of the only scenario now, one that
+    /// can be judged only by its lease's expiry (another pid namespace or
+    /// host), and renewed it.
+    pub fn lease_taken_elsewhere(&self) -> u64 {
+        self.sql_write(&if self.on_postgres() {
+            "UPDATE leases SET holder = 'elsewhere 1 - - - test',
+                               expires_at = now() + interval '1 hour'
+             WHERE scenario_id = (SELECT id FROM scenarios)"
+                .to_owned()
+        } else {
+            format!(
+                "UPDATE leases SET pid = {}, holder = NULL
+                 WHERE scenario_id = (SELECT id FROM scenarios)",
+                std::process::id()
+            )
+        })
     }
 
     /// Change the database behind hookq's back, with statements in SQL

@@ -12,7 +12,7 @@ use crate::store::{
     EventFilter, EventState, EventStore, ExecutionEnd, ExecutionRecord, ExecutionStatus,
     ExecutionStore, Hook, HookSettings, HookStore, Location, NewEvent, NewOperation, Operation,
     OperationStatus, PurgeCursor, RefusalCount, Scenario, ScenarioSettings, ScenarioStore,
-    ScenarioUpdate, Session, Started, Store, StoredConnection, SweepStore, Trigger,
+    ScenarioUpdate, Session, Started, Store, StoredConnection, SweepStore, Trigger, WakeUps,
 };
 use crate::verify::{Kind, Options};
 
@@ -54,6 +54,10 @@ impl Session for PgStore {
 
     fn still_in_place(&mut self) -> Result<()> {
         PgStore::still_in_place(self)
+    }
+
+    fn listen(&self) -> Result<Option<Box<dyn WakeUps>>> {
+        Ok(Some(Box::new(super::listen::Listener::new(&self.url)?)))
     }
 }
 

@@ -11,20 +11,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, NoTls};
 
 use super::{config_of, RETRY_EVERY};
-use crate::store::PgUrl;
-
-/// What a notification asks of its reader.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WakeUp {
-    /// Events were committed for this hook, whose scenario runs
-    /// `immediately`.
-    Events { hook_id: i64 },
-    /// Hooks, connections or scenarios changed.
-    Config,
-    /// The listening connection was lost and made again: notifications may
-    /// have been missed.
-    Lost,
-}
+use crate::store::{PgUrl, WakeUp, WakeUps};
 
 pub struct Listener {
     url: PgUrl,
@@ -61,10 +48,10 @@ impl Listener {
         client.batch_execute("LISTEN hookq_events; LISTEN hookq_config")?;
         Ok(client)
     }
+}
 
-    /// Blocks up to `timeout` for notifications; returns at the first
-    /// (with any others already there).
-    pub(crate) fn wait(&mut self, timeout: Duration) -> Result<Vec<WakeUp>> {
+impl WakeUps for Listener {
+    fn wait(&mut self, timeout: Duration) -> Result<Vec<WakeUp>> {
         let deadline = Instant::now() + timeout;
         if self.client.as_ref().is_none_or(Client::is_closed) {
             self.client = None;

@@ -55,6 +55,7 @@ pub(crate) fn config_of(url: &PgUrl) -> Result<Config> {
 
 /// The same server and user, another database (the test switch's database
 /// per test).
+#[cfg(test)]
 pub(crate) fn with_dbname(url: &str, dbname: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((base, query)) => (base, Some(query)),
@@ -120,17 +121,34 @@ impl PgStore {
         &self.location
     }
 
-    /// Changes whenever any transaction that writes starts anywhere in the
-    /// cluster (the next transaction id to be handed out): reads no data,
-    /// and reads alone do not move it.
+    /// Changes whenever something the pages show changed in this database:
+    /// a new event, operation or execution, a queue's length, the hooks,
+    /// connections or scenarios (end points of indexes and one small
+    /// table, no event read). Not the next transaction id: exact, but the
+    /// whole cluster's, so every other database's writes would refresh the
+    /// pages too; nor PostgreSQL's per-database row counters, which each
+    /// session reports when it goes idle, up to 10 s late. What none of
+    /// these sees (an incomplete event discarded, a payload purged) shows
+    /// at the next change or reload.
     pub(crate) fn data_version(&self) -> Result<i64> {
-        self.with(|c| {
+        use std::hash::{Hash, Hasher};
+        let row = self.with(|c| {
             Ok(c.query_one(
-                "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint",
+                "SELECT (SELECT value FROM settings WHERE key = 'config_version'),
+                        (SELECT coalesce(max(id), 0) FROM events),
+                        (SELECT coalesce(max(id), 0) FROM operations),
+                        (SELECT coalesce(max(id), 0) FROM executions),
+                        (SELECT coalesce(sum(queued), 0)::bigint FROM hooks)",
                 &[],
-            )?
-            .get(0))
-        })
+            )?)
+        })?;
+        // Deterministic (SipHash with fixed keys): the same values give the
+        // same version in every poll.
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        for i in 0..row.len() {
+            row.get::<_, Option<i64>>(i).hash(&mut hasher);
+        }
+        Ok(hasher.finish() as i64)
     }
 
     /// Relaxed commits reach the disk by PostgreSQL's WAL writer within a
@@ -391,20 +409,19 @@ pub(super) fn unsigned<T: TryFrom<i64>>(row: &postgres::Row, idx: usize) -> Resu
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests_support {
     use super::*;
-    use crate::store::{Enqueued, EventStore, HookSettings, NewEvent, ScenarioSettings, Trigger};
 
     /// A new, migrated database on the cluster of `HOOKQ_TEST_PG`, dropped
     /// at the end; `None` (the test skips) without one.
-    struct Scratch {
+    pub(crate) struct Scratch {
         admin: String,
         name: String,
-        url: PgUrl,
+        pub(crate) url: PgUrl,
     }
 
     impl Scratch {
-        fn new(name: &str) -> Option<Scratch> {
+        pub(crate) fn new(name: &str) -> Option<Scratch> {
             // Unset in the first `cargo test` of .ci/run too: its second run
             // sets it.
             let Ok(admin) = std::env::var("HOOKQ_TEST_PG") else {
@@ -430,7 +447,18 @@ mod tests {
             Some(Scratch { admin, name, url })
         }
 
-        fn connect(&self) -> Client {
+        /// Drop the database and make a new one of the same name.
+        pub(crate) fn recreate(&self) {
+            let mut client = Client::connect(&self.admin, NoTls).unwrap();
+            for sql in [
+                format!("DROP DATABASE {} WITH (FORCE)", self.name),
+                format!("CREATE DATABASE {}", self.name),
+            ] {
+                client.batch_execute(&sql).unwrap();
+            }
+        }
+
+        pub(crate) fn connect(&self) -> Client {
             Client::connect(self.url.expose(), NoTls).unwrap()
         }
     }
@@ -445,6 +473,13 @@ mod tests {
             }
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::Scratch;
+    use super::*;
+    use crate::store::{Enqueued, EventStore, HookSettings, NewEvent, ScenarioSettings, Trigger};
 
     #[test]
     fn another_database_of_the_same_server() {
@@ -536,6 +571,52 @@ mod tests {
         assert!(blocks < 60, "the claim read {blocks} blocks: {plan}");
     }
 
+    /// The page refreshes when its own database changes, not when another
+    /// database of the same cluster does.
+    #[test]
+    fn data_version_follows_this_database_only() {
+        let (Some(mine), Some(other)) = (Scratch::new("dv_mine"), Scratch::new("dv_other")) else {
+            return;
+        };
+        let mut store = PgStore::open(&mine.url, Access::Create).unwrap();
+        let mut elsewhere = PgStore::open(&other.url, Access::Create).unwrap();
+        let hook = store.create_hook("h", &HookSettings::default(), 0).unwrap();
+        let far = elsewhere
+            .create_hook("h", &HookSettings::default(), 0)
+            .unwrap();
+        let before = store.data_version().unwrap();
+        elsewhere
+            .enqueue(&[NewEvent::sample(far.id, 0, b"x")], &[])
+            .unwrap();
+        assert_eq!(store.data_version().unwrap(), before, "another database");
+        store
+            .enqueue(&[NewEvent::sample(hook.id, 0, b"x")], &[])
+            .unwrap();
+        assert_ne!(store.data_version().unwrap(), before, "an event here");
+    }
+
+    /// A URL that leads, after a reconnect, to another database than the
+    /// one this process committed to (a restore, a DNS change): what it
+    /// would store there is lost to the others, so the writer must stop.
+    #[test]
+    fn a_reconnect_to_another_database_is_not_in_place() {
+        let Some(db) = Scratch::new("moved") else {
+            return;
+        };
+        let mut store = PgStore::open(&db.url, Access::Create).unwrap();
+        store.still_in_place().unwrap();
+        db.recreate();
+        // The first statement finds its connection gone; the next one
+        // connects to the new database of the same name.
+        let _ = store.config_version();
+        let _ = store.with(|c| Ok(c.batch_execute("SELECT 1")?));
+        let err = store.still_in_place().unwrap_err();
+        assert!(
+            format!("{err:#}").contains("another PostgreSQL cluster or database"),
+            "{err:#}"
+        );
+    }
+
     #[test]
     fn a_queue_is_taken_in_order_by_one_claimer_at_a_time() {
         let Some(db) = Scratch::new("claims") else {
@@ -596,5 +677,69 @@ mod tests {
         store.release_lease(scenario.id).unwrap();
         assert_eq!(store.repair_running().unwrap(), 2);
         assert_eq!(store.queued_count(hook.id).unwrap(), 3);
+    }
+}
+
+#[cfg(test)]
+mod wake_up_tests {
+    use std::time::Duration;
+
+    use super::tests_support::Scratch;
+    use super::*;
+    use crate::store::{
+        EventStore, HookSettings, NewEvent, ScenarioSettings, Schedule, WakeUp, WakeUps,
+    };
+
+    /// Waits (up to 20 s) for what the listener hears.
+    fn heard(listener: &mut dyn WakeUps) -> Vec<WakeUp> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let woken = listener.wait(Duration::from_millis(200)).unwrap();
+            if !woken.is_empty() || Instant::now() > deadline {
+                return woken;
+            }
+        }
+    }
+
+    #[test]
+    fn committed_events_and_config_changes_wake_other_processes() {
+        let Some(db) = Scratch::new("wake") else {
+            return;
+        };
+        let mut store = PgStore::open(&db.url, Access::Create).unwrap();
+        let now_hook = store
+            .create_hook("now", &HookSettings::default(), 0)
+            .unwrap();
+        let later_hook = store
+            .create_hook("later", &HookSettings::default(), 0)
+            .unwrap();
+        let settings = ScenarioSettings::new(vec!["true".into()]);
+        store
+            .create_scenario("now", now_hook.id, &settings, true, 0)
+            .unwrap();
+        let on_demand = ScenarioSettings {
+            schedule: Schedule::OnDemand,
+            ..settings
+        };
+        store
+            .create_scenario("later", later_hook.id, &on_demand, true, 0)
+            .unwrap();
+        let mut listener = super::listen::Listener::new(&db.url).unwrap();
+        // Only the hook whose scenario runs `immediately` wakes anyone,
+        // once per transaction however many events.
+        let events = vec![
+            NewEvent::sample(later_hook.id, 0, b"x"),
+            NewEvent::sample(now_hook.id, 0, b"x"),
+            NewEvent::sample(now_hook.id, 0, b"y"),
+        ];
+        store.enqueue(&events, &[]).unwrap();
+        assert_eq!(
+            heard(&mut listener),
+            vec![WakeUp::Events {
+                hook_id: now_hook.id
+            }]
+        );
+        store.disable_hook(later_hook.id, 0, "test").unwrap();
+        assert_eq!(heard(&mut listener), vec![WakeUp::Config]);
     }
 }

@@ -1,7 +1,7 @@
 //! The SQLite store: one file holding hooks, connections, scenarios, events,
 //! payloads, executions, operations and settings.
 //!
-//! [`SqliteStore::open`] is the one place a connection is set up: the file and its
+//! [`SqliteStore::open_for`] is the one place a connection is set up: the file and its
 //! directory made private, WAL, `synchronous=FULL`, foreign keys, a busy
 //! timeout, the migrations, and the repair of events a crash left running.
 //! Everything SQLite stays here: SQL, PRAGMAs, `BEGIN IMMEDIATE`
@@ -10,7 +10,7 @@
 
 mod connections;
 mod events;
-pub(crate) mod executions;
+mod executions;
 mod export;
 mod hooks;
 mod leases;
@@ -78,7 +78,7 @@ pub(crate) struct SqliteStore {
     /// next write transaction.
     checkpoint_passed: Option<Arc<AtomicBool>>,
     /// The database file and its WAL as they were when first looked at
-    /// ([`SqliteStore::check_in_place`]).
+    /// ([`Session::still_in_place`]).
     identity: Option<Identity>,
 }
 
