@@ -9,7 +9,6 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Result;
-use serde::Serialize;
 
 use super::PgUrl;
 
@@ -189,8 +188,8 @@ pub(crate) const TABLES: &[Table] = &[
     },
 ];
 
-/// What one copy moved: `hookq db copy`'s report (`--json`: these fields).
-#[derive(Debug, Default, Serialize)]
+/// What one copy moved: `hookq db copy`'s report.
+#[derive(Debug, Default)]
 pub struct Copied {
     /// Rows per table, in the order they were copied.
     pub tables: Vec<(String, u64)>,
@@ -201,9 +200,7 @@ pub struct Copied {
     pub duration_ms: u64,
     /// Events that arrived in the source, and executions that started
     /// there, after its snapshot was taken: not in the target.
-    #[serde(skip)]
     pub arrived: u64,
-    #[serde(skip)]
     pub started: u64,
 }
 
