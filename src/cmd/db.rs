@@ -58,14 +58,23 @@ fn copy(ctx: &Ctx, args: DbCopy) -> Result<ExitCode> {
     } else {
         print(&copied, &source.display().to_string(), &target.to_string())?;
     }
-    if copied.arrived > 0 || copied.started > 0 {
+    let late: Vec<String> = [
+        (copied.arrived, "event", "arrived"),
+        (copied.started, "execution", "started"),
+    ]
+    .iter()
+    .filter(|(n, _, _)| *n > 0)
+    .map(|(n, what, how)| format!("{n} {what}{} {how}", if *n == 1 { "" } else { "s" }))
+    .collect();
+    if !late.is_empty() {
         return Err(Failure::failed(format!(
-            "{} events arrived and {} executions started in {} during the copy: they are not in {target}",
-            copied.arrived,
-            copied.started,
+            "{} in {} during the copy: not in {target}",
+            late.join(" and "),
             source.display()
         ))
-        .hint("stop every hooks serve and scenario run on the file, empty the target and copy again")
+        .hint(
+            "stop every hooks serve and scenario run on the file, empty the target and copy again",
+        )
         .into());
     }
     Ok(ExitCode::SUCCESS)

@@ -260,3 +260,51 @@ fn db_copy_says_what_is_wrong_with_its_arguments() {
     assert!(stderr.contains("no database at"), "{stderr}");
     assert!(!missing.exists(), "nothing created");
 }
+
+/// An event that arrives in the file after the copy's snapshot is not in
+/// the target: the copy says so and fails. The target's table lock holds
+/// the copy between its snapshot and its writes, so the event surely
+/// arrives in between.
+#[test]
+fn events_that_arrive_during_the_copy_are_reported() {
+    let Some(cluster) = pg::required("db copy") else {
+        return;
+    };
+    let source = Env::sqlite();
+    source.hook("h", &[]);
+    source.send("h", "before");
+    let target = Env::on_cluster(&cluster);
+    let url = target.db.to_str().unwrap().to_owned();
+    let mut holder = pg::connect(&url);
+    let mut held = holder.transaction().unwrap();
+    held.batch_execute("LOCK TABLE hooks IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let mut copy = source.cmd(&["db", "copy", "--to", &url]);
+    copy.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut copy = crate::util::Spawned::new(copy);
+    let mut watcher = pg::connect(&url);
+    eventually(20, "the copy to wait for the target's lock", || {
+        let waiting: i64 = watcher
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        waiting == 1
+    });
+    source.send("h", "during");
+    held.rollback().unwrap();
+    let out = copy.finish(60);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("1 event arrived in") && stderr.contains("during the copy: not in"),
+        "{stderr}"
+    );
+    // What the snapshot held is there, and reported.
+    assert!(String::from_utf8_lossy(&out.stdout).contains("events       1 (1 queued)"));
+    assert_eq!(target.sql_count("SELECT count(*) FROM events"), 1);
+}
