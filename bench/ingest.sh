@@ -8,7 +8,11 @@
 #   - peak RSS (VmHWM) of each server;
 #   - the wrk run again with 1,000,000 events already queued;
 #   - this disk's fsync latency and the writer's ceiling without HTTP
-#     (bench/commit_cost.rs), for reading the figures.
+#     (bench/commit_cost.rs), for reading the figures;
+#   - with PostgreSQL installed, the wrk run against hookq on PostgreSQL
+#     (a throwaway cluster of .ci/postgres.sh, durable commits): one
+#     server, then two sharing the database with wrk's threads spread over
+#     both (docs/scaling.md), with PostgreSQL's own CPU beside hookq's.
 # Targets: hookq >= 0.6x bare, >= 2x webhook, p99 <= 5 ms at 2,000 req/s,
 # RSS <= 50 MB.
 #
@@ -24,6 +28,7 @@
 #   bash bench/ingest.sh                 # from the repository root, ~2 minutes
 #   DURATION=5 PREFILL=100000 bash bench/ingest.sh
 #   WAIT_QUIET=120 bash bench/ingest.sh  # shared machine: wait up to 2 min for idle CPUs
+#   PG=0 bash bench/ingest.sh            # without the PostgreSQL rows (PG=1: required)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -35,6 +40,7 @@ PREFILL="${PREFILL:-1000000}"     # events queued before the last run (0: skip)
 PORT_HOOKQ="${PORT_HOOKQ:-18080}"
 PORT_BARE="${PORT_BARE:-18081}"
 PORT_WEBHOOK="${PORT_WEBHOOK:-18082}"
+PORT_HOOKQ2="${PORT_HOOKQ2:-18083}"  # the second server on PostgreSQL
 
 need wrk wrk webhook webhook sqlite3 sqlite3 curl curl jq jq ss iproute2
 build_release bare_responder loadgen commit_cost
@@ -42,8 +48,13 @@ THREADS=$((8 * $(nproc)))         # hookq's default request threads
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/hookq-bench-ingest.XXXXXX")
 SERVER_PID=""
+SERVER_PID2=""
+PG_URL=""
+COUNT_PG=""   # set: events() counts in PostgreSQL
 cleanup() {
     if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+    if [ -n "$SERVER_PID2" ]; then kill "$SERVER_PID2" 2>/dev/null || true; wait "$SERVER_PID2" 2>/dev/null || true; fi
+    if [ -n "$PG_URL" ]; then bash .ci/postgres.sh stop "$PG_URL" || true; fi
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -51,9 +62,9 @@ trap 'exit 130' INT TERM
 export HOOKQ_DB="$TMP/hookq.db" BENCH_BODY="$TMP/body.json"
 unset HOOKQ_NOW HOOKQ_LISTEN
 
-for port in "$PORT_HOOKQ" "$PORT_BARE" "$PORT_WEBHOOK"; do
+for port in "$PORT_HOOKQ" "$PORT_BARE" "$PORT_WEBHOOK" "$PORT_HOOKQ2"; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-        echo "port $port is in use; set PORT_HOOKQ/PORT_BARE/PORT_WEBHOOK" >&2; exit 1
+        echo "port $port is in use; set PORT_HOOKQ/PORT_BARE/PORT_WEBHOOK/PORT_HOOKQ2" >&2; exit 1
     fi
 done
 
@@ -83,9 +94,20 @@ stop_server() {
 }
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }     # utime + stime, all threads
+# The hookq servers running (one, or two on PostgreSQL), and PostgreSQL.
+servers_ticks() {
+    local t
+    t=$(cpu_ticks "$SERVER_PID")
+    if [ -n "$SERVER_PID2" ]; then t=$((t + $(cpu_ticks "$SERVER_PID2"))); fi
+    echo "$t"
+}
+cluster_ticks() { if [ -n "$PG_URL" ]; then pg_ticks "$PG_URL"; else echo 0; fi; }
 hwm_mb() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 field() { sed -n "s/.*\b$2=\([^ ]*\).*/\1/p" <<<"$1"; }
-events() { sqlite3 "$HOOKQ_DB" 'SELECT count(*) FROM events'; }
+events() {
+    if [ -n "$COUNT_PG" ]; then psql -X -At "$PG_URL" -c 'SELECT count(*) FROM events'
+    else sqlite3 "$HOOKQ_DB" 'SELECT count(*) FROM events'; fi
+}
 
 # Open CONNS connections one after the other (loadgen staggers them), so a
 # tiny_http server has a pool thread for each when wrk connects.
@@ -107,24 +129,24 @@ starved() {
     join <(echo "$a") <(echo "$b") | awk '$2 == $3 { n++ } END { print n + 0 }'
 }
 
-declare -A RPS REQ NON BAD P50 P99 CPU WRKCPU OTHER RSS LOAD OK2XX STORED STARVED
+declare -A RPS REQ NON BAD P50 P99 CPU WRKCPU OTHER RSS LOAD OK2XX STORED STARVED PGCPU
 
 # run_wrk NAME URL: wrk against the running server, results into the arrays.
 # CPU columns: the server's CPU time, wrk's, and that of every process
 # outside this script (other builds and tests), over the wall time;
 # 100% = one core.
 run_wrk() {
-    local name=$1 url=$2 port c0 c1 o0 o1 out w wrk_pid
+    local name=$1 url=$2 port c0 c1 o0 o1 p0 p1 out w wrk_pid
     port=${url#http://127.0.0.1:}; port=${port%%/*}
     LOAD[$name]=$(load1)
-    c0=$(cpu_ticks "$SERVER_PID"); o0=$(others_ticks)
+    c0=$(servers_ticks); o0=$(others_ticks); p0=$(cluster_ticks)
     TIMEFORMAT='%U %S'
     { time wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 5s -s bench/post.lua "$url" > "$TMP/wrk.out"; } 2> "$TMP/wrk.time" &
     wrk_pid=$!
     sleep "$(awk -v d="$DURATION" 'BEGIN { print d / 2 }')"
     STARVED[$name]=$(starved "$port")
     wait "$wrk_pid"
-    c1=$(cpu_ticks "$SERVER_PID"); o1=$(others_ticks)
+    c1=$(servers_ticks); o1=$(others_ticks); p1=$(cluster_ticks)
     cat "$TMP/wrk.out" >&2
     out=$(grep '^WRK ' "$TMP/wrk.out")
     RPS[$name]=$(field "$out" rps); REQ[$name]=$(field "$out" requests); NON[$name]=$(field "$out" non2xx3xx)
@@ -132,9 +154,12 @@ run_wrk() {
     BAD[$name]=$(( NON[$name] + $(field "$out" connect) + $(field "$out" read) + $(field "$out" write) + $(field "$out" timeout) ))
     P50[$name]=$(field "$out" p50_ms); P99[$name]=$(field "$out" p99_ms)
     w=$(awk '{ print $1 + $2 }' "$TMP/wrk.time")
-    read -r CPU[$name] WRKCPU[$name] OTHER[$name] < <(awk -v c=$((c1 - c0)) -v o=$((o1 - o0)) \
+    # PostgreSQL's processes are outside this script: "other" without them.
+    read -r CPU[$name] WRKCPU[$name] OTHER[$name] PGCPU[$name] < <(awk -v c=$((c1 - c0)) \
+        -v o=$((o1 - o0 - (p1 - p0))) -v p=$((p1 - p0)) -v pg="$PG_URL" \
         -v tck="$(getconf CLK_TCK)" -v w="$w" -v d="$DURATION" '
-        BEGIN { printf "%.0f%% %.0f%% %.0f%%\n", 100 * c / tck / d, 100 * w / d, 100 * o / tck / d }')
+        BEGIN { printf "%.0f%% %.0f%% %.0f%% %s\n", 100 * c / tck / d, 100 * w / d, 100 * o / tck / d,
+                       pg == "" ? "-" : sprintf("%.0f%%", 100 * p / tck / d) }')
     RSS[$name]=$(hwm_mb "$SERVER_PID")
 }
 
@@ -155,7 +180,13 @@ check_stored() {
 }
 
 # Group-commit batch sizes from /metrics, between two snapshots.
-batch_snap() { curl -s "http://127.0.0.1:$PORT_HOOKQ/metrics" | grep '^hookq_commit_batch_size' > "$1"; }
+# batch_snap FILE [PORT...]: the counters of every server given, added up.
+batch_snap() {
+    local file=$1 port; shift
+    [ $# -gt 0 ] || set -- "$PORT_HOOKQ"
+    for port in "$@"; do curl -s "http://127.0.0.1:$port/metrics"; done |
+        grep '^hookq_commit_batch_size' | awk '{ s[$1] += $2 } END { for (k in s) print k, s[k] }' > "$file"
+}
 batch_delta() {
     join <(sort "$1") <(sort "$2") | awk '
         { d[$1] = $3 - $2 }
@@ -247,6 +278,45 @@ else LG_STORED="FAILED: $lg_stored stored for $(field "$lg" ok) 2xx"; fi
 HOOKQ_HWM=$(hwm_mb "$SERVER_PID")
 stop_server
 
+# --- b2. hookq on PostgreSQL: one server, then two sharing the database ----------
+if pg_available; then
+    PG_URL=$(bash .ci/postgres.sh start)
+    log "hookq hooks serve on PostgreSQL ($PG_URL)"
+    pg_token=$(HOOKQ_DB=$PG_URL "$HOOKQ" hooks create bench --rate-limit 0 --queue-limit 100000000 --json | jq -r .token)
+    COUNT_PG=1
+    start_server "http://127.0.0.1:$PORT_HOOKQ/healthz" \
+        env HOOKQ_DB="$PG_URL" "$HOOKQ" hooks serve --listen "127.0.0.1:$PORT_HOOKQ" --quiet --metrics
+    check_quiet
+    warm_pool "http://127.0.0.1:$PORT_HOOKQ/wh/$pg_token"
+    before=$(events); batch_snap "$TMP/b0"
+    run_wrk pg1 "http://127.0.0.1:$PORT_HOOKQ/wh/$pg_token"
+    check_stored pg1 "$before"; batch_snap "$TMP/b1"
+    BATCH_PG1=$(batch_delta "$TMP/b0" "$TMP/b1")
+
+    log "two hookq hooks serve on PostgreSQL, wrk's threads spread over both"
+    "$HOOKQ" --db "$PG_URL" hooks serve --listen "127.0.0.1:$PORT_HOOKQ2" --quiet --metrics \
+        > "$TMP/server2.log" 2>&1 &
+    SERVER_PID2=$!
+    for _ in $(seq 100); do
+        curl -s -o /dev/null -m 1 "http://127.0.0.1:$PORT_HOOKQ2/healthz" && break
+        sleep 0.1
+    done
+    check_quiet
+    warm_pool "http://127.0.0.1:$PORT_HOOKQ/wh/$pg_token"
+    warm_pool "http://127.0.0.1:$PORT_HOOKQ2/wh/$pg_token"
+    before=$(events); batch_snap "$TMP/b0" "$PORT_HOOKQ" "$PORT_HOOKQ2"
+    export BENCH_PORTS="$PORT_HOOKQ,$PORT_HOOKQ2"
+    run_wrk pg2 "http://127.0.0.1:$PORT_HOOKQ/wh/$pg_token"
+    unset BENCH_PORTS
+    check_stored pg2 "$before"; batch_snap "$TMP/b1" "$PORT_HOOKQ" "$PORT_HOOKQ2"
+    BATCH_PG2=$(batch_delta "$TMP/b0" "$TMP/b1")
+    RSS[pg2]="${RSS[pg2]}+$(hwm_mb "$SERVER_PID2")"
+    kill "$SERVER_PID2"; wait "$SERVER_PID2" 2>/dev/null || true; SERVER_PID2=""
+    stop_server
+    PG_VERSION=$(psql -X -At "$PG_URL" -c 'SHOW server_version')
+    bash .ci/postgres.sh stop "$PG_URL"; PG_URL=""; COUNT_PG=""
+fi
+
 # --- c. adnanh/webhook --------------------------------------------------------------
 log "$(webhook -version)"
 printf '#!/bin/sh\ntouch "%s/webhook-ran"\n' "$TMP" > "$TMP/ran.sh"; chmod +x "$TMP/ran.sh"
@@ -320,8 +390,9 @@ fi
 verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { ok = (op == ">=") ? v >= t : v <= t; print ok ? "met" : "NOT met" }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 row() {
-    printf '%-26s %8s %6s %6s %6s %7s %6s %5s %5s %6s %5s\n' "$1" "${RPS[$2]}" "${P50[$2]}" "${P99[$2]}" \
-        "${BAD[$2]}" "${STARVED[$2]}/$CONNS" "${CPU[$2]}" "${WRKCPU[$2]}" "${OTHER[$2]}" "${RSS[$2]}" "${LOAD[$2]}"
+    printf '%-26s %8s %6s %6s %6s %7s %6s %5s %5s %6s %5s %6s\n' "$1" "${RPS[$2]}" "${P50[$2]}" "${P99[$2]}" \
+        "${BAD[$2]}" "${STARVED[$2]}/$CONNS" "${CPU[$2]}" "${WRKCPU[$2]}" "${OTHER[$2]}" "${RSS[$2]}" "${LOAD[$2]}" \
+        "${PGCPU[$2]:--}"
 }
 r_bare=$(ratio "${RPS[hookq]}" "${RPS[bare]}"); r_webhook=$(ratio "${RPS[hookq]}" "${RPS[webhook]}")
 cat <<OUT
@@ -330,18 +401,23 @@ cat <<OUT
    $(date -u '+%Y-%m-%d %H:%M UTC'), rev $(revision), nproc $(nproc), $(webhook -version), machine $START_QUIET
    disk: $DSYNC_MS ms per 4 KiB O_DSYNC write, $COMMIT_MS ms per sqlite3 WAL synchronous=FULL commit
    writer alone (bench/commit_cost.rs), events/s by events per commit: $CEILING
-server                        req/s p50 ms p99 ms errors starved server   wrk other RSS MB  load
+server                        req/s p50 ms p99 ms errors starved server   wrk other RSS MB  load pg cpu
 $(row "bare tiny_http ($THREADS thr)" bare)
 $(row "hookq serve" hookq)
 $(row "hookq serve, cold pool" cold)
 $(row "$(webhook -version | awk '{ print "webhook " $3 }')" webhook)
 OUT
 if [ "$PREFILL" -gt 0 ]; then row "hookq, ${QUEUED} queued" full; fi
+if [ -n "${RPS[pg1]:-}" ]; then
+    row "hookq on PostgreSQL" pg1
+    row "2 x hookq on PostgreSQL" pg2
+fi
 cat <<OUT
 (errors: wrk's status > 399 + socket errors. starved: connections that got no byte read mid-run.
- server, wrk, other: CPU time over wall time, 100% = one of the $(nproc) cores; other = every process
- outside this script (builds, tests). RSS: peak VmHWM. load: 1-min load average at start, which
- counts the servers' own threads too)
+ server, wrk, other, pg cpu: CPU time over wall time, 100% = one of the $(nproc) cores; server: both
+ servers of the two-server row; pg cpu: PostgreSQL's processes; other = every other process
+ outside this script (builds, tests). RSS: peak VmHWM (each server). load: 1-min load average at
+ start, which counts the servers' own threads too)
 
 hookq / bare     $r_bare   (target >= 0.6: $(verdict "$r_bare" 0.6 ">="))
 hookq / webhook  $r_webhook   (target >= 2:   $(verdict "$r_webhook" 2 ">="))
@@ -349,6 +425,18 @@ stored vs acked: ${STORED[hookq]}; cold run ${STORED[cold]}
 group commit:    $BATCH_WARM
   cold pool:     $BATCH_COLD
 webhook probe:   $WEBHOOK_PROBE
+OUT
+if [ -n "${RPS[pg1]:-}" ]; then
+cat <<OUT
+
+PostgreSQL $PG_VERSION (.ci/postgres.sh: fsync and synchronous_commit on):
+  one server    ${RPS[pg1]} req/s = $(ratio "${RPS[pg1]}" "${RPS[hookq]}") x SQLite's; stored vs acked: ${STORED[pg1]}
+                group commit: $BATCH_PG1
+  two servers   ${RPS[pg2]} req/s = $(ratio "${RPS[pg2]}" "${RPS[pg1]}") x one server; stored vs acked: ${STORED[pg2]}
+                group commit: $BATCH_PG2
+OUT
+fi
+cat <<OUT
 
 loadgen, open loop, $RATE req/s, $CONNS connections, ${DURATION}s against hookq (load $LG_LOAD; $LG_CPU):
 $(sed -n 1,2p <<<"$lg_out" | sed 's/^/  /')

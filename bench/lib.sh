@@ -70,3 +70,29 @@ check_quiet() {
     QUIET="${busy}% busy with other work before start"
 }
 
+
+# CPU ticks used so far by the PostgreSQL cluster at URL (a cluster of
+# .ci/postgres.sh): its postmaster with the backends it reaped, and every
+# backend still running. Those processes are outside this script's process
+# group: others_ticks counts them too.
+pg_ticks() {
+    local port pid
+    port=$(sed -E 's#^.*:([0-9]+)(/.*)?$#\1#' <<<"$1")
+    pid=$(head -1 "${TMPDIR:-/tmp}/hookq-pg-$port/data/postmaster.pid")
+    { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pm="$pid" '
+        { pid = $1; sub(/^.*\) /, "")
+          if (pid == pm) t += $12 + $13 + $14 + $15; else if ($2 == pm) t += $12 + $13 }
+        END { print t + 0 }'
+}
+
+# Whether PostgreSQL can be started here for the PostgreSQL columns (PG=0
+# skips them; PG=1 requires them).
+pg_available() {
+    [ "${PG:-auto}" != 0 ] || return 1
+    if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then
+        return 0
+    fi
+    [ "${PG:-auto}" != 1 ] || { echo "PG=1 but PostgreSQL is not installed (initdb)" >&2; exit 1; }
+    echo "PostgreSQL is not installed: no PostgreSQL columns (apt-get install postgresql)" >&2
+    return 1
+}

@@ -6,6 +6,20 @@ local f = assert(io.open(assert(os.getenv("BENCH_BODY"), "BENCH_BODY not set"), 
 wrk.body = f:read("*a")
 f:close()
 
+-- BENCH_PORTS="18080,18083": wrk's threads go to the servers on these
+-- ports of 127.0.0.1 in turn (the same path on each), as a load balancer
+-- would spread the connections.
+local ports = os.getenv("BENCH_PORTS")
+if ports and ports ~= "" then
+  local list = {}
+  for port in string.gmatch(ports, "%d+") do table.insert(list, port) end
+  local next_port = 0
+  function setup(thread)
+    thread.addr = wrk.lookup("127.0.0.1", list[next_port % #list + 1])[1]
+    next_port = next_port + 1
+  end
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
   local secs = summary.duration / 1e6

@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('connections', 'connections', [CompletionResultType]::ParameterValue, 'Manage connections: credentials that verify who sent a webhook')
             [CompletionResult]::new('sweep', 'sweep', [CompletionResultType]::ParameterValue, 'Apply the lifecycle rules: expiry, deactivation, deletion, payload retention')
             [CompletionResult]::new('ui', 'ui', [CompletionResultType]::ParameterValue, 'Serve the webhooks area in a browser, on this machine')
+            [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Move the store: copy a SQLite file into PostgreSQL')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -598,6 +599,36 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'hookq;db' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy the SQLite store of --db into an empty PostgreSQL database: hooks (same URLs), connections, scenarios, queues, history')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'hookq;db;copy' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The PostgreSQL database to copy into (postgres://...): empty, migrated first. Give a password in the environment, not here')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'hookq;db;help' {
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy the SQLite store of --db into an empty PostgreSQL database: hooks (same URLs), connections, scenarios, queues, history')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'hookq;db;help;copy' {
+            break
+        }
+        'hookq;db;help;help' {
+            break
+        }
         'hookq;completions' {
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
@@ -612,6 +643,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('connections', 'connections', [CompletionResultType]::ParameterValue, 'Manage connections: credentials that verify who sent a webhook')
             [CompletionResult]::new('sweep', 'sweep', [CompletionResultType]::ParameterValue, 'Apply the lifecycle rules: expiry, deactivation, deletion, payload retention')
             [CompletionResult]::new('ui', 'ui', [CompletionResultType]::ParameterValue, 'Serve the webhooks area in a browser, on this machine')
+            [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Move the store: copy a SQLite file into PostgreSQL')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -745,6 +777,13 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;help;ui' {
+            break
+        }
+        'hookq;help;db' {
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy the SQLite store of --db into an empty PostgreSQL database: hooks (same URLs), connections, scenarios, queues, history')
+            break
+        }
+        'hookq;help;db;copy' {
             break
         }
         'hookq;help;completions' {

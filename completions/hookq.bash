@@ -22,6 +22,9 @@ _hookq() {
             hookq,connections)
                 cmd="hookq__subcmd__connections"
                 ;;
+            hookq,db)
+                cmd="hookq__subcmd__db"
+                ;;
             hookq,help)
                 cmd="hookq__subcmd__help"
                 ;;
@@ -73,11 +76,26 @@ _hookq() {
             hookq__subcmd__connections__subcmd__help,show)
                 cmd="hookq__subcmd__connections__subcmd__help__subcmd__show"
                 ;;
+            hookq__subcmd__db,copy)
+                cmd="hookq__subcmd__db__subcmd__copy"
+                ;;
+            hookq__subcmd__db,help)
+                cmd="hookq__subcmd__db__subcmd__help"
+                ;;
+            hookq__subcmd__db__subcmd__help,copy)
+                cmd="hookq__subcmd__db__subcmd__help__subcmd__copy"
+                ;;
+            hookq__subcmd__db__subcmd__help,help)
+                cmd="hookq__subcmd__db__subcmd__help__subcmd__help"
+                ;;
             hookq__subcmd__help,completions)
                 cmd="hookq__subcmd__help__subcmd__completions"
                 ;;
             hookq__subcmd__help,connections)
                 cmd="hookq__subcmd__help__subcmd__connections"
+                ;;
+            hookq__subcmd__help,db)
+                cmd="hookq__subcmd__help__subcmd__db"
                 ;;
             hookq__subcmd__help,help)
                 cmd="hookq__subcmd__help__subcmd__help"
@@ -108,6 +126,9 @@ _hookq() {
                 ;;
             hookq__subcmd__help__subcmd__connections,show)
                 cmd="hookq__subcmd__help__subcmd__connections__subcmd__show"
+                ;;
+            hookq__subcmd__help__subcmd__db,copy)
+                cmd="hookq__subcmd__help__subcmd__db__subcmd__copy"
                 ;;
             hookq__subcmd__help__subcmd__hooks,create)
                 cmd="hookq__subcmd__help__subcmd__hooks__subcmd__create"
@@ -344,7 +365,7 @@ _hookq() {
 
     case "${cmd}" in
         hookq)
-            opts="-h -V --db --base-url --json --help --version hooks scenario connections sweep ui completions help"
+            opts="-h -V --db --base-url --json --help --version hooks scenario connections sweep ui db completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -677,8 +698,98 @@ _hookq() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hookq__subcmd__db)
+            opts="-h --db --base-url --json --help copy help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__db__subcmd__copy)
+            opts="-h --to --db --base-url --json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__db__subcmd__help)
+            opts="copy help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__db__subcmd__help__subcmd__copy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__db__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hookq__subcmd__help)
-            opts="hooks scenario connections sweep ui completions help"
+            opts="hooks scenario connections sweep ui db completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -776,6 +887,34 @@ _hookq() {
             return 0
             ;;
         hookq__subcmd__help__subcmd__connections__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__help__subcmd__db)
+            opts="copy"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hookq__subcmd__help__subcmd__db__subcmd__copy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

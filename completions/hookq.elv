@@ -30,6 +30,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand connections 'Manage connections: credentials that verify who sent a webhook'
             cand sweep 'Apply the lifecycle rules: expiry, deactivation, deletion, payload retention'
             cand ui 'Serve the webhooks area in a browser, on this machine'
+            cand db 'Move the store: copy a SQLite file into PostgreSQL'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -525,6 +526,31 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'hookq;db'= {
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand copy 'Copy the SQLite store of --db into an empty PostgreSQL database: hooks (same URLs), connections, scenarios, queues, history'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hookq;db;copy'= {
+            cand --to 'The PostgreSQL database to copy into (postgres://...): empty, migrated first. Give a password in the environment, not here'
+            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'hookq;db;help'= {
+            cand copy 'Copy the SQLite store of --db into an empty PostgreSQL database: hooks (same URLs), connections, scenarios, queues, history'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hookq;db;help;copy'= {
+        }
+        &'hookq;db;help;help'= {
+        }
         &'hookq;completions'= {
             cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
@@ -538,6 +564,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand connections 'Manage connections: credentials that verify who sent a webhook'
             cand sweep 'Apply the lifecycle rules: expiry, deactivation, deletion, payload retention'
             cand ui 'Serve the webhooks area in a browser, on this machine'
+            cand db 'Move the store: copy a SQLite file into PostgreSQL'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -637,6 +664,11 @@ set edit:completion:arg-completer[hookq] = {|@words|
         &'hookq;help;sweep'= {
         }
         &'hookq;help;ui'= {
+        }
+        &'hookq;help;db'= {
+            cand copy 'Copy the SQLite store of --db into an empty PostgreSQL database: hooks (same URLs), connections, scenarios, queues, history'
+        }
+        &'hookq;help;db;copy'= {
         }
         &'hookq;help;completions'= {
         }

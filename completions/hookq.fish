@@ -34,6 +34,7 @@ complete -c hookq -n "__fish_hookq_needs_command" -f -a "scenario" -d 'Create an
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "connections" -d 'Manage connections: credentials that verify who sent a webhook'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "sweep" -d 'Apply the lifecycle rules: expiry, deactivation, deletion, payload retention'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "ui" -d 'Serve the webhooks area in a browser, on this machine'
+complete -c hookq -n "__fish_hookq_needs_command" -f -a "db" -d 'Move the store: copy a SQLite file into PostgreSQL'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
@@ -357,17 +358,31 @@ complete -c hookq -n "__fish_hookq_using_subcommand ui" -l base-url -d 'The base
 complete -c hookq -n "__fish_hookq_using_subcommand ui" -l open -d 'Open the page in the default browser'
 complete -c hookq -n "__fish_hookq_using_subcommand ui" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand ui" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand db; and not __fish_seen_subcommand_from copy help" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand db; and not __fish_seen_subcommand_from copy help" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand db; and not __fish_seen_subcommand_from copy help" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand db; and not __fish_seen_subcommand_from copy help" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand db; and not __fish_seen_subcommand_from copy help" -f -a "copy" -d 'Copy the SQLite store of --db into an empty PostgreSQL database: hooks (same URLs), connections, scenarios, queues, history'
+complete -c hookq -n "__fish_hookq_using_subcommand db; and not __fish_seen_subcommand_from copy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookq -n "__fish_hookq_using_subcommand db; and __fish_seen_subcommand_from copy" -l to -d 'The PostgreSQL database to copy into (postgres://...): empty, migrated first. Give a password in the environment, not here' -r
+complete -c hookq -n "__fish_hookq_using_subcommand db; and __fish_seen_subcommand_from copy" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand db; and __fish_seen_subcommand_from copy" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand db; and __fish_seen_subcommand_from copy" -l json -d 'Print JSON instead of a table'
+complete -c hookq -n "__fish_hookq_using_subcommand db; and __fish_seen_subcommand_from copy" -s h -l help -d 'Print help'
+complete -c hookq -n "__fish_hookq_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "copy" -d 'Copy the SQLite store of --db into an empty PostgreSQL database: hooks (same URLs), connections, scenarios, queues, history'
+complete -c hookq -n "__fish_hookq_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep ui completions help" -f -a "hooks" -d 'Create, inspect and serve webhooks'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep ui completions help" -f -a "scenario" -d 'Create and run scenarios: local commands that process a hook\'s queue'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep ui completions help" -f -a "connections" -d 'Manage connections: credentials that verify who sent a webhook'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep ui completions help" -f -a "sweep" -d 'Apply the lifecycle rules: expiry, deactivation, deletion, payload retention'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep ui completions help" -f -a "ui" -d 'Serve the webhooks area in a browser, on this machine'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep ui completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep ui completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep ui db completions help" -f -a "hooks" -d 'Create, inspect and serve webhooks'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep ui db completions help" -f -a "scenario" -d 'Create and run scenarios: local commands that process a hook\'s queue'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep ui db completions help" -f -a "connections" -d 'Manage connections: credentials that verify who sent a webhook'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep ui db completions help" -f -a "sweep" -d 'Apply the lifecycle rules: expiry, deactivation, deletion, payload retention'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep ui db completions help" -f -a "ui" -d 'Serve the webhooks area in a browser, on this machine'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep ui db completions help" -f -a "db" -d 'Move the store: copy a SQLite file into PostgreSQL'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep ui db completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and not __fish_seen_subcommand_from hooks scenario connections sweep ui db completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "create" -d 'Create a hook and print its URL'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "list" -d 'List the hooks: a table, one row per hook'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from hooks" -f -a "show" -d 'Show one hook in full'
@@ -397,3 +412,4 @@ complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcom
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from connections" -f -a "show" -d 'Show one connection (secret masked)'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from connections" -f -a "rotate" -d 'Set a new secret; the old one keeps verifying for --grace'
 complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from connections" -f -a "delete" -d 'Delete a connection (refused while a hook uses it)'
+complete -c hookq -n "__fish_hookq_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "copy" -d 'Copy the SQLite store of --db into an empty PostgreSQL database: hooks (same URLs), connections, scenarios, queues, history'

@@ -85,6 +85,12 @@ pub enum Command {
         after_help = "Examples:\n  hookq ui --open\n  hookq ui --listen 127.0.0.1:9001\n  HOOKQ_UI_PASSWORD=... hookq ui --listen 0.0.0.0:8081 --password-env HOOKQ_UI_PASSWORD"
     )]
     Ui(Ui),
+    /// Move the store: copy a SQLite file into PostgreSQL
+    #[command(
+        subcommand,
+        after_help = "Example:\n  HOOKQ_DB=~/hookq.db HOOKQ_COPY_TO=postgres://hookq@db.internal/hookq hookq db copy"
+    )]
+    Db(DbCommand),
     /// Print a shell completion script
     #[command(
         after_help = "Example:\n  hookq completions bash > ~/.local/share/bash-completion/completions/hookq"
@@ -113,6 +119,27 @@ pub struct Sweep {
     /// Report what a sweep would do now, and change nothing
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Copy the SQLite store of --db into an empty PostgreSQL database: hooks (same URLs), connections, scenarios, queues, history
+    #[command(
+        after_help = "Stop every hooks serve and scenario run on the file first.\n\nExamples:\n  hookq --db ~/hookq.db db copy --to postgres://hookq@db.internal/hookq\n  HOOKQ_COPY_TO=postgres://hookq:secret@db.internal/hookq hookq db copy --json"
+    )]
+    Copy(DbCopy),
+}
+
+#[derive(Debug, Args)]
+pub struct DbCopy {
+    /// The PostgreSQL database to copy into (postgres://...): empty, migrated first. Give a password in the environment, not here
+    #[arg(
+        long,
+        env = "HOOKQ_COPY_TO",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub to: std::ffi::OsString,
 }
 
 /// The default address of `hookq ui` and `hooks serve --ui`.

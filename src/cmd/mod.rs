@@ -1,6 +1,7 @@
 //! One module per command group; the only place that prints.
 
 pub(crate) mod connections;
+mod db;
 pub(crate) mod events;
 pub(crate) mod hooks;
 pub(crate) mod replay;
@@ -76,6 +77,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Connections(command) => connections::run(&ctx, command),
         Command::Sweep(args) => sweep::run(&ctx, args),
         Command::Ui(args) => ui::run(&ctx, args),
+        Command::Db(command) => db::run(&ctx, command),
         Command::Completions { shell } => completions(shell),
     }
 }
@@ -94,6 +96,7 @@ fn access(command: &Command) -> Access {
         )
         | Command::Scenario(S::List | S::Show(_) | S::Runs(_))
         | Command::Connections(C::List | C::Show(_))
+        | Command::Db(_)
         | Command::Completions { .. } => Access::Read,
         Command::Sweep(args) if args.dry_run => Access::Read,
         _ => Access::Write,

@@ -9,6 +9,7 @@
 
 mod api;
 mod connections;
+pub(crate) mod copy;
 mod events;
 mod executions;
 mod hooks;
@@ -26,6 +27,7 @@ pub use api::{
     ScenarioStore, Session, Store, SweepStore,
 };
 pub use connections::StoredConnection;
+pub use copy::{copy, Copied};
 pub use events::{Delivery, Enqueued, Event, EventFilter, NewEvent, RefusalCount};
 pub use executions::{
     Ahead, ClaimedEvent, Committed, CycleEnd, ExecutionEnd, ExecutionRecord, NewOperation,

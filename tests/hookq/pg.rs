@@ -19,6 +19,23 @@ pub fn cluster() -> Option<String> {
         .filter(|url| !url.is_empty())
 }
 
+/// The cluster of a test that only means something on PostgreSQL:
+/// `None` (the test skips, with a line on stderr) without `HOOKQ_TEST_PG`,
+/// and a failure then under `HOOKQ_CI=1`, where PostgreSQL must be there
+/// (.ci/run skips these tests by name in its SQLite run).
+pub fn required(test: &str) -> Option<String> {
+    let cluster = cluster();
+    if cluster.is_none() {
+        assert_ne!(
+            std::env::var("HOOKQ_CI").as_deref(),
+            Ok("1"),
+            "{test} needs PostgreSQL: set HOOKQ_TEST_PG (HOOKQ_CI=1 is set)"
+        );
+        eprintln!("skipped: {test} needs PostgreSQL (set HOOKQ_TEST_PG to a cluster's URL)");
+    }
+    cluster
+}
+
 /// `url` with another database name.
 pub fn with_dbname(url: &str, dbname: &str) -> String {
     let (base, query) = match url.split_once('?') {

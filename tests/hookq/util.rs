@@ -36,6 +36,19 @@ impl Env {
         }
     }
 
+    /// On a SQLite file whatever the switch says: the source of
+    /// `hookq db copy`.
+    pub fn sqlite() -> Env {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("hookq.db");
+        Env {
+            dir,
+            db,
+            now: None,
+            pg: None,
+        }
+    }
+
     /// A database of its own on this PostgreSQL cluster, whatever the
     /// switch says (a test that restarts its own cluster).
     pub fn on_cluster(url: &str) -> Env {

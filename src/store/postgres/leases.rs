@@ -18,13 +18,13 @@ use super::PgStore;
 
 /// The error of an execution whose holder went away without recording its
 /// end (the same words as SQLite's).
-const CUT_SHORT: &str = "cut short: it ended without recording its end";
+pub(super) const CUT_SHORT: &str = "cut short: it ended without recording its end";
 
 /// How long a lease lasts without renewal, in seconds.
 const LEASE_TTL: i64 = 60;
 
 /// Close unfinished executions (`$1`: the error); the caller adds which.
-const CLOSE_UNFINISHED: &str = "UPDATE executions SET
+pub(super) const CLOSE_UNFINISHED: &str = "UPDATE executions SET
         finished_at = coalesce((SELECT max(o.started_at + o.duration_ms) FROM operations o
                                 WHERE o.execution_id = executions.id), started_at),
         cycles = (SELECT count(*) FROM operations o WHERE o.execution_id = executions.id),

@@ -146,6 +146,22 @@ pub(super) fn held(conn: &rusqlite::Connection, scenario_id: i64) -> Result<bool
     Ok(lease(conn, scenario_id)?.is_some_and(|lease| lease.alive()))
 }
 
+/// The scenarios whose execution lease a live process holds, by name.
+pub(super) fn live_holders(conn: &rusqlite::Connection) -> Result<Vec<String>> {
+    let leases: Vec<(String, Lease)> = conn
+        .prepare(
+            "SELECT s.name, l.pid, l.holder, l.expires_at
+             FROM leases l JOIN scenarios s ON s.id = l.scenario_id ORDER BY s.name",
+        )?
+        .query_map([], |row| Ok((row.get(0)?, Lease::from_row(row, 1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(leases
+        .into_iter()
+        .filter(|(_, lease)| lease.alive())
+        .map(|(name, _)| name)
+        .collect())
+}
+
 /// Whether this process holds the execution lease of a scenario.
 pub(super) fn held_here(conn: &rusqlite::Connection, scenario_id: i64) -> Result<bool> {
     Ok(lease(conn, scenario_id)?.is_some_and(|lease| lease.is_mine()))

@@ -11,6 +11,7 @@
 mod connections;
 mod events;
 mod executions;
+mod export;
 mod hooks;
 mod leases;
 mod scenarios;
@@ -28,6 +29,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+pub(crate) use export::Snapshot;
 
 use super::{Access, Location, Session, Store};
 use crate::error::Failure;
