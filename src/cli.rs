@@ -31,13 +31,13 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Args)]
 pub struct Global {
-    /// The database file [default: the platform data directory, .../hookq/hookq.db]
+    /// The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]
     #[arg(
         long,
         global = true,
         env = "HOOKQ_DB",
         hide_env_values = true,
-        value_name = "PATH"
+        value_name = "PATH|URL"
     )]
     pub db: Option<PathBuf>,
     /// The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]
@@ -361,7 +361,7 @@ pub struct Serve {
     /// Also serve the webhooks area in a browser (as `hookq ui`), on its own loopback port [default: 127.0.0.1:8081]
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = DEFAULT_UI_LISTEN, value_parser = parse_page_listen)]
     pub ui: Option<SocketAddr>,
-    /// Refuse new events (503) once the database file would grow past this size, e.g. 2GiB (a file already that large: exit 3) [default: no cap]
+    /// Refuse new events (503) once the SQLite file would grow past this size, e.g. 2GiB (a file already that large: exit 3; with PostgreSQL: refused, exit 2) [default: no cap]
     #[arg(long, value_name = "SIZE")]
     pub max_db_size: Option<Size>,
 }
