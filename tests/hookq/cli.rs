@@ -338,7 +338,9 @@ fn edit_help_shows_no_create_defaults() {
         let defaults: Vec<&str> = help
             .lines()
             .filter(|l| l.contains("[default:"))
-            .filter(|l| !l.contains("--db") && !l.contains("http://127.0.0.1:8080"))
+            .filter(|l| {
+                !l.contains("platform data directory") && !l.contains("http://127.0.0.1:8080")
+            })
             .collect();
         assert!(defaults.is_empty(), "{edit:?}: {defaults:?}");
         assert!(env.ok(&create).contains("[default: 5m]") || create[0] == "hooks");
