@@ -21,7 +21,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'hookq' {
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -39,7 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;hooks' {
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -72,7 +72,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'Verify every request with this connection (401 when it fails)')
             [CompletionResult]::new('--dedupe-window', '--dedupe-window', [CompletionResultType]::ParameterName, 'How long a delivery''s id is remembered: a delivery of an id seen within it gets 200 and is not queued again, e.g. 1h [default: 24h]')
             [CompletionResult]::new('--dedupe-header', '--dedupe-header', [CompletionResultType]::ParameterName, 'The header that names a delivery, for senders the connection does not know [default: the connection kind''s]')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json-passthrough', '--json-passthrough', [CompletionResultType]::ParameterName, 'Give scenarios a JSON body as text instead of parsed JSON')
             [CompletionResult]::new('--no-dedupe', '--no-dedupe', [CompletionResultType]::ParameterName, 'Queue every delivery, even one whose id was seen')
@@ -84,7 +84,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         'hookq;hooks;list' {
             [CompletionResult]::new('--search', '--search', [CompletionResultType]::ParameterName, 'Only hooks whose name, token/URL, scenario or connection contains TERM (any case)')
             [CompletionResult]::new('--columns', '--columns', [CompletionResultType]::ParameterName, 'Columns to show, in order: name,url,status,queue,expired,scenario,connection,last_event,created,rate_limit,ops')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -92,7 +92,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;hooks;show' {
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -100,7 +100,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;hooks;url' {
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -108,7 +108,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;hooks;enable' {
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -116,7 +116,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;hooks;disable' {
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -133,7 +133,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--connection', '--connection', [CompletionResultType]::ParameterName, 'Verify every request with this connection (401 when it fails)')
             [CompletionResult]::new('--dedupe-window', '--dedupe-window', [CompletionResultType]::ParameterName, 'How long a delivery''s id is remembered: a delivery of an id seen within it gets 200 and is not queued again, e.g. 1h')
             [CompletionResult]::new('--dedupe-header', '--dedupe-header', [CompletionResultType]::ParameterName, 'The header that names a delivery, for senders the connection does not know')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json-passthrough', '--json-passthrough', [CompletionResultType]::ParameterName, 'Give scenarios a JSON body as text instead of parsed JSON')
             [CompletionResult]::new('--no-dedupe', '--no-dedupe', [CompletionResultType]::ParameterName, 'Queue every delivery, even one whose id was seen')
@@ -147,7 +147,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;hooks;delete' {
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -160,8 +160,8 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Connections open at once; past it a new one gets 503 [default: the open-files limit less 128]')
             [CompletionResult]::new('--max-body-in-flight', '--max-body-in-flight', [CompletionResultType]::ParameterName, 'Request body bytes being received at once, one hook at most half; past it a request gets 503')
             [CompletionResult]::new('--ui', '--ui', [CompletionResultType]::ParameterName, 'Also serve the webhooks area in a browser (as `hookq ui`), on its own loopback port [default: 127.0.0.1:8081]')
-            [CompletionResult]::new('--max-db-size', '--max-db-size', [CompletionResultType]::ParameterName, 'Refuse new events (503) once the database file would grow past this size, e.g. 2GiB (a file already that large: exit 3) [default: no cap]')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--max-db-size', '--max-db-size', [CompletionResultType]::ParameterName, 'Refuse new events (503) once the SQLite file would grow past this size, e.g. 2GiB (a file already that large: exit 3; with PostgreSQL: refused, exit 2) [default: no cap]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--metrics', '--metrics', [CompletionResultType]::ParameterName, 'Serve Prometheus metrics on /metrics')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No request log on stderr')
@@ -177,7 +177,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only events received at or after this time (RFC 3339)')
             [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only events received at or before this time (RFC 3339)')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most N events')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -188,7 +188,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only operations with this status')
             [CompletionResult]::new('--event', '--event', [CompletionResultType]::ParameterName, 'Only the operations of this event')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most N operations')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Also print what each command wrote (the last 64 KiB of stdout and stderr)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
@@ -197,7 +197,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;hooks;payload' {
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--bundle', '--bundle', [CompletionResultType]::ParameterName, 'Print the JSON bundle a scenario would read instead of the raw body')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
@@ -210,7 +210,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'Replay the events in this state (repeatable): done, incomplete, discarded')
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only events received at or after this time (RFC 3339)')
             [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only events received at or before this time (RFC 3339)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Say what would be replayed, change nothing')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
@@ -223,7 +223,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'A request header ''Name: value'' (repeatable)')
             [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'The HTTP method')
             [CompletionResult]::new('--content-type', '--content-type', [CompletionResultType]::ParameterName, 'The Content-Type header')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -231,7 +231,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;hooks;discard' {
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -306,7 +306,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;scenario' {
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -337,7 +337,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--forward', '--forward', [CompletionResultType]::ParameterName, 'Deliver each event to this http(s) URL instead of running a command')
             [CompletionResult]::new('--forward-header', '--forward-header', [CompletionResultType]::ParameterName, 'A header ''Name: value'' added to each delivery, or replacing the event''s (repeatable)')
             [CompletionResult]::new('--forward-timeout', '--forward-timeout', [CompletionResultType]::ParameterName, 'How long a delivery may take, answer included [default: 30s]')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--store-incomplete', '--store-incomplete', [CompletionResultType]::ParameterName, 'A failed event goes to `incomplete` instead of back to the queue')
             [CompletionResult]::new('--forward-insecure', '--forward-insecure', [CompletionResultType]::ParameterName, 'Accept the target''s certificate unverified (a self-signed local server)')
@@ -348,7 +348,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;scenario;list' {
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -356,7 +356,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;scenario;show' {
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -377,7 +377,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--forward', '--forward', [CompletionResultType]::ParameterName, 'Deliver each event to this http(s) URL instead of running a command')
             [CompletionResult]::new('--forward-header', '--forward-header', [CompletionResultType]::ParameterName, 'A header ''Name: value'' added to each delivery, or replacing the event''s (repeatable)')
             [CompletionResult]::new('--forward-timeout', '--forward-timeout', [CompletionResultType]::ParameterName, 'How long a delivery may take, answer included')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--store-incomplete', '--store-incomplete', [CompletionResultType]::ParameterName, 'A failed event goes to `incomplete` instead of back to the queue')
             [CompletionResult]::new('--forward-insecure', '--forward-insecure', [CompletionResultType]::ParameterName, 'Accept the target''s certificate unverified (a self-signed local server)')
@@ -390,7 +390,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;scenario;activate' {
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -398,7 +398,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;scenario;deactivate' {
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -406,7 +406,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;scenario;delete' {
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -415,7 +415,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;scenario;run' {
             [CompletionResult]::new('--max-cycles', '--max-cycles', [CompletionResultType]::ParameterName, 'Process at most N events [default: 100 for immediately, else the scenario''s max cycles]')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Run even if the scenario is inactive')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
@@ -425,7 +425,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;scenario;runs' {
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most N executions')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -476,7 +476,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;connections' {
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -502,7 +502,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--timestamp-header', '--timestamp-header', [CompletionResultType]::ParameterName, 'hmac: the header holding the signed timestamp (checked against --tolerance)')
             [CompletionResult]::new('--id-header', '--id-header', [CompletionResultType]::ParameterName, 'hmac: the header holding the delivery''s id ({id}; also recognises duplicates)')
             [CompletionResult]::new('--verify-token-env', '--verify-token-env', [CompletionResultType]::ParameterName, 'meta: read the verify token of Meta''s subscription handshake from this environment variable')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--secret-stdin', '--secret-stdin', [CompletionResultType]::ParameterName, 'Read the secret from standard input (a trailing newline is ignored)')
             [CompletionResult]::new('--generate', '--generate', [CompletionResultType]::ParameterName, 'Generate a secret and print it once')
@@ -512,7 +512,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;connections;list' {
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -520,7 +520,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;connections;show' {
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -531,7 +531,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--secret-env', '--secret-env', [CompletionResultType]::ParameterName, 'Read the secret from this environment variable')
             [CompletionResult]::new('--secret-file', '--secret-file', [CompletionResultType]::ParameterName, 'Read the secret from this file (a trailing newline is ignored)')
             [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'How long the old secret keeps verifying')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--secret-stdin', '--secret-stdin', [CompletionResultType]::ParameterName, 'Read the secret from standard input (a trailing newline is ignored)')
             [CompletionResult]::new('--generate', '--generate', [CompletionResultType]::ParameterName, 'Generate a secret and print it once')
@@ -541,7 +541,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;connections;delete' {
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -580,7 +580,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             [CompletionResult]::new('--disable-inactive-after', '--disable-inactive-after', [CompletionResultType]::ParameterName, 'Disable an enabled hook whose scenario has been inactive for longer than this')
             [CompletionResult]::new('--delete-after', '--delete-after', [CompletionResultType]::ParameterName, 'Delete a hook disabled for longer than this that has no scenario, with its events')
             [CompletionResult]::new('--payload-retention', '--payload-retention', [CompletionResultType]::ParameterName, 'Purge the bodies of events received longer ago than this (the events stay)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Report what a sweep would do now, and change nothing')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
@@ -591,7 +591,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         'hookq;ui' {
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on; one that is not loopback needs --password-env')
             [CompletionResult]::new('--password-env', '--password-env', [CompletionResultType]::ParameterName, 'Ask for this environment variable''s value as a password (HTTP basic auth, any user name)')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--open', '--open', [CompletionResultType]::ParameterName, 'Open the page in the default browser')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
@@ -600,7 +600,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;db' {
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -611,7 +611,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
         }
         'hookq;db;copy' {
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The PostgreSQL database to copy into (postgres://...): empty, migrated first. Give a password in the environment, not here')
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -630,7 +630,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookq' -ScriptBlock {
             break
         }
         'hookq;completions' {
-            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The database file [default: the platform data directory, .../hookq/hookq.db]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')

@@ -18,7 +18,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
     }
     var completions = [
         &'hookq'= {
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -35,7 +35,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'hookq;hooks'= {
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -67,7 +67,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --connection 'Verify every request with this connection (401 when it fails)'
             cand --dedupe-window 'How long a delivery''s id is remembered: a delivery of an id seen within it gets 200 and is not queued again, e.g. 1h [default: 24h]'
             cand --dedupe-header 'The header that names a delivery, for senders the connection does not know [default: the connection kind''s]'
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json-passthrough 'Give scenarios a JSON body as text instead of parsed JSON'
             cand --no-dedupe 'Queue every delivery, even one whose id was seen'
@@ -78,35 +78,35 @@ set edit:completion:arg-completer[hookq] = {|@words|
         &'hookq;hooks;list'= {
             cand --search 'Only hooks whose name, token/URL, scenario or connection contains TERM (any case)'
             cand --columns 'Columns to show, in order: name,url,status,queue,expired,scenario,connection,last_event,created,rate_limit,ops'
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;hooks;show'= {
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;hooks;url'= {
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;hooks;enable'= {
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;hooks;disable'= {
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -122,7 +122,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --connection 'Verify every request with this connection (401 when it fails)'
             cand --dedupe-window 'How long a delivery''s id is remembered: a delivery of an id seen within it gets 200 and is not queued again, e.g. 1h'
             cand --dedupe-header 'The header that names a delivery, for senders the connection does not know'
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json-passthrough 'Give scenarios a JSON body as text instead of parsed JSON'
             cand --no-dedupe 'Queue every delivery, even one whose id was seen'
@@ -135,7 +135,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --help 'Print help'
         }
         &'hookq;hooks;delete'= {
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -147,8 +147,8 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --max-connections 'Connections open at once; past it a new one gets 503 [default: the open-files limit less 128]'
             cand --max-body-in-flight 'Request body bytes being received at once, one hook at most half; past it a request gets 503'
             cand --ui 'Also serve the webhooks area in a browser (as `hookq ui`), on its own loopback port [default: 127.0.0.1:8081]'
-            cand --max-db-size 'Refuse new events (503) once the database file would grow past this size, e.g. 2GiB (a file already that large: exit 3) [default: no cap]'
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --max-db-size 'Refuse new events (503) once the SQLite file would grow past this size, e.g. 2GiB (a file already that large: exit 3; with PostgreSQL: refused, exit 2) [default: no cap]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --metrics 'Serve Prometheus metrics on /metrics'
             cand --quiet 'No request log on stderr'
@@ -163,7 +163,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --since 'Only events received at or after this time (RFC 3339)'
             cand --until 'Only events received at or before this time (RFC 3339)'
             cand --limit 'Show at most N events'
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -173,7 +173,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --status 'Only operations with this status'
             cand --event 'Only the operations of this event'
             cand --limit 'Show at most N operations'
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --output 'Also print what each command wrote (the last 64 KiB of stdout and stderr)'
             cand --json 'Print JSON instead of a table'
@@ -181,7 +181,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --help 'Print help'
         }
         &'hookq;hooks;payload'= {
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --bundle 'Print the JSON bundle a scenario would read instead of the raw body'
             cand --json 'Print JSON instead of a table'
@@ -193,7 +193,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --state 'Replay the events in this state (repeatable): done, incomplete, discarded'
             cand --since 'Only events received at or after this time (RFC 3339)'
             cand --until 'Only events received at or before this time (RFC 3339)'
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --dry-run 'Say what would be replayed, change nothing'
             cand --json 'Print JSON instead of a table'
@@ -205,14 +205,14 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --header 'A request header ''Name: value'' (repeatable)'
             cand --method 'The HTTP method'
             cand --content-type 'The Content-Type header'
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;hooks;discard'= {
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -269,7 +269,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         &'hookq;hooks;help;help'= {
         }
         &'hookq;scenario'= {
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -299,7 +299,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --forward 'Deliver each event to this http(s) URL instead of running a command'
             cand --forward-header 'A header ''Name: value'' added to each delivery, or replacing the event''s (repeatable)'
             cand --forward-timeout 'How long a delivery may take, answer included [default: 30s]'
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --store-incomplete 'A failed event goes to `incomplete` instead of back to the queue'
             cand --forward-insecure 'Accept the target''s certificate unverified (a self-signed local server)'
@@ -309,14 +309,14 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --help 'Print help'
         }
         &'hookq;scenario;list'= {
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;scenario;show'= {
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -336,7 +336,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --forward 'Deliver each event to this http(s) URL instead of running a command'
             cand --forward-header 'A header ''Name: value'' added to each delivery, or replacing the event''s (repeatable)'
             cand --forward-timeout 'How long a delivery may take, answer included'
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --store-incomplete 'A failed event goes to `incomplete` instead of back to the queue'
             cand --forward-insecure 'Accept the target''s certificate unverified (a self-signed local server)'
@@ -348,21 +348,21 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --help 'Print help'
         }
         &'hookq;scenario;activate'= {
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;scenario;deactivate'= {
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;scenario;delete'= {
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -370,7 +370,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;scenario;run'= {
             cand --max-cycles 'Process at most N events [default: 100 for immediately, else the scenario''s max cycles]'
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --force 'Run even if the scenario is inactive'
             cand --json 'Print JSON instead of a table'
@@ -379,7 +379,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;scenario;runs'= {
             cand --limit 'Show at most N executions'
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -418,7 +418,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         &'hookq;scenario;help;help'= {
         }
         &'hookq;connections'= {
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -443,7 +443,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --timestamp-header 'hmac: the header holding the signed timestamp (checked against --tolerance)'
             cand --id-header 'hmac: the header holding the delivery''s id ({id}; also recognises duplicates)'
             cand --verify-token-env 'meta: read the verify token of Meta''s subscription handshake from this environment variable'
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --secret-stdin 'Read the secret from standard input (a trailing newline is ignored)'
             cand --generate 'Generate a secret and print it once'
@@ -452,14 +452,14 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --help 'Print help'
         }
         &'hookq;connections;list'= {
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'hookq;connections;show'= {
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -469,7 +469,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --secret-env 'Read the secret from this environment variable'
             cand --secret-file 'Read the secret from this file (a trailing newline is ignored)'
             cand --grace 'How long the old secret keeps verifying'
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --secret-stdin 'Read the secret from standard input (a trailing newline is ignored)'
             cand --generate 'Generate a secret and print it once'
@@ -478,7 +478,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --help 'Print help'
         }
         &'hookq;connections;delete'= {
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -509,7 +509,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --disable-inactive-after 'Disable an enabled hook whose scenario has been inactive for longer than this'
             cand --delete-after 'Delete a hook disabled for longer than this that has no scenario, with its events'
             cand --payload-retention 'Purge the bodies of events received longer ago than this (the events stay)'
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --dry-run 'Report what a sweep would do now, and change nothing'
             cand --json 'Print JSON instead of a table'
@@ -519,7 +519,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         &'hookq;ui'= {
             cand --listen 'Address to listen on; one that is not loopback needs --password-env'
             cand --password-env 'Ask for this environment variable''s value as a password (HTTP basic auth, any user name)'
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --open 'Open the page in the default browser'
             cand --json 'Print JSON instead of a table'
@@ -527,7 +527,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
             cand --help 'Print help'
         }
         &'hookq;db'= {
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -537,7 +537,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         }
         &'hookq;db;copy'= {
             cand --to 'The PostgreSQL database to copy into (postgres://...): empty, migrated first. Give a password in the environment, not here'
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
@@ -552,7 +552,7 @@ set edit:completion:arg-completer[hookq] = {|@words|
         &'hookq;db;help;help'= {
         }
         &'hookq;completions'= {
-            cand --db 'The database file [default: the platform data directory, .../hookq/hookq.db]'
+            cand --db 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]'
             cand --base-url 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]'
             cand --json 'Print JSON instead of a table'
             cand -h 'Print help'

@@ -24,7 +24,7 @@ function __fish_hookq_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c hookq -n "__fish_hookq_needs_command" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_needs_command" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_needs_command" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_needs_command" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_needs_command" -s h -l help -d 'Print help'
@@ -37,7 +37,7 @@ complete -c hookq -n "__fish_hookq_needs_command" -f -a "ui" -d 'Serve the webho
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "db" -d 'Move the store: copy a SQLite file into PostgreSQL'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c hookq -n "__fish_hookq_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and not __fish_seen_subcommand_from create list show url enable disable edit delete serve events ops payload replay send discard help" -s h -l help -d 'Print help'
@@ -66,7 +66,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l connection -d 'Verify every request with this connection (401 when it fails)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l dedupe-window -d 'How long a delivery\'s id is remembered: a delivery of an id seen within it gets 200 and is not queued again, e.g. 1h [default: 24h]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l dedupe-header -d 'The header that names a delivery, for senders the connection does not know [default: the connection kind\'s]' -r
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l json-passthrough -d 'Give scenarios a JSON body as text instead of parsed JSON'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -l no-dedupe -d 'Queue every delivery, even one whose id was seen'
@@ -74,23 +74,23 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from list" -l search -d 'Only hooks whose name, token/URL, scenario or connection contains TERM (any case)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from list" -l columns -d 'Columns to show, in order: name,url,status,queue,expired,scenario,connection,last_event,created,rate_limit,ops' -r
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from list" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from list" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from list" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from show" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from show" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from show" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from show" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from url" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from url" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from url" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from url" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from url" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from enable" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from enable" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from enable" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from enable" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from enable" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from disable" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from disable" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from disable" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from disable" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from disable" -s h -l help -d 'Print help'
@@ -103,7 +103,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l connection -d 'Verify every request with this connection (401 when it fails)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l dedupe-window -d 'How long a delivery\'s id is remembered: a delivery of an id seen within it gets 200 and is not queued again, e.g. 1h' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l dedupe-header -d 'The header that names a delivery, for senders the connection does not know' -r
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l json-passthrough -d 'Give scenarios a JSON body as text instead of parsed JSON'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l no-dedupe -d 'Queue every delivery, even one whose id was seen'
@@ -113,7 +113,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l no-connection -d 'Stop verifying requests with a connection'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from edit" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from delete" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from delete" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from delete" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from delete" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
@@ -122,8 +122,8 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l max-connections -d 'Connections open at once; past it a new one gets 503 [default: the open-files limit less 128]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l max-body-in-flight -d 'Request body bytes being received at once, one hook at most half; past it a request gets 503' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l ui -d 'Also serve the webhooks area in a browser (as `hookq ui`), on its own loopback port [default: 127.0.0.1:8081]' -r
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l max-db-size -d 'Refuse new events (503) once the database file would grow past this size, e.g. 2GiB (a file already that large: exit 3) [default: no cap]' -r
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l max-db-size -d 'Refuse new events (503) once the SQLite file would grow past this size, e.g. 2GiB (a file already that large: exit 3; with PostgreSQL: refused, exit 2) [default: no cap]' -r
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l metrics -d 'Serve Prometheus metrics on /metrics'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from serve" -l quiet -d 'No request log on stderr'
@@ -135,7 +135,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from events" -l since -d 'Only events received at or after this time (RFC 3339)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from events" -l until -d 'Only events received at or before this time (RFC 3339)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from events" -l limit -d 'Show at most N events' -r
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from events" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from events" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from events" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from events" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from events" -s h -l help -d 'Print help'
@@ -143,12 +143,12 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 error\t''"
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -l event -d 'Only the operations of this event' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -l limit -d 'Show at most N operations' -r
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -l output -d 'Also print what each command wrote (the last 64 KiB of stdout and stderr)'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from ops" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from payload" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from payload" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from payload" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from payload" -l bundle -d 'Print the JSON bundle a scenario would read instead of the raw body'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from payload" -l json -d 'Print JSON instead of a table'
@@ -157,7 +157,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -l state -d 'Replay the events in this state (repeatable): done, incomplete, discarded' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -l since -d 'Only events received at or after this time (RFC 3339)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -l until -d 'Only events received at or before this time (RFC 3339)' -r
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -l dry-run -d 'Say what would be replayed, change nothing'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from replay" -l json -d 'Print JSON instead of a table'
@@ -166,11 +166,11 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from send" -l header -d 'A request header \'Name: value\' (repeatable)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from send" -l method -d 'The HTTP method' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from send" -l content-type -d 'The Content-Type header' -r
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from send" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from send" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from send" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from send" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from send" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from discard" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from discard" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from discard" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from discard" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from discard" -s h -l help -d 'Print help'
@@ -190,7 +190,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subco
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "send" -d 'Enqueue an event locally, through the same checks as the server (but auth, address, rate)'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "discard" -d 'Take queued or incomplete events out of the queue (kept as discarded)'
 complete -c hookq -n "__fish_hookq_using_subcommand hooks; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and not __fish_seen_subcommand_from create list show edit activate deactivate delete run runs help" -s h -l help -d 'Print help'
@@ -217,18 +217,18 @@ complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_su
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l forward -d 'Deliver each event to this http(s) URL instead of running a command' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l forward-header -d 'A header \'Name: value\' added to each delivery, or replacing the event\'s (repeatable)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l forward-timeout -d 'How long a delivery may take, answer included [default: 30s]' -r
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l store-incomplete -d 'A failed event goes to `incomplete` instead of back to the queue'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l forward-insecure -d 'Accept the target\'s certificate unverified (a self-signed local server)'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l inactive -d 'Create it inactive'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from list" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from list" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from list" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from show" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from show" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from show" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from show" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
@@ -245,7 +245,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_su
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l forward -d 'Deliver each event to this http(s) URL instead of running a command' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l forward-header -d 'A header \'Name: value\' added to each delivery, or replacing the event\'s (repeatable)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l forward-timeout -d 'How long a delivery may take, answer included' -r
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l store-incomplete -d 'A failed event goes to `incomplete` instead of back to the queue'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l forward-insecure -d 'Accept the target\'s certificate unverified (a self-signed local server)'
@@ -254,26 +254,26 @@ complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_su
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l no-forward-insecure -d 'Verify the forwarding target\'s certificate again'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from edit" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from activate" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from activate" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from activate" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from activate" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from activate" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from deactivate" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from deactivate" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from deactivate" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from deactivate" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from deactivate" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from delete" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from delete" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from delete" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from delete" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from run" -l max-cycles -d 'Process at most N events [default: 100 for immediately, else the scenario\'s max cycles]' -r
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from run" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from run" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from run" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from run" -l force -d 'Run even if the scenario is inactive'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from run" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from runs" -l limit -d 'Show at most N executions' -r
-complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from runs" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from runs" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from runs" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from runs" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from runs" -s h -l help -d 'Print help'
@@ -287,7 +287,7 @@ complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_su
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run one execution now (for cron): exit 0 ok, 1 a cycle failed, 3 inactive, 75 already running'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "runs" -d 'The scenario\'s executions, newest first'
 complete -c hookq -n "__fish_hookq_using_subcommand scenario; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show rotate delete help" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show rotate delete help" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show rotate delete help" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show rotate delete help" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and not __fish_seen_subcommand_from create list show rotate delete help" -s h -l help -d 'Print help'
@@ -309,30 +309,30 @@ complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l timestamp-header -d 'hmac: the header holding the signed timestamp (checked against --tolerance)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l id-header -d 'hmac: the header holding the delivery\'s id ({id}; also recognises duplicates)' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l verify-token-env -d 'meta: read the verify token of Meta\'s subscription handshake from this environment variable' -r
-complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l secret-stdin -d 'Read the secret from standard input (a trailing newline is ignored)'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l generate -d 'Generate a secret and print it once'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from list" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from list" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from list" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from list" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from show" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from show" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from show" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from show" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from rotate" -l secret-env -d 'Read the secret from this environment variable' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from rotate" -l secret-file -d 'Read the secret from this file (a trailing newline is ignored)' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from rotate" -l grace -d 'How long the old secret keeps verifying' -r
-complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from rotate" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from rotate" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from rotate" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from rotate" -l secret-stdin -d 'Read the secret from standard input (a trailing newline is ignored)'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from rotate" -l generate -d 'Generate a secret and print it once'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from rotate" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from delete" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from delete" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from delete" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from delete" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand connections; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
@@ -346,32 +346,32 @@ complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l disable-unassigned
 complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l disable-inactive-after -d 'Disable an enabled hook whose scenario has been inactive for longer than this' -r
 complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l delete-after -d 'Delete a hook disabled for longer than this that has no scenario, with its events' -r
 complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l payload-retention -d 'Purge the bodies of events received longer ago than this (the events stay)' -r
-complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l dry-run -d 'Report what a sweep would do now, and change nothing'
 complete -c hookq -n "__fish_hookq_using_subcommand sweep" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand sweep" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand ui" -l listen -d 'Address to listen on; one that is not loopback needs --password-env' -r
 complete -c hookq -n "__fish_hookq_using_subcommand ui" -l password-env -d 'Ask for this environment variable\'s value as a password (HTTP basic auth, any user name)' -r
-complete -c hookq -n "__fish_hookq_using_subcommand ui" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand ui" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand ui" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand ui" -l open -d 'Open the page in the default browser'
 complete -c hookq -n "__fish_hookq_using_subcommand ui" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand ui" -s h -l help -d 'Print help'
-complete -c hookq -n "__fish_hookq_using_subcommand db; and not __fish_seen_subcommand_from copy help" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand db; and not __fish_seen_subcommand_from copy help" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand db; and not __fish_seen_subcommand_from copy help" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand db; and not __fish_seen_subcommand_from copy help" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand db; and not __fish_seen_subcommand_from copy help" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand db; and not __fish_seen_subcommand_from copy help" -f -a "copy" -d 'Copy the SQLite store of --db into an empty PostgreSQL database: hooks (same URLs), connections, scenarios, queues, history'
 complete -c hookq -n "__fish_hookq_using_subcommand db; and not __fish_seen_subcommand_from copy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookq -n "__fish_hookq_using_subcommand db; and __fish_seen_subcommand_from copy" -l to -d 'The PostgreSQL database to copy into (postgres://...): empty, migrated first. Give a password in the environment, not here' -r
-complete -c hookq -n "__fish_hookq_using_subcommand db; and __fish_seen_subcommand_from copy" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand db; and __fish_seen_subcommand_from copy" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand db; and __fish_seen_subcommand_from copy" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand db; and __fish_seen_subcommand_from copy" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand db; and __fish_seen_subcommand_from copy" -s h -l help -d 'Print help'
 complete -c hookq -n "__fish_hookq_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "copy" -d 'Copy the SQLite store of --db into an empty PostgreSQL database: hooks (same URLs), connections, scenarios, queues, history'
 complete -c hookq -n "__fish_hookq_using_subcommand db; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c hookq -n "__fish_hookq_using_subcommand completions" -l db -d 'The database file [default: the platform data directory, .../hookq/hookq.db]' -r -F
+complete -c hookq -n "__fish_hookq_using_subcommand completions" -l db -d 'The store: a SQLite file, or a PostgreSQL URL postgres://USER@HOST/DB (give a password in HOOKQ_DB, not here: ps shows arguments) [default: the platform data directory, .../hookq/hookq.db]' -r -F
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -l base-url -d 'The base of hook URLs: http:// or https://, a host, an optional port and path [default: http://127.0.0.1:8080]' -r
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -l json -d 'Print JSON instead of a table'
 complete -c hookq -n "__fish_hookq_using_subcommand completions" -s h -l help -d 'Print help'
