@@ -27,9 +27,19 @@ pub fn route(app: &App, store: &mut dyn Store, req: &Req) -> Reply {
         Ok(ctx) => ctx,
         Err(e) => return error_page(&e),
     };
-    let page = match (method, path.as_slice()) {
+    match (method, path.as_slice()) {
         ("GET", ["assets", name]) => return assets::get(name),
         ("GET", ["api", "version"]) => return version(app),
+        _ => {}
+    }
+    // Read before the page's own reads: a change committed while the page
+    // is rendered or on its way moves the version past this one, so the
+    // script's first poll refreshes the page. A baseline taken by that
+    // first poll instead would hide such a change until the next one (on
+    // PostgreSQL, where a page thread's first request connects first, the
+    // gap is tens of milliseconds).
+    let shown = (method == "GET").then(|| data_version(app)).flatten();
+    let page = match (method, path.as_slice()) {
         ("GET", []) => webhooks(app, &ctx, store, req),
         ("GET", ["hooks", key]) => hook_pages::hook(app, &ctx, store, req, key),
         ("GET", ["hooks", key, "ops"]) => hook_pages::operations(&ctx, store, key),
@@ -43,7 +53,23 @@ pub fn route(app: &App, store: &mut dyn Store, req: &Req) -> Reply {
         ("POST", _) => actions::act(app, &ctx, store, req, &path),
         _ => Err(Failure::refused("no such page").into()),
     };
-    page.unwrap_or_else(|e| error_page(&e))
+    let reply = page.unwrap_or_else(|e| error_page(&e));
+    match shown {
+        Some(version) => stamp(reply, version),
+        None => reply,
+    }
+}
+
+/// Name on the page's `<body>` the version it was rendered at
+/// (`data-version`), the script's first baseline.
+fn stamp(mut reply: Reply, version: i64) -> Reply {
+    if reply.content_type.starts_with("text/html") {
+        if let Ok(html) = std::str::from_utf8(&reply.body) {
+            let stamped = format!("<body data-version=\"{version}\">");
+            reply.body = html.replacen("<body>", &stamped, 1).into_bytes();
+        }
+    }
+    reply
 }
 
 impl App {
@@ -60,11 +86,17 @@ impl App {
 /// The change counter the script polls ([`Session::data_version`](crate::store::Session::data_version)), which
 /// changes when another connection commits.
 fn version(app: &App) -> Reply {
-    let store = app.watch.lock().unwrap_or_else(|e| e.into_inner());
-    match store.data_version() {
-        Ok(version) => Reply::text(200, &version.to_string()),
-        Err(_) => Reply::error(503, "busy"),
+    match data_version(app) {
+        Some(version) => Reply::text(200, &version.to_string()),
+        None => Reply::error(503, "busy"),
     }
+}
+
+/// Asked of the one watch connection: SQLite's `data_version` compares
+/// only with itself.
+fn data_version(app: &App) -> Option<i64> {
+    let store = app.watch.lock().unwrap_or_else(|e| e.into_inner());
+    store.data_version().ok()
 }
 
 /// An error as a page, with the status a browser and a test can tell apart.

@@ -572,6 +572,29 @@ fn the_change_counter_moves_only_when_the_database_changes() {
     assert_eq!(version(), after);
 }
 
+/// A page names the version it was rendered at, so an event that arrives
+/// between the render and the script's first poll still refreshes it.
+#[test]
+fn a_page_names_the_version_it_shows_so_a_change_before_the_first_poll_refreshes_it() {
+    let env = Env::new();
+    env.hook("h", &[]);
+    let ui = UiProcess::start(&env);
+    let shown = |path: &str| {
+        let html = ui.get(path).text();
+        let (_, rest) = html
+            .split_once("<body data-version=\"")
+            .unwrap_or_else(|| panic!("no version on {path}"));
+        rest.split('"').next().unwrap().to_string()
+    };
+    let page = shown("/hooks/h");
+    // Nothing changed: the first poll leaves the page alone.
+    assert_eq!(ui.get("/api/version").text(), page);
+    // An event before the first poll: that poll sees a change.
+    env.send("h", "{}");
+    assert_ne!(ui.get("/api/version").text(), page);
+    assert_eq!(shown("/hooks/h"), ui.get("/api/version").text());
+}
+
 #[test]
 fn ten_thousand_hooks_come_a_page_at_a_time() {
     let env = Env::new();

@@ -124,7 +124,9 @@
 
   // Live: poll the change counter; fetch the page only when it changed.
   if (document.querySelector("[data-live]")) {
-    var seen = null;
+    // The version the page was rendered at: a change made since shows at
+    // the first poll.
+    var seen = document.body.dataset.version || null;
     var poll = function () {
       if (document.hidden) { return; }
       fetch("/api/version", { credentials: "same-origin", cache: "no-store" })
