@@ -17,6 +17,7 @@ mod ingest;
 mod inspect;
 mod leases;
 pub(crate) mod listen;
+mod tls;
 
 pub(crate) use import::import;
 
@@ -27,7 +28,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use postgres::error::SqlState;
-use postgres::{Client, Config, NoTls, Statement};
+#[cfg(test)]
+use postgres::NoTls;
+use postgres::{Client, Statement};
 
 use crate::error::Failure;
 use crate::store::{Access, Location, PgUrl, Store};
@@ -46,12 +49,10 @@ const MIGRATION_LOCK: i64 = 0x0068_6f6f_6b71;
 /// waiting behind connect timeouts.
 const RETRY_EVERY: Duration = Duration::from_millis(500);
 
-/// The driver's settings for a URL, or a usage error that shows the URL
-/// without its password.
-pub(crate) fn config_of(url: &PgUrl) -> Result<Config> {
-    url.expose()
-        .parse()
-        .map_err(|e| Failure::usage(format!("invalid PostgreSQL URL {url}: {e}")).into())
+/// The driver's settings and TLS for a URL, or a usage error that shows
+/// the URL without its password.
+pub(crate) fn config_of(url: &PgUrl) -> Result<tls::Server> {
+    tls::Server::of(url)
 }
 
 /// The same server and user, another database (the test switch's database
@@ -86,7 +87,7 @@ struct Link {
 pub struct PgStore {
     location: Location,
     url: PgUrl,
-    config: Config,
+    server: tls::Server,
     session: RefCell<Link>,
     /// [`PgStore::relax_durability`] was asked: made again on reconnect.
     relaxed: Cell<bool>,
@@ -103,7 +104,7 @@ impl PgStore {
         let store = PgStore {
             location: Location::Postgres(url.clone()),
             url: url.clone(),
-            config: config_of(url)?,
+            server: config_of(url)?,
             session: RefCell::new(Link {
                 client: None,
                 statements: HashMap::new(),
@@ -256,7 +257,7 @@ impl PgStore {
     /// relaxed, SQLite's busy patience as the lock timeout, and no row lock
     /// held for ever by a frozen process.
     fn connect(&self) -> Result<Client> {
-        let mut config = self.config.clone();
+        let mut config = self.server.config.clone();
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(5));
         }
@@ -269,9 +270,7 @@ impl PgStore {
         if config.get_application_name().is_none() {
             config.application_name("hookq");
         }
-        let mut client = config.connect(NoTls).map_err(|e| {
-            anyhow::Error::from(e).context(format!("could not connect to {}", self.url))
-        })?;
+        let mut client = self.server.connect(&config, &self.url)?;
         let synchronous = if self.relaxed.get() { "off" } else { "on" };
         client
             .batch_execute(&format!(
