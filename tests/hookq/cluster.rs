@@ -492,3 +492,69 @@ fn tls_require_checks_the_certificate_and_sslrootcert_names_a_private_ca() {
     let err = env.fails(&["hooks", "list"], 1);
     assert!(err.contains("no encryption"), "{err}");
 }
+
+/// PostgreSQL away under requests: the server's log says so once, and once
+/// more when it is back (with how long it lasted), not a line per failed
+/// batch, lookup or refresh.
+#[test]
+fn an_outage_of_postgresql_is_logged_once_and_its_end_once() {
+    if pg::required("the log of a PostgreSQL outage").is_none() {
+        return;
+    }
+    let cluster = OwnCluster::start();
+    let mut env = Env::sqlite();
+    env.db = PathBuf::from(&cluster.0);
+    let path = env.hook("h", &[]);
+    let (server, stderr) = ServerProcess::logged(&env, &["--quiet"]);
+    let log = std::thread::spawn(move || {
+        use std::io::BufRead;
+        stderr.lines().map_while(Result::ok).collect::<Vec<_>>()
+    });
+    let addr = server.addr;
+    assert_eq!(
+        try_http(addr, "POST", &path, &[], b"before")
+            .unwrap()
+            .status,
+        200
+    );
+    OwnCluster::script(&["pause", &cluster.0]);
+    // Many refused requests, known hooks and unknown tokens alike.
+    let unknown = format!("/wh/{}", "7".repeat(32));
+    let mut refused = 0;
+    eventually(20, "30 requests refused while PostgreSQL is down", || {
+        for path in [&path, &unknown] {
+            let reply = try_http(addr, "POST", path, &[], b"while down").unwrap();
+            assert_ne!(reply.status, 200, "stored while PostgreSQL was down");
+            refused += usize::from(reply.status == 503);
+        }
+        refused >= 30
+    });
+    OwnCluster::script(&["resume", &cluster.0]);
+    eventually(20, "a 200 once PostgreSQL is back", || {
+        try_http(addr, "POST", &path, &[], b"back")
+            .map(|reply| reply.status == 200)
+            .unwrap_or(false)
+    });
+    for _ in 0..5 {
+        assert_eq!(
+            try_http(addr, "POST", &path, &[], b"after").unwrap().status,
+            200
+        );
+    }
+    assert_eq!(server.terminate(), Some(0));
+    let lines = log.join().unwrap();
+    let unreachable: Vec<&String> = lines
+        .iter()
+        .filter(|line| line.contains("the store is unreachable"))
+        .collect();
+    let back: Vec<&String> = lines
+        .iter()
+        .filter(|line| line.contains("the store is back after"))
+        .collect();
+    assert_eq!(unreachable.len(), 1, "{lines:#?}");
+    assert_eq!(back.len(), 1, "{lines:#?}");
+    assert!(
+        lines.iter().filter(|line| line.contains("error:")).count() == 1,
+        "one error line for the whole outage: {lines:#?}"
+    );
+}

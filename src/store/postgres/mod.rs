@@ -33,7 +33,7 @@ use postgres::NoTls;
 use postgres::{Client, Statement};
 
 use crate::error::Failure;
-use crate::store::{Access, Location, PgUrl, Store};
+use crate::store::{Access, Location, PgUrl, Store, Unreachable};
 
 /// Append-only: a released migration is never edited, only followed.
 /// Numbered on their own, apart from SQLite's.
@@ -213,7 +213,8 @@ impl PgStore {
                     let code = sql_state(&e);
                     if client.is_closed() || code.as_ref().is_some_and(connection_lost) {
                         *slot = None;
-                        return Err(e.context(format!("lost the connection to {}", self.url)));
+                        let e = e.context(format!("lost the connection to {}", self.url));
+                        return Err(Unreachable(e).into());
                     }
                     let retry = code == Some(SqlState::T_R_DEADLOCK_DETECTED)
                         || code == Some(SqlState::T_R_SERIALIZATION_FAILURE);
@@ -227,7 +228,14 @@ impl PgStore {
         }
     }
 
+    /// A failure to connect is [`Unreachable`]: the server answers 503 and
+    /// logs the outage once.
     fn connected(&self, session: &mut Link) -> Result<()> {
+        self.connect_if_needed(session)
+            .map_err(|e| Unreachable(e).into())
+    }
+
+    fn connect_if_needed(&self, session: &mut Link) -> Result<()> {
         if session.client.as_ref().is_some_and(Client::is_closed) {
             session.client = None;
         }
