@@ -380,12 +380,12 @@ fn refresh_on_wake_ups(
 /// have registered with the registry as it was just before, and a worker
 /// may have ended since).
 fn refresh(shared: &Shared, store: &dyn Store) {
-    match shared.registry.refresh(store) {
-        Ok(_) => shared.outage.succeeded(),
-        Err(e) => {
-            if !shared.outage.failed(&e) {
-                shared.log_error(&format!("could not reload hooks: {e:#}"));
-            }
+    // The end of an outage is the writer's to say (its first commit): a
+    // reload on a connection PostgreSQL has not cut yet, during its
+    // shutdown, is no sign that it is back.
+    if let Err(e) = shared.registry.refresh(store) {
+        if !shared.outage.failed(&e) {
+            shared.log_error(&format!("could not reload hooks: {e:#}"));
         }
     }
     if let Some(scenarios) = shared.scenarios.as_ref() {

@@ -48,10 +48,13 @@ impl Failed {
 }
 
 /// The server's log during an outage of its store (PostgreSQL restarted,
-/// failed over, cut off): one line when it becomes unreachable, one when it
-/// is back with how long it lasted, whichever of the server's connections
-/// (the writer, the refresher, the registry's lookup) sees it first, rather
-/// than a line per failed batch, request and refresh. Errors that are not
+/// failed over, cut off): one line when it becomes unreachable, whichever
+/// of the server's connections (the writer, the refresher, the registry's
+/// lookup) sees it first, and one when it is back with how long it lasted,
+/// at the writer's first commit since, rather than a line per failed
+/// batch, request and reload. Only a commit ends it: during a shutdown,
+/// a connection PostgreSQL has not cut yet still answers a reload, and the
+/// outage would be logged twice. Errors that are not
 /// an outage (SQLite's full disk, a replaced file, a constraint) are
 /// logged by their callers each time, as before: they do not end by
 /// themselves, and each refused request is worth a line.
@@ -79,8 +82,7 @@ impl Outage {
         true
     }
 
-    /// An operation on the store succeeded: the end of an outage, if one
-    /// was under way.
+    /// A batch was committed: the end of an outage, if one was under way.
     pub fn succeeded(&self) {
         let mut since = self.since.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((at, from)) = since.take() {

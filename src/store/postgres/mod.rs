@@ -731,7 +731,10 @@ mod tests {
             assert_eq!(taken.len(), 1);
             claims.push(kept(&store));
         }
-        assert!(claims[0] > 0, "the claims' statements kept on the connection");
+        assert!(
+            claims[0] > 0,
+            "the claims' statements kept on the connection"
+        );
         assert_eq!(claims[0], claims[1], "prepared once, not per call");
         // A new connection (the server restarted): prepared again there.
         store
