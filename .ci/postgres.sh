@@ -5,6 +5,8 @@
 #   bash .ci/postgres.sh stop "$url"    # stops it and removes its files
 #   bash .ci/postgres.sh pause "$url"   # stops it, keeping its files (an outage)
 #   bash .ci/postgres.sh resume "$url"  # starts it again on the same port
+#   url=$(bash .ci/postgres.sh start --tls DIR)
+#       # TLS only (hostssl), with DIR/server.crt and DIR/server.key
 #
 # The cluster lives in a directory of its own under ${TMPDIR:-/tmp}
 # (hookq-pg-PORT), listens on 127.0.0.1 only (and on a socket in that
@@ -44,8 +46,23 @@ as_owner() {
 
 dir_of() { echo "${TMPDIR:-/tmp}/hookq-pg-$1"; }
 
+# The server's options: its address, and TLS if the cluster has its files.
+options_of() {
+    local port=$1 dir=$2 options
+    options="-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300"
+    if [[ -f $dir/server.key ]]; then
+        options+=" -c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key"
+    fi
+    echo "$options"
+}
+
 start() {
-    local bin port dir log
+    local bin port dir log tls=
+    if [[ ${1:-} == --tls ]]; then
+        tls=${2:?usage: postgres.sh start --tls DIR}
+        [[ -f $tls/server.crt && -f $tls/server.key ]] ||
+            { echo "postgres.sh: no server.crt and server.key in $tls" >&2; exit 2; }
+    fi
     bin=$(pg_bin)
     for _ in $(seq 1 20); do
         port=$((20000 + RANDOM % 40000))
@@ -56,10 +73,15 @@ start() {
         log="$dir/server.log"
         as_owner "$bin/initdb" -D "$dir/data" -U hookq --auth=trust -E UTF8 --locale=C \
             >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; rm -rf "$dir"; exit 1; }
+        if [[ -n $tls ]]; then
+            # PostgreSQL wants its key private to its owner; plain text refused.
+            install -m 600 "$tls/server.crt" "$tls/server.key" "$dir/"
+            [[ $(id -u) -eq 0 ]] && chown postgres: "$dir/server.crt" "$dir/server.key"
+            printf 'local all all trust\nhostssl all all 127.0.0.1/32 trust\n' >"$dir/data/pg_hba.conf"
+        fi
         # -w waits until it accepts connections; a port in use fails here.
         if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$log" -w -t 60 \
-            -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300" \
-            start >/dev/null; then
+            -o "$(options_of "$port" "$dir")" start >/dev/null; then
             as_owner "$bin/psql" -X -q -h 127.0.0.1 -p "$port" -U hookq -d postgres \
                 -c 'CREATE DATABASE hookq' >/dev/null
             echo "postgres://hookq@127.0.0.1:$port/hookq"
@@ -108,17 +130,16 @@ resume() {
     port=$(port_of "$1")
     dir=$(dir_of "$port")
     as_owner "$(pg_bin)/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300" \
-        start >/dev/null
+        -o "$(options_of "$port" "$dir")" start >/dev/null
 }
 
 case "${1:-}" in
-start) start ;;
+start) start "${@:2}" ;;
 stop) stop "${2:?usage: postgres.sh stop URL}" ;;
 pause) pause "${2:?usage: postgres.sh pause URL}" ;;
 resume) resume "${2:?usage: postgres.sh resume URL}" ;;
 *)
-    echo "usage: postgres.sh start | stop URL | pause URL | resume URL" >&2
+    echo "usage: postgres.sh start [--tls DIR] | stop URL | pause URL | resume URL" >&2
     exit 2
     ;;
 esac

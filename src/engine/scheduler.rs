@@ -164,8 +164,12 @@ impl Scheduler {
             if self.inner.shutdown.is_stopped() {
                 break;
             }
-            if let Err(e) = self.start_due(&*store, Instant::now()) {
-                log(&self.inner.clock, &format!("scheduler: {e:#}"));
+            match self.start_due(&*store, Instant::now()) {
+                // The server's log says it once (server/writer.rs,
+                // `Outage`), not this loop at each tick.
+                Err(e) if crate::store::Unreachable::is(&e) => {}
+                Err(e) => log(&self.inner.clock, &format!("scheduler: {e:#}")),
+                Ok(_) => {}
             }
         }
         // Shutdown: each worker finishes the cycle in progress and stops.

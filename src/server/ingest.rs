@@ -29,7 +29,9 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
         Ok(None) => return Answer::text(404, "Webhook not found."),
         Err(error) => {
             // Not a 404: the hook may well exist.
-            shared.log_error(&format!("could not look up a hook: {error:#}"));
+            if !shared.outage.failed(&error) {
+                shared.log_error(&format!("could not look up a hook: {error:#}"));
+            }
             return Answer::empty(503).header("Retry-After", "1");
         }
     };
@@ -183,10 +185,12 @@ pub fn ingest(shared: &Shared, request: &mut Request, token: &str, query: &str) 
         Ok(Enqueued::NoHook) => Answer::text(404, "Webhook not found."),
         Err(error) => {
             // Never 2xx for an event that is not stored.
-            shared.log_error(&format!(
-                "could not store an event for {}: {error}",
-                hook.name
-            ));
+            if !error.outage {
+                shared.log_error(&format!(
+                    "could not store an event for {}: {error}",
+                    hook.name
+                ));
+            }
             refund_and_refuse(Answer::empty(503).header("Retry-After", "1"))
         }
     }

@@ -42,7 +42,7 @@ use registry::Registry;
 pub use stop::Running;
 use stop::{refuse_stopping, InProgress};
 pub use waiters::Waiters;
-use writer::Writer;
+use writer::{Outage, Writer};
 
 /// How often other processes' changes to hooks are picked up.
 const REFRESH_EVERY: Duration = Duration::from_millis(500);
@@ -137,6 +137,8 @@ struct Shared {
     registry: Registry,
     limiter: RateLimiter,
     writer: Writer,
+    /// The store unreachable: logged once, not per request and refresh.
+    outage: Arc<Outage>,
     metrics: Arc<Metrics>,
     clock: Clock,
     scenarios: Option<Scenarios>,
@@ -245,11 +247,13 @@ pub fn start(
     let waiting = scenarios
         .as_ref()
         .map(|s| (s.waiters.clone(), s.running.clone()));
+    let outage = Arc::<Outage>::default();
     let (writer, writer_thread) = Writer::start(
         store,
         metrics.clone(),
         waiters.clone().unwrap_or_default(),
         scenarios.as_ref().map(|s| s.notify.clone()),
+        outage.clone(),
     );
     let refresher_store = store::open(db, Access::Create)?;
     let registry = Registry::new(store::open(db, Access::Create)?);
@@ -267,6 +271,7 @@ pub fn start(
         registry,
         limiter: RateLimiter::default(),
         writer,
+        outage,
         metrics,
         clock,
         scenarios,
@@ -375,8 +380,13 @@ fn refresh_on_wake_ups(
 /// have registered with the registry as it was just before, and a worker
 /// may have ended since).
 fn refresh(shared: &Shared, store: &dyn Store) {
+    // The end of an outage is the writer's to say (its first commit): a
+    // reload on a connection PostgreSQL has not cut yet, during its
+    // shutdown, is no sign that it is back.
     if let Err(e) = shared.registry.refresh(store) {
-        shared.log_error(&format!("could not reload hooks: {e:#}"));
+        if !shared.outage.failed(&e) {
+            shared.log_error(&format!("could not reload hooks: {e:#}"));
+        }
     }
     if let Some(scenarios) = shared.scenarios.as_ref() {
         if !scenarios.waiters.is_empty() {

@@ -9,18 +9,91 @@ use std::collections::HashMap;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
+use std::time::Instant;
 
 use anyhow::Result;
 
 use super::metrics::Metrics;
 use super::waiters::{CycleOutcome, Waiters};
 use super::OnEvent;
-use crate::store::{Enqueued, NewEvent, RefusalCount, Store};
+use crate::store::{Enqueued, NewEvent, RefusalCount, Store, Unreachable};
 
 /// Most events in one transaction: bounds the time a batch holds the lock.
 const MAX_BATCH: usize = 512;
 
-pub type Outcome = Result<Enqueued, String>;
+pub type Outcome = Result<Enqueued, Failed>;
+
+/// Why an event was not stored (the caller answers 503).
+#[derive(Debug)]
+pub struct Failed {
+    pub message: String,
+    /// The store was unreachable: [`Outage`] logged it once already, so
+    /// the caller does not log it again.
+    pub outage: bool,
+}
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Failed {
+    fn stopped() -> Failed {
+        Failed {
+            message: "the writer has stopped".to_owned(),
+            outage: false,
+        }
+    }
+}
+
+/// The server's log during an outage of its store (PostgreSQL restarted,
+/// failed over, cut off): one line when it becomes unreachable, whichever
+/// of the server's connections (the writer, the refresher, the registry's
+/// lookup) sees it first, and one when it is back with how long it lasted,
+/// at the writer's first commit since, rather than a line per failed
+/// batch, request and reload. Only a commit ends it: during a shutdown,
+/// a connection PostgreSQL has not cut yet still answers a reload, and the
+/// outage would be logged twice. Errors that are not
+/// an outage (SQLite's full disk, a replaced file, a constraint) are
+/// logged by their callers each time, as before: they do not end by
+/// themselves, and each refused request is worth a line.
+#[derive(Default)]
+pub struct Outage {
+    since: Mutex<Option<(Instant, String)>>,
+}
+
+impl Outage {
+    /// An operation failed with `error`: whether it is the outage's (logged
+    /// here, once), so that the caller does not log it.
+    pub fn failed(&self, error: &anyhow::Error) -> bool {
+        if !Unreachable::is(error) {
+            return false;
+        }
+        let mut since = self.since.lock().unwrap_or_else(|e| e.into_inner());
+        if since.is_none() {
+            let now = crate::clock::format(crate::clock::system_now());
+            crate::output::note(format_args!(
+                "{now} error: the store is unreachable, every event is refused (503) until it is \
+                 back: {error:#}"
+            ));
+            *since = Some((Instant::now(), now));
+        }
+        true
+    }
+
+    /// A batch was committed: the end of an outage, if one was under way.
+    pub fn succeeded(&self) {
+        let mut since = self.since.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((at, from)) = since.take() {
+            crate::output::note(format_args!(
+                "{} the store is back after {:.1} s (unreachable since {from})",
+                crate::clock::format(crate::clock::system_now()),
+                at.elapsed().as_secs_f64()
+            ));
+        }
+    }
+}
 
 pub enum Job {
     /// Store this event and answer on `reply` once committed (or not).
@@ -67,6 +140,7 @@ struct Thread {
     /// Set once the database file is no longer at its path: why every
     /// event is refused from then on.
     lost: Option<String>,
+    outage: Arc<Outage>,
 }
 
 impl Writer {
@@ -75,6 +149,7 @@ impl Writer {
         metrics: Arc<Metrics>,
         waiters: Arc<Waiters>,
         notify: Option<OnEvent>,
+        outage: Arc<Outage>,
     ) -> (Writer, JoinHandle<()>) {
         let (jobs, queue) = mpsc::channel();
         let refusals = Arc::<Mutex<Refusals>>::default();
@@ -85,6 +160,7 @@ impl Writer {
             waiters,
             notify,
             lost: None,
+            outage,
         };
         let thread = thread::Builder::new()
             .name("hookq-writer".into())
@@ -110,10 +186,8 @@ impl Writer {
                 wait,
                 wake,
             })
-            .map_err(|_| "the writer has stopped".to_owned())?;
-        answer
-            .recv()
-            .unwrap_or_else(|_| Err("the writer has stopped".to_owned()))
+            .map_err(|_| Failed::stopped())?;
+        answer.recv().unwrap_or_else(|_| Err(Failed::stopped()))
     }
 
     /// Count a refused request for a hook (status); stored with the next
@@ -186,6 +260,7 @@ impl Thread {
             };
             match committed {
                 Ok(outcomes) => {
+                    self.outage.succeeded();
                     if !events.is_empty() {
                         self.metrics.batch_size.observe(events.len() as f64);
                     }
@@ -207,8 +282,12 @@ impl Thread {
                     }
                     drop(kept);
                     let message = format!("{err:#}");
+                    let outage = self.outage.failed(&err);
                     for reply in replies.drain(..) {
-                        let _ = reply.send(Err(message.clone()));
+                        let _ = reply.send(Err(Failed {
+                            message: message.clone(),
+                            outage,
+                        }));
                     }
                 }
             }
@@ -302,7 +381,8 @@ mod tests {
             })
         };
         let metrics = Arc::new(Metrics::new());
-        let (writer, thread) = Writer::start(store, metrics, Arc::default(), Some(notify));
+        let (writer, thread) =
+            Writer::start(store, metrics, Arc::default(), Some(notify), Arc::default());
         let send = |hook_id, wake| writer.store(NewEvent::sample(hook_id, 0, b"x"), None, wake);
         assert!(matches!(send(runs.id, true), Ok(Enqueued::Stored(_))));
         assert!(matches!(send(other.id, false), Ok(Enqueued::Stored(_))));

@@ -49,6 +49,29 @@ pub(crate) fn execute_for_test(location: &Location, sql: &str) {
     }
 }
 
+/// The store cannot be reached now (PostgreSQL away: a restart, a
+/// failover, a cut network), and the same operation may succeed once it is
+/// back: a server logs the outage once, not each failed request. Its
+/// message is the error it wraps, unchanged. SQLite never says so: a full
+/// disk or a replaced file is no outage that ends by itself.
+#[derive(Debug)]
+pub struct Unreachable(pub(crate) anyhow::Error);
+
+impl std::fmt::Display for Unreachable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+impl std::error::Error for Unreachable {}
+
+impl Unreachable {
+    /// Whether `error` (or what it wraps) says the store is unreachable.
+    pub fn is(error: &anyhow::Error) -> bool {
+        error.chain().any(|cause| cause.is::<Unreachable>())
+    }
+}
+
 /// What a command does with the store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {

@@ -344,30 +344,34 @@ fn a_server_killed_mid_load_loses_nothing_it_acknowledged() {
 struct OwnCluster(String);
 
 impl OwnCluster {
-    fn script(action: &str, url: Option<&str>) -> String {
+    fn script(args: &[&str]) -> String {
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".ci/postgres.sh");
         let out = std::process::Command::new("bash")
             .arg(script)
-            .arg(action)
-            .args(url)
+            .args(args)
             .output()
             .unwrap();
         assert!(
             out.status.success(),
-            "postgres.sh {action}: {}",
+            "postgres.sh {args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8(out.stdout).unwrap().trim().to_owned()
     }
 
     fn start() -> OwnCluster {
-        OwnCluster(Self::script("start", None))
+        OwnCluster(Self::script(&["start"]))
+    }
+
+    /// TLS only (`hostssl`), with `dir/server.crt` and `dir/server.key`.
+    fn start_tls(dir: &std::path::Path) -> OwnCluster {
+        OwnCluster(Self::script(&["start", "--tls", &dir.to_string_lossy()]))
     }
 }
 
 impl Drop for OwnCluster {
     fn drop(&mut self) {
-        Self::script("stop", Some(&self.0));
+        Self::script(&["stop", &self.0]);
     }
 }
 
@@ -389,7 +393,7 @@ fn postgresql_restarted_mid_load_means_503_then_200_and_nothing_acknowledged_los
         eventually(60, "some requests acknowledged", || {
             load.acks.load(Ordering::SeqCst) >= 50
         });
-        OwnCluster::script("pause", Some(&cluster.0));
+        OwnCluster::script(&["pause", &cluster.0]);
         // While it is away: 503, never a 200 for an event not stored.
         eventually(20, "a 503 while PostgreSQL is down", || {
             let reply = try_http(addr, "POST", &paths[0], &[], b"while down").unwrap();
@@ -408,7 +412,7 @@ fn postgresql_restarted_mid_load_means_503_then_200_and_nothing_acknowledged_los
             reply.status, 503,
             "an unknown token while PostgreSQL is down"
         );
-        OwnCluster::script("resume", Some(&cluster.0));
+        OwnCluster::script(&["resume", &cluster.0]);
         // Back without restarting hookq.
         eventually(20, "a 200 once PostgreSQL is back", || {
             try_http(addr, "POST", &paths[1], &[], b"back")
@@ -428,4 +432,129 @@ fn postgresql_restarted_mid_load_means_503_then_200_and_nothing_acknowledged_los
     assert!(!by_body.contains_key("while down"));
     assert!(by_body.contains_key("back"));
     server.terminate();
+}
+
+/// A CA, and a certificate it signed for 127.0.0.1 and localhost, written
+/// as `ca.pem`, `server.crt` and `server.key` in `dir`.
+fn private_ca(dir: &std::path::Path) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let server = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
+    std::fs::write(dir.join("server.crt"), server.pem()).unwrap();
+    std::fs::write(dir.join("server.key"), key.serialize_pem()).unwrap();
+}
+
+/// A PostgreSQL that takes TLS only, with a certificate of a private CA:
+/// `require` checks the certificate (refused without the CA, with a hint;
+/// accepted with `sslrootcert`), `prefer` takes TLS without checking it,
+/// `disable` is refused by the server.
+#[test]
+fn tls_require_checks_the_certificate_and_sslrootcert_names_a_private_ca() {
+    if pg::required("PostgreSQL with TLS").is_none() {
+        return;
+    }
+    let certs = tempfile::tempdir().unwrap();
+    private_ca(certs.path());
+    let cluster = OwnCluster::start_tls(certs.path());
+    let mut env = Env::sqlite();
+    let with = |params: &str| PathBuf::from(format!("{}?{params}", cluster.0));
+
+    env.db = with("sslmode=require");
+    let err = env.fails(&["hooks", "list"], 1);
+    assert!(
+        err.contains("certificate is not trusted") && err.contains("sslrootcert=PATH"),
+        "{err}"
+    );
+
+    let ca = certs.path().join("ca.pem");
+    env.db = with(&format!("sslmode=require&sslrootcert={}", ca.display()));
+    env.hook("h", &[]);
+    let id = env.send("h", r#"{"over":"tls"}"#);
+    // libpq's spelling, and sslrootcert alone (which means require).
+    env.db = with(&format!("sslmode=verify-full&sslrootcert={}", ca.display()));
+    let payload = env.ok(&["hooks", "payload", &id.to_string()]);
+    assert!(payload.contains(r#""over":"tls""#), "{payload}");
+    env.db = with(&format!("sslrootcert={}", ca.display()));
+    env.ok(&["hooks", "events", "h"]);
+
+    // The default, prefer: TLS as the server offers it, certificate unchecked.
+    env.db = PathBuf::from(&cluster.0);
+    env.ok(&["hooks", "list"]);
+
+    env.db = with("sslmode=disable");
+    let err = env.fails(&["hooks", "list"], 1);
+    assert!(err.contains("no encryption"), "{err}");
+}
+
+/// PostgreSQL away under requests: the server's log says so once, and once
+/// more when it is back (with how long it lasted), not a line per failed
+/// batch, lookup or refresh.
+#[test]
+fn an_outage_of_postgresql_is_logged_once_and_its_end_once() {
+    if pg::required("the log of a PostgreSQL outage").is_none() {
+        return;
+    }
+    let cluster = OwnCluster::start();
+    let mut env = Env::sqlite();
+    env.db = PathBuf::from(&cluster.0);
+    let path = env.hook("h", &[]);
+    let (server, stderr) = ServerProcess::logged(&env, &["--quiet"]);
+    let log = std::thread::spawn(move || {
+        use std::io::BufRead;
+        stderr.lines().map_while(Result::ok).collect::<Vec<_>>()
+    });
+    let addr = server.addr;
+    assert_eq!(
+        try_http(addr, "POST", &path, &[], b"before")
+            .unwrap()
+            .status,
+        200
+    );
+    OwnCluster::script(&["pause", &cluster.0]);
+    // Many refused requests, known hooks and unknown tokens alike.
+    let unknown = format!("/wh/{}", "7".repeat(32));
+    let mut refused = 0;
+    eventually(20, "30 requests refused while PostgreSQL is down", || {
+        for path in [&path, &unknown] {
+            let reply = try_http(addr, "POST", path, &[], b"while down").unwrap();
+            assert_ne!(reply.status, 200, "stored while PostgreSQL was down");
+            refused += usize::from(reply.status == 503);
+        }
+        refused >= 30
+    });
+    OwnCluster::script(&["resume", &cluster.0]);
+    eventually(20, "a 200 once PostgreSQL is back", || {
+        try_http(addr, "POST", &path, &[], b"back")
+            .map(|reply| reply.status == 200)
+            .unwrap_or(false)
+    });
+    for _ in 0..5 {
+        assert_eq!(
+            try_http(addr, "POST", &path, &[], b"after").unwrap().status,
+            200
+        );
+    }
+    assert_eq!(server.terminate(), Some(0));
+    let lines = log.join().unwrap();
+    let unreachable: Vec<&String> = lines
+        .iter()
+        .filter(|line| line.contains("the store is unreachable"))
+        .collect();
+    let back: Vec<&String> = lines
+        .iter()
+        .filter(|line| line.contains("the store is back after"))
+        .collect();
+    assert_eq!(unreachable.len(), 1, "{lines:#?}");
+    assert_eq!(back.len(), 1, "{lines:#?}");
+    assert!(
+        lines.iter().filter(|line| line.contains("error:")).count() == 1,
+        "one error line for the whole outage: {lines:#?}"
+    );
 }

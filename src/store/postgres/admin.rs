@@ -7,6 +7,7 @@
 use anyhow::Result;
 use postgres::{GenericClient, Row};
 
+use super::Cached;
 use super::{json, unsigned, word, PgStore};
 use crate::clock::Millis;
 use crate::error::Failure;
@@ -73,7 +74,7 @@ fn hook_from_row(row: &Row) -> Result<Hook> {
 /// The hook with this id, on a connection or in a transaction.
 pub(super) fn hook_by_id(client: &mut impl GenericClient, id: i64) -> Result<Option<Hook>> {
     client
-        .query_opt(&format!("{SELECT_HOOK} WHERE h.id = $1"), &[&id])?
+        .query_opt_cached(&format!("{SELECT_HOOK} WHERE h.id = $1"), &[&id])?
         .map(|row| hook_from_row(&row))
         .transpose()
 }
@@ -90,7 +91,7 @@ impl PgStore {
     /// Every hook, by name.
     pub(crate) fn hooks(&self) -> Result<Vec<Hook>> {
         self.with(|c| {
-            c.query(&format!("{SELECT_HOOK} ORDER BY h.name COLLATE \"C\""), &[])?
+            c.query_cached(&format!("{SELECT_HOOK} ORDER BY h.name COLLATE \"C\""), &[])?
                 .iter()
                 .map(hook_from_row)
                 .collect()
@@ -100,7 +101,7 @@ impl PgStore {
     /// The hook with this name or token, if any.
     pub(crate) fn find_hook(&self, key: &str) -> Result<Option<Hook>> {
         self.with(|c| {
-            c.query_opt(
+            c.query_opt_cached(
                 &format!(
                     "{SELECT_HOOK} WHERE h.name = $1 OR h.token = $1
                      ORDER BY h.name = $1 DESC LIMIT 1"
@@ -114,7 +115,7 @@ impl PgStore {
 
     pub(crate) fn has_token(&self, token: &str) -> Result<bool> {
         self.with(|c| {
-            Ok(c.query_one(
+            Ok(c.query_one_cached(
                 "SELECT EXISTS (SELECT 1 FROM hooks WHERE token = $1)",
                 &[&token],
             )?
@@ -132,8 +133,8 @@ impl PgStore {
         self.with(|c| {
             let mut tx = c.transaction()?;
             // Two creations of one name at once: the second waits here.
-            tx.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[&name])?;
-            let clash = tx.query_opt(
+            tx.execute_cached("SELECT pg_advisory_xact_lock(hashtext($1))", &[&name])?;
+            let clash = tx.query_opt_cached(
                 "SELECT name FROM hooks WHERE name = $1 OR token = $1",
                 &[&name],
             )?;
@@ -154,7 +155,7 @@ impl PgStore {
             let token = loop {
                 let token = crate::token::generate()?;
                 let taken: bool = tx
-                    .query_one(
+                    .query_one_cached(
                         "SELECT EXISTS (SELECT 1 FROM hooks WHERE token = $1 OR name = $1)",
                         &[&token],
                     )?
@@ -163,7 +164,7 @@ impl PgStore {
                     break token;
                 }
             };
-            let row = tx.query_one(
+            let row = tx.query_one_cached(
                 "INSERT INTO hooks (name, token, rate_limit, queue_limit, max_body, allow_ips,
                                     methods, json_passthrough, connection_id, created_at,
                                     enabled_at, unassigned_since, burst, dedupe, dedupe_window,
@@ -196,7 +197,7 @@ impl PgStore {
 
     pub(crate) fn update_hook_settings(&mut self, id: i64, settings: &HookSettings) -> Result<()> {
         self.with(|c| {
-            c.execute(
+            c.execute_cached(
                 "UPDATE hooks SET rate_limit = $2, queue_limit = $3, max_body = $4, allow_ips = $5,
                                   methods = $6, json_passthrough = $7, connection_id = $8,
                                   burst = $9, dedupe = $10, dedupe_window = $11,
@@ -223,7 +224,7 @@ impl PgStore {
 
     pub(crate) fn enable_hook(&mut self, id: i64, now: Millis) -> Result<bool> {
         self.with(|c| {
-            Ok(c.execute(
+            Ok(c.execute_cached(
                 "UPDATE hooks SET enabled = true, enabled_at = $2, disabled_at = NULL,
                                   disabled_reason = NULL
                  WHERE id = $1 AND NOT enabled",
@@ -234,7 +235,7 @@ impl PgStore {
 
     pub(crate) fn disable_hook(&mut self, id: i64, now: Millis, reason: &str) -> Result<bool> {
         self.with(|c| {
-            Ok(c.execute(
+            Ok(c.execute_cached(
                 "UPDATE hooks SET enabled = false, disabled_at = $2, disabled_reason = $3
                  WHERE id = $1 AND enabled",
                 &[&id, &now, &reason],
@@ -249,10 +250,11 @@ impl PgStore {
             DeleteStep::Deleted(_) | DeleteStep::Gone => Ok(None),
             DeleteStep::Spared => {
                 let scenario: Option<String> = self.with(|c| {
-                    Ok(
-                        c.query_opt("SELECT name FROM scenarios WHERE hook_id = $1", &[&hook.id])?
-                            .map(|row| row.get(0)),
-                    )
+                    Ok(c.query_opt_cached(
+                        "SELECT name FROM scenarios WHERE hook_id = $1",
+                        &[&hook.id],
+                    )?
+                    .map(|row| row.get(0)))
                 })?;
                 Err(Failure::refused(format!(
                     "hook {:?} is used by scenario {:?}",
@@ -267,7 +269,7 @@ impl PgStore {
 
     pub(crate) fn refusals(&self, hook_id: i64) -> Result<Vec<(u16, u64)>> {
         self.with(|c| {
-            c.query(
+            c.query_cached(
                 "SELECT status, count FROM refusals WHERE hook_id = $1 ORDER BY status",
                 &[&hook_id],
             )?
@@ -279,7 +281,7 @@ impl PgStore {
 
     pub(crate) fn queue_depths(&self) -> Result<Vec<(i64, u64)>> {
         self.with(|c| {
-            c.query("SELECT id, queued FROM hooks", &[])?
+            c.query_cached("SELECT id, queued FROM hooks", &[])?
                 .iter()
                 .map(|row| Ok((row.get(0), unsigned(row, 1)?)))
                 .collect()
@@ -317,7 +319,7 @@ fn connection_from_row(row: &Row) -> Result<StoredConnection> {
 impl PgStore {
     pub(crate) fn connections(&self) -> Result<Vec<StoredConnection>> {
         self.with(|c| {
-            c.query(
+            c.query_cached(
                 &format!("{SELECT_CONNECTION} ORDER BY c.name COLLATE \"C\""),
                 &[],
             )?
@@ -329,7 +331,7 @@ impl PgStore {
 
     pub(crate) fn find_connection(&self, name: &str) -> Result<Option<StoredConnection>> {
         self.with(|c| {
-            c.query_opt(&format!("{SELECT_CONNECTION} WHERE c.name = $1"), &[&name])?
+            c.query_opt_cached(&format!("{SELECT_CONNECTION} WHERE c.name = $1"), &[&name])?
                 .map(|row| connection_from_row(&row))
                 .transpose()
         })
@@ -351,7 +353,7 @@ impl PgStore {
         validate_name("connection", name)?;
         let options = serde_json::to_string(options)?;
         let inserted = self.with(|c| {
-            Ok(c.execute(
+            Ok(c.execute_cached(
                 "INSERT INTO connections (name, kind, secret, options, created_at)
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING",
                 &[&name, &kind.as_str(), &secret, &options, &now],
@@ -372,7 +374,7 @@ impl PgStore {
         until: Millis,
     ) -> Result<StoredConnection> {
         self.with(|c| {
-            c.execute(
+            c.execute_cached(
                 "UPDATE connections
                  SET previous_secret = secret, previous_until = $2, secret = $3
                  WHERE id = $1",
@@ -388,12 +390,12 @@ impl PgStore {
             let mut tx = c.transaction()?;
             // Locked first: no hook can take it up between the look and
             // the delete (its foreign key check waits for this row).
-            tx.execute(
+            tx.execute_cached(
                 "SELECT 1 FROM connections WHERE id = $1 FOR UPDATE",
                 &[&connection.id],
             )?;
             let users: Vec<String> = tx
-                .query(
+                .query_cached(
                     "SELECT name FROM hooks WHERE connection_id = $1 ORDER BY name COLLATE \"C\"",
                     &[&connection.id],
                 )?
@@ -410,7 +412,7 @@ impl PgStore {
                 .hint("detach it first with `hookq hooks edit HOOK --no-connection`")
                 .into());
             }
-            tx.execute("DELETE FROM connections WHERE id = $1", &[&connection.id])?;
+            tx.execute_cached("DELETE FROM connections WHERE id = $1", &[&connection.id])?;
             tx.commit()?;
             Ok(())
         })
@@ -496,14 +498,14 @@ fn scenario_from_row(row: &Row) -> Result<Scenario> {
 
 pub(super) fn scenario_by_id(client: &mut impl GenericClient, id: i64) -> Result<Option<Scenario>> {
     client
-        .query_opt(&format!("{SELECT_SCENARIO} WHERE s.id = $1"), &[&id])?
+        .query_opt_cached(&format!("{SELECT_SCENARIO} WHERE s.id = $1"), &[&id])?
         .map(|row| scenario_from_row(&row))
         .transpose()
 }
 
 /// A hook feeds at most one scenario.
 fn ensure_hook_free(tx: &mut impl GenericClient, hook_id: i64, except: Option<i64>) -> Result<()> {
-    let user = tx.query_opt(
+    let user = tx.query_opt_cached(
         "SELECT s.id, s.name, h.name FROM scenarios s JOIN hooks h ON h.id = s.hook_id
          WHERE s.hook_id = $1",
         &[&hook_id],
@@ -541,7 +543,7 @@ fn ensure_not_running(
 impl PgStore {
     pub(crate) fn scenarios(&self) -> Result<Vec<Scenario>> {
         self.with(|c| {
-            c.query(
+            c.query_cached(
                 &format!("{SELECT_SCENARIO} ORDER BY s.name COLLATE \"C\""),
                 &[],
             )?
@@ -553,7 +555,7 @@ impl PgStore {
 
     pub(crate) fn find_scenario(&self, name: &str) -> Result<Option<Scenario>> {
         self.with(|c| {
-            c.query_opt(&format!("{SELECT_SCENARIO} WHERE s.name = $1"), &[&name])?
+            c.query_opt_cached(&format!("{SELECT_SCENARIO} WHERE s.name = $1"), &[&name])?
                 .map(|row| scenario_from_row(&row))
                 .transpose()
         })
@@ -577,12 +579,12 @@ impl PgStore {
         let id = self.with(|c| {
             let mut tx = c.transaction()?;
             // The hook's row first (lock order: the sweep's rule reads it).
-            tx.execute(
+            tx.execute_cached(
                 "SELECT 1 FROM hooks WHERE id = $1 FOR NO KEY UPDATE",
                 &[&hook_id],
             )?;
             if tx
-                .query_opt("SELECT 1 FROM scenarios WHERE name = $1", &[&name])?
+                .query_opt_cached("SELECT 1 FROM scenarios WHERE name = $1", &[&name])?
                 .is_some()
             {
                 return Err(
@@ -590,7 +592,7 @@ impl PgStore {
                 );
             }
             ensure_hook_free(&mut tx, hook_id, None)?;
-            let row = tx.query_one(
+            let row = tx.query_one_cached(
                 "INSERT INTO scenarios (name, hook_id, command, schedule, max_cycles, max_errors,
                                         timeout_ms, input, store_incomplete, active,
                                         inactive_since, created_at, respond, response_status,
@@ -618,7 +620,7 @@ impl PgStore {
                     &settings.forward.as_ref().map(forward_json),
                 ],
             )?;
-            tx.execute(
+            tx.execute_cached(
                 "UPDATE hooks SET unassigned_since = NULL WHERE id = $1",
                 &[&hook_id],
             )?;
@@ -642,23 +644,23 @@ impl PgStore {
             let mut tx = c.transaction()?;
             // The scenario's row first: who holds its lease cannot change
             // meanwhile (docs/scaling.md, lock order).
-            tx.execute(
+            tx.execute_cached(
                 "SELECT 1 FROM scenarios WHERE id = $1 FOR NO KEY UPDATE",
                 &[&scenario.id],
             )?;
             if hook_id != scenario.hook_id {
                 ensure_hook_free(&mut tx, hook_id, Some(scenario.id))?;
                 ensure_not_running(&mut tx, scenario, "its hook cannot change now")?;
-                tx.execute(
+                tx.execute_cached(
                     "UPDATE hooks SET unassigned_since = $2 WHERE id = $1",
                     &[&scenario.hook_id, &now],
                 )?;
-                tx.execute(
+                tx.execute_cached(
                     "UPDATE hooks SET unassigned_since = NULL WHERE id = $1",
                     &[&hook_id],
                 )?;
             }
-            tx.execute(
+            tx.execute_cached(
                 "UPDATE scenarios SET hook_id = $2, command = $3, schedule = $4, max_cycles = $5,
                                       max_errors = $6, timeout_ms = $7, input = $8,
                                       store_incomplete = $9, respond = $10,
@@ -689,7 +691,7 @@ impl PgStore {
 
     pub(crate) fn set_scenario_waiting(&self, id: i64, since: Option<Millis>) -> Result<()> {
         self.with(|c| {
-            c.execute(
+            c.execute_cached(
                 "UPDATE scenarios SET waiting_since = $2 WHERE id = $1",
                 &[&id, &since],
             )?;
@@ -705,14 +707,14 @@ impl PgStore {
     ) -> Result<bool> {
         self.with(|c| {
             let changed = if active {
-                c.execute(
+                c.execute_cached(
                     "UPDATE scenarios SET active = true, inactive_since = NULL,
                                           consecutive_errors = 0
                      WHERE id = $1 AND NOT active",
                     &[&id],
                 )?
             } else {
-                c.execute(
+                c.execute_cached(
                     "UPDATE scenarios SET active = false, inactive_since = $2
                      WHERE id = $1 AND active",
                     &[&id, &now],
@@ -732,7 +734,7 @@ impl PgStore {
     ) -> Result<Option<u64>> {
         self.with(|c| {
             let mut tx = c.transaction()?;
-            tx.execute(
+            tx.execute_cached(
                 "SELECT 1 FROM scenarios WHERE id = $1 FOR NO KEY UPDATE",
                 &[&scenario.id],
             )?;
@@ -740,7 +742,7 @@ impl PgStore {
             let mut changed = 0u64;
             let batch = batch as u64;
             while changed < batch {
-                let Some(row) = tx.query_opt(
+                let Some(row) = tx.query_opt_cached(
                     "SELECT id FROM executions WHERE scenario_id = $1 ORDER BY id LIMIT 1",
                     &[&scenario.id],
                 )?
@@ -748,22 +750,23 @@ impl PgStore {
                     break;
                 };
                 let execution: i64 = row.get(0);
-                changed += tx.execute(
+                changed += tx.execute_cached(
                     "UPDATE operations SET execution_id = NULL WHERE id IN (
                          SELECT id FROM operations WHERE execution_id = $1 LIMIT $2)",
                     &[&execution, &((batch - changed) as i64)],
                 )?;
                 if changed < batch {
-                    changed += tx.execute("DELETE FROM executions WHERE id = $1", &[&execution])?;
+                    changed +=
+                        tx.execute_cached("DELETE FROM executions WHERE id = $1", &[&execution])?;
                 }
             }
             let step = if changed < batch {
-                tx.execute(
+                tx.execute_cached(
                     "UPDATE hooks SET unassigned_since = $2
                      WHERE id = (SELECT hook_id FROM scenarios WHERE id = $1)",
                     &[&scenario.id, &now],
                 )?;
-                tx.execute("DELETE FROM scenarios WHERE id = $1", &[&scenario.id])?;
+                tx.execute_cached("DELETE FROM scenarios WHERE id = $1", &[&scenario.id])?;
                 None
             } else {
                 Some(changed)

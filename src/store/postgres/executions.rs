@@ -5,6 +5,7 @@ use anyhow::Result;
 use postgres::{GenericClient, Row};
 
 use super::admin::{hook_by_id, scenario_by_id};
+use super::Cached;
 use super::{json, leases, unsigned, word, PgStore};
 use crate::clock::Millis;
 use crate::store::AHEAD_BYTES;
@@ -62,7 +63,7 @@ pub(super) const CLAIM_HEAD: &str = "WITH head AS (
                e.attempts, e.remote_addr";
 
 fn claim_head(tx: &mut impl GenericClient, hook_id: i64) -> Result<Option<ClaimedEvent>> {
-    let Some(row) = tx.query_opt(CLAIM_HEAD, &[&hook_id])? else {
+    let Some(row) = tx.query_opt_cached(CLAIM_HEAD, &[&hook_id])? else {
         return Ok(None);
     };
     let id: i64 = row.get(0);
@@ -81,7 +82,7 @@ fn claim_head(tx: &mut impl GenericClient, hook_id: i64) -> Result<Option<Claime
 
 fn payload(client: &mut impl GenericClient, event_id: i64) -> Result<Option<Vec<u8>>> {
     Ok(client
-        .query_opt(
+        .query_opt_cached(
             "SELECT body FROM payloads WHERE event_id = $1",
             &[&event_id],
         )?
@@ -99,7 +100,7 @@ fn start_execution(
     count: u64,
 ) -> Result<(i64, Vec<ClaimedEvent>)> {
     let id: i64 = tx
-        .query_one(
+        .query_one_cached(
             "INSERT INTO executions (scenario_id, trigger, started_at) VALUES ($1, $2, $3)
              RETURNING id",
             &[&scenario_id, &trigger.as_str(), &now],
@@ -127,7 +128,7 @@ fn record_cycle(
         CycleEnd::Incomplete => EventState::Incomplete,
     };
     if lease_held {
-        tx.execute(
+        tx.execute_cached(
             "UPDATE events SET state = $2 WHERE id = $1 AND state = 'running'",
             &[&op.event_id, &state.as_str()],
         )?;
@@ -136,7 +137,7 @@ fn record_cycle(
         .http
         .map(|(_, headers)| serde_json::to_string(headers))
         .transpose()?;
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO operations (execution_id, event_id, hook_id, scenario, status, exit_code,
                                  started_at, duration_ms, error, stdout, stderr,
                                  http_status, http_headers)
@@ -168,7 +169,7 @@ fn record_cycle(
 /// acquire each held what the other waited for: a deadlock, one of them
 /// failing (two `scenario run` loops beside an `immediately` server).
 fn lock_scenario(tx: &mut impl GenericClient, scenario_id: i64) -> Result<()> {
-    tx.execute(
+    tx.execute_cached(
         "SELECT 1 FROM scenarios WHERE id = $1 FOR NO KEY UPDATE",
         &[&scenario_id],
     )?;
@@ -181,7 +182,7 @@ fn record_end(
     scenario_id: i64,
     (status, error, update, now): (ExecutionStatus, Option<&str>, ScenarioUpdate, Millis),
 ) -> Result<()> {
-    tx.execute(
+    tx.execute_cached(
         "UPDATE executions SET finished_at = $2, status = $3, error = $4,
                 cycles = (SELECT count(*) FROM operations WHERE execution_id = $1)
          WHERE id = $1",
@@ -196,7 +197,7 @@ fn record_end(
                inactive_since = CASE WHEN active THEN $2 ELSE inactive_since END"
         }
     };
-    tx.execute(
+    tx.execute_cached(
         &format!("UPDATE scenarios SET last_run_at = $2{policy} WHERE id = $1"),
         &[&scenario_id, &now],
     )?;
@@ -206,7 +207,7 @@ fn record_end(
 impl PgStore {
     pub(crate) fn queued_count(&self, hook_id: i64) -> Result<u64> {
         self.with(|c| {
-            c.query_opt("SELECT queued FROM hooks WHERE id = $1", &[&hook_id])?
+            c.query_opt_cached("SELECT queued FROM hooks WHERE id = $1", &[&hook_id])?
                 .map_or(Ok(0), |row| unsigned(&row, 0))
         })
     }
@@ -295,7 +296,7 @@ impl PgStore {
                 record_cycle(&mut tx, lease_held, *end, op)?;
             }
             if lease_held && !ahead.release.is_empty() {
-                tx.execute(
+                tx.execute_cached(
                     "UPDATE events SET state = 'queued', attempts = attempts - 1
                      WHERE id = ANY($1) AND state = 'running'",
                     &[&ahead.release],
@@ -359,7 +360,7 @@ impl PgStore {
 
     pub(crate) fn execution(&self, id: i64) -> Result<ExecutionRecord> {
         self.with(|c| {
-            execution_from_row(&c.query_one(
+            execution_from_row(&c.query_one_cached(
                 &format!(
                     "SELECT {EXECUTION_COLUMNS}
                      FROM executions e JOIN scenarios s ON s.id = e.scenario_id WHERE e.id = $1"
@@ -371,7 +372,7 @@ impl PgStore {
 
     pub(crate) fn executions(&self, scenario_id: i64, limit: u32) -> Result<Vec<ExecutionRecord>> {
         self.with(|c| {
-            c.query(
+            c.query_cached(
                 &format!(
                     "SELECT {EXECUTION_COLUMNS}
                      FROM executions e JOIN scenarios s ON s.id = e.scenario_id
@@ -396,7 +397,7 @@ impl PgStore {
         let status = status.map(OperationStatus::as_str);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.with(|c| {
-            c.query(
+            c.query_cached(
                 "SELECT id, execution_id, event_id, scenario, status, exit_code, started_at,
                         duration_ms, error, coalesce(stdout, ''::bytea),
                         coalesce(stderr, ''::bytea), http_status,

@@ -3,6 +3,7 @@
 use anyhow::Result;
 use postgres::{GenericClient, Row};
 
+use super::Cached;
 use super::{json, unsigned, word, PgStore};
 use crate::clock::Millis;
 use crate::error::Failure;
@@ -58,7 +59,7 @@ impl PgStore {
              ORDER BY e.id {order} LIMIT $8"
         );
         self.with(|c| {
-            c.query(
+            c.query_cached(
                 &sql,
                 &[
                     &hook_id,
@@ -106,7 +107,7 @@ impl PgStore {
             ranges.join(" UNION ALL ")
         );
         self.with(|c| {
-            c.query(
+            c.query_cached(
                 &sql,
                 &[&hook_id, &before.unwrap_or(i64::MAX), &i64::from(limit)],
             )?
@@ -118,7 +119,7 @@ impl PgStore {
 
     pub(crate) fn find_event(&self, id: i64) -> Result<Option<Event>> {
         self.with(|c| {
-            c.query_opt(&format!("{SELECT_EVENT} WHERE e.id = $1"), &[&id])?
+            c.query_opt_cached(&format!("{SELECT_EVENT} WHERE e.id = $1"), &[&id])?
                 .map(|row| event_from_row(&row))
                 .transpose()
         })
@@ -129,14 +130,16 @@ impl PgStore {
         self.with(|c| {
             let mut tx = c.transaction()?;
             for &id in ids {
-                let state =
-                    tx.query_opt("SELECT state FROM events WHERE id = $1 FOR UPDATE", &[&id])?;
+                let state = tx.query_opt_cached(
+                    "SELECT state FROM events WHERE id = $1 FOR UPDATE",
+                    &[&id],
+                )?;
                 let Some(row) = state else {
                     return Err(Failure::refused(format!("no event {id}")).into());
                 };
                 match word::<EventState>(&row, 0)? {
                     EventState::Queued | EventState::Incomplete => {
-                        tx.execute(
+                        tx.execute_cached(
                             "UPDATE events SET state = 'discarded' WHERE id = $1",
                             &[&id],
                         )?;
@@ -184,7 +187,7 @@ fn facts_from_row(row: &Row) -> HookFacts {
 /// that row too).
 fn facts_of(tx: &mut impl GenericClient, hook_id: i64) -> Result<Option<HookFacts>> {
     Ok(tx
-        .query_opt(
+        .query_opt_cached(
             &format!("{SELECT_FACTS} WHERE h.id = $1 FOR NO KEY UPDATE OF h"),
             &[&hook_id],
         )?
@@ -194,7 +197,7 @@ fn facts_of(tx: &mut impl GenericClient, hook_id: i64) -> Result<Option<HookFact
 impl PgStore {
     pub(crate) fn hook_facts(&self) -> Result<Vec<HookFacts>> {
         self.with(|c| {
-            Ok(c.query(
+            Ok(c.query_cached(
                 &format!("{SELECT_FACTS} ORDER BY h.name COLLATE \"C\""),
                 &[],
             )?
@@ -219,7 +222,7 @@ impl PgStore {
                 let Some(reason) = facts_of(&mut tx, id)?.and_then(|facts| rule(&facts)) else {
                     continue;
                 };
-                if tx.execute(
+                if tx.execute_cached(
                     "UPDATE hooks SET enabled = false, disabled_at = $2, disabled_reason = $3
                      WHERE id = $1 AND enabled",
                     &[&id, &now, &reason.to_string()],
@@ -245,7 +248,7 @@ impl PgStore {
         self.with(|c| {
             let mut tx = c.transaction()?;
             let events: Vec<i64> = tx
-                .query(
+                .query_cached(
                     "SELECT id FROM events WHERE hook_id = $1
                      ORDER BY state COLLATE \"C\", id LIMIT $2 FOR UPDATE",
                     &[&hook_id, &(batch as i64)],
@@ -259,17 +262,17 @@ impl PgStore {
             if !rule(&facts) {
                 return Ok(DeleteStep::Spared);
             }
-            let operations = tx.execute(
+            let operations = tx.execute_cached(
                 "DELETE FROM operations WHERE event_id = ANY($1)",
                 &[&events],
             )?;
-            tx.execute("DELETE FROM events WHERE id = ANY($1)", &[&events])?;
+            tx.execute_cached("DELETE FROM events WHERE id = ANY($1)", &[&events])?;
             let deleted = events.len() as u64;
             let step = if events.len() < batch {
-                tx.execute("DELETE FROM hooks WHERE id = $1", &[&hook_id])?;
+                tx.execute_cached("DELETE FROM hooks WHERE id = $1", &[&hook_id])?;
                 DeleteStep::Deleted(deleted)
             } else {
-                tx.execute(
+                tx.execute_cached(
                     "UPDATE hooks SET operations = operations - $2 WHERE id = $1",
                     &[&hook_id, &(operations as i64)],
                 )?;
@@ -287,7 +290,7 @@ impl PgStore {
         batch: usize,
     ) -> Result<Vec<PurgeCursor>> {
         self.with(|c| {
-            Ok(c.query(
+            Ok(c.query_cached(
                 "SELECT e.received_at, e.id FROM events e
                  WHERE e.received_at < $1 AND (e.received_at, e.id) > ($2, $3)
                    AND EXISTS (SELECT 1 FROM payloads p WHERE p.event_id = e.id)
@@ -310,7 +313,7 @@ impl PgStore {
 
     pub(crate) fn prune_deliveries(&mut self, now: Millis, batch: usize) -> Result<u64> {
         self.with(|c| {
-            Ok(c.execute(
+            Ok(c.execute_cached(
                 "DELETE FROM deliveries WHERE (hook_id, delivery) IN (
                      SELECT hook_id, delivery FROM deliveries WHERE expires_at <= $1 LIMIT $2)",
                 &[&now, &(batch as i64)],
@@ -320,7 +323,7 @@ impl PgStore {
 
     pub(crate) fn purge_payloads(&mut self, event_ids: &[i64], before: Millis) -> Result<u64> {
         self.with(|c| {
-            Ok(c.execute(
+            Ok(c.execute_cached(
                 "DELETE FROM payloads p USING events e
                  WHERE p.event_id = e.id AND e.id = ANY($1) AND e.received_at < $2",
                 &[&event_ids, &before],
@@ -345,7 +348,7 @@ impl PgStore {
     pub(crate) fn count_payloads_to_purge(&self, before: Millis, deleting: &[i64]) -> Result<u64> {
         self.with(|c| {
             unsigned(
-                &c.query_one(
+                &c.query_one_cached(
                     "SELECT count(*) FROM events e JOIN payloads p ON p.event_id = e.id
                      WHERE e.received_at < $1 AND e.hook_id <> ALL($2)",
                     &[&before, &deleting],

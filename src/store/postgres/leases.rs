@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 use anyhow::Result;
 use postgres::GenericClient;
 
+use super::Cached;
 use super::PgStore;
 
 /// The error of an execution whose holder went away without recording its
@@ -120,7 +121,7 @@ fn lease(
         if lock { " FOR UPDATE" } else { "" }
     );
     Ok(client
-        .query_opt(&sql, &[&scenario_id])?
+        .query_opt_cached(&sql, &[&scenario_id])?
         .map(|row| (row.get(0), row.get(1))))
 }
 
@@ -133,7 +134,7 @@ pub(super) fn held(client: &mut impl GenericClient, scenario_id: i64) -> Result<
 /// SHARE`) until the transaction ends so no take-over crosses the commit.
 pub(super) fn held_here(client: &mut impl GenericClient, scenario_id: i64) -> Result<bool> {
     Ok(client
-        .query_opt(
+        .query_opt_cached(
             "SELECT holder = $2 FROM leases WHERE scenario_id = $1 FOR SHARE",
             &[&scenario_id, &me()],
         )?
@@ -147,7 +148,7 @@ impl PgStore {
     pub(crate) fn acquire_lease(&mut self, scenario_id: i64) -> Result<bool> {
         self.with(|c| {
             let mut tx = c.transaction()?;
-            let Some(row) = tx.query_opt(
+            let Some(row) = tx.query_opt_cached(
                 "SELECT hook_id FROM scenarios WHERE id = $1 FOR NO KEY UPDATE",
                 &[&scenario_id],
             )?
@@ -160,7 +161,7 @@ impl PgStore {
                     return Ok(false);
                 }
             }
-            tx.execute(
+            tx.execute_cached(
                 &format!(
                     "INSERT INTO leases (scenario_id, holder, expires_at)
                      VALUES ($1, $2, clock_timestamp() + interval '{LEASE_TTL} seconds')
@@ -169,11 +170,11 @@ impl PgStore {
                 ),
                 &[&scenario_id, &me()],
             )?;
-            tx.execute(
+            tx.execute_cached(
                 "UPDATE events SET state = 'queued' WHERE state = 'running' AND hook_id = $1",
                 &[&hook_id],
             )?;
-            tx.execute(
+            tx.execute_cached(
                 &format!("{CLOSE_UNFINISHED} AND scenario_id = $2"),
                 &[&CUT_SHORT, &scenario_id],
             )?;
@@ -185,7 +186,7 @@ impl PgStore {
     /// Push the lease's expiry forward; false if this process lost it.
     pub(crate) fn renew_lease(&self, scenario_id: i64) -> Result<bool> {
         self.with(|c| {
-            Ok(c.execute(
+            Ok(c.execute_cached(
                 &format!(
                     "UPDATE leases SET expires_at = clock_timestamp() + interval '{LEASE_TTL} seconds'
                      WHERE scenario_id = $1 AND holder = $2"
@@ -197,7 +198,7 @@ impl PgStore {
 
     pub(crate) fn release_lease(&self, scenario_id: i64) -> Result<()> {
         self.with(|c| {
-            c.execute(
+            c.execute_cached(
                 "DELETE FROM leases WHERE scenario_id = $1 AND holder = $2",
                 &[&scenario_id, &me()],
             )?;
@@ -212,7 +213,7 @@ impl PgStore {
     pub(crate) fn repair_running(&self) -> Result<u64> {
         self.with(|c| {
             let leases: Vec<(i64, String, bool)> = c
-                .query(
+                .query_cached(
                     "SELECT scenario_id, holder, expires_at < clock_timestamp() FROM leases",
                     &[],
                 )?
@@ -227,7 +228,7 @@ impl PgStore {
             // Scenarios with running events or unfinished executions and
             // no live holder; hooks with running events and no scenario.
             let dead: Vec<i64> = c
-                .query(
+                .query_cached(
                     "SELECT s.id FROM scenarios s
                      WHERE s.id <> ALL($1)
                        AND (EXISTS (SELECT 1 FROM events e
@@ -242,7 +243,7 @@ impl PgStore {
             let mut repaired = 0;
             for scenario_id in dead {
                 let mut tx = c.transaction()?;
-                let Some(row) = tx.query_opt(
+                let Some(row) = tx.query_opt_cached(
                     "SELECT hook_id FROM scenarios WHERE id = $1 FOR NO KEY UPDATE",
                     &[&scenario_id],
                 )?
@@ -254,19 +255,22 @@ impl PgStore {
                     if alive(&holder, expired) {
                         continue; // taken meanwhile
                     }
-                    tx.execute("DELETE FROM leases WHERE scenario_id = $1", &[&scenario_id])?;
+                    tx.execute_cached(
+                        "DELETE FROM leases WHERE scenario_id = $1",
+                        &[&scenario_id],
+                    )?;
                 }
-                repaired += tx.execute(
+                repaired += tx.execute_cached(
                     "UPDATE events SET state = 'queued' WHERE state = 'running' AND hook_id = $1",
                     &[&hook_id],
                 )?;
-                tx.execute(
+                tx.execute_cached(
                     &format!("{CLOSE_UNFINISHED} AND scenario_id = $2"),
                     &[&CUT_SHORT, &scenario_id],
                 )?;
                 tx.commit()?;
             }
-            repaired += c.execute(
+            repaired += c.execute_cached(
                 "UPDATE events e SET state = 'queued'
                  WHERE e.state = 'running'
                    AND NOT EXISTS (SELECT 1 FROM scenarios s WHERE s.hook_id = e.hook_id)",

@@ -6,16 +6,16 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::{Client, NoTls};
+use postgres::Client;
 
 use super::{config_of, RETRY_EVERY};
 use crate::store::{PgUrl, WakeUp, WakeUps};
 
 pub struct Listener {
     url: PgUrl,
-    config: postgres::Config,
+    server: super::tls::Server,
     client: Option<Client>,
     /// A connection was lost since the last `wait` said so.
     lost: bool,
@@ -26,7 +26,7 @@ impl Listener {
     pub(crate) fn new(url: &PgUrl) -> Result<Listener> {
         let mut listener = Listener {
             url: url.clone(),
-            config: config_of(url)?,
+            server: config_of(url)?,
             client: None,
             lost: false,
             last_try: None,
@@ -37,14 +37,12 @@ impl Listener {
 
     fn connect(&mut self) -> Result<Client> {
         self.last_try = Some(Instant::now());
-        let mut config = self.config.clone();
+        let mut config = self.server.config.clone();
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(5));
         }
         config.keepalives_idle(Duration::from_secs(10));
-        let mut client = config
-            .connect(NoTls)
-            .with_context(|| format!("could not connect to {}", self.url))?;
+        let mut client = self.server.connect(&config, &self.url)?;
         client.batch_execute("LISTEN hookq_events; LISTEN hookq_config")?;
         Ok(client)
     }

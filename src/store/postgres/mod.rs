@@ -17,6 +17,7 @@ mod ingest;
 mod inspect;
 mod leases;
 pub(crate) mod listen;
+mod tls;
 
 pub(crate) use import::import;
 
@@ -27,10 +28,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use postgres::error::SqlState;
-use postgres::{Client, Config, NoTls, Statement};
+use postgres::types::ToSql;
+#[cfg(test)]
+use postgres::NoTls;
+use postgres::{Client, GenericClient, Row, Statement};
 
 use crate::error::Failure;
-use crate::store::{Access, Location, PgUrl, Store};
+use crate::store::{Access, Location, PgUrl, Store, Unreachable};
 
 /// Append-only: a released migration is never edited, only followed.
 /// Numbered on their own, apart from SQLite's.
@@ -46,12 +50,10 @@ const MIGRATION_LOCK: i64 = 0x0068_6f6f_6b71;
 /// waiting behind connect timeouts.
 const RETRY_EVERY: Duration = Duration::from_millis(500);
 
-/// The driver's settings for a URL, or a usage error that shows the URL
-/// without its password.
-pub(crate) fn config_of(url: &PgUrl) -> Result<Config> {
-    url.expose()
-        .parse()
-        .map_err(|e| Failure::usage(format!("invalid PostgreSQL URL {url}: {e}")).into())
+/// The driver's settings and TLS for a URL, or a usage error that shows
+/// the URL without its password.
+pub(crate) fn config_of(url: &PgUrl) -> Result<tls::Server> {
+    tls::Server::of(url)
 }
 
 /// The same server and user, another database (the test switch's database
@@ -76,9 +78,10 @@ pub(crate) fn with_dbname(url: &str, dbname: &str) -> String {
 /// The connection of a store, and what is known of the last try to make it.
 struct Link {
     client: Option<Client>,
-    /// Statements prepared on this connection ([`PgStore::with_prepared`]):
-    /// one round trip each instead of two. Made again with the connection.
-    statements: HashMap<&'static str, Statement>,
+    /// Statements prepared on this connection, by their SQL
+    /// ([`prepared`]): one round trip each instead of two. Made again with
+    /// the connection.
+    statements: HashMap<String, Statement>,
     /// The last failed connect: when, and why.
     failed: Option<(Instant, String)>,
 }
@@ -86,7 +89,7 @@ struct Link {
 pub struct PgStore {
     location: Location,
     url: PgUrl,
-    config: Config,
+    server: tls::Server,
     session: RefCell<Link>,
     /// [`PgStore::relax_durability`] was asked: made again on reconnect.
     relaxed: Cell<bool>,
@@ -103,7 +106,7 @@ impl PgStore {
         let store = PgStore {
             location: Location::Postgres(url.clone()),
             url: url.clone(),
-            config: config_of(url)?,
+            server: config_of(url)?,
             session: RefCell::new(Link {
                 client: None,
                 statements: HashMap::new(),
@@ -138,7 +141,7 @@ impl PgStore {
     pub(crate) fn data_version(&self) -> Result<i64> {
         use std::hash::{Hash, Hasher};
         let row = self.with(|c| {
-            Ok(c.query_one(
+            Ok(c.query_one_cached(
                 "SELECT (SELECT value FROM settings WHERE key = 'config_version'),
                         (SELECT coalesce(max(id), 0) FROM events),
                         (SELECT coalesce(max(id), 0) FROM operations),
@@ -179,7 +182,9 @@ impl PgStore {
     }
 
     /// [`PgStore::with`], `body` getting `sql` prepared on this connection
-    /// (in the same order): for the statements of the hot paths.
+    /// (in the same order): for the statements of the hot paths. Any
+    /// statement run through [`Cached`] during `body` is prepared once per
+    /// connection too.
     pub(crate) fn with_prepared<R>(
         &self,
         sql: &[&'static str],
@@ -191,28 +196,28 @@ impl PgStore {
             self.connected(&mut session)?;
             let Link {
                 client: slot,
-                statements: cache,
+                statements,
                 ..
             } = &mut *session;
             let client = slot.as_mut().expect("connected above");
-            let statements = sql
+            // This connection's statements, where [`prepared`] finds them
+            // during the call; back in the link after it.
+            let outer = PREPARED.replace(Some(std::mem::take(statements)));
+            let result = sql
                 .iter()
-                .map(|&sql| match cache.get(sql) {
-                    Some(statement) => Ok(statement.clone()),
-                    None => {
-                        let statement = client.prepare(sql)?;
-                        cache.insert(sql, statement.clone());
-                        Ok(statement)
-                    }
-                })
-                .collect::<Result<Vec<_>>>();
-            match statements.and_then(|statements| body(client, &statements)) {
+                .map(|&sql| Ok(prepared(client, sql)?))
+                .collect::<Result<Vec<_>>>()
+                .and_then(|statements| body(client, &statements));
+            *statements = PREPARED.replace(outer).unwrap_or_default();
+            match result {
                 Ok(r) => return Ok(r),
                 Err(e) => {
                     let code = sql_state(&e);
                     if client.is_closed() || code.as_ref().is_some_and(connection_lost) {
                         *slot = None;
-                        return Err(e.context(format!("lost the connection to {}", self.url)));
+                        statements.clear();
+                        let e = e.context(format!("lost the connection to {}", self.url));
+                        return Err(Unreachable(e).into());
                     }
                     let retry = code == Some(SqlState::T_R_DEADLOCK_DETECTED)
                         || code == Some(SqlState::T_R_SERIALIZATION_FAILURE);
@@ -226,7 +231,14 @@ impl PgStore {
         }
     }
 
+    /// A failure to connect is [`Unreachable`]: the server answers 503 and
+    /// logs the outage once.
     fn connected(&self, session: &mut Link) -> Result<()> {
+        self.connect_if_needed(session)
+            .map_err(|e| Unreachable(e).into())
+    }
+
+    fn connect_if_needed(&self, session: &mut Link) -> Result<()> {
         if session.client.as_ref().is_some_and(Client::is_closed) {
             session.client = None;
         }
@@ -256,7 +268,7 @@ impl PgStore {
     /// relaxed, SQLite's busy patience as the lock timeout, and no row lock
     /// held for ever by a frozen process.
     fn connect(&self) -> Result<Client> {
-        let mut config = self.config.clone();
+        let mut config = self.server.config.clone();
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(5));
         }
@@ -269,9 +281,7 @@ impl PgStore {
         if config.get_application_name().is_none() {
             config.application_name("hookq");
         }
-        let mut client = config.connect(NoTls).map_err(|e| {
-            anyhow::Error::from(e).context(format!("could not connect to {}", self.url))
-        })?;
+        let mut client = self.server.connect(&config, &self.url)?;
         let synchronous = if self.relaxed.get() { "off" } else { "on" };
         client
             .batch_execute(&format!(
@@ -331,7 +341,7 @@ impl PgStore {
     pub(crate) fn config_version(&self) -> Result<i64> {
         self.with(|client| {
             Ok(client
-                .query_one(
+                .query_one_cached(
                     "SELECT value FROM settings WHERE key = 'config_version'",
                     &[],
                 )?
@@ -339,6 +349,81 @@ impl PgStore {
         })
     }
 }
+
+/// Most statements kept per connection: the SQL of hookq is a fixed set
+/// (a few variants built from constants), so this is never reached unless
+/// a future statement embeds a value in its text; past it, statements are
+/// prepared per call again rather than piling up.
+const MAX_PREPARED: usize = 256;
+
+thread_local! {
+    /// The statements of the connection whose [`PgStore::with_prepared`]
+    /// runs on this thread: a store is used by one thread at a time, and
+    /// its body reaches only that connection.
+    static PREPARED: RefCell<Option<HashMap<String, Statement>>> = const { RefCell::new(None) };
+}
+
+/// `sql` prepared on `client`'s connection, once per connection.
+fn prepared<C: GenericClient + ?Sized>(
+    client: &mut C,
+    sql: &str,
+) -> Result<Statement, postgres::Error> {
+    if let Some(statement) =
+        PREPARED.with_borrow(|cache| cache.as_ref().and_then(|cache| cache.get(sql).cloned()))
+    {
+        return Ok(statement);
+    }
+    let statement = client.prepare(sql)?;
+    PREPARED.with_borrow_mut(|cache| {
+        if let Some(cache) = cache.as_mut().filter(|cache| cache.len() < MAX_PREPARED) {
+            cache.insert(sql.to_owned(), statement.clone());
+        }
+    });
+    Ok(statement)
+}
+
+/// A statement given as SQL text, run as a statement prepared once per
+/// connection ([`prepared`]): one round trip instead of two (a text
+/// statement is prepared, then run, on every call).
+pub(super) trait Cached: GenericClient {
+    fn query_cached(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, postgres::Error> {
+        let statement = prepared(self, sql)?;
+        self.query(&statement, params)
+    }
+
+    fn query_one_cached(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Row, postgres::Error> {
+        let statement = prepared(self, sql)?;
+        self.query_one(&statement, params)
+    }
+
+    fn query_opt_cached(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>, postgres::Error> {
+        let statement = prepared(self, sql)?;
+        self.query_opt(&statement, params)
+    }
+
+    fn execute_cached(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, postgres::Error> {
+        let statement = prepared(self, sql)?;
+        self.execute(&statement, params)
+    }
+}
+
+impl<C: GenericClient> Cached for C {}
 
 /// The SQLSTATE of the PostgreSQL error in `e`'s chain, if any.
 fn sql_state(e: &anyhow::Error) -> Option<SqlState> {
@@ -602,6 +687,64 @@ mod tests {
         let blocks = plan["Shared Hit Blocks"].as_u64().unwrap()
             + plan["Shared Read Blocks"].as_u64().unwrap();
         assert!(blocks < 60, "the claim read {blocks} blocks: {plan}");
+    }
+
+    /// A cycle's statements are prepared once per connection and kept (one
+    /// round trip each afterwards), and made again after a reconnect.
+    #[test]
+    fn claims_are_prepared_once_per_connection() {
+        let Some(db) = Scratch::new("prepared") else {
+            return;
+        };
+        let mut store = PgStore::open(&db.url, Access::Create).unwrap();
+        let hook = store.create_hook("h", &HookSettings::default(), 0).unwrap();
+        store
+            .enqueue(&vec![NewEvent::sample(hook.id, 7, b"x"); 4], &[])
+            .unwrap();
+        let scenario = store
+            .create_scenario(
+                "s",
+                hook.id,
+                &ScenarioSettings::new(vec!["true".into()]),
+                true,
+                0,
+            )
+            .unwrap();
+        assert!(store.acquire_lease(scenario.id).unwrap());
+        let kept = |store: &PgStore| -> i64 {
+            store
+                .with(|c| {
+                    Ok(c.query_one(
+                        "SELECT count(*) FROM pg_prepared_statements
+                         WHERE statement LIKE '%FOR UPDATE SKIP ' || 'LOCKED%'",
+                        &[],
+                    )?
+                    .get(0))
+                })
+                .unwrap()
+        };
+        let mut claims = Vec::new();
+        for _ in 0..2 {
+            let (_, taken) = store
+                .start_execution(scenario.id, Trigger::Manual, 0, hook.id, 1)
+                .unwrap();
+            assert_eq!(taken.len(), 1);
+            claims.push(kept(&store));
+        }
+        assert!(
+            claims[0] > 0,
+            "the claims' statements kept on the connection"
+        );
+        assert_eq!(claims[0], claims[1], "prepared once, not per call");
+        // A new connection (the server restarted): prepared again there.
+        store
+            .with(|c| Ok(c.batch_execute("SELECT pg_terminate_backend(pg_backend_pid())")?))
+            .unwrap_err();
+        let (_, taken) = store
+            .start_execution(scenario.id, Trigger::Manual, 0, hook.id, 1)
+            .unwrap();
+        assert_eq!(taken.len(), 1);
+        assert_eq!(kept(&store), claims[0]);
     }
 
     /// The page refreshes when its own database changes, not when another
