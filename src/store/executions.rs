@@ -55,6 +55,33 @@ pub struct Ahead<'a> {
 /// of large events must not hold hundreds of MiB.
 pub const AHEAD_BYTES: usize = 4 << 20;
 
+impl Ahead<'_> {
+    /// The events to take ahead, claimed one at a time by `claim` (the
+    /// engine's claim of a hook's head, inside the cycle's transaction):
+    /// none if the lease was lost, else up to `take`, at least one if any
+    /// waits, more only while their bodies stay under [`AHEAD_BYTES`].
+    /// Both engines keep this one window rule.
+    pub(crate) fn claim_window(
+        &self,
+        lease_held: bool,
+        mut claim: impl FnMut(i64) -> anyhow::Result<Option<ClaimedEvent>>,
+    ) -> anyhow::Result<Vec<ClaimedEvent>> {
+        let mut next = Vec::new();
+        let Some(hook_id) = self.take_from.filter(|_| lease_held) else {
+            return Ok(next);
+        };
+        let mut bytes = 0;
+        while (next.len() as u64) < self.take && (next.is_empty() || bytes < AHEAD_BYTES) {
+            let Some(event) = claim(hook_id)? else {
+                break;
+            };
+            bytes += event.body.as_ref().map_or(0, Vec::len);
+            next.push(event);
+        }
+        Ok(next)
+    }
+}
+
 /// An execution recorded, with its first events taken: ready to run.
 #[derive(Debug)]
 pub struct Started {
@@ -93,6 +120,27 @@ pub struct ExecutionEnd<'a> {
     /// then `error`, the error policy left out).
     pub(crate) lost: &'a str,
     pub(crate) now: Millis,
+}
+
+impl<'a> ExecutionEnd<'a> {
+    /// What is recorded: the execution's own end while its lease is held;
+    /// else `error` with [`lost`](Self::lost), the error policy left out
+    /// (another process runs the scenario now).
+    pub(crate) fn recorded(
+        &self,
+        lease_held: bool,
+    ) -> (ExecutionStatus, Option<&'a str>, ScenarioUpdate, Millis) {
+        if lease_held {
+            (self.status, self.error, self.update, self.now)
+        } else {
+            (
+                ExecutionStatus::Error,
+                Some(self.lost),
+                ScenarioUpdate::Unchanged,
+                self.now,
+            )
+        }
+    }
 }
 
 /// Where an event goes after its cycle.

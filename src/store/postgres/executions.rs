@@ -8,7 +8,6 @@ use super::admin::{hook_by_id, scenario_by_id};
 use super::Cached;
 use super::{json, leases, unsigned, word, PgStore};
 use crate::clock::Millis;
-use crate::store::AHEAD_BYTES;
 use crate::store::{
     Ahead, ClaimedEvent, Committed, CycleEnd, EventState, ExecutionEnd, ExecutionRecord,
     ExecutionStatus, NewOperation, Operation, OperationStatus, Scenario, ScenarioUpdate, Schedule,
@@ -302,28 +301,9 @@ impl PgStore {
                     &[&ahead.release],
                 )?;
             }
-            let mut next = Vec::new();
-            if let Some(hook_id) = ahead.take_from.filter(|_| lease_held) {
-                let mut bytes = 0;
-                while (next.len() as u64) < ahead.take && (next.is_empty() || bytes < AHEAD_BYTES) {
-                    let Some(event) = claim_head(&mut tx, hook_id)? else {
-                        break;
-                    };
-                    bytes += event.body.as_ref().map_or(0, Vec::len);
-                    next.push(event);
-                }
-            }
+            let next = ahead.claim_window(lease_held, |hook_id| claim_head(&mut tx, hook_id))?;
             if let Some(last) = last {
-                let (status, error, update) = if lease_held {
-                    (last.status, last.error, last.update)
-                } else {
-                    (
-                        ExecutionStatus::Error,
-                        Some(last.lost),
-                        ScenarioUpdate::Unchanged,
-                    )
-                };
-                let end = (status, error, update, last.now);
+                let end = last.recorded(lease_held);
                 record_end(&mut tx, last.execution_id, scenario_id, end)?;
             }
             tx.commit()?;

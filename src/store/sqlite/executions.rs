@@ -11,7 +11,7 @@ use crate::store::ExecutionStore;
 use crate::store::{
     Ahead, ClaimedEvent, Committed, CycleEnd, EventState, ExecutionEnd, ExecutionRecord,
     ExecutionStatus, NewOperation, Operation, OperationStatus, Scenario, ScenarioUpdate, Schedule,
-    Started, Trigger, AHEAD_BYTES,
+    Started, Trigger,
 };
 
 fn execution_from_row(row: &Row<'_>) -> rusqlite::Result<ExecutionRecord> {
@@ -144,28 +144,9 @@ impl ExecutionStore for SqliteStore {
                 release.execute([id])?;
             }
         }
-        let mut next = Vec::new();
-        if let Some(hook_id) = ahead.take_from.filter(|_| lease_held) {
-            let mut bytes = 0;
-            while (next.len() as u64) < ahead.take && (next.is_empty() || bytes < AHEAD_BYTES) {
-                let Some(event) = claim_head(&tx, hook_id)? else {
-                    break;
-                };
-                bytes += event.body.as_ref().map_or(0, Vec::len);
-                next.push(event);
-            }
-        }
+        let next = ahead.claim_window(lease_held, |hook_id| claim_head(&tx, hook_id))?;
         if let Some(last) = last {
-            let (status, error, update) = if lease_held {
-                (last.status, last.error, last.update)
-            } else {
-                (
-                    ExecutionStatus::Error,
-                    Some(last.lost),
-                    ScenarioUpdate::Unchanged,
-                )
-            };
-            let end = (status, error, update, last.now);
+            let end = last.recorded(lease_held);
             record_end(&tx, last.execution_id, scenario_id, end)?;
         }
         tx.commit()?;
