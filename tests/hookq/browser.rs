@@ -157,18 +157,43 @@ impl Browser {
     }
 
     /// `call` on the element `css` finds, found again if the page's live
-    /// update replaced it in between (a stale element).
+    /// update replaced it in between (a stale element), or waited for while
+    /// the page is being replaced: a click on a form's button navigates
+    /// (POST, redirect, GET), and WebDriver may look into the new document
+    /// before it holds the element (seen on PostgreSQL, whose page threads
+    /// answer a first request more slowly: "no such element" in the
+    /// status-switch test about one run in twelve).
     fn on_element(&self, css: &str, method: &str, action: &str, body: Option<Value>) -> Value {
-        for _ in 0..100 {
-            let element = self.find(css);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let found = self.call_or_error(
+                "POST",
+                &format!("/session/{}/element", self.session),
+                Some(json!({"using": "css selector", "value": css})),
+            );
+            let element = match found {
+                Ok(found) => found[ELEMENT]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{css}: {found}"))
+                    .to_owned(),
+                Err((error, message)) => {
+                    assert!(
+                        error == "no such element" && Instant::now() < deadline,
+                        "webdriver find {css}: {error}: {message}"
+                    );
+                    std::thread::sleep(Duration::from_millis(25));
+                    continue;
+                }
+            };
             let path = format!("/session/{}/element/{element}{action}", self.session);
             match self.call_or_error(method, &path, body.clone()) {
                 Ok(value) => return value,
-                Err((error, _)) if error == "stale element reference" => continue,
+                Err((error, _)) if error == "stale element reference" => {
+                    assert!(Instant::now() < deadline, "{css} kept being replaced");
+                }
                 Err((error, message)) => panic!("webdriver {method} {path}: {error}: {message}"),
             }
         }
-        panic!("{css} kept being replaced")
     }
 
     fn session_call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
@@ -200,18 +225,6 @@ impl Browser {
     }
 
     /// The element for a CSS selector; the test fails if there is none.
-    pub fn find(&self, css: &str) -> String {
-        let found = self.session_call(
-            "POST",
-            "/element",
-            Some(json!({"using": "css selector", "value": css})),
-        );
-        found[ELEMENT]
-            .as_str()
-            .unwrap_or_else(|| panic!("{css}: {found}"))
-            .to_owned()
-    }
-
     pub fn count(&self, css: &str) -> usize {
         self.session_call(
             "POST",
