@@ -13,6 +13,7 @@ use crate::engine::{CycleReport, OnCycle, Scheduler};
 use crate::output;
 use crate::server::{self, Waiters};
 use crate::shutdown::Shutdown;
+use crate::store::{Lingering, Scenario, Started};
 use crate::units::Size;
 
 pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
@@ -64,13 +65,9 @@ pub fn run(ctx: &Ctx, args: Serve) -> Result<ExitCode> {
     // the store finds it.
     let slot: Arc<OnceLock<Scheduler>> = Arc::default();
     let link = (!args.no_scenarios).then(|| {
-        let (notifier, asked) = (slot.clone(), slot.clone());
+        let asked = slot.clone();
         server::Scenarios {
-            notify: Arc::new(move |hook_id| {
-                if let Some(scheduler) = notifier.get() {
-                    scheduler.notify(hook_id);
-                }
-            }),
+            wake: Arc::new(Link(slot.clone())),
             waiters: waiters.clone(),
             running: Arc::new(move |hook_id| asked.get().is_some_and(|s| s.runs_hook(hook_id))),
         }
@@ -158,6 +155,27 @@ fn raise_open_files_limit() {
             limit.rlim_cur = limit.rlim_max;
             // On failure the limit stays as it was: fewer connections, no harm.
             libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
+
+/// The server's writer to the scheduler, once it started.
+struct Link(Arc<OnceLock<Scheduler>>);
+
+impl server::Wake for Link {
+    fn hold(&self, hook_ids: &[i64]) -> Vec<Lingering> {
+        self.0.get().map_or_else(Vec::new, |s| s.hold(hook_ids))
+    }
+
+    fn hand(&self, scenario_id: i64, started: Option<(Scenario, Started)>) {
+        if let Some(scheduler) = self.0.get() {
+            scheduler.hand(scenario_id, started);
+        }
+    }
+
+    fn notify(&self, hook_id: i64) {
+        if let Some(scheduler) = self.0.get() {
+            scheduler.notify(hook_id);
         }
     }
 }

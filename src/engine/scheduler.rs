@@ -23,7 +23,8 @@ use crate::clock::{self, Clock, Millis};
 use crate::error::{code_of, Code};
 use crate::shutdown::Shutdown;
 use crate::store::{
-    self, Access, ExecutionRecord, ExecutionStatus, Location, Scenario, Schedule, Store, Trigger,
+    self, Access, ExecutionRecord, ExecutionStatus, Lingering, Location, Scenario, Schedule,
+    Started, Store, Trigger,
 };
 
 /// How often the scheduler looks at the store when nothing woke it: events
@@ -41,6 +42,15 @@ const RETRY_LATER: Duration = Duration::from_secs(1);
 /// event after an execution, still holding the scenario's lease: meanwhile
 /// a `scenario run` of it from another process is refused as busy (75).
 pub const LINGER: Duration = Duration::from_millis(500);
+
+/// How long a lingering worker waits for the next event before it flushes
+/// its execution's relaxed commits to disk ([`Session::sync`]): far longer
+/// than a sender that posts one event after the other leaves between them
+/// (a fraction of a millisecond), so that its next event does not find the
+/// worker flushing; short beside [`LINGER`].
+///
+/// [`Session::sync`]: crate::store::Session::sync
+const FLUSH_AFTER: Duration = Duration::from_millis(20);
 
 /// Called at the end of every cycle the scheduler's executions run.
 pub type OnCycle = Arc<dyn Fn(&CycleReport<'_>) + Send + Sync>;
@@ -132,6 +142,43 @@ impl Scheduler {
             self.inner.poke.notify_all();
         }
         true
+    }
+
+    /// The server's writer is about to store events of these hooks: the
+    /// workers waiting for one are held until [`Scheduler::hand`], so that
+    /// the writer can start their next execution in the same transaction
+    /// (the worker then starts its command without one of its own, and
+    /// does not give its lease up meanwhile). Each as the store needs it.
+    pub fn hold(&self, hook_ids: &[i64]) -> Vec<Lingering> {
+        let now = self.inner.clock.now();
+        let mut running = self.running();
+        let mut held = Vec::new();
+        for (&scenario_id, worker) in running.iter_mut() {
+            if worker.waiting && !worker.held && hook_ids.contains(&worker.hook_id) {
+                worker.held = true;
+                held.push(Lingering {
+                    scenario_id,
+                    hook_id: worker.hook_id,
+                    now,
+                    limit: IMMEDIATE_MAX_CYCLES,
+                });
+            }
+        }
+        held
+    }
+
+    /// A held worker's next execution (`None`: it looks at the queue
+    /// itself, as when poked); it goes on.
+    pub fn hand(&self, scenario_id: i64, started: Option<(Scenario, Started)>) {
+        let mut running = self.running();
+        let Some(worker) = running.get_mut(&scenario_id) else {
+            return;
+        };
+        worker.held = false;
+        worker.poked = true;
+        worker.handed = started;
+        drop(running);
+        self.inner.poke.notify_all();
     }
 
     /// Whether a worker runs the scenario of this hook right now (one
@@ -236,8 +283,7 @@ impl Scheduler {
                 }
                 Entry::Vacant(free) => free.insert(Worker {
                     hook_id: scenario.hook_id,
-                    poked: false,
-                    waiting: false,
+                    ..Worker::default()
                 }),
             };
             let (id, name) = (scenario.id, scenario.name.clone());
@@ -380,7 +426,7 @@ impl Scheduler {
             // Look again: still active, still `immediately`, on the same
             // hook (the one this worker is known to run), and events
             // waiting? If none wait, wait for one.
-            let mut idle = false;
+            let (mut idle, mut flushed) = (false, false);
             loop {
                 if stopping() || lease.is_lost() {
                     return Done::Ran;
@@ -400,20 +446,43 @@ impl Scheduler {
                 }
                 lease.keep(store);
                 if !idle {
-                    // Idle now: the execution's relaxed commits go to disk
-                    // here rather than inside the fsync of the next event's
-                    // commit, which its caller waits for. A failure changes
-                    // nothing: that fsync flushes them as before. And what
-                    // the next command's start needs, bar its event, is
-                    // made now rather than when the event comes.
-                    let _ = store.flush_relaxed();
+                    // Idle now: what the next command's start needs, bar
+                    // its event, is made now rather than when the event comes.
                     if scenario.settings.forward.is_none() {
                         spawn::prepare_spare(&scenario.settings.command);
                     }
                     idle = true;
                 }
-                if !self.linger(scenario.id) {
-                    return Done::Ran;
+                let linger = self.inner.linger;
+                let soon = FLUSH_AFTER.min(linger);
+                let lingered = match self.linger(scenario.id, soon) {
+                    Lingered::Quiet => {
+                        // Quiet for a moment: the execution's relaxed
+                        // commits go to disk now rather than inside the
+                        // flush of the next event's batch, which its caller
+                        // may wait for. Not at once: a sender that posts
+                        // again at once would find this worker busy
+                        // flushing. A failure changes nothing: that flush
+                        // writes them as before.
+                        if !flushed {
+                            let _ = store.sync();
+                            flushed = true;
+                        }
+                        self.linger(scenario.id, linger - soon)
+                    }
+                    woken => woken,
+                };
+                match lingered {
+                    Lingered::Quiet => return Done::Ran,
+                    // Started with its event by the writer: run it, even
+                    // during a stop (which puts its events back).
+                    Lingered::Handed(handed) => {
+                        let (fresh, execution) = *handed;
+                        scenario = fresh;
+                        started = Some(execution);
+                        break;
+                    }
+                    Lingered::Poked => {}
                 }
                 // Told of an event: look and start in one transaction, or
                 // else the long way round (this loop again).
@@ -466,35 +535,58 @@ impl Scheduler {
         }
     }
 
-    /// Wait up to [`LINGER`] for an event of the worker's hook: true if one
-    /// came (the worker looks at the queue again), false if none did or the
-    /// server is stopping.
-    fn linger(&self, scenario_id: i64) -> bool {
+    /// Wait up to `timeout` for an event of the worker's hook, and past it
+    /// while the writer holds the worker ([`Scheduler::hold`]).
+    fn linger(&self, scenario_id: i64, timeout: Duration) -> Lingered {
         let mut running = self.running();
         let Some(worker) = running.get_mut(&scenario_id) else {
-            return false;
+            return Lingered::Quiet;
         };
         worker.waiting = true;
-        let (mut running, _) = self
+        let stopped = || self.inner.shutdown.is_stopped();
+        let (running, _) = self
             .inner
             .poke
-            .wait_timeout_while(running, self.inner.linger, |running| {
-                !running.get(&scenario_id).is_some_and(|w| w.poked)
-                    && !self.inner.shutdown.is_stopped()
+            .wait_timeout_while(running, timeout, |running| {
+                running
+                    .get(&scenario_id)
+                    .is_some_and(|w| w.held || (!w.poked && !stopped()))
+            })
+            .unwrap_or_else(|e| e.into_inner());
+        // Held since: the writer hands it its execution (or nothing) soon.
+        let mut running = self
+            .inner
+            .poke
+            .wait_while(running, |running| {
+                running.get(&scenario_id).is_some_and(|w| w.held)
             })
             .unwrap_or_else(|e| e.into_inner());
         let Some(worker) = running.get_mut(&scenario_id) else {
-            return false;
+            return Lingered::Quiet;
         };
         worker.waiting = false;
         // Forgotten as it looks again: a poke from now on is a new event.
         let poked = std::mem::take(&mut worker.poked);
-        poked && !self.inner.shutdown.is_stopped()
+        match worker.handed.take() {
+            Some(handed) => Lingered::Handed(Box::new(handed)),
+            None if poked && !stopped() => Lingered::Poked,
+            None => Lingered::Quiet,
+        }
     }
 }
 
+/// How a worker's wait for an event ended.
+enum Lingered {
+    /// No event came (or the server is stopping).
+    Quiet,
+    /// An event came: the worker looks at the queue.
+    Poked,
+    /// The writer started its next execution with the event.
+    Handed(Box<(Scenario, Started)>),
+}
+
 /// A worker of the scheduler, as the others see it.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Worker {
     /// The hook its scenario reads.
     hook_id: i64,
@@ -502,6 +594,12 @@ struct Worker {
     poked: bool,
     /// It waits for an event ([`LINGER`]) and runs nothing meanwhile.
     waiting: bool,
+    /// The server's writer is storing an event of its hook and may start
+    /// its next execution with it ([`Scheduler::hold`]): it waits for that,
+    /// however long its linger.
+    held: bool,
+    /// Its next execution, started by the writer ([`Scheduler::hand`]).
+    handed: Option<(Scenario, Started)>,
 }
 
 /// Whether an interval scenario last run at `last` is due at `now`. A last
@@ -560,7 +658,8 @@ mod tests {
     use crate::clock::{self, Clock};
     use crate::shutdown::Shutdown;
     use crate::store::{
-        self, Access, Enqueued, HookSettings, Location, NewEvent, ScenarioSettings, Store,
+        self, Access, Enqueued, EventState, HookSettings, Location, NewEvent, ScenarioSettings,
+        Store,
     };
 
     #[test]
@@ -652,14 +751,12 @@ mod tests {
         }
     }
 
-    /// The worker of an `immediately` scenario waits for the next event
-    /// with its lease held, runs it when poked (no scheduler scan, no new
-    /// thread), or when the scheduler finds events another process added,
-    /// records each execution as before, and gives the lease back at a
-    /// stop, however long it would have waited.
-    #[test]
-    fn a_worker_waits_for_the_next_event_and_gives_its_lease_back_at_a_stop() {
-        let dir = tempfile::tempdir().unwrap();
+    /// A store in `dir` with hook `h`, its `immediately` scenario (`true`),
+    /// and a scheduler whose workers wait for the next event until a stop,
+    /// however slow the machine.
+    fn immediately(
+        dir: &tempfile::TempDir,
+    ) -> (Box<dyn Store>, store::Hook, store::Scenario, Scheduler) {
         let db = Location::Sqlite(dir.path().join("h.db"));
         let mut store = store::open(&db, Access::Create).unwrap();
         let hook = store.create_hook("h", &HookSettings::default(), 0).unwrap();
@@ -673,8 +770,19 @@ mod tests {
             Arc::new(Shutdown::default()),
             Arc::new(|_| {}),
         );
-        // Long enough that only a stop ends the wait, however slow the machine.
         Arc::get_mut(&mut scheduler.inner).unwrap().linger = Duration::from_secs(3600);
+        (store, hook, scenario, scheduler)
+    }
+
+    /// The worker of an `immediately` scenario waits for the next event
+    /// with its lease held, runs it when poked (no scheduler scan, no new
+    /// thread), or when the scheduler finds events another process added,
+    /// records each execution as before, and gives the lease back at a
+    /// stop, however long it would have waited.
+    #[test]
+    fn a_worker_waits_for_the_next_event_and_gives_its_lease_back_at_a_stop() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, hook, scenario, scheduler) = immediately(&dir);
         let waiting = |scheduler: &Scheduler| {
             scheduler
                 .running()
@@ -742,5 +850,94 @@ mod tests {
             store.acquire_lease(scenario.id).unwrap(),
             "the lease was given back"
         );
+    }
+
+    /// The server's writer starts the next execution of a waiting worker
+    /// in the transaction that stores its event (its events are `running`
+    /// once committed), and the worker runs that one: no execution of its
+    /// own, none left unfinished. A worker held once is not held twice.
+    #[test]
+    fn a_waiting_worker_runs_the_execution_the_writer_started_with_its_event() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, hook, scenario, scheduler) = immediately(&dir);
+        let other = store.create_hook("o", &HookSettings::default(), 0).unwrap();
+        store
+            .enqueue(&[NewEvent::sample(hook.id, 0, b"1")], &[])
+            .unwrap();
+        scheduler.start_due(&*store, Instant::now()).unwrap();
+        let waiting = || {
+            scheduler
+                .running()
+                .get(&scenario.id)
+                .is_some_and(|w| w.waiting)
+        };
+        eventually("the worker to wait for the next event", waiting);
+        assert!(scheduler.hold(&[other.id]).is_empty(), "not its hook");
+        let held = scheduler.hold(&[other.id, hook.id]);
+        assert_eq!(
+            held.iter()
+                .map(|l| (l.scenario_id, l.hook_id))
+                .collect::<Vec<_>>(),
+            [(scenario.id, hook.id)]
+        );
+        assert!(scheduler.hold(&[hook.id]).is_empty(), "held once");
+        let (stored, mut started) = store
+            .enqueue_starting(
+                &[NewEvent::sample(hook.id, 0, b"2")],
+                &[],
+                &held,
+                &mut |_| {},
+            )
+            .unwrap();
+        let [Enqueued::Stored(id)] = stored[..] else {
+            panic!("{stored:?}")
+        };
+        assert_eq!(store.event(id).unwrap().state, EventState::Running);
+        scheduler.hand(scenario.id, started.pop().unwrap());
+        eventually("the second event's execution", || {
+            let runs = store.executions(scenario.id, 10).unwrap();
+            store.event(id).unwrap().state == EventState::Done
+                && runs.len() == 2
+                && runs.iter().all(|r| r.finished_at.is_some())
+        });
+        scheduler.stop();
+        for worker in std::mem::take(&mut *scheduler.inner.workers.lock().unwrap()) {
+            worker.join().unwrap();
+        }
+    }
+
+    /// A worker held by the writer waits for its hand-off past the end of
+    /// its linger: gone, it would leave the execution the writer started
+    /// for it `running` with nobody to run it, its lease given back.
+    #[test]
+    fn a_held_worker_waits_for_its_hand_off_however_short_its_linger() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Location::Sqlite(dir.path().join("h.db"));
+        let scheduler = Scheduler::new(
+            &db,
+            Clock::fixed(0),
+            Arc::new(Shutdown::default()),
+            Arc::new(|_| {}),
+        );
+        // As `hold` leaves a waiting worker.
+        scheduler.running().insert(
+            7,
+            super::Worker {
+                hook_id: 1,
+                held: true,
+                ..super::Worker::default()
+            },
+        );
+        let lingering = {
+            let scheduler = scheduler.clone();
+            std::thread::spawn(move || scheduler.linger(7, Duration::ZERO))
+        };
+        // Seen waiting only if it waits (the lock released) rather than
+        // returning at once with its linger over.
+        eventually("the worker to wait for its hand-off", || {
+            scheduler.running().get(&7).is_some_and(|w| w.waiting)
+        });
+        scheduler.hand(7, None);
+        assert!(matches!(lingering.join().unwrap(), super::Lingered::Poked));
     }
 }

@@ -34,7 +34,7 @@ use tiny_http::{Header, Response};
 
 use crate::clock::{self, Clock, Millis};
 use crate::shutdown::Shutdown;
-use crate::store::{self, Access, Location, Store};
+use crate::store::{self, Access, Lingering, Location, Scenario, Started, Store};
 use budget::BodyBudget;
 use metrics::{InFlight, Metrics};
 use ratelimit::RateLimiter;
@@ -109,8 +109,21 @@ impl Config {
     }
 }
 
-/// Called with a hook's id after an event for it was committed.
-pub type OnEvent = Arc<dyn Fn(i64) + Send + Sync>;
+/// What the writer tells the scenarios this server runs.
+pub trait Wake: Send + Sync {
+    /// The workers that wait, idle, for an event of one of these hooks
+    /// (their `immediately` scenarios): held, waiting for the writer, until
+    /// [`Wake::hand`] gives each its next execution, started in the
+    /// transaction that stores the event.
+    fn hold(&self, hook_ids: &[i64]) -> Vec<Lingering>;
+
+    /// A held worker's next execution (`None`: not started, it looks at
+    /// the queue itself); it is free again.
+    fn hand(&self, scenario_id: i64, started: Option<(Scenario, Started)>);
+
+    /// An event for this hook was committed.
+    fn notify(&self, hook_id: i64);
+}
 
 /// Asked with a hook's id: is a worker of this server running its
 /// scenario right now?
@@ -120,7 +133,7 @@ pub type RunsHook = Arc<dyn Fn(i64) -> bool + Send + Sync>;
 /// when an event arrived, the callers waiting for their cycle, and which
 /// hooks' scenarios are running.
 pub struct Scenarios {
-    pub notify: OnEvent,
+    pub wake: Arc<dyn Wake>,
     pub waiters: Arc<Waiters>,
     pub running: RunsHook,
 }
@@ -252,7 +265,7 @@ pub fn start(
         store,
         metrics.clone(),
         waiters.clone().unwrap_or_default(),
-        scenarios.as_ref().map(|s| s.notify.clone()),
+        scenarios.as_ref().map(|s| s.wake.clone()),
         outage.clone(),
     );
     let refresher_store = store::open(db, Access::Create)?;
@@ -361,7 +374,7 @@ fn refresh_on_wake_ups(
             match wake {
                 store::WakeUp::Events { hook_id } => {
                     if let Some(scenarios) = &shared.scenarios {
-                        (scenarios.notify)(hook_id);
+                        scenarios.wake.notify(hook_id);
                     }
                 }
                 store::WakeUp::Config | store::WakeUp::Lost => reload = true,

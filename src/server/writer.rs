@@ -1,9 +1,10 @@
 //! The group-commit writer: one thread owns the write connection, takes
 //! every event waiting at that moment, and commits them in one transaction
-//! (one fsync). A request is answered only once its batch is committed.
-//! Right after the commit, before answering, it wakes the scenarios that
-//! process the batch's events: an answered webhook's cycle starts without
-//! waiting for its request thread to be scheduled first.
+//! (one fsync). A request is answered only once its batch is durable.
+//! Right after the commit, before the flush to disk and before answering,
+//! it wakes the scenarios that process the batch's events: an answered
+//! webhook's cycle starts while the disk writes its event, without waiting
+//! for its request thread to be scheduled first.
 
 use std::collections::HashMap;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
@@ -15,8 +16,8 @@ use anyhow::Result;
 
 use super::metrics::Metrics;
 use super::waiters::{CycleOutcome, Waiters};
-use super::OnEvent;
-use crate::store::{Enqueued, NewEvent, RefusalCount, Store, Unreachable};
+use super::Wake;
+use crate::store::{Enqueued, Lingering, NewEvent, RefusalCount, Store, Unreachable};
 
 /// Most events in one transaction: bounds the time a batch holds the lock.
 const MAX_BATCH: usize = 512;
@@ -136,7 +137,7 @@ struct Thread {
     metrics: Arc<Metrics>,
     waiters: Arc<Waiters>,
     /// Wakes the scenario of a hook whose events were committed.
-    notify: Option<OnEvent>,
+    scenarios: Option<Arc<dyn Wake>>,
     /// Set once the database file is no longer at its path: why every
     /// event is refused from then on.
     lost: Option<String>,
@@ -148,7 +149,7 @@ impl Writer {
         store: Box<dyn Store>,
         metrics: Arc<Metrics>,
         waiters: Arc<Waiters>,
-        notify: Option<OnEvent>,
+        scenarios: Option<Arc<dyn Wake>>,
         outage: Arc<Outage>,
     ) -> (Writer, JoinHandle<()>) {
         let (jobs, queue) = mpsc::channel();
@@ -158,7 +159,7 @@ impl Writer {
             store,
             metrics,
             waiters,
-            notify,
+            scenarios,
             lost: None,
             outage,
         };
@@ -212,6 +213,9 @@ impl Thread {
         // The files as they are now, before the first batch: another
         // process could recreate a deleted WAL before then.
         let _ = self.still_in_place();
+        // Each batch is flushed by `sync` below. Should this fail, commits
+        // stay durable when they return, and `sync` flushes nothing new.
+        let _ = self.store.defer_sync();
         // Block for the first job, then take whatever else is already waiting.
         while let Ok(first) = queue.recv() {
             let mut next = Some(first);
@@ -249,22 +253,34 @@ impl Thread {
                     }
                 }
             };
+            // Their idle workers start their next execution with the batch.
+            let scenarios = self.scenarios.clone();
+            let mut held = Held::new(scenarios.as_deref(), &events, &wakes);
             let committed = match &self.lost {
                 Some(why) => Err(anyhow::anyhow!("{why}")),
                 // Checked after the commit, before anyone hears of it: a
                 // file deleted during the batch is caught too.
                 None => self
                     .store
-                    .enqueue_then(&events, &counts, &mut register)
-                    .and_then(|outcomes| self.still_in_place().map(|()| outcomes)),
+                    .enqueue_starting(&events, &counts, &held.lingering, &mut register)
+                    .and_then(|done| self.still_in_place().map(|()| done)),
             };
-            match committed {
+            // Woken between the commit and its flush: the scenarios start
+            // their events while the disk writes the batch. No caller hears
+            // of it before the flush (a failed one answers 503, though the
+            // batch is in the store).
+            let durable = committed.and_then(|(outcomes, started)| {
+                held.hand(started);
+                self.wake(&events, &wakes, &outcomes);
+                self.store.sync().map(|()| outcomes)
+            });
+            drop(held);
+            match durable {
                 Ok(outcomes) => {
                     self.outage.succeeded();
                     if !events.is_empty() {
                         self.metrics.batch_size.observe(events.len() as f64);
                     }
-                    self.wake(&events, &wakes, &outcomes);
                     for (reply, outcome) in replies.drain(..).zip(outcomes) {
                         let _ = reply.send(Ok(outcome));
                     }
@@ -305,12 +321,14 @@ impl Thread {
     /// Wake the scenario of each hook that had an event stored, once per
     /// hook however many.
     fn wake(&self, events: &[NewEvent], wakes: &[bool], outcomes: &[Enqueued]) {
-        let Some(notify) = &self.notify else { return };
+        let Some(scenarios) = &self.scenarios else {
+            return;
+        };
         let mut woken = Vec::new();
         for ((event, &wake), outcome) in events.iter().zip(wakes).zip(outcomes) {
             if wake && matches!(outcome, Enqueued::Stored(_)) && !woken.contains(&event.hook_id) {
                 woken.push(event.hook_id);
-                notify(event.hook_id);
+                scenarios.notify(event.hook_id);
             }
         }
     }
@@ -345,12 +363,113 @@ impl Thread {
     }
 }
 
+/// The workers held for a batch ([`Wake::hold`]): each is handed its next
+/// execution once the batch is committed, or nothing if it is not (also
+/// when the writer panics: a held worker waits for its hand-off).
+struct Held<'a> {
+    scenarios: Option<&'a dyn Wake>,
+    lingering: Vec<Lingering>,
+}
+
+impl<'a> Held<'a> {
+    fn new(scenarios: Option<&'a dyn Wake>, events: &[NewEvent], wakes: &[bool]) -> Held<'a> {
+        let mut hooks: Vec<i64> = events
+            .iter()
+            .zip(wakes)
+            .filter(|(_, &wake)| wake)
+            .map(|(event, _)| event.hook_id)
+            .collect();
+        hooks.sort_unstable();
+        hooks.dedup();
+        let lingering = match scenarios {
+            Some(scenarios) if !hooks.is_empty() => scenarios.hold(&hooks),
+            _ => Vec::new(),
+        };
+        Held {
+            scenarios,
+            lingering,
+        }
+    }
+
+    /// Hand each its execution, in the order of [`Held::lingering`].
+    fn hand(&mut self, started: Vec<Option<(crate::store::Scenario, crate::store::Started)>>) {
+        let Some(scenarios) = self.scenarios else {
+            return;
+        };
+        for (lingering, started) in self.lingering.drain(..).zip(started) {
+            scenarios.hand(lingering.scenario_id, started);
+        }
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        if let Some(scenarios) = self.scenarios {
+            for lingering in self.lingering.drain(..) {
+                scenarios.hand(lingering.scenario_id, None);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
-    use crate::store::{self, Access, HookSettings, Location};
+    use crate::store::{
+        self, Access, EventState, HookSettings, Location, Scenario, ScenarioSettings, Started,
+    };
+
+    /// The scheduler as the writer sees it: what it was told, and which
+    /// scenarios it has waiting (held once each).
+    #[derive(Default)]
+    struct Told {
+        waiting: Mutex<Vec<Lingering>>,
+        /// A store's view, taken when a hook's scenario is woken: the
+        /// event is visible by then.
+        look: Mutex<Option<Box<dyn Store>>>,
+        woken: Mutex<Vec<(i64, u64)>>,
+        /// (scenario, the first event of the execution handed to it).
+        handed: Mutex<Vec<(i64, Option<i64>)>>,
+    }
+
+    impl Wake for Told {
+        fn hold(&self, hook_ids: &[i64]) -> Vec<Lingering> {
+            let mut waiting = self.waiting.lock().unwrap();
+            let (held, kept) = waiting
+                .drain(..)
+                .partition(|l| hook_ids.contains(&l.hook_id));
+            *waiting = kept;
+            held
+        }
+
+        fn hand(&self, scenario_id: i64, started: Option<(Scenario, Started)>) {
+            let first = started.and_then(|(_, s)| s.taken.first().map(|e| e.id));
+            self.handed.lock().unwrap().push((scenario_id, first));
+        }
+
+        fn notify(&self, hook_id: i64) {
+            let look = self.look.lock().unwrap();
+            let queued = look.as_ref().unwrap().queued_count(hook_id).unwrap();
+            self.woken.lock().unwrap().push((hook_id, queued));
+        }
+    }
+
+    /// A writer on `store` that tells `Told` (which looks at `path`).
+    fn start(store: Box<dyn Store>, path: &Location) -> (Arc<Told>, Writer, JoinHandle<()>) {
+        let told = Arc::new(Told::default());
+        *told.look.lock().unwrap() = Some(store::open(path, Access::Create).unwrap());
+        let metrics = Arc::new(Metrics::new());
+        let (writer, thread) = Writer::start(
+            store,
+            metrics,
+            Arc::default(),
+            Some(told.clone()),
+            Arc::default(),
+        );
+        (told, writer, thread)
+    }
 
     /// The scenario of a hook is woken by the writer itself once the event
     /// is committed (another connection sees it then), and only for a hook
@@ -371,24 +490,56 @@ mod tests {
             .create_hook("other", &HookSettings::default(), 0)
             .unwrap();
         let full = store.create_hook("full", &full, 0).unwrap();
-        let look = Mutex::new(store::open(&path, Access::Create).unwrap());
-        let woken = Arc::new(Mutex::new(Vec::new()));
-        let notify: OnEvent = {
-            let woken = woken.clone();
-            Arc::new(move |hook_id| {
-                let queued = look.lock().unwrap().queued_count(hook_id).unwrap();
-                woken.lock().unwrap().push((hook_id, queued));
-            })
-        };
-        let metrics = Arc::new(Metrics::new());
-        let (writer, thread) =
-            Writer::start(store, metrics, Arc::default(), Some(notify), Arc::default());
+        let (told, writer, thread) = start(store, &path);
         let send = |hook_id, wake| writer.store(NewEvent::sample(hook_id, 0, b"x"), None, wake);
         assert!(matches!(send(runs.id, true), Ok(Enqueued::Stored(_))));
         assert!(matches!(send(other.id, false), Ok(Enqueued::Stored(_))));
         assert!(matches!(send(full.id, true), Ok(Enqueued::QueueFull)));
-        assert_eq!(*woken.lock().unwrap(), [(runs.id, 1)]);
+        assert_eq!(*told.woken.lock().unwrap(), [(runs.id, 1)]);
         // The thread ends once every handle is gone.
+        drop(writer);
+        thread.join().unwrap();
+    }
+
+    /// A worker waiting for an event of its hook is handed the execution
+    /// the batch started for it, its event taken (`running`) in the same
+    /// transaction; and handed nothing when the batch fails, rather than
+    /// left waiting for a hand-off that never comes.
+    #[test]
+    fn a_waiting_worker_is_handed_its_execution_or_nothing_if_the_batch_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("h.db");
+        let path = Location::Sqlite(file.clone());
+        let mut store = store::open(&path, Access::Create).unwrap();
+        let hook = store.create_hook("h", &HookSettings::default(), 0).unwrap();
+        let settings = ScenarioSettings::new(vec!["true".to_owned()]);
+        let scenario = store
+            .create_scenario("s", hook.id, &settings, true, 0)
+            .unwrap();
+        let look = store::open(&path, Access::Create).unwrap();
+        let lingering = Lingering {
+            scenario_id: scenario.id,
+            hook_id: hook.id,
+            now: 0,
+            limit: 1,
+        };
+        let (told, writer, thread) = start(store, &path);
+        told.waiting.lock().unwrap().push(lingering);
+        let stored = writer.store(NewEvent::sample(hook.id, 0, b"x"), None, true);
+        let Ok(Enqueued::Stored(id)) = stored else {
+            panic!("{stored:?}")
+        };
+        assert_eq!(*told.handed.lock().unwrap(), [(scenario.id, Some(id))]);
+        assert_eq!(look.event(id).unwrap().state, EventState::Running);
+        // The file is gone: the batch fails, the worker is let go.
+        told.waiting.lock().unwrap().push(lingering);
+        std::fs::remove_file(&file).unwrap();
+        let stored = writer.store(NewEvent::sample(hook.id, 0, b"y"), None, true);
+        assert!(stored.is_err(), "{stored:?}");
+        assert_eq!(
+            *told.handed.lock().unwrap(),
+            [(scenario.id, Some(id)), (scenario.id, None)]
+        );
         drop(writer);
         thread.join().unwrap();
     }

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
+use super::Lingering;
 use super::{
     Access, Ahead, ClaimedEvent, Committed, CycleEnd, DeleteStep, Enqueued, Event, EventFilter,
     EventState, ExecutionEnd, ExecutionRecord, ExecutionStatus, Hook, HookSettings, NewEvent,
@@ -182,10 +183,20 @@ pub trait Session: Send {
     /// lost commit means an event runs again. Never for the writer.
     fn relax_durability(&self) -> Result<()>;
 
-    /// Make relaxed commits durable now, without waiting for anyone's lock,
-    /// so that the next fully durable commit (an acknowledged event) does
-    /// not pay for them. For a thread about to go idle.
-    fn flush_relaxed(&self) -> Result<()>;
+    /// Commits of this connection return once other connections see them,
+    /// before they are durable; [`Session::sync`] makes them durable. For
+    /// the server's writer: it wakes the scenarios of a batch between the
+    /// two, so that their start overlaps the disk's flush, and tells no
+    /// one their event is stored before `sync` returned. PostgreSQL cannot
+    /// split a commit: its commits stay durable when they return.
+    fn defer_sync(&self) -> Result<()>;
+
+    /// Make every commit so far durable now, without waiting for anyone's
+    /// lock: deferred ones ([`Session::defer_sync`]), and relaxed ones where
+    /// the engine can (SQLite; PostgreSQL's WAL writer flushes those within
+    /// a few hundred ms). Also for a thread about to go idle, so that the
+    /// next durable commit does not pay for its relaxed ones.
+    fn sync(&self) -> Result<()>;
 
     /// Run a long execution's `body` on this store with whatever the engine
     /// does to keep such a run fast (SQLite: checkpoints on a thread aside).
@@ -346,12 +357,22 @@ pub trait EventStore {
     /// Store a batch of events and refusal counts in one transaction (group
     /// commit), the queue limits checked inside it; `before_commit` sees
     /// the outcomes before anyone else can see the events. All or nothing.
-    fn enqueue_then(
+    /// In the same transaction, the next execution of each `lingering`
+    /// scenario, if it has events queued now (as
+    /// [`ExecutionStore::start_immediately`] would start it right after):
+    /// its worker runs it without a transaction of its own, one less on the
+    /// path of an answered webhook. `None` for one not started, which its
+    /// worker then looks at itself; PostgreSQL starts none (the hooks' rows
+    /// the batch locks would come before the scenario's, the reverse of
+    /// every other transaction's order).
+    #[allow(clippy::type_complexity)]
+    fn enqueue_starting(
         &mut self,
         events: &[NewEvent],
         refusals: &[RefusalCount],
+        lingering: &[Lingering],
         before_commit: &mut dyn FnMut(&[Enqueued]),
-    ) -> Result<Vec<Enqueued>>;
+    ) -> Result<(Vec<Enqueued>, Vec<Option<(Scenario, Started)>>)>;
 
     /// Queued events per hook id.
     fn queue_depths(&self) -> Result<Vec<(i64, u64)>>;
@@ -380,6 +401,18 @@ pub trait EventStore {
 
     /// Take queued or incomplete events out of the queue, all or nothing.
     fn discard(&mut self, ids: &[i64]) -> Result<()>;
+
+    /// [`EventStore::enqueue_starting`] with no execution to start.
+    fn enqueue_then(
+        &mut self,
+        events: &[NewEvent],
+        refusals: &[RefusalCount],
+        before_commit: &mut dyn FnMut(&[Enqueued]),
+    ) -> Result<Vec<Enqueued>> {
+        Ok(self
+            .enqueue_starting(events, refusals, &[], before_commit)?
+            .0)
+    }
 
     /// [`EventStore::enqueue_then`] with nothing to do before the commit.
     fn enqueue(&mut self, events: &[NewEvent], refusals: &[RefusalCount]) -> Result<Vec<Enqueued>> {

@@ -82,6 +82,21 @@ impl Ahead<'_> {
     }
 }
 
+/// The worker of an `immediately` scenario, idle, waits for an event of its
+/// hook: [`EventStore::enqueue_starting`](super::EventStore::enqueue_starting)
+/// may start its next execution in the transaction that stores the event,
+/// as [`ExecutionStore::start_immediately`](super::ExecutionStore::start_immediately)
+/// would right after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lingering {
+    pub scenario_id: i64,
+    pub hook_id: i64,
+    /// When the execution starts.
+    pub now: Millis,
+    /// Its most cycles.
+    pub limit: u32,
+}
+
 /// An execution recorded, with its first events taken: ready to run.
 #[derive(Debug)]
 pub struct Started {

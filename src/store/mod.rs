@@ -30,8 +30,8 @@ pub use connections::StoredConnection;
 pub use copy::{copy, Copied};
 pub use events::{Delivery, Enqueued, Event, EventFilter, NewEvent, RefusalCount};
 pub use executions::{
-    Ahead, ClaimedEvent, Committed, CycleEnd, ExecutionEnd, ExecutionRecord, NewOperation,
-    Operation, ScenarioUpdate, Started, AHEAD_BYTES,
+    Ahead, ClaimedEvent, Committed, CycleEnd, ExecutionEnd, ExecutionRecord, Lingering,
+    NewOperation, Operation, ScenarioUpdate, Started, AHEAD_BYTES,
 };
 pub use hooks::{Hook, HookSettings};
 pub use scenarios::{Forward, Scenario, ScenarioSettings, Schedule};

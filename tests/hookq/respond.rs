@@ -429,8 +429,17 @@ fn a_stop_waits_for_the_answer_of_a_cycle_that_outlasts_the_grace_period() {
     let working = Arc::new(AtomicBool::new(true));
     let asked = Arc::new(AtomicUsize::new(0));
     let waiters = Arc::new(hookq::server::Waiters::new());
+    /// Tells no scenario of the events it stores: the test answers them.
+    struct Nobody;
+    impl hookq::server::Wake for Nobody {
+        fn hold(&self, _: &[i64]) -> Vec<hookq::store::Lingering> {
+            Vec::new()
+        }
+        fn hand(&self, _: i64, _: Option<(hookq::store::Scenario, hookq::store::Started)>) {}
+        fn notify(&self, _: i64) {}
+    }
     let link = hookq::server::Scenarios {
-        notify: Arc::new(|_| {}),
+        wake: Arc::new(Nobody),
         waiters: waiters.clone(),
         running: {
             let (working, asked) = (working.clone(), asked.clone());

@@ -10,9 +10,10 @@ use crate::lifecycle::{DisableReason, HookFacts};
 use crate::store::{
     Ahead, ClaimedEvent, Committed, ConnectionStore, CycleEnd, DeleteStep, Enqueued, Event,
     EventFilter, EventState, EventStore, ExecutionEnd, ExecutionRecord, ExecutionStatus,
-    ExecutionStore, Hook, HookSettings, HookStore, Location, NewEvent, NewOperation, Operation,
-    OperationStatus, PurgeCursor, RefusalCount, Scenario, ScenarioSettings, ScenarioStore,
-    ScenarioUpdate, Session, Started, Store, StoredConnection, SweepStore, Trigger, WakeUps,
+    ExecutionStore, Hook, HookSettings, HookStore, Lingering, Location, NewEvent, NewOperation,
+    Operation, OperationStatus, PurgeCursor, RefusalCount, Scenario, ScenarioSettings,
+    ScenarioStore, ScenarioUpdate, Session, Started, Store, StoredConnection, SweepStore, Trigger,
+    WakeUps,
 };
 use crate::verify::{Kind, Options};
 
@@ -41,8 +42,12 @@ impl Session for PgStore {
         PgStore::relax_durability(self)
     }
 
-    fn flush_relaxed(&self) -> Result<()> {
-        PgStore::flush_relaxed(self)
+    fn defer_sync(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn sync(&self) -> Result<()> {
+        PgStore::sync(self)
     }
 
     fn during_long_execution(
@@ -186,13 +191,16 @@ impl ScenarioStore for PgStore {
 }
 
 impl EventStore for PgStore {
-    fn enqueue_then(
+    /// Starts no execution: see the trait.
+    fn enqueue_starting(
         &mut self,
         events: &[NewEvent],
         refusals: &[RefusalCount],
+        lingering: &[Lingering],
         before_commit: &mut dyn FnMut(&[Enqueued]),
-    ) -> Result<Vec<Enqueued>> {
-        PgStore::enqueue_then(self, events, refusals, before_commit)
+    ) -> Result<(Vec<Enqueued>, Vec<Option<(Scenario, Started)>>)> {
+        let outcomes = PgStore::enqueue_then(self, events, refusals, before_commit)?;
+        Ok((outcomes, lingering.iter().map(|_| None).collect()))
     }
 
     fn queue_depths(&self) -> Result<Vec<(i64, u64)>> {

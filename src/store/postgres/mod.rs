@@ -159,9 +159,10 @@ impl PgStore {
         Ok(hasher.finish() as i64)
     }
 
-    /// Relaxed commits reach the disk by PostgreSQL's WAL writer within a
-    /// few hundred ms, and never delay another session's commit.
-    pub(crate) fn flush_relaxed(&self) -> Result<()> {
+    /// Commits are durable when they return (a commit cannot be split);
+    /// relaxed ones reach the disk by PostgreSQL's WAL writer within a few
+    /// hundred ms, and never delay another session's commit.
+    pub(crate) fn sync(&self) -> Result<()> {
         Ok(())
     }
 

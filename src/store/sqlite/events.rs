@@ -6,21 +6,25 @@ use anyhow::Result;
 use rusqlite::{params, OptionalExtension};
 
 use super::states::json_column;
-use super::SqliteStore;
+use super::{executions, SqliteStore};
 use crate::clock::Millis;
 use crate::error::Failure;
 use crate::store::EventStore;
-use crate::store::{Enqueued, Event, EventFilter, EventState, NewEvent, RefusalCount};
+use crate::store::{
+    Enqueued, Event, EventFilter, EventState, Lingering, NewEvent, RefusalCount, Scenario, Started,
+};
 
 impl EventStore for SqliteStore {
-    /// [`SqliteStore::enqueue`], calling `before_commit` with the outcomes once the
-    /// events are inserted but before anyone else can see them.
-    fn enqueue_then(
+    /// The events inserted, the lingering scenarios' executions started,
+    /// then `before_commit` with the outcomes, before anyone else can see
+    /// any of it.
+    fn enqueue_starting(
         &mut self,
         events: &[NewEvent],
         refusals: &[RefusalCount],
+        lingering: &[Lingering],
         before_commit: &mut dyn FnMut(&[Enqueued]),
-    ) -> Result<Vec<Enqueued>> {
+    ) -> Result<(Vec<Enqueued>, Vec<Option<(Scenario, Started)>>)> {
         let tx = self.write()?;
         let mut outcomes = Vec::with_capacity(events.len());
         {
@@ -125,9 +129,13 @@ impl EventStore for SqliteStore {
                 count.execute(params![hook_id, status, n])?;
             }
         }
+        let started = lingering
+            .iter()
+            .map(|l| executions::start_immediately(&tx, l.scenario_id, l.hook_id, l.now, l.limit))
+            .collect::<Result<_>>()?;
         before_commit(&outcomes);
         tx.commit()?;
-        Ok(outcomes)
+        Ok((outcomes, started))
     }
 
     /// Queued events per hook id, for every hook.

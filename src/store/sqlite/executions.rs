@@ -84,33 +84,11 @@ impl ExecutionStore for SqliteStore {
         limit: u32,
     ) -> Result<Option<(Scenario, Started)>> {
         let tx = self.write()?;
-        let scenario = match scenarios::scenario_by_id(&tx, scenario_id)? {
-            Some(s)
-                if s.active
-                    && s.settings.schedule == Schedule::Immediately
-                    && s.hook_id == hook_id =>
-            {
-                s
-            }
-            _ => return Ok(None),
-        };
-        let Some(hook) = hooks::hook_by_id(&tx, hook_id)? else {
-            return Ok(None);
-        };
-        let planned = hook.queued.min(u64::from(limit));
-        if planned == 0 {
-            return Ok(None);
+        let started = start_immediately(&tx, scenario_id, hook_id, now, limit)?;
+        if started.is_some() {
+            tx.commit()?;
         }
-        let trigger = Trigger::Immediately;
-        let (id, taken) = start_execution(&tx, scenario_id, trigger, now, hook_id, planned)?;
-        tx.commit()?;
-        let started = Started {
-            id,
-            hook,
-            planned,
-            taken,
-        };
-        Ok(Some((scenario, started)))
+        Ok(started)
     }
 
     /// Commit or roll back cycles that ended, oldest first: each event's
@@ -350,6 +328,43 @@ fn operations_sql(one_event: bool) -> String {
 /// `HOOKQ_ATTEMPT` = 1 to mean a first run).
 /// Record an execution and take up to `count` of its first events (at most
 /// two: the first and the next one, ahead).
+/// [`ExecutionStore::start_immediately`] in a transaction of the caller's
+/// (also the group commit's: [`EventStore::enqueue_starting`]).
+///
+/// [`EventStore::enqueue_starting`]: crate::store::EventStore::enqueue_starting
+pub(super) fn start_immediately(
+    tx: &rusqlite::Transaction<'_>,
+    scenario_id: i64,
+    hook_id: i64,
+    now: Millis,
+    limit: u32,
+) -> Result<Option<(Scenario, Started)>> {
+    let scenario = match scenarios::scenario_by_id(tx, scenario_id)? {
+        Some(s)
+            if s.active && s.settings.schedule == Schedule::Immediately && s.hook_id == hook_id =>
+        {
+            s
+        }
+        _ => return Ok(None),
+    };
+    let Some(hook) = hooks::hook_by_id(tx, hook_id)? else {
+        return Ok(None);
+    };
+    let planned = hook.queued.min(u64::from(limit));
+    if planned == 0 {
+        return Ok(None);
+    }
+    let trigger = Trigger::Immediately;
+    let (id, taken) = start_execution(tx, scenario_id, trigger, now, hook_id, planned)?;
+    let started = Started {
+        id,
+        hook,
+        planned,
+        taken,
+    };
+    Ok(Some((scenario, started)))
+}
+
 fn start_execution(
     tx: &rusqlite::Transaction<'_>,
     scenario_id: i64,

@@ -127,25 +127,27 @@ impl Session for SqliteStore {
         Ok(())
     }
 
-    /// Write to disk what relaxed commits ([`SqliteStore::relax_durability`]) left
-    /// in the WAL file's page cache, without waiting for anyone's lock. They
-    /// are durable already against a crash; the point is who pays for the
-    /// disk: otherwise the next `synchronous=FULL` commit on the file (the
-    /// server's writer acknowledging an event) flushes them inside its own
-    /// fsync, and its caller waits for pages it never wrote (an answered
-    /// webhook's cycle leaves ~18 of them: the next event's fsync took
-    /// 430-480 µs with them, 250-290 µs without; docs/benchmarks-history.md).
-    /// For a thread about to go idle. The WAL is opened read-only: a
-    /// missing one is not created, and there is nothing to flush.
-    fn flush_relaxed(&self) -> Result<()> {
-        match std::fs::File::open(wal_path(&self.path)) {
-            Ok(wal) => wal
-                .sync_data()
-                .with_context(|| format!("could not flush {}", wal_path(&self.path).display())),
+    /// `synchronous=NORMAL` as for relaxed commits, and [`SqliteStore::sync`]
+    /// flushes the WAL file the way a `synchronous=FULL` commit would have:
+    /// a commit is as durable as before once `sync` returned.
+    fn defer_sync(&self) -> Result<()> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Ok(())
+    }
+
+    /// Write to disk what was committed to the WAL file without an fsync
+    /// (deferred commits, [`SqliteStore::defer_sync`]; relaxed ones,
+    /// [`SqliteStore::relax_durability`]), without waiting for anyone's
+    /// lock. One flush of the file covers every connection's commits so
+    /// far; the WAL header SQLite syncs itself when it starts the file over.
+    /// The WAL is opened read-only: a missing one is not created, and there
+    /// is nothing to flush.
+    fn sync(&self) -> Result<()> {
+        let wal = wal_path(&self.path);
+        match std::fs::File::open(&wal) {
+            Ok(file) => flush(&file).with_context(|| format!("could not flush {}", wal.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => {
-                Err(e).with_context(|| format!("could not open {}", wal_path(&self.path).display()))
-            }
+            Err(e) => Err(e).with_context(|| format!("could not open {}", wal.display())),
         }
     }
 
@@ -233,6 +235,24 @@ impl Identity {
 }
 
 /// `PATH-wal`, where SQLite keeps the WAL of the database at `PATH`.
+/// The flush a `synchronous=FULL` commit does: `fdatasync`, and on Apple's
+/// systems `fsync` as SQLite does there by default (std's `sync_data` asks
+/// for `F_FULLFSYNC`, many times slower, which SQLite leaves to `PRAGMA
+/// fullfsync`).
+fn flush(file: &std::fs::File) -> std::io::Result<()> {
+    #[cfg(target_vendor = "apple")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: `fsync` on a descriptor `file` keeps open.
+        if unsafe { libc::fsync(file.as_raw_fd()) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
+    #[cfg(not(target_vendor = "apple"))]
+    file.sync_data()
+}
+
 fn wal_path(path: &Path) -> PathBuf {
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");
@@ -647,12 +667,12 @@ mod tests {
     fn flushing_relaxed_commits_creates_no_wal() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("h.db");
-        SqliteStore::empty(&path).unwrap().flush_relaxed().unwrap();
+        SqliteStore::empty(&path).unwrap().sync().unwrap();
         assert!(!wal_path(&path).exists());
         let mut store = SqliteStore::open(&path).unwrap();
         store.relax_durability().unwrap();
         store.create_hook("h", &HookSettings::default(), 0).unwrap();
-        store.flush_relaxed().unwrap();
+        store.sync().unwrap();
         assert!(wal_path(&path).exists());
     }
 
