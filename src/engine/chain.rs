@@ -39,6 +39,16 @@ pub struct Chain<'s> {
     pub stopping: &'s (dyn Fn() -> bool + Sync),
 }
 
+/// What the execution sends the worker.
+enum Sent {
+    /// A chain's first action, started on the execution's thread: a
+    /// caller waiting for an `immediately` cycle does not wait for the
+    /// worker's wake-up before its command starts.
+    First(Result<action::Running, Finished>),
+    /// What follows the action under way: the next one, or the chain's end.
+    Then(Option<Ready>),
+}
+
 /// What the worker tells the execution.
 enum Report {
     Ended(Ended),
@@ -59,7 +69,7 @@ const TICK: Duration = Duration::from_secs(10);
 
 /// The thread that performs an execution's actions, one at a time.
 pub struct Worker {
-    jobs: Sender<Option<Ready>>,
+    jobs: Sender<Sent>,
     ended: Receiver<Report>,
     /// Its [`Chain`]'s `after_failure`.
     after_failure: bool,
@@ -73,12 +83,24 @@ impl Worker {
         self.after_failure
     }
 
-    /// Start a chain with its first job.
+    /// Start a chain with its first job, here and now; the worker waits
+    /// for its end.
     pub fn start(&self, job: Job<'_>) -> Result<()> {
         // Before the job is sent: a halt of the chain before is forgotten
         // before the worker can see this one.
         self.halted.store(false, Ordering::SeqCst);
-        self.send(Some(action::prepare(job)))
+        let started = action::start(action::prepare(job));
+        self.jobs.send(Sent::First(started)).map_err(|lost| {
+            // Never left behind: a command started is waited for.
+            if let Sent::First(Ok(running)) = lost.0 {
+                let around = Around {
+                    stopping: &|| true,
+                    waiting: &|_| {},
+                };
+                running.wait(&mut Seat::default(), &around);
+            }
+            stopped()
+        })
     }
 
     /// Name what follows the job running now, before waiting for it: the
@@ -86,7 +108,8 @@ impl Worker {
     /// [`Chain`] allows, or `None` to end the chain there. The job is
     /// prepared here, on the caller's thread, while the command runs.
     pub fn then(&self, job: Option<Job<'_>>) -> Result<()> {
-        self.send(job.map(action::prepare))
+        let next = Sent::Then(job.map(action::prepare));
+        self.jobs.send(next).map_err(|_| stopped())
     }
 
     /// Wait for the job running now to end, telling `meanwhile` now and
@@ -129,10 +152,6 @@ impl Worker {
     pub fn halt(&self) {
         self.halted.store(true, Ordering::SeqCst);
     }
-
-    fn send(&self, job: Option<Ready>) -> Result<()> {
-        self.jobs.send(job).map_err(|_| stopped())
-    }
 }
 
 fn stopped() -> anyhow::Error {
@@ -163,12 +182,7 @@ pub fn with_worker<R>(chain: &Chain<'_>, body: impl FnOnce(&Worker) -> Result<R>
 }
 
 /// The worker's loop: chains of jobs until the execution hangs up.
-fn work(
-    jobs: &Receiver<Option<Ready>>,
-    ended: &Sender<Report>,
-    chain: &Chain<'_>,
-    halted: &AtomicBool,
-) {
+fn work(jobs: &Receiver<Sent>, ended: &Sender<Report>, chain: &Chain<'_>, halted: &AtomicBool) {
     // Kept across chains: a server's worker delivers event after event over
     // one connection.
     let mut seat = Seat::default();
@@ -178,15 +192,19 @@ fn work(
             let _ = ended.send(Report::Waiting(why.to_owned()));
         },
     };
-    while let Ok(Some(first)) = jobs.recv() {
-        let mut running = action::start(first);
+    while let Ok(Sent::First(first)) = jobs.recv() {
+        let mut running = first;
         loop {
             let finished = match running {
                 Ok(running) => running.wait(&mut seat, &around),
                 Err(finished) => finished,
             };
             // Named while this one ran; a hang-up ends the chain.
-            let next = jobs.recv().ok().flatten();
+            let next = match jobs.recv() {
+                Ok(Sent::Then(next)) => next,
+                Ok(Sent::First(_)) => unreachable!("a chain started before the one before ended"),
+                Err(_) => None,
+            };
             let go_on = (finished.ok() || chain.after_failure)
                 && !(chain.stopping)()
                 && !halted.load(Ordering::SeqCst);
@@ -205,7 +223,7 @@ fn work(
                     // The jobs named after one not started are not run:
                     // up to the chain's end, which the execution sends.
                     if skipped {
-                        while let Ok(Some(_)) = jobs.recv() {}
+                        while let Ok(Sent::Then(Some(_))) = jobs.recv() {}
                     }
                     break;
                 }

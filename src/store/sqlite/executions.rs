@@ -150,15 +150,15 @@ impl ExecutionStore for SqliteStore {
         self.execution(execution_id)
     }
 
+    /// Cached: read after every execution a server's worker runs.
     fn execution(&self, id: i64) -> Result<ExecutionRecord> {
-        Ok(self.conn.query_row(
-            &format!(
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
                 "SELECT {EXECUTION_COLUMNS}
                  FROM executions e JOIN scenarios s ON s.id = e.scenario_id WHERE e.id = ?1"
-            ),
-            [id],
-            execution_from_row,
-        )?)
+            ))?
+            .query_row([id], execution_from_row)?)
     }
 
     /// A scenario's executions, newest first.
