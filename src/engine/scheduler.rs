@@ -442,6 +442,11 @@ impl Scheduler {
                     _ => return Done::Ran,
                 }
                 if store.queued_count(scenario.hook_id).unwrap_or(0) > 0 {
+                    // Events came while it ran.
+                    if let Some((fresh, execution)) = start_next(store, &scenario, &clock) {
+                        scenario = fresh;
+                        started = Some(execution);
+                    }
                     break;
                 }
                 lease.keep(store);
@@ -489,11 +494,7 @@ impl Scheduler {
                 if stopping() {
                     continue;
                 }
-                let (id, hook_id) = (scenario.id, scenario.hook_id);
-                let now = clock.now();
-                if let Ok(Some((fresh, execution))) =
-                    store.start_immediately(id, hook_id, now, IMMEDIATE_MAX_CYCLES)
-                {
+                if let Some((fresh, execution)) = start_next(store, &scenario, &clock) {
                     scenario = fresh;
                     started = Some(execution);
                     break;
@@ -600,6 +601,24 @@ struct Worker {
     held: bool,
     /// Its next execution, started by the writer ([`Scheduler::hand`]).
     handed: Option<(Scenario, Started)>,
+}
+
+/// The next execution of an `immediately` scenario its worker holds, looked
+/// at and started in one transaction ([`ExecutionStore::start_immediately`]);
+/// `None` if there is nothing to start or it failed: the worker then goes
+/// the long way round, which reports a failure.
+///
+/// [`ExecutionStore::start_immediately`]: crate::store::ExecutionStore::start_immediately
+fn start_next(
+    store: &mut dyn Store,
+    scenario: &Scenario,
+    clock: &Clock,
+) -> Option<(Scenario, Started)> {
+    let (id, hook_id) = (scenario.id, scenario.hook_id);
+    store
+        .start_immediately(id, hook_id, clock.now(), IMMEDIATE_MAX_CYCLES)
+        .ok()
+        .flatten()
 }
 
 /// Whether an interval scenario last run at `last` is due at `now`. A last
