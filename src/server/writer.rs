@@ -7,6 +7,7 @@
 //! for its request thread to be scheduled first.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
@@ -111,6 +112,47 @@ pub enum Job {
     Refusals,
 }
 
+/// Jobs gathered for one transaction.
+#[derive(Default)]
+struct Batch {
+    events: Vec<NewEvent>,
+    replies: Vec<SyncSender<Outcome>>,
+    waits: Vec<Option<SyncSender<CycleOutcome>>>,
+    wakes: Vec<bool>,
+}
+
+impl Batch {
+    fn push(&mut self, job: Job) {
+        match job {
+            Job::Event {
+                event,
+                reply,
+                wait,
+                wake,
+            } => {
+                self.events.push(*event);
+                self.replies.push(reply);
+                self.waits.push(wait);
+                self.wakes.push(wake);
+            }
+            Job::Refusals => {}
+        }
+    }
+
+    fn clear(&mut self) {
+        self.events.clear();
+        self.replies.clear();
+        self.waits.clear();
+        self.wakes.clear();
+    }
+}
+
+/// The writer's state, whoever holds it (a batch that panicked left it
+/// as it was: the next one goes on).
+fn lock(state: &Mutex<Thread>) -> std::sync::MutexGuard<'_, Thread> {
+    state.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Refused requests not yet stored.
 #[derive(Default)]
 struct Refusals {
@@ -124,6 +166,12 @@ struct Refusals {
 #[derive(Clone)]
 pub struct Writer {
     jobs: Sender<Job>,
+    /// The writer's state, taken by whoever commits a batch: the writer
+    /// thread, or a caller that finds nothing waiting and nobody committing
+    /// and commits its own event (see [`Writer::store`]).
+    state: Arc<Mutex<Thread>>,
+    /// Events sent to the writer thread and not yet committed.
+    pending: Arc<AtomicUsize>,
     /// Counted here rather than sent one job each: a flood of refused
     /// requests while the writer waits (a lock held by another process)
     /// costs a map entry per hook and status, not a job per request.
@@ -154,7 +202,7 @@ impl Writer {
     ) -> (Writer, JoinHandle<()>) {
         let (jobs, queue) = mpsc::channel();
         let refusals = Arc::<Mutex<Refusals>>::default();
-        let mut owned = Thread {
+        let mut thread = Thread {
             refusals: refusals.clone(),
             store,
             metrics,
@@ -163,11 +211,21 @@ impl Writer {
             lost: None,
             outage,
         };
+        thread.prepare();
+        let state = Arc::new(Mutex::new(thread));
+        let pending = Arc::<AtomicUsize>::default();
+        let (owned, counted) = (state.clone(), pending.clone());
         let thread = thread::Builder::new()
             .name("hookq-writer".into())
-            .spawn(move || owned.run(queue))
+            .spawn(move || Thread::run(&owned, &queue, &counted))
             .expect("spawn writer thread");
-        (Writer { jobs, refusals }, thread)
+        let writer = Writer {
+            jobs,
+            state,
+            pending,
+            refusals,
+        };
+        (writer, thread)
     }
 
     /// Store an event; blocks until its transaction has committed or failed.
@@ -180,14 +238,32 @@ impl Writer {
         wake: bool,
     ) -> Outcome {
         let (reply, answer) = mpsc::sync_channel(1);
-        self.jobs
-            .send(Job::Event {
-                event: Box::new(event),
-                reply,
-                wait,
-                wake,
-            })
-            .map_err(|_| Failed::stopped())?;
+        let job = Job::Event {
+            event: Box::new(event),
+            reply,
+            wait,
+            wake,
+        };
+        // Nothing waits and nobody commits (a sender posting one event
+        // after the other): committed here, on the caller's thread, rather
+        // than after the writer thread's wake-up. Otherwise the writer
+        // thread gathers it with the others (group commit); a caller never
+        // jumps ahead of events sent before it.
+        let idle = self.pending.load(Ordering::SeqCst) == 0;
+        match self.state.try_lock() {
+            Ok(mut state) if idle => {
+                let mut batch = Batch::default();
+                batch.push(job);
+                state.commit(&mut batch);
+            }
+            _ => {
+                self.pending.fetch_add(1, Ordering::SeqCst);
+                if self.jobs.send(job).is_err() {
+                    self.pending.fetch_sub(1, Ordering::SeqCst);
+                    return Err(Failed::stopped());
+                }
+            }
+        }
         answer.recv().unwrap_or_else(|_| Err(Failed::stopped()))
     }
 
@@ -205,117 +281,119 @@ impl Writer {
 }
 
 impl Thread {
-    fn run(&mut self, queue: Receiver<Job>) {
-        let mut events = Vec::new();
-        let mut replies = Vec::new();
-        let mut waits = Vec::new();
-        let mut wakes = Vec::new();
-        // The files as they are now, before the first batch: another
-        // process could recreate a deleted WAL before then.
+    /// The files as they are now, before the first batch (another process
+    /// could recreate a deleted WAL before then), and commits split in two.
+    fn prepare(&mut self) {
         let _ = self.still_in_place();
-        // Each batch is flushed by `sync` below. Should this fail, commits
-        // stay durable when they return, and `sync` flushes nothing new.
+        // Each batch is flushed by `sync` in `commit`. Should this fail,
+        // commits stay durable when they return, and `sync` flushes
+        // nothing new.
         let _ = self.store.defer_sync();
-        // Block for the first job, then take whatever else is already waiting.
+    }
+
+    /// The writer thread: block for the first job, then take whatever else
+    /// is already waiting, and commit them as one batch.
+    fn run(state: &Mutex<Thread>, queue: &Receiver<Job>, pending: &AtomicUsize) {
+        let mut batch = Batch::default();
         while let Ok(first) = queue.recv() {
-            let mut next = Some(first);
-            while let Some(job) = next.take() {
-                match job {
-                    Job::Event {
-                        event,
-                        reply,
-                        wait,
-                        wake,
-                    } => {
-                        events.push(*event);
-                        replies.push(reply);
-                        waits.push(wait);
-                        wakes.push(wake);
-                    }
-                    Job::Refusals => {}
-                }
-                if events.len() < MAX_BATCH {
-                    next = queue.try_recv().ok();
+            batch.push(first);
+            while batch.events.len() < MAX_BATCH {
+                match queue.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
                 }
             }
-            let counts = self.take_refusals();
-            if events.is_empty() && counts.is_empty() {
-                continue; // woken for refusals an earlier batch stored
-            }
-            let mut registered = Vec::new();
-            let waiters = &self.waiters;
-            let mut register = |outcomes: &[Enqueued]| {
-                for ((outcome, wait), event) in outcomes.iter().zip(&mut waits).zip(&events) {
-                    if let (&Enqueued::Stored(id), Some(answer)) = (outcome, wait.take()) {
-                        if waiters.register(id, event.hook_id, answer) {
-                            registered.push(id);
-                        }
-                    }
-                }
-            };
-            // Their idle workers start their next execution with the batch.
-            let scenarios = self.scenarios.clone();
-            let mut held = Held::new(scenarios.as_deref(), &events, &wakes);
-            let committed = match &self.lost {
-                Some(why) => Err(anyhow::anyhow!("{why}")),
-                // Checked after the commit, before anyone hears of it: a
-                // file deleted during the batch is caught too.
-                None => self
-                    .store
-                    .enqueue_starting(&events, &counts, &held.lingering, &mut register)
-                    .and_then(|done| self.still_in_place().map(|()| done)),
-            };
-            // Woken between the commit and its flush: the scenarios start
-            // their events while the disk writes the batch. No caller hears
-            // of it before the flush (a failed one answers 503, though the
-            // batch is in the store).
-            let durable = committed.and_then(|(outcomes, started)| {
-                held.hand(started);
-                self.wake(&events, &wakes, &outcomes);
-                self.store.sync().map(|()| outcomes)
-            });
-            drop(held);
-            match durable {
-                Ok(outcomes) => {
-                    self.outage.succeeded();
-                    if !events.is_empty() {
-                        self.metrics.batch_size.observe(events.len() as f64);
-                    }
-                    for (reply, outcome) in replies.drain(..).zip(outcomes) {
-                        let _ = reply.send(Ok(outcome));
-                    }
-                }
-                Err(err) => {
-                    for id in registered {
-                        self.waiters.cancel(id);
-                    }
-                    // Nothing of the batch is stored: every caller gets the
-                    // error (503). Refusal counts are kept for the next batch
-                    // (the next refusal, or the last flush, stores them).
-                    let mut kept = self.refusals.lock().unwrap_or_else(|e| e.into_inner());
-                    for (hook, status, n) in counts {
-                        *kept.counts.entry((hook, status)).or_default() += n;
-                    }
-                    drop(kept);
-                    let message = format!("{err:#}");
-                    let outage = self.outage.failed(&err);
-                    for reply in replies.drain(..) {
-                        let _ = reply.send(Err(Failed {
-                            message: message.clone(),
-                            outage,
-                        }));
-                    }
-                }
-            }
-            events.clear();
-            waits.clear();
-            wakes.clear();
+            let events = batch.events.len();
+            lock(state).commit(&mut batch);
+            pending.fetch_sub(events, Ordering::SeqCst);
         }
         // Every handle is gone: store what was refused since the last batch.
-        let counts = self.take_refusals();
-        if !counts.is_empty() && self.lost.is_none() {
-            let _ = self.store.enqueue(&[], &counts);
+        let mut state = lock(state);
+        let counts = state.take_refusals();
+        if !counts.is_empty() && state.lost.is_none() {
+            let _ = state.store.enqueue(&[], &counts);
         }
+    }
+
+    /// Commit a batch (with the refusals counted so far), wake its
+    /// scenarios, flush it, and answer its callers.
+    fn commit(&mut self, batch: &mut Batch) {
+        let Batch {
+            events,
+            replies,
+            waits,
+            wakes,
+        } = batch;
+        let counts = self.take_refusals();
+        if events.is_empty() && counts.is_empty() {
+            return; // woken for refusals an earlier batch stored
+        }
+        let mut registered = Vec::new();
+        let waiters = &self.waiters;
+        let mut register = |outcomes: &[Enqueued]| {
+            for ((outcome, wait), event) in outcomes.iter().zip(waits.iter_mut()).zip(&*events) {
+                if let (&Enqueued::Stored(id), Some(answer)) = (outcome, wait.take()) {
+                    if waiters.register(id, event.hook_id, answer) {
+                        registered.push(id);
+                    }
+                }
+            }
+        };
+        // Their idle workers start their next execution with the batch.
+        let scenarios = self.scenarios.clone();
+        let mut held = Held::new(scenarios.as_deref(), events, wakes);
+        let committed = match &self.lost {
+            Some(why) => Err(anyhow::anyhow!("{why}")),
+            // Checked after the commit, before anyone hears of it: a
+            // file deleted during the batch is caught too.
+            None => self
+                .store
+                .enqueue_starting(events, &counts, &held.lingering, &mut register)
+                .and_then(|done| self.still_in_place().map(|()| done)),
+        };
+        // Woken between the commit and its flush: the scenarios start
+        // their events while the disk writes the batch. No caller hears
+        // of it before the flush (a failed one answers 503, though the
+        // batch is in the store).
+        let durable = committed.and_then(|(outcomes, started)| {
+            held.hand(started);
+            self.wake(events, wakes, &outcomes);
+            self.store.sync().map(|()| outcomes)
+        });
+        drop(held);
+        match durable {
+            Ok(outcomes) => {
+                self.outage.succeeded();
+                if !events.is_empty() {
+                    self.metrics.batch_size.observe(events.len() as f64);
+                }
+                for (reply, outcome) in replies.drain(..).zip(outcomes) {
+                    let _ = reply.send(Ok(outcome));
+                }
+            }
+            Err(err) => {
+                for id in registered {
+                    self.waiters.cancel(id);
+                }
+                // Nothing of the batch is stored: every caller gets the
+                // error (503). Refusal counts are kept for the next batch
+                // (the next refusal, or the last flush, stores them).
+                let mut kept = self.refusals.lock().unwrap_or_else(|e| e.into_inner());
+                for (hook, status, n) in counts {
+                    *kept.counts.entry((hook, status)).or_default() += n;
+                }
+                drop(kept);
+                let message = format!("{err:#}");
+                let outage = self.outage.failed(&err);
+                for reply in replies.drain(..) {
+                    let _ = reply.send(Err(Failed {
+                        message: message.clone(),
+                        outage,
+                    }));
+                }
+            }
+        }
+        batch.clear();
     }
 
     /// Wake the scenario of each hook that had an event stored, once per
@@ -540,6 +618,50 @@ mod tests {
             *told.handed.lock().unwrap(),
             [(scenario.id, Some(id)), (scenario.id, None)]
         );
+        drop(writer);
+        thread.join().unwrap();
+    }
+
+    /// Callers commit their own event when nothing waits and nobody
+    /// commits, and hand it to the writer thread otherwise: under senders
+    /// at once, every event is stored once and answered, each sender's
+    /// in the order it sent them, and nothing is left counted as pending.
+    #[test]
+    fn concurrent_senders_are_all_stored_in_order_by_one_path_or_the_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = Location::Sqlite(dir.path().join("h.db"));
+        let mut store = store::open(&path, Access::Create).unwrap();
+        let hook = store.create_hook("h", &HookSettings::default(), 0).unwrap();
+        let (_told, writer, thread) = start(store, &path);
+        let ids: Vec<Vec<i64>> = std::thread::scope(|scope| {
+            let senders: Vec<_> = (0..8)
+                .map(|_| {
+                    let writer = writer.clone();
+                    scope.spawn(move || {
+                        (0..200)
+                            .map(|_| {
+                                match writer.store(NewEvent::sample(hook.id, 0, b"x"), None, false)
+                                {
+                                    Ok(Enqueued::Stored(id)) => id,
+                                    other => panic!("{other:?}"),
+                                }
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            senders.into_iter().map(|s| s.join().unwrap()).collect()
+        });
+        for sent in &ids {
+            assert!(sent.windows(2).all(|w| w[0] < w[1]), "in order: {sent:?}");
+        }
+        let mut all: Vec<i64> = ids.concat();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), 1600);
+        let look = store::open(&path, Access::Create).unwrap();
+        assert_eq!(look.queued_count(hook.id).unwrap(), 1600);
+        assert_eq!(writer.pending.load(Ordering::SeqCst), 0);
         drop(writer);
         thread.join().unwrap();
     }
