@@ -173,6 +173,12 @@ impl server::Wake for Link {
         }
     }
 
+    fn synced(&self) {
+        if let Some(scheduler) = self.0.get() {
+            scheduler.synced();
+        }
+    }
+
     fn notify(&self, hook_id: i64) {
         if let Some(scheduler) = self.0.get() {
             scheduler.notify(hook_id);

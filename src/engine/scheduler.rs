@@ -168,7 +168,8 @@ impl Scheduler {
     }
 
     /// A held worker's next execution (`None`: it looks at the queue
-    /// itself, as when poked); it goes on.
+    /// itself, as when poked); it goes on, up to its command's start,
+    /// which waits for [`Scheduler::synced`].
     pub fn hand(&self, scenario_id: i64, started: Option<(Scenario, Started)>) {
         let mut running = self.running();
         let Some(worker) = running.get_mut(&scenario_id) else {
@@ -176,9 +177,35 @@ impl Scheduler {
         };
         worker.held = false;
         worker.poked = true;
+        worker.unsynced = started.is_some();
         worker.handed = started;
         drop(running);
         self.inner.poke.notify_all();
+    }
+
+    /// The batch whose executions were handed over is on disk: their
+    /// commands may start. Not before: a command must never see an event
+    /// (its id, `HOOKQ_EVENT_ID`) that a power cut could take back, and
+    /// give to another event.
+    pub fn synced(&self) {
+        let mut running = self.running();
+        for worker in running.values_mut() {
+            worker.unsynced = false;
+        }
+        drop(running);
+        self.inner.poke.notify_all();
+    }
+
+    /// Wait until the execution handed to this worker may start its command.
+    fn until_synced(&self, scenario_id: i64) {
+        let running = self.running();
+        let _running = self
+            .inner
+            .poke
+            .wait_while(running, |running| {
+                running.get(&scenario_id).is_some_and(|w| w.unsynced)
+            })
+            .unwrap_or_else(|e| e.into_inner());
     }
 
     /// Whether a worker runs the scenario of this hook right now (one
@@ -482,6 +509,9 @@ impl Scheduler {
                     // Started with its event by the writer: run it, even
                     // during a stop (which puts its events back).
                     Lingered::Handed(handed) => {
+                        // Woken while the disk writes its event: what is
+                        // left of the wake-up overlaps that.
+                        self.until_synced(scenario.id);
                         let (fresh, execution) = *handed;
                         scenario = fresh;
                         started = Some(execution);
@@ -601,6 +631,9 @@ struct Worker {
     held: bool,
     /// Its next execution, started by the writer ([`Scheduler::hand`]).
     handed: Option<(Scenario, Started)>,
+    /// That execution's events are committed, not yet on disk
+    /// ([`Scheduler::synced`]).
+    unsynced: bool,
 }
 
 /// The next execution of an `immediately` scenario its worker holds, looked
@@ -874,7 +907,8 @@ mod tests {
     /// The server's writer starts the next execution of a waiting worker
     /// in the transaction that stores its event (its events are `running`
     /// once committed), and the worker runs that one: no execution of its
-    /// own, none left unfinished. A worker held once is not held twice.
+    /// own, none left unfinished, and its command only once the writer has
+    /// the event on disk. A worker held once is not held twice.
     #[test]
     fn a_waiting_worker_runs_the_execution_the_writer_started_with_its_event() {
         let dir = tempfile::tempdir().unwrap();
@@ -900,7 +934,7 @@ mod tests {
             [(scenario.id, hook.id)]
         );
         assert!(scheduler.hold(&[hook.id]).is_empty(), "held once");
-        let (stored, mut started) = store
+        let mut batch = store
             .enqueue_starting(
                 &[NewEvent::sample(hook.id, 0, b"2")],
                 &[],
@@ -908,11 +942,26 @@ mod tests {
                 &mut |_| {},
             )
             .unwrap();
-        let [Enqueued::Stored(id)] = stored[..] else {
-            panic!("{stored:?}")
+        let [Enqueued::Stored(id)] = batch.outcomes[..] else {
+            panic!("{batch:?}")
         };
+        assert!(!batch.ids_reserved, "the first: its ids reserved with it");
         assert_eq!(store.event(id).unwrap().state, EventState::Running);
-        scheduler.hand(scenario.id, started.pop().unwrap());
+        scheduler.hand(scenario.id, batch.started.pop().unwrap());
+        // Taken, but its command waits until the event is on disk: for as
+        // long as it is not, the event stays as the writer left it.
+        eventually("the worker to take its execution", || {
+            scheduler
+                .running()
+                .get(&scenario.id)
+                .is_some_and(|w| w.handed.is_none())
+        });
+        let watch = Instant::now() + Duration::from_millis(500);
+        while Instant::now() < watch {
+            assert_eq!(store.event(id).unwrap().state, EventState::Running);
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        scheduler.synced();
         eventually("the second event's execution", || {
             let runs = store.executions(scenario.id, 10).unwrap();
             store.event(id).unwrap().state == EventState::Done

@@ -118,8 +118,14 @@ pub trait Wake: Send + Sync {
     fn hold(&self, hook_ids: &[i64]) -> Vec<Lingering>;
 
     /// A held worker's next execution (`None`: not started, it looks at
-    /// the queue itself); it is free again.
+    /// the queue itself); it is free again, but starts no command before
+    /// [`Wake::synced`].
     fn hand(&self, scenario_id: i64, started: Option<(Scenario, Started)>);
+
+    /// The batch whose executions were handed over is on disk (or its
+    /// flush failed: its callers are answered 503, and the commands run,
+    /// at least once): their commands may start.
+    fn synced(&self);
 
     /// An event for this hook was committed.
     fn notify(&self, hook_id: i64);

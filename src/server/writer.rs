@@ -352,13 +352,19 @@ impl Thread {
                 .and_then(|done| self.still_in_place().map(|()| done)),
         };
         // Woken between the commit and its flush: the scenarios start
-        // their events while the disk writes the batch. No caller hears
-        // of it before the flush (a failed one answers 503, though the
-        // batch is in the store).
-        let durable = committed.and_then(|(outcomes, started)| {
-            held.hand(started);
-            self.wake(events, wakes, &outcomes);
-            self.store.sync().map(|()| outcomes)
+        // their commands while the disk writes the batch if its events'
+        // ids were reserved on disk before it (a power cut then gives no
+        // id a command saw to another event), else once it is written
+        // (`held` dropped: `Wake::synced`). No caller hears of it before
+        // the flush (a failed one answers 503, though the batch is in the
+        // store).
+        let durable = committed.and_then(|batch| {
+            held.hand(batch.started);
+            if batch.ids_reserved {
+                held.synced();
+            }
+            self.wake(events, wakes, &batch.outcomes);
+            self.store.sync().map(|()| batch.outcomes)
         });
         drop(held);
         match durable {
@@ -442,11 +448,14 @@ impl Thread {
 }
 
 /// The workers held for a batch ([`Wake::hold`]): each is handed its next
-/// execution once the batch is committed, or nothing if it is not (also
-/// when the writer panics: a held worker waits for its hand-off).
+/// execution once the batch is committed, or nothing if it is not, and
+/// told when it is on disk ([`Wake::synced`]) once this is dropped after
+/// the flush (also when the writer panics: a held worker waits for both).
 struct Held<'a> {
     scenarios: Option<&'a dyn Wake>,
     lingering: Vec<Lingering>,
+    /// An execution was handed over: tell [`Wake::synced`] on drop.
+    handed: bool,
 }
 
 impl<'a> Held<'a> {
@@ -466,6 +475,7 @@ impl<'a> Held<'a> {
         Held {
             scenarios,
             lingering,
+            handed: false,
         }
     }
 
@@ -475,8 +485,17 @@ impl<'a> Held<'a> {
             return;
         };
         for (lingering, started) in self.lingering.drain(..).zip(started) {
+            self.handed |= started.is_some();
             scenarios.hand(lingering.scenario_id, started);
         }
+    }
+
+    /// The executions handed over may start their commands.
+    fn synced(&mut self) {
+        if let Some(scenarios) = self.scenarios.filter(|_| self.handed) {
+            scenarios.synced();
+        }
+        self.handed = false;
     }
 }
 
@@ -487,6 +506,7 @@ impl Drop for Held<'_> {
                 scenarios.hand(lingering.scenario_id, None);
             }
         }
+        self.synced();
     }
 }
 
@@ -510,6 +530,8 @@ mod tests {
         woken: Mutex<Vec<(i64, u64)>>,
         /// (scenario, the first event of the execution handed to it).
         handed: Mutex<Vec<(i64, Option<i64>)>>,
+        /// How many times it heard that handed executions may start.
+        synced: Mutex<usize>,
     }
 
     impl Wake for Told {
@@ -525,6 +547,10 @@ mod tests {
         fn hand(&self, scenario_id: i64, started: Option<(Scenario, Started)>) {
             let first = started.and_then(|(_, s)| s.taken.first().map(|e| e.id));
             self.handed.lock().unwrap().push((scenario_id, first));
+        }
+
+        fn synced(&self) {
+            *self.synced.lock().unwrap() += 1;
         }
 
         fn notify(&self, hook_id: i64) {
@@ -608,6 +634,7 @@ mod tests {
             panic!("{stored:?}")
         };
         assert_eq!(*told.handed.lock().unwrap(), [(scenario.id, Some(id))]);
+        assert_eq!(*told.synced.lock().unwrap(), 1, "told once flushed");
         assert_eq!(look.event(id).unwrap().state, EventState::Running);
         // The file is gone: the batch fails, the worker is let go.
         told.waiting.lock().unwrap().push(lingering);
@@ -617,6 +644,11 @@ mod tests {
         assert_eq!(
             *told.handed.lock().unwrap(),
             [(scenario.id, Some(id)), (scenario.id, None)]
+        );
+        assert_eq!(
+            *told.synced.lock().unwrap(),
+            1,
+            "nothing handed: nothing to tell"
         );
         drop(writer);
         thread.join().unwrap();

@@ -13,13 +13,13 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::Lingering;
 use super::{
     Access, Ahead, ClaimedEvent, Committed, CycleEnd, DeleteStep, Enqueued, Event, EventFilter,
     EventState, ExecutionEnd, ExecutionRecord, ExecutionStatus, Hook, HookSettings, NewEvent,
     NewOperation, Operation, OperationStatus, PurgeCursor, RefusalCount, Scenario,
     ScenarioSettings, ScenarioUpdate, Started, StoredConnection, Trigger,
 };
+use super::{Enqueuing, Lingering};
 use crate::clock::Millis;
 use crate::error::Failure;
 use crate::lifecycle::{DisableReason, HookFacts};
@@ -365,14 +365,13 @@ pub trait EventStore {
     /// worker then looks at itself; PostgreSQL starts none (the hooks' rows
     /// the batch locks would come before the scenario's, the reverse of
     /// every other transaction's order).
-    #[allow(clippy::type_complexity)]
     fn enqueue_starting(
         &mut self,
         events: &[NewEvent],
         refusals: &[RefusalCount],
         lingering: &[Lingering],
         before_commit: &mut dyn FnMut(&[Enqueued]),
-    ) -> Result<(Vec<Enqueued>, Vec<Option<(Scenario, Started)>>)>;
+    ) -> Result<Enqueuing>;
 
     /// Queued events per hook id.
     fn queue_depths(&self) -> Result<Vec<(i64, u64)>>;
@@ -411,7 +410,7 @@ pub trait EventStore {
     ) -> Result<Vec<Enqueued>> {
         Ok(self
             .enqueue_starting(events, refusals, &[], before_commit)?
-            .0)
+            .outcomes)
     }
 
     /// [`EventStore::enqueue_then`] with nothing to do before the commit.

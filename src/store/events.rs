@@ -48,6 +48,21 @@ impl NewEvent {
     }
 }
 
+/// What [`EventStore::enqueue_starting`](super::EventStore::enqueue_starting)
+/// did with a batch.
+#[derive(Debug)]
+pub struct Enqueuing {
+    /// What became of each event, in order.
+    pub outcomes: Vec<Enqueued>,
+    /// The execution started for each lingering scenario, in order.
+    pub started: Vec<Option<(super::Scenario, super::Started)>>,
+    /// The ids of the batch's events were reserved on disk before it: a
+    /// command may see them (`HOOKQ_EVENT_ID`) before the batch itself is
+    /// flushed, since a power cut that loses the batch never gives them to
+    /// other events. Otherwise its commands wait for the flush.
+    pub ids_reserved: bool,
+}
+
 /// What became of one event of a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Enqueued {

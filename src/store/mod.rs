@@ -28,7 +28,7 @@ pub use api::{
 };
 pub use connections::StoredConnection;
 pub use copy::{copy, Copied};
-pub use events::{Delivery, Enqueued, Event, EventFilter, NewEvent, RefusalCount};
+pub use events::{Delivery, Enqueued, Enqueuing, Event, EventFilter, NewEvent, RefusalCount};
 pub use executions::{
     Ahead, ClaimedEvent, Committed, CycleEnd, ExecutionEnd, ExecutionRecord, Lingering,
     NewOperation, Operation, ScenarioUpdate, Started, AHEAD_BYTES,

@@ -436,6 +436,7 @@ fn a_stop_waits_for_the_answer_of_a_cycle_that_outlasts_the_grace_period() {
             Vec::new()
         }
         fn hand(&self, _: i64, _: Option<(hookq::store::Scenario, hookq::store::Started)>) {}
+        fn synced(&self) {}
         fn notify(&self, _: i64) {}
     }
     let link = hookq::server::Scenarios {

@@ -8,8 +8,8 @@ use super::PgStore;
 use crate::clock::Millis;
 use crate::lifecycle::{DisableReason, HookFacts};
 use crate::store::{
-    Ahead, ClaimedEvent, Committed, ConnectionStore, CycleEnd, DeleteStep, Enqueued, Event,
-    EventFilter, EventState, EventStore, ExecutionEnd, ExecutionRecord, ExecutionStatus,
+    Ahead, ClaimedEvent, Committed, ConnectionStore, CycleEnd, DeleteStep, Enqueued, Enqueuing,
+    Event, EventFilter, EventState, EventStore, ExecutionEnd, ExecutionRecord, ExecutionStatus,
     ExecutionStore, Hook, HookSettings, HookStore, Lingering, Location, NewEvent, NewOperation,
     Operation, OperationStatus, PurgeCursor, RefusalCount, Scenario, ScenarioSettings,
     ScenarioStore, ScenarioUpdate, Session, Started, Store, StoredConnection, SweepStore, Trigger,
@@ -198,9 +198,14 @@ impl EventStore for PgStore {
         refusals: &[RefusalCount],
         lingering: &[Lingering],
         before_commit: &mut dyn FnMut(&[Enqueued]),
-    ) -> Result<(Vec<Enqueued>, Vec<Option<(Scenario, Started)>>)> {
+    ) -> Result<Enqueuing> {
         let outcomes = PgStore::enqueue_then(self, events, refusals, before_commit)?;
-        Ok((outcomes, lingering.iter().map(|_| None).collect()))
+        Ok(Enqueuing {
+            outcomes,
+            started: lingering.iter().map(|_| None).collect(),
+            // Durable when committed: nothing to reserve.
+            ids_reserved: true,
+        })
     }
 
     fn queue_depths(&self) -> Result<Vec<(i64, u64)>> {

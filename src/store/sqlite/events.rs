@@ -11,8 +11,15 @@ use crate::clock::Millis;
 use crate::error::Failure;
 use crate::store::EventStore;
 use crate::store::{
-    Enqueued, Event, EventFilter, EventState, Lingering, NewEvent, RefusalCount, Scenario, Started,
+    Enqueued, Enqueuing, Event, EventFilter, EventState, Lingering, NewEvent, RefusalCount,
 };
+
+/// How many event ids the server's writer reserves at a time for commands
+/// that start before their event's batch is flushed
+/// ([`Enqueuing::ids_reserved`]): one batch in this many waits for its
+/// flush before its commands start, and ids may jump by up to this much
+/// after the machine restarts.
+const RESERVE_IDS: i64 = 256;
 
 impl EventStore for SqliteStore {
     /// The events inserted, the lingering scenarios' executions started,
@@ -24,16 +31,36 @@ impl EventStore for SqliteStore {
         refusals: &[RefusalCount],
         lingering: &[Lingering],
         before_commit: &mut dyn FnMut(&[Enqueued]),
-    ) -> Result<(Vec<Enqueued>, Vec<Option<(Scenario, Started)>>)> {
+    ) -> Result<Enqueuing> {
         let tx = self.write()?;
         let mut outcomes = Vec::with_capacity(events.len());
+        // Ids reserved for commands that start before their batch is
+        // flushed, in this boot of the machine or an earlier one. After a
+        // reboot (a power cut, a crash of the system: what was not flushed
+        // may be lost), no id up to them is given again, as a command may
+        // have seen it. A crash of hookq alone loses nothing committed.
+        let (last, reservation): (i64, Option<String>) = tx
+            .prepare_cached(
+                "SELECT coalesce((SELECT max(id) FROM events), 0),
+                        (SELECT value FROM settings WHERE key = 'event_ids_reserved')",
+            )?
+            .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        let (reserved, this_boot) = match reservation.as_deref().and_then(|r| r.split_once(' ')) {
+            Some((up_to, boot)) => (
+                up_to.parse::<i64>().unwrap_or(i64::MAX),
+                super::leases::boot_id() == Some(boot),
+            ),
+            None => (0, true),
+        };
+        let floor = if this_boot { 0 } else { reserved };
+        let mut next_id = last.max(floor) + 1;
         {
             let mut room =
                 tx.prepare_cached("SELECT queue_limit - queued FROM hooks WHERE id = ?1")?;
             let mut insert_event = tx.prepare_cached(
                 "INSERT INTO events (hook_id, received_at, method, path, query, headers,
-                                     remote_addr, content_type, size, replay_of)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                     remote_addr, content_type, size, replay_of, id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
             let mut insert_payload =
                 tx.prepare_cached("INSERT INTO payloads (event_id, body) VALUES (?1, ?2)")?;
@@ -101,8 +128,10 @@ impl EventStore for SqliteStore {
                             event.content_type,
                             event.body.len() as i64,
                             event.replay_of,
+                            next_id,
                         ])?;
-                        let id = tx.last_insert_rowid();
+                        let id = next_id;
+                        next_id += 1;
                         insert_payload.execute(params![id, event.body])?;
                         *room -= 1;
                         hook.last_event_at = hook.last_event_at.max(Some(event.received_at));
@@ -129,13 +158,32 @@ impl EventStore for SqliteStore {
                 count.execute(params![hook_id, status, n])?;
             }
         }
-        let started = lingering
+        let started: Vec<_> = lingering
             .iter()
             .map(|l| executions::start_immediately(&tx, l.scenario_id, l.hook_id, l.now, l.limit))
             .collect::<Result<_>>()?;
+        // Ids its commands see before the batch is flushed must be reserved
+        // on disk, in this boot, already; if not, this batch reserves the
+        // next ones (on disk with it) and its commands wait for its flush.
+        // Where the boot cannot be told, they always wait.
+        let boot = super::leases::boot_id();
+        let ids_reserved = boot.is_some() && this_boot && next_id - 1 <= reserved;
+        if let Some(boot) = boot.filter(|_| !ids_reserved) {
+            if started.iter().any(Option::is_some) {
+                tx.prepare_cached(
+                    "INSERT INTO settings (key, value) VALUES ('event_ids_reserved', ?1)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )?
+                .execute([format!("{} {boot}", next_id - 1 + RESERVE_IDS)])?;
+            }
+        }
         before_commit(&outcomes);
         tx.commit()?;
-        Ok((outcomes, started))
+        Ok(Enqueuing {
+            outcomes,
+            started,
+            ids_reserved,
+        })
     }
 
     /// Queued events per hook id, for every hook.
@@ -355,5 +403,85 @@ mod tests {
                 "{plan:?}"
             );
         }
+    }
+
+    /// Ids that a command may see before their batch is flushed (handed
+    /// to a waiting worker with the batch) are reserved on disk first, and
+    /// never given to another event after a power cut that lost the batch
+    /// (the machine restarted: another boot id): the next event's id comes
+    /// after the reservation. Within one boot, ids stay consecutive.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn ids_a_command_may_see_before_the_flush_are_never_given_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.db");
+        let mut store = SqliteStore::open(&path).unwrap();
+        let hook = store
+            .create_hook("h", &crate::store::HookSettings::default(), 0)
+            .unwrap();
+        let settings = crate::store::ScenarioSettings::new(vec!["true".to_owned()]);
+        let scenario = store
+            .create_scenario("s", hook.id, &settings, true, 0)
+            .unwrap();
+        let lingering = [Lingering {
+            scenario_id: scenario.id,
+            hook_id: hook.id,
+            now: 0,
+            limit: 1,
+        }];
+        let send = |store: &mut SqliteStore, lingering: &[Lingering]| {
+            let batch = store
+                .enqueue_starting(
+                    &[NewEvent::sample(hook.id, 0, b"x")],
+                    &[],
+                    lingering,
+                    &mut |_| {},
+                )
+                .unwrap();
+            let [Enqueued::Stored(id)] = batch.outcomes[..] else {
+                panic!("{batch:?}")
+            };
+            (
+                id,
+                batch.ids_reserved,
+                batch.started.iter().any(Option::is_some),
+            )
+        };
+        let (plain, ..) = send(&mut store, &[]);
+        assert_eq!(
+            send(&mut store, &[]).0,
+            plain + 1,
+            "no execution: consecutive"
+        );
+        let (first, reserved, started) = send(&mut store, &lingering);
+        assert_eq!(
+            (first, reserved, started),
+            (plain + 2, false, true),
+            "reserved with it"
+        );
+        let (second, reserved, started) = send(&mut store, &lingering);
+        assert_eq!(
+            (second, reserved, started),
+            (first + 1, true, true),
+            "reserved before"
+        );
+        assert_eq!(
+            send(&mut store, &[]).0,
+            second + 1,
+            "this boot: consecutive"
+        );
+        // A power cut loses the last two batches, the second's command
+        // already started; the machine boots again.
+        crate::store::sqlite::execute_for_test(
+            &path,
+            &format!(
+                "DELETE FROM events WHERE id >= {second};
+                 UPDATE settings SET value = substr(value, 1, instr(value, ' ')) || 'another-boot'
+                 WHERE key = 'event_ids_reserved'"
+            ),
+        );
+        let (next, reserved, _) = send(&mut store, &[]);
+        assert_eq!(next, first + RESERVE_IDS + 1, "not {second} again");
+        assert!(!reserved);
     }
 }

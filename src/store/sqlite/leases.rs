@@ -66,6 +66,20 @@ fn me() -> &'static Me {
     })
 }
 
+/// This boot of the machine (Linux), read once; `None` where it cannot be
+/// told.
+pub(super) fn boot_id() -> Option<&'static str> {
+    static BOOT: OnceLock<Option<String>> = OnceLock::new();
+    BOOT.get_or_init(|| {
+        if !cfg!(target_os = "linux") {
+            return None;
+        }
+        let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
+        Some(boot.trim().to_owned())
+    })
+    .as_deref()
+}
+
 /// `BOOT_ID PID_NAMESPACE START_TIME` of a process (`self` or a pid).
 fn holder_of(pid: &str) -> Option<String> {
     if !cfg!(target_os = "linux") {
