@@ -12,6 +12,7 @@ use ureq::http;
 
 use super::action::{Finished, HttpAnswer};
 use super::answer::STDOUT_CAP;
+use super::kept::KeptConnector;
 use super::tail::TAIL;
 use crate::store::Forward;
 use crate::units;
@@ -244,11 +245,11 @@ fn agent(timeout: Duration, insecure: bool) -> ureq::Agent {
         .proxy(None)
         .tls_config(tls)
         .build();
-    ureq::Agent::with_parts(
-        config,
-        ureq::unversioned::transport::DefaultConnector::new(),
-        InlineResolver::default(),
-    )
+    use ureq::unversioned::transport::{Connector, RustlsConnector};
+    // ureq's chain (docs/architecture.md) with its TCP transport replaced:
+    // no proxy is ever used, and TLS is rustls's over the kept connection.
+    let connector = ().chain(KeptConnector).chain(RustlsConnector::default());
+    ureq::Agent::with_parts(config, connector, InlineResolver::default())
 }
 
 /// What the worker is told while it delivers.

@@ -7,6 +7,7 @@ mod answer;
 mod chain;
 mod command;
 mod deliver;
+mod kept;
 mod scheduler;
 mod spawn;
 mod tail;
