@@ -60,18 +60,19 @@ impl Ahead<'_> {
     /// engine's claim of a hook's head, inside the cycle's transaction):
     /// none if the lease was lost, else up to `take`, at least one if any
     /// waits, more only while their bodies stay under [`AHEAD_BYTES`].
-    /// Both engines keep this one window rule.
+    /// Both engines keep this one window rule ([`Ahead::window_len`] for
+    /// a store that claims the window at once).
     pub(crate) fn claim_window(
         &self,
         lease_held: bool,
         mut claim: impl FnMut(i64) -> anyhow::Result<Option<ClaimedEvent>>,
     ) -> anyhow::Result<Vec<ClaimedEvent>> {
         let mut next = Vec::new();
-        let Some(hook_id) = self.take_from.filter(|_| lease_held) else {
+        let Some((hook_id, take)) = self.wanted(lease_held) else {
             return Ok(next);
         };
         let mut bytes = 0;
-        while (next.len() as u64) < self.take && (next.is_empty() || bytes < AHEAD_BYTES) {
+        while (next.len() as u64) < take && (next.is_empty() || bytes < AHEAD_BYTES) {
             let Some(event) = claim(hook_id)? else {
                 break;
             };
@@ -79,6 +80,31 @@ impl Ahead<'_> {
             next.push(event);
         }
         Ok(next)
+    }
+
+    /// The hook to take events ahead from and how many at most; none if
+    /// the lease was lost or nothing is asked.
+    pub(crate) fn wanted(&self, lease_held: bool) -> Option<(i64, u64)> {
+        self.take_from
+            .filter(|_| lease_held && self.take > 0)
+            .map(|hook_id| (hook_id, self.take))
+    }
+
+    /// How many events of a queue's head, whose bodies have these sizes
+    /// (oldest first), a window takes: the first, then more while the
+    /// bodies before them stay under [`AHEAD_BYTES`] (the rule of
+    /// [`Ahead::claim_window`]).
+    pub(crate) fn window_len(sizes: impl IntoIterator<Item = usize>) -> usize {
+        let mut bytes = 0;
+        let mut taken = 0;
+        for size in sizes {
+            if taken > 0 && bytes >= AHEAD_BYTES {
+                break;
+            }
+            bytes += size;
+            taken += 1;
+        }
+        taken
     }
 }
 
