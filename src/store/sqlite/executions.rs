@@ -445,25 +445,26 @@ fn claim_heads(
                     e.attempts + 1, e.remote_addr, coalesce(length(p.body), 0)
              FROM events e LEFT JOIN payloads p ON p.event_id = e.id
              WHERE e.hook_id = ?1 AND e.state = 'queued'
-             ORDER BY e.id LIMIT ?2",
+             ORDER BY e.id",
         )?
-        .query_map(
-            params![hook_id, i64::try_from(take).unwrap_or(i64::MAX)],
-            |row| {
-                let event = ClaimedEvent {
-                    id: row.get(0)?,
-                    received_at: row.get(1)?,
-                    method: row.get(2)?,
-                    query: row.get(3)?,
-                    headers: json_column(row, 4)?,
-                    content_type: row.get(5)?,
-                    attempt: row.get(6)?,
-                    remote_addr: row.get(7)?,
-                    body: None,
-                };
-                Ok((event, row.get::<_, i64>(8)? as usize))
-            },
-        )?
+        .query_map(params![hook_id], |row| {
+            let event = ClaimedEvent {
+                id: row.get(0)?,
+                received_at: row.get(1)?,
+                method: row.get(2)?,
+                query: row.get(3)?,
+                headers: json_column(row, 4)?,
+                content_type: row.get(5)?,
+                attempt: row.get(6)?,
+                remote_addr: row.get(7)?,
+                body: None,
+            };
+            Ok((event, row.get::<_, i64>(8)? as usize))
+        })?
+        // Not a bound LIMIT: SQLite plans with its value, and would
+        // prepare the statement again for every other count. The rows are
+        // read as they are asked for.
+        .take(usize::try_from(take).unwrap_or(usize::MAX))
         .collect::<rusqlite::Result<Vec<_>>>()?;
     heads.truncate(Ahead::window_len(heads.iter().map(|(_, size)| *size)));
     let Some((last, _)) = heads.last() else {
