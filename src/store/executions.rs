@@ -242,3 +242,60 @@ impl Operation {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store that claims a window at once (SQLite) and one that claims
+    /// it event by event (PostgreSQL) take the same events.
+    #[test]
+    fn a_window_is_cut_the_same_whether_claimed_at_once_or_one_by_one() {
+        const MIB: usize = 1 << 20;
+        let queues: [&[usize]; 6] = [
+            &[],
+            &[10; 40],
+            &[5 * MIB, 1],
+            &[3 * MIB, 2 * MIB, 1],
+            &[MIB, MIB, MIB, MIB - 1, 7, 8],
+            &[4 * MIB - 1, 0, 0],
+        ];
+        for sizes in queues {
+            for take in [0, 1, 2, 32] {
+                let ahead = Ahead {
+                    release: &[],
+                    take_from: Some(1),
+                    take,
+                };
+                let mut queue = sizes.iter().enumerate();
+                let one_by_one = ahead
+                    .claim_window(true, |_| {
+                        Ok(queue.next().map(|(id, size)| ClaimedEvent {
+                            id: id as i64,
+                            received_at: 0,
+                            method: "POST".into(),
+                            query: String::new(),
+                            headers: Vec::new(),
+                            content_type: None,
+                            remote_addr: None,
+                            attempt: 1,
+                            body: Some(vec![0; *size]),
+                        }))
+                    })
+                    .unwrap()
+                    .len();
+                let at_once = match ahead.wanted(true) {
+                    Some((_, take)) => Ahead::window_len(sizes.iter().copied().take(take as usize)),
+                    None => 0,
+                };
+                assert_eq!(at_once, one_by_one, "{sizes:?}, take {take}");
+            }
+        }
+        let lost = Ahead {
+            release: &[],
+            take_from: Some(1),
+            take: 32,
+        };
+        assert_eq!(lost.wanted(false), None, "no event for a lost lease");
+    }
+}
