@@ -233,6 +233,79 @@ impl Transport for Kept {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::TcpListener;
+
+    /// A kept connection to a peer on loopback, and the peer's end.
+    fn pair() -> (Kept, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (peer, _) = listener.accept().unwrap();
+        let kept = Kept {
+            stream: Arc::new(stream),
+            buffers: LazyBuffers::new(1024, 1024),
+            held: Vec::new(),
+            read_timeout: None,
+            write_timeout: None,
+        };
+        (kept, peer)
+    }
+
+    fn send(kept: &mut Kept, bytes: &[u8]) {
+        kept.buffers().output()[..bytes.len()].copy_from_slice(bytes);
+        kept.transmit_output(bytes.len(), NextTimeout::default())
+            .unwrap();
+    }
+
+    /// What ureq sends (a head, then a body) reaches the target together,
+    /// once ureq turns to read the answer; the answer is read.
+    #[test]
+    fn a_request_is_written_when_its_answer_is_awaited() {
+        let (mut kept, mut peer) = pair();
+        send(&mut kept, b"POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\n");
+        send(&mut kept, b"body");
+        peer.set_nonblocking(true).unwrap();
+        let mut buf = [0u8; 256];
+        let early = peer.read(&mut buf).map_err(|e| e.kind());
+        assert_eq!(early, Err(io::ErrorKind::WouldBlock), "nothing sent yet");
+        peer.set_nonblocking(false).unwrap();
+        peer.write_all(b"HTTP/1.1 200 OK\r\n").unwrap();
+        assert!(kept.await_input(NextTimeout::default()).unwrap());
+        assert_eq!(kept.buffers().input(), b"HTTP/1.1 200 OK\r\n");
+        let mut request = vec![0u8; 42];
+        peer.read_exact(&mut request).unwrap();
+        assert_eq!(
+            request,
+            b"POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\nbody".to_vec()
+        );
+    }
+
+    /// Only an idle connection is fit for the next request: not one the
+    /// target closed, nor one with bytes past the last answer.
+    #[test]
+    fn a_connection_is_reused_only_if_nothing_came_on_it() {
+        let (mut kept, peer) = pair();
+        assert!(kept.is_open());
+        drop(peer);
+        // The close reaches the socket at once on loopback; polled all the
+        // same, with a generous bound.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while kept.is_open() && Instant::now() < deadline {
+            std::thread::yield_now();
+        }
+        assert!(!kept.is_open(), "closed by the target");
+
+        let (mut kept, mut peer) = pair();
+        peer.write_all(b"x").unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while kept.is_open() && Instant::now() < deadline {
+            std::thread::yield_now();
+        }
+        assert!(!kept.is_open(), "a byte past the answer");
+        // The peek took nothing: the byte is still there to see.
+        let mut byte = [0u8; 1];
+        (&*kept.stream).read_exact(&mut byte).unwrap();
+        assert_eq!(&byte, b"x");
+    }
 
     #[test]
     fn a_timeout_is_rounded_up_to_its_step() {
