@@ -13,9 +13,10 @@
 //! stops early (a failure, a shutdown, [`Worker::halt`]) it starts none of
 //! the rest and discards them, up to the chain's end (`None`).
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -56,6 +57,13 @@ enum Report {
     Waiting(String),
 }
 
+impl Report {
+    /// An end after which the chain goes on: what a drain is made of.
+    fn plain(&self) -> bool {
+        matches!(self, Report::Ended(ended) if ended.next_started)
+    }
+}
+
 /// What [`Worker::wait`] tells its caller meanwhile.
 pub enum Meanwhile<'a> {
     /// Now and then: the execution renews its lease.
@@ -67,10 +75,90 @@ pub enum Meanwhile<'a> {
 /// How often [`Worker::wait`] calls its `tick` while a command runs.
 const TICK: Duration = Duration::from_secs(10);
 
+/// What the worker has told and the execution not read yet. The worker
+/// wakes the execution only when it has what the execution waits for (a
+/// count of ends, or anything that is not a plain end): a drain of fast
+/// deliveries wakes it about once per commit, not once per event.
+#[derive(Default)]
+struct Reports {
+    told: Mutex<Told>,
+    woken: Condvar,
+}
+
+#[derive(Default)]
+struct Told {
+    reports: VecDeque<Report>,
+    /// The execution sleeps until this many reports wait...
+    wake_at: usize,
+    /// ...or until one of these does: a report that is not a plain end.
+    urgent: usize,
+    sleeping: bool,
+    /// The worker's thread has ended: nothing more will come.
+    ended: bool,
+}
+
+impl Reports {
+    fn lock(&self) -> MutexGuard<'_, Told> {
+        // A panic while the lock was held left a queue that is still whole.
+        self.told.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// From the worker.
+    fn tell(&self, report: Report) {
+        let mut told = self.lock();
+        told.urgent += usize::from(!report.plain());
+        told.reports.push_back(report);
+        let wake = told.sleeping && (told.urgent > 0 || told.reports.len() >= told.wake_at);
+        drop(told);
+        if wake {
+            self.woken.notify_one();
+        }
+    }
+
+    /// The next report, waiting for `count` of them (at least one) until
+    /// `by`; `Ok(None)` past `by`.
+    fn next(&self, count: usize, by: Instant) -> Result<Option<Report>> {
+        let mut told = self.lock();
+        loop {
+            if let Some(report) = told.reports.pop_front() {
+                told.urgent -= usize::from(!report.plain());
+                return Ok(Some(report));
+            }
+            if told.ended {
+                return Err(stopped());
+            }
+            let left = by.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(None);
+            }
+            told.wake_at = count.max(1);
+            told.sleeping = true;
+            let (again, _) = self
+                .woken
+                .wait_timeout_while(told, left, |told| {
+                    !told.ended && told.urgent == 0 && told.reports.len() < told.wake_at
+                })
+                .unwrap_or_else(|e| e.into_inner());
+            told = again;
+            told.sleeping = false;
+        }
+    }
+}
+
+/// Tells the execution that the worker's thread ended, however it ends.
+struct Hangup<'a>(&'a Reports);
+
+impl Drop for Hangup<'_> {
+    fn drop(&mut self) {
+        self.0.lock().ended = true;
+        self.0.woken.notify_one();
+    }
+}
+
 /// The thread that performs an execution's actions, one at a time.
 pub struct Worker {
     jobs: Sender<Sent>,
-    ended: Receiver<Report>,
+    reports: Arc<Reports>,
     /// Its [`Chain`]'s `after_failure`.
     after_failure: bool,
     /// Set by [`Worker::halt`]; cleared by [`Worker::start`].
@@ -117,11 +205,10 @@ impl Worker {
     /// waits for its target.
     pub fn wait(&self, meanwhile: &mut dyn FnMut(Meanwhile<'_>)) -> Result<Ended> {
         loop {
-            match self.ended.recv_timeout(TICK) {
-                Ok(Report::Ended(ended)) => return Ok(ended),
-                Ok(Report::Waiting(why)) => meanwhile(Meanwhile::Waiting(&why)),
-                Err(RecvTimeoutError::Timeout) => meanwhile(Meanwhile::Tick),
-                Err(RecvTimeoutError::Disconnected) => return Err(stopped()),
+            match self.reports.next(1, Instant::now() + TICK)? {
+                Some(Report::Ended(ended)) => return Ok(ended),
+                Some(Report::Waiting(why)) => meanwhile(Meanwhile::Waiting(&why)),
+                None => meanwhile(Meanwhile::Tick),
             }
         }
     }
@@ -129,19 +216,19 @@ impl Worker {
     /// The end of the job that runs next if it ends by `by` (and the
     /// worker knows whether it started the one after); `None` if not:
     /// the execution records every cycle that ended meanwhile in one
-    /// transaction.
+    /// transaction. It wants `count` ends: it is woken when that many
+    /// came (or the chain stopped), not at each.
     pub fn ended_by(
         &self,
         by: Instant,
+        count: usize,
         meanwhile: &mut dyn FnMut(Meanwhile<'_>),
     ) -> Result<Option<Ended>> {
         loop {
-            let left = by.saturating_duration_since(Instant::now());
-            match self.ended.recv_timeout(left) {
-                Ok(Report::Ended(ended)) => return Ok(Some(ended)),
-                Ok(Report::Waiting(why)) => meanwhile(Meanwhile::Waiting(&why)),
-                Err(RecvTimeoutError::Timeout) => return Ok(None),
-                Err(RecvTimeoutError::Disconnected) => return Err(stopped()),
+            match self.reports.next(count, by)? {
+                Some(Report::Ended(ended)) => return Ok(Some(ended)),
+                Some(Report::Waiting(why)) => meanwhile(Meanwhile::Waiting(&why)),
+                None => return Ok(None),
             }
         }
     }
@@ -165,16 +252,20 @@ fn stopped() -> anyhow::Error {
 pub fn with_worker<R>(chain: &Chain<'_>, body: impl FnOnce(&Worker) -> Result<R>) -> Result<R> {
     thread::scope(|scope| {
         let (jobs, queue) = mpsc::channel();
-        let (ended, ends) = mpsc::channel();
+        let reports = Arc::new(Reports::default());
+        let told = reports.clone();
         let halted = Arc::new(AtomicBool::new(false));
         let seen = halted.clone();
         thread::Builder::new()
             .name("hookq-command".into())
-            .spawn_scoped(scope, move || work(&queue, &ended, chain, &seen))
+            .spawn_scoped(scope, move || {
+                let _hangup = Hangup(&told);
+                work(&queue, &told, chain, &seen);
+            })
             .context("could not start the thread that runs commands")?;
         body(&Worker {
             jobs,
-            ended: ends,
+            reports,
             after_failure: chain.after_failure,
             halted,
         })
@@ -182,15 +273,13 @@ pub fn with_worker<R>(chain: &Chain<'_>, body: impl FnOnce(&Worker) -> Result<R>
 }
 
 /// The worker's loop: chains of jobs until the execution hangs up.
-fn work(jobs: &Receiver<Sent>, ended: &Sender<Report>, chain: &Chain<'_>, halted: &AtomicBool) {
+fn work(jobs: &Receiver<Sent>, reports: &Reports, chain: &Chain<'_>, halted: &AtomicBool) {
     // Kept across chains: a server's worker delivers event after event over
     // one connection.
     let mut seat = Seat::default();
     let around = Around {
         stopping: chain.stopping,
-        waiting: &|why| {
-            let _ = ended.send(Report::Waiting(why.to_owned()));
-        },
+        waiting: &|why| reports.tell(Report::Waiting(why.to_owned())),
     };
     while let Ok(Sent::First(first)) = jobs.recv() {
         let mut running = first;
@@ -213,7 +302,7 @@ fn work(jobs: &Receiver<Sent>, ended: &Sender<Report>, chain: &Chain<'_>, halted
             let next_started = next.is_some();
             // The execution may have given up (a store error): the command
             // started is still waited for.
-            let _ = ended.send(Report::Ended(Ended {
+            reports.tell(Report::Ended(Ended {
                 finished,
                 next_started,
             }));
@@ -344,6 +433,43 @@ mod tests {
         assert!(!halted.next_started);
         assert_eq!(fresh.finished.stdout, b"next\n");
         assert!(!fresh.next_started);
+    }
+
+    fn end(next_started: bool) -> Report {
+        Report::Ended(Ended {
+            finished: Finished::not_run("x", Duration::ZERO),
+            next_started,
+        })
+    }
+
+    /// An execution that waits for several ends is still told at once
+    /// that the delivery waits for its target, or that the chain stopped,
+    /// or that the worker is gone; the ends it waited for, in order.
+    #[test]
+    fn a_wait_for_many_ends_hears_what_cannot_wait() {
+        let reports = Reports::default();
+        let far = Instant::now() + Duration::from_secs(20);
+        thread::scope(|scope| {
+            scope.spawn(|| reports.tell(Report::Waiting("refused".into())));
+            let told = reports.next(16, far).unwrap();
+            assert!(matches!(told, Some(Report::Waiting(why)) if why == "refused"));
+            scope.spawn(|| {
+                reports.tell(end(true));
+                reports.tell(end(false));
+            });
+            let first = reports.next(16, far).unwrap();
+            assert!(matches!(first, Some(Report::Ended(e)) if e.next_started));
+            let last = reports.next(16, far).unwrap();
+            assert!(matches!(last, Some(Report::Ended(e)) if !e.next_started));
+            scope.spawn(|| {
+                let _hangup = Hangup(&reports);
+                reports.tell(end(true));
+            });
+            assert!(matches!(reports.next(16, far), Ok(Some(_))));
+            assert!(reports.next(16, far).is_err(), "the worker is gone");
+        });
+        let past = Instant::now();
+        assert!(reports.next(1, past).is_err());
     }
 
     #[test]

@@ -12,6 +12,7 @@ use ureq::http;
 
 use super::action::{Finished, HttpAnswer};
 use super::answer::STDOUT_CAP;
+use super::kept::KeptConnector;
 use super::tail::TAIL;
 use crate::store::Forward;
 use crate::units;
@@ -200,13 +201,56 @@ impl Seat {
     }
 }
 
-/// ureq's resolver, asked without a deadline. With one (our timeout), it
-/// resolves on a new thread per request, even a request that then reuses
-/// the kept connection: that thread was a third of a delivery's cost to a
-/// local app (docs/benchmarks.md, "Forwarding"). A local name or address
-/// resolves at once; a DNS lookup is bounded by the system's resolver.
+/// How long a host's addresses are used again without asking: ureq asks
+/// before every request, even one that reuses the kept connection (the
+/// addresses serve only a new connection).
+const RESOLVED_FOR: Duration = Duration::from_secs(1);
+
+/// ureq's resolver, asked without a deadline, and its last answer kept for
+/// [`RESOLVED_FOR`]. With a deadline (our timeout), it resolves on a new
+/// thread per request: that thread was a third of a delivery's cost to a
+/// local app (docs/benchmarks.md, "Forwarding"). Asked every request,
+/// `localhost` costs a read of `/etc/hosts` (~20 µs here) per event. A
+/// local name or address resolves at once; a DNS lookup is bounded by the
+/// system's resolver.
 #[derive(Debug, Default)]
-struct InlineResolver(ureq::unversioned::resolver::DefaultResolver);
+struct InlineResolver {
+    inner: ureq::unversioned::resolver::DefaultResolver,
+    last: std::sync::Mutex<Option<Resolved>>,
+}
+
+/// A host's addresses, and when they were asked for.
+#[derive(Debug)]
+struct Resolved {
+    /// Scheme and authority: a port left out differs by scheme.
+    host: String,
+    at: Instant,
+    addrs: Vec<std::net::SocketAddr>,
+}
+
+impl InlineResolver {
+    /// The addresses of `host`: the last answer if it is `host`'s and
+    /// fresh, else `resolve`'s (kept when it succeeds).
+    fn cached(
+        &self,
+        host: String,
+        resolve: impl FnOnce() -> Result<Vec<std::net::SocketAddr>, ureq::Error>,
+    ) -> Result<Vec<std::net::SocketAddr>, ureq::Error> {
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(last) = last.as_ref() {
+            if last.host == host && last.at.elapsed() < RESOLVED_FOR {
+                return Ok(last.addrs.clone());
+            }
+        }
+        let addrs = resolve()?;
+        *last = Some(Resolved {
+            host,
+            at: Instant::now(),
+            addrs: addrs.clone(),
+        });
+        Ok(addrs)
+    }
+}
 
 impl ureq::unversioned::resolver::Resolver for InlineResolver {
     fn resolve(
@@ -215,8 +259,23 @@ impl ureq::unversioned::resolver::Resolver for InlineResolver {
         config: &ureq::config::Config,
         _timeout: ureq::unversioned::transport::NextTimeout,
     ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
-        let no_deadline = ureq::unversioned::transport::NextTimeout::default();
-        self.0.resolve(uri, config, no_deadline)
+        let host = format!(
+            "{}://{}",
+            uri.scheme_str().unwrap_or_default(),
+            uri.authority().map_or("", |a| a.as_str())
+        );
+        let addrs = self.cached(host, || {
+            let no_deadline = ureq::unversioned::transport::NextTimeout::default();
+            Ok(self.inner.resolve(uri, config, no_deadline)?.to_vec())
+        })?;
+        let mut resolved = self.empty();
+        // As many as ureq's own answer held.
+        for addr in addrs {
+            if resolved.try_push(addr).is_err() {
+                break;
+            }
+        }
+        Ok(resolved)
     }
 }
 
@@ -244,11 +303,11 @@ fn agent(timeout: Duration, insecure: bool) -> ureq::Agent {
         .proxy(None)
         .tls_config(tls)
         .build();
-    ureq::Agent::with_parts(
-        config,
-        ureq::unversioned::transport::DefaultConnector::new(),
-        InlineResolver::default(),
-    )
+    use ureq::unversioned::transport::{Connector, RustlsConnector};
+    // ureq's chain (docs/architecture.md) with its TCP transport replaced:
+    // no proxy is ever used, and TLS is rustls's over the kept connection.
+    let connector = ().chain(KeptConnector).chain(RustlsConnector::default());
+    ureq::Agent::with_parts(config, connector, InlineResolver::default())
 }
 
 /// What the worker is told while it delivers.
@@ -472,6 +531,30 @@ mod tests {
             join_query("http://a/h", "q=<b>&n=\"x\" y&c=caf\u{e9}&p=%41"),
             "http://a/h?q=%3Cb%3E&n=%22x%22%20y&c=caf%C3%A9&p=%41"
         );
+    }
+
+    /// `localhost` is looked up once per second of a drain, not once per
+    /// event; another host, or a failed look-up, is asked again.
+    #[test]
+    fn a_hosts_addresses_are_looked_up_once_while_they_are_fresh() {
+        let resolver = InlineResolver::default();
+        let asked = std::cell::Cell::new(0);
+        let addr: std::net::SocketAddr = "127.0.0.1:3000".parse().unwrap();
+        let lookup = |host: &str| {
+            resolver.cached(host.to_owned(), || {
+                asked.set(asked.get() + 1);
+                Ok(vec![addr])
+            })
+        };
+        assert_eq!(lookup("http://localhost:3000").unwrap(), [addr]);
+        assert_eq!(lookup("http://localhost:3000").unwrap(), [addr]);
+        assert_eq!(asked.get(), 1);
+        lookup("https://localhost:3000").unwrap();
+        assert_eq!(asked.get(), 2);
+        let failed = resolver.cached("http://nowhere:1".into(), || Err(ureq::Error::HostNotFound));
+        assert!(failed.is_err());
+        lookup("http://nowhere:1").unwrap();
+        assert_eq!(asked.get(), 3, "a failure is not kept");
     }
 
     #[test]

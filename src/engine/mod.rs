@@ -7,6 +7,7 @@ mod answer;
 mod chain;
 mod command;
 mod deliver;
+mod kept;
 mod scheduler;
 mod spawn;
 mod tail;
@@ -463,14 +464,14 @@ impl<'a> Execution<'a> {
             let mut ends = vec![worker.wait(&mut meanwhile)?];
             let by = Instant::now() + GATHER;
             while ends.len() < wanted && ends[ends.len() - 1].next_started {
-                match worker.ended_by(by, &mut meanwhile)? {
+                match worker.ended_by(by, wanted - ends.len(), &mut meanwhile)? {
                     Some(ended) => ends.push(ended),
                     None => break,
                 }
             }
             // And any that came meanwhile.
             while ends.len() < flight.len() && ends[ends.len() - 1].next_started {
-                match worker.ended_by(Instant::now(), &mut meanwhile)? {
+                match worker.ended_by(Instant::now(), 1, &mut meanwhile)? {
                     Some(ended) => ends.push(ended),
                     None => break,
                 }

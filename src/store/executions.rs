@@ -60,18 +60,19 @@ impl Ahead<'_> {
     /// engine's claim of a hook's head, inside the cycle's transaction):
     /// none if the lease was lost, else up to `take`, at least one if any
     /// waits, more only while their bodies stay under [`AHEAD_BYTES`].
-    /// Both engines keep this one window rule.
+    /// Both engines keep this one window rule ([`Ahead::window_len`] for
+    /// a store that claims the window at once).
     pub(crate) fn claim_window(
         &self,
         lease_held: bool,
         mut claim: impl FnMut(i64) -> anyhow::Result<Option<ClaimedEvent>>,
     ) -> anyhow::Result<Vec<ClaimedEvent>> {
         let mut next = Vec::new();
-        let Some(hook_id) = self.take_from.filter(|_| lease_held) else {
+        let Some((hook_id, take)) = self.wanted(lease_held) else {
             return Ok(next);
         };
         let mut bytes = 0;
-        while (next.len() as u64) < self.take && (next.is_empty() || bytes < AHEAD_BYTES) {
+        while (next.len() as u64) < take && (next.is_empty() || bytes < AHEAD_BYTES) {
             let Some(event) = claim(hook_id)? else {
                 break;
             };
@@ -79,6 +80,31 @@ impl Ahead<'_> {
             next.push(event);
         }
         Ok(next)
+    }
+
+    /// The hook to take events ahead from and how many at most; none if
+    /// the lease was lost or nothing is asked.
+    pub(crate) fn wanted(&self, lease_held: bool) -> Option<(i64, u64)> {
+        self.take_from
+            .filter(|_| lease_held && self.take > 0)
+            .map(|hook_id| (hook_id, self.take))
+    }
+
+    /// How many events of a queue's head, whose bodies have these sizes
+    /// (oldest first), a window takes: the first, then more while the
+    /// bodies before them stay under [`AHEAD_BYTES`] (the rule of
+    /// [`Ahead::claim_window`]).
+    pub(crate) fn window_len(sizes: impl IntoIterator<Item = usize>) -> usize {
+        let mut bytes = 0;
+        let mut taken = 0;
+        for size in sizes {
+            if taken > 0 && bytes >= AHEAD_BYTES {
+                break;
+            }
+            bytes += size;
+            taken += 1;
+        }
+        taken
     }
 }
 
@@ -229,5 +255,62 @@ impl Operation {
             (None, Some(code)) => code.to_string(),
             (None, None) => "-".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store that claims a window at once (SQLite) and one that claims
+    /// it event by event (PostgreSQL) take the same events.
+    #[test]
+    fn a_window_is_cut_the_same_whether_claimed_at_once_or_one_by_one() {
+        const MIB: usize = 1 << 20;
+        let queues: [&[usize]; 6] = [
+            &[],
+            &[10; 40],
+            &[5 * MIB, 1],
+            &[3 * MIB, 2 * MIB, 1],
+            &[MIB, MIB, MIB, MIB - 1, 7, 8],
+            &[4 * MIB - 1, 0, 0],
+        ];
+        for sizes in queues {
+            for take in [0, 1, 2, 32] {
+                let ahead = Ahead {
+                    release: &[],
+                    take_from: Some(1),
+                    take,
+                };
+                let mut queue = sizes.iter().enumerate();
+                let one_by_one = ahead
+                    .claim_window(true, |_| {
+                        Ok(queue.next().map(|(id, size)| ClaimedEvent {
+                            id: id as i64,
+                            received_at: 0,
+                            method: "POST".into(),
+                            query: String::new(),
+                            headers: Vec::new(),
+                            content_type: None,
+                            remote_addr: None,
+                            attempt: 1,
+                            body: Some(vec![0; *size]),
+                        }))
+                    })
+                    .unwrap()
+                    .len();
+                let at_once = match ahead.wanted(true) {
+                    Some((_, take)) => Ahead::window_len(sizes.iter().copied().take(take as usize)),
+                    None => 0,
+                };
+                assert_eq!(at_once, one_by_one, "{sizes:?}, take {take}");
+            }
+        }
+        let lost = Ahead {
+            release: &[],
+            take_from: Some(1),
+            take: 32,
+        };
+        assert_eq!(lost.wanted(false), None, "no event for a lost lease");
     }
 }

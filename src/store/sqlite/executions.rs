@@ -110,9 +110,7 @@ impl ExecutionStore for SqliteStore {
         // Fenced: once another process holds the lease, the events are its
         // own (it put ours back in the queue, and may be running them).
         let lease_held = super::leases::held_here(&tx, scenario_id)?;
-        for (end, op) in cycles {
-            record_cycle(&tx, lease_held, *end, op)?;
-        }
+        record_cycles(&tx, lease_held, cycles)?;
         if lease_held {
             let mut release = tx.prepare_cached(
                 "UPDATE events SET state = 'queued', attempts = attempts - 1
@@ -122,7 +120,10 @@ impl ExecutionStore for SqliteStore {
                 release.execute([id])?;
             }
         }
-        let next = ahead.claim_window(lease_held, |hook_id| claim_head(&tx, hook_id))?;
+        let next = match ahead.wanted(lease_held) {
+            Some((hook_id, take)) => claim_heads(&tx, hook_id, take)?,
+            None => Vec::new(),
+        };
         if let Some(last) = last {
             let end = last.recorded(lease_held);
             record_end(&tx, last.execution_id, scenario_id, end)?;
@@ -218,46 +219,104 @@ impl ExecutionStore for SqliteStore {
     }
 }
 
-/// Record one cycle: its event's new state (if the lease is held) and its
-/// operation.
-fn record_cycle(
+/// Record cycles: their events' new states (if the lease is held) and
+/// their operations, with a few statements whatever their number. Every
+/// statement that changes a row here has its statement journal (the
+/// triggers, the foreign keys and the CHECKs may abort it): the pages it
+/// touches are copied once per statement, not once per cycle
+/// (docs/benchmarks.md, "Forwarding drain").
+fn record_cycles(
     tx: &rusqlite::Transaction<'_>,
     lease_held: bool,
-    end: CycleEnd,
-    op: &NewOperation<'_>,
+    cycles: &[(CycleEnd, NewOperation<'_>)],
 ) -> Result<()> {
-    let state = match end {
-        CycleEnd::Done => EventState::Done,
-        CycleEnd::Queued => EventState::Queued,
-        CycleEnd::Incomplete => EventState::Incomplete,
-    };
     if lease_held {
-        tx.prepare_cached("UPDATE events SET state = ?2 WHERE id = ?1 AND state = 'running'")?
-            .execute(params![op.event_id, state])?;
+        for end in [CycleEnd::Done, CycleEnd::Queued, CycleEnd::Incomplete] {
+            let ids: Vec<i64> = cycles
+                .iter()
+                .filter(|(e, _)| *e == end)
+                .map(|(_, op)| op.event_id)
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let state = match end {
+                CycleEnd::Done => EventState::Done,
+                CycleEnd::Queued => EventState::Queued,
+                CycleEnd::Incomplete => EventState::Incomplete,
+            };
+            tx.prepare_cached(
+                "UPDATE events SET state = ?1
+                 WHERE id IN (SELECT value FROM json_each(?2)) AND state = 'running'",
+            )?
+            .execute(params![state, serde_json::to_string(&ids)?])?;
+        }
     }
-    tx.prepare_cached(
+    let mut rest = cycles;
+    while !rest.is_empty() {
+        // Three statements at most in the cache, whatever the count.
+        let rows = [16, 4, 1]
+            .into_iter()
+            .find(|n| *n <= rest.len())
+            .unwrap_or(1);
+        let (these, after) = rest.split_at(rows);
+        insert_operations(tx, these)?;
+        rest = after;
+    }
+    Ok(())
+}
+
+/// The columns of an operation as [`insert_operations`] binds them.
+const OPERATION_COLUMNS: usize = 13;
+
+/// Insert these cycles' operations with one statement, in their order.
+fn insert_operations(
+    tx: &rusqlite::Transaction<'_>,
+    cycles: &[(CycleEnd, NewOperation<'_>)],
+) -> Result<()> {
+    let derived = cycles
+        .iter()
+        .map(|(_, op)| {
+            let headers = op
+                .http
+                .map(|(_, headers)| serde_json::to_string(headers))
+                .transpose()?;
+            Ok((
+                OperationStatus::of(op.ok),
+                op.http.map(|(status, _)| status),
+                headers,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut values: Vec<&dyn rusqlite::ToSql> =
+        Vec::with_capacity(cycles.len() * OPERATION_COLUMNS);
+    for ((_, op), (status, http_status, http_headers)) in cycles.iter().zip(&derived) {
+        values.extend([
+            &op.execution_id as &dyn rusqlite::ToSql,
+            &op.event_id,
+            &op.hook_id,
+            &op.scenario,
+            status,
+            &op.exit_code,
+            &op.started_at,
+            &op.duration_ms,
+            &op.error,
+            &op.stdout,
+            &op.stderr,
+            http_status,
+            http_headers,
+        ]);
+    }
+    let row = format!("({})", vec!["?"; OPERATION_COLUMNS].join(", "));
+    let sql = format!(
         "INSERT INTO operations (execution_id, event_id, hook_id, scenario, status, exit_code,
                                  started_at, duration_ms, error, stdout, stderr,
                                  http_status, http_headers)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-    )?
-    .execute(params![
-        op.execution_id,
-        op.event_id,
-        op.hook_id,
-        op.scenario,
-        OperationStatus::of(op.ok),
-        op.exit_code,
-        op.started_at,
-        op.duration_ms,
-        op.error,
-        op.stdout,
-        op.stderr,
-        op.http.map(|(status, _)| status),
-        op.http
-            .map(|(_, headers)| serde_json::to_string(headers))
-            .transpose()?,
-    ])?;
+         VALUES {}",
+        vec![row; cycles.len()].join(", ")
+    );
+    tx.prepare_cached(&sql)?
+        .execute(rusqlite::params_from_iter(values))?;
     Ok(())
 }
 
@@ -321,11 +380,6 @@ fn operations_sql(one_event: bool) -> String {
     )
 }
 
-/// The oldest queued event of a hook, marked `running` with one more
-/// attempt, and its body. An attempt counts from the moment the event is
-/// taken, ahead of its command: after a crash, the event taken ahead may
-/// show an attempt that never ran, never the reverse (a command can trust
-/// `HOOKQ_ATTEMPT` = 1 to mean a first run).
 /// Record an execution and take up to `count` of its first events (at most
 /// two: the first and the next one, ahead).
 /// [`ExecutionStore::start_immediately`] in a transaction of the caller's
@@ -378,27 +432,38 @@ fn start_execution(
     )?
     .execute(params![scenario_id, trigger, now])?;
     let id = tx.last_insert_rowid();
-    let mut taken = Vec::new();
-    while (taken.len() as u64) < count.min(2) {
-        match claim_head(tx, hook_id)? {
-            Some(event) => taken.push(event),
-            None => break,
-        }
-    }
+    let taken = claim_heads(tx, hook_id, count.min(2))?;
     Ok((id, taken))
 }
 
-fn claim_head(tx: &rusqlite::Transaction<'_>, hook_id: i64) -> Result<Option<ClaimedEvent>> {
-    let event = tx
+/// The oldest queued events of a hook, up to `take` and as many as
+/// [`Ahead::window_len`] allows, marked `running` with one more attempt,
+/// with their bodies. An attempt counts from the moment the event is
+/// taken, ahead of its command: after a crash, an event taken ahead may
+/// show an attempt that never ran, never the reverse (a command can trust
+/// `HOOKQ_ATTEMPT` = 1 to mean a first run). Read with one statement and marked with another,
+/// whatever their number: a window costs two statements and its bodies'
+/// reads, not a claim per event (docs/benchmarks.md, "Forwarding drain").
+fn claim_heads(
+    tx: &rusqlite::Transaction<'_>,
+    hook_id: i64,
+    take: u64,
+) -> Result<Vec<ClaimedEvent>> {
+    if take == 0 {
+        return Ok(Vec::new());
+    }
+    // `length` of a blob reads no overflow page: the window is cut before
+    // any body is read.
+    let mut heads = tx
         .prepare_cached(
-            "UPDATE events SET state = 'running', attempts = attempts + 1
-             WHERE id = (SELECT id FROM events WHERE hook_id = ?1 AND state = 'queued'
-                         ORDER BY id LIMIT 1)
-             RETURNING id, received_at, method, query, headers, content_type, attempts,
-                       remote_addr",
+            "SELECT e.id, e.received_at, e.method, e.query, e.headers, e.content_type,
+                    e.attempts + 1, e.remote_addr, coalesce(length(p.body), 0)
+             FROM events e LEFT JOIN payloads p ON p.event_id = e.id
+             WHERE e.hook_id = ?1 AND e.state = 'queued'
+             ORDER BY e.id",
         )?
-        .query_row([hook_id], |row| {
-            Ok(ClaimedEvent {
+        .query_map(params![hook_id], |row| {
+            let event = ClaimedEvent {
                 id: row.get(0)?,
                 received_at: row.get(1)?,
                 method: row.get(2)?,
@@ -408,15 +473,37 @@ fn claim_head(tx: &rusqlite::Transaction<'_>, hook_id: i64) -> Result<Option<Cla
                 attempt: row.get(6)?,
                 remote_addr: row.get(7)?,
                 body: None,
-            })
-        })
-        .optional()?;
-    event
-        .map(|mut event| {
+            };
+            Ok((event, row.get::<_, i64>(8)? as usize))
+        })?
+        // Not a bound LIMIT: SQLite plans with its value, and would
+        // prepare the statement again for every other count. The rows are
+        // read as they are asked for.
+        .take(usize::try_from(take).unwrap_or(usize::MAX))
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    heads.truncate(Ahead::window_len(heads.iter().map(|(_, size)| *size)));
+    let Some((last, _)) = heads.last() else {
+        return Ok(Vec::new());
+    };
+    // The same events: the oldest queued ones up to the last read, in the
+    // transaction that read them.
+    let marked = tx
+        .prepare_cached(
+            "UPDATE events SET state = 'running', attempts = attempts + 1
+             WHERE hook_id = ?1 AND state = 'queued' AND id <= ?2",
+        )?
+        .execute(params![hook_id, last.id])?;
+    anyhow::ensure!(
+        marked == heads.len(),
+        "the queue of hook {hook_id} changed while its head was taken"
+    );
+    heads
+        .into_iter()
+        .map(|(mut event, _)| {
             event.body = payload(tx, event.id)?;
             Ok(event)
         })
-        .transpose()
+        .collect()
 }
 
 pub(super) fn payload(conn: &rusqlite::Connection, event_id: i64) -> Result<Option<Vec<u8>>> {
@@ -462,6 +549,166 @@ pub(crate) mod tests {
             plan.iter().any(|step| step.contains("operations_by_hook")),
             "{plan:?}"
         );
+    }
+
+    /// Hooks "h" and "o", scenario "s" on "h", its lease held, and an
+    /// execution of it started with nothing taken.
+    fn executing() -> (tempfile::TempDir, SqliteStore, i64, i64, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("h.db")).unwrap();
+        let hook = store.create_hook("h", &HookSettings::default(), 0).unwrap();
+        let other = store.create_hook("o", &HookSettings::default(), 0).unwrap();
+        let settings = ScenarioSettings::new(vec!["true".into()]);
+        let s = store
+            .create_scenario("s", hook.id, &settings, true, 0)
+            .unwrap();
+        assert!(store.acquire_lease(s.id).unwrap());
+        let (execution, _) = store
+            .start_execution(s.id, Trigger::Manual, 0, hook.id, 0)
+            .unwrap();
+        (dir, store, hook.id, other.id, execution)
+    }
+
+    fn take(store: &mut SqliteStore, hook_id: i64, take: u64) -> Vec<ClaimedEvent> {
+        let ahead = Ahead {
+            release: &[],
+            take_from: Some(hook_id),
+            take,
+        };
+        store.finish_cycles(1, &[], ahead, None).unwrap().ahead
+    }
+
+    /// A window is the oldest queued events of its hook only, each with its
+    /// own body (none once purged) and one more attempt; it stops at
+    /// `take`, or once the bodies before reach 4 MiB.
+    #[test]
+    fn a_window_takes_the_head_of_its_hook_up_to_four_mib_of_bodies() {
+        let (_dir, mut store, hook, other, _) = executing();
+        let mib = |n: usize| vec![b'x'; n << 20];
+        let events = [
+            NewEvent::sample(hook, 0, b"first"),
+            NewEvent::sample(other, 0, b"other hook"),
+            NewEvent::sample(hook, 0, b"purged"),
+            NewEvent::sample(hook, 0, &mib(3)),
+            NewEvent::sample(hook, 0, &mib(2)),
+            NewEvent::sample(hook, 0, b"after 4 MiB"),
+        ];
+        store.enqueue(&events, &[]).unwrap();
+        store
+            .conn
+            .execute("DELETE FROM payloads WHERE event_id = 3", [])
+            .unwrap();
+        let first = take(&mut store, hook, 2);
+        let bodies: Vec<_> = first.iter().map(|e| (e.id, e.body.clone())).collect();
+        assert_eq!(bodies, [(1, Some(b"first".to_vec())), (3, None)]);
+        assert!(first.iter().all(|e| e.attempt == 1));
+        let rest = take(&mut store, hook, 32);
+        let sizes: Vec<_> = rest
+            .iter()
+            .map(|e| (e.id, e.body.as_ref().map(Vec::len)))
+            .collect();
+        assert_eq!(sizes, [(4, Some(3 << 20)), (5, Some(2 << 20))]);
+        assert_eq!(store.queued_count(hook).unwrap(), 1);
+        assert_eq!(store.queued_count(other).unwrap(), 1);
+        let last = take(&mut store, hook, 32);
+        assert_eq!(last.len(), 1);
+        assert_eq!(last[0].body.as_deref(), Some(&b"after 4 MiB"[..]));
+        assert!(take(&mut store, hook, 32).is_empty());
+        assert_eq!(
+            take(&mut store, other, 32)[0].body.as_deref(),
+            Some(&b"other hook"[..])
+        );
+    }
+
+    /// Cycles recorded in one commit, however many: every operation in
+    /// order with what its cycle said, every event in its own new state.
+    #[test]
+    fn cycles_recorded_together_keep_their_order_and_their_outcomes() {
+        let (_dir, mut store, hook, _, execution) = executing();
+        let events = vec![NewEvent::sample(hook, 0, b"x"); 23];
+        store.enqueue(&events, &[]).unwrap();
+        let taken = take(&mut store, hook, 32);
+        assert_eq!(taken.len(), 23);
+        let headers = vec![("X-Seen".to_owned(), "1".to_owned())];
+        let end_of = |i: usize| match i % 5 {
+            3 => CycleEnd::Incomplete,
+            4 => CycleEnd::Queued,
+            _ => CycleEnd::Done,
+        };
+        let errors: Vec<String> = (0..23).map(|i| format!("failed {i}")).collect();
+        let outs: Vec<Vec<u8>> = (0..23).map(|i| format!("out {i}").into_bytes()).collect();
+        // 21 of them: as many statements of 16, 4 and 1 rows as there are.
+        let cycles: Vec<_> = taken[..21]
+            .iter()
+            .enumerate()
+            .map(|(i, event)| {
+                let ok = end_of(i) == CycleEnd::Done;
+                (
+                    end_of(i),
+                    NewOperation {
+                        execution_id: execution,
+                        event_id: event.id,
+                        hook_id: hook,
+                        scenario: "s",
+                        ok,
+                        exit_code: (!ok).then_some(i as i32),
+                        started_at: i as i64,
+                        duration_ms: 2 * i as i64,
+                        error: (!ok).then(|| errors[i].as_str()),
+                        stdout: &outs[i],
+                        stderr: b"",
+                        http: (i % 2 == 0).then_some((200 + i as u16, &headers[..])),
+                    },
+                )
+            })
+            .collect();
+        let ahead = Ahead {
+            release: &[taken[21].id, taken[22].id],
+            take_from: None,
+            take: 0,
+        };
+        store.finish_cycles(1, &cycles, ahead, None).unwrap();
+        let mut ops = store.operations(hook, None, None, 100).unwrap();
+        ops.reverse();
+        assert_eq!(ops.len(), 21);
+        for (i, (op, (_, event))) in ops.iter().zip(taken.iter().enumerate()).enumerate() {
+            assert_eq!(op.event_id, event.id);
+            assert_eq!(op.execution_id, Some(execution));
+            assert_eq!(op.status, OperationStatus::of(end_of(i) == CycleEnd::Done));
+            assert_eq!((op.started_at, op.duration_ms), (i as i64, 2 * i as i64));
+            assert_eq!(op.stdout, outs[i]);
+            let failed = end_of(i) != CycleEnd::Done;
+            assert_eq!(op.error.as_deref(), failed.then(|| errors[i].as_str()));
+            assert_eq!(op.exit_code, failed.then_some(i as i32));
+            match i % 2 {
+                0 => {
+                    assert_eq!(op.http_status, Some(200 + i as u16));
+                    assert_eq!(op.http_headers, headers);
+                }
+                _ => assert_eq!((op.http_status, op.http_headers.len()), (None, 0)),
+            }
+        }
+        let states: Vec<String> = store
+            .conn
+            .prepare("SELECT state FROM events ORDER BY id")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        for (i, state) in states.iter().enumerate() {
+            let expected = match i {
+                21 | 22 => "queued", // released
+                _ => match end_of(i) {
+                    CycleEnd::Done => "done",
+                    CycleEnd::Incomplete => "incomplete",
+                    CycleEnd::Queued => "queued",
+                },
+            };
+            assert_eq!(state, expected, "event {}", i + 1);
+        }
+        // 4 rolled back (i % 5 == 4 below 21) and the 2 released.
+        assert_eq!(store.queued_count(hook).unwrap(), 6);
     }
 
     /// A worker told of an event starts an execution in one transaction
