@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, Context, Result};
 
 use super::action::{self, Finished, Job, Ready};
+use super::command;
 use super::deliver::{Around, Seat};
 
 /// An action's end, and whether the worker started the next one.
@@ -163,6 +164,9 @@ pub struct Worker {
     after_failure: bool,
     /// Set by [`Worker::halt`]; cleared by [`Worker::start`].
     halted: Arc<AtomicBool>,
+    /// A chain of one command, started by [`Worker::start_alone`] and waited
+    /// for on the execution's thread.
+    alone: Mutex<Option<command::Running>>,
 }
 
 impl Worker {
@@ -177,7 +181,10 @@ impl Worker {
         // Before the job is sent: a halt of the chain before is forgotten
         // before the worker can see this one.
         self.halted.store(false, Ordering::SeqCst);
-        let started = action::start(action::prepare(job));
+        self.send_first(action::start(action::prepare(job)))
+    }
+
+    fn send_first(&self, started: Result<action::Running, Finished>) -> Result<()> {
         self.jobs.send(Sent::First(started)).map_err(|lost| {
             // Never left behind: a command started is waited for.
             if let Sent::First(Ok(running)) = lost.0 {
@@ -191,11 +198,34 @@ impl Worker {
         })
     }
 
+    /// Start a chain of this one job (no successor will be named): a
+    /// command is waited for on this thread then, its end seen by the
+    /// thread that records it, without a hand-off between them (on an idle
+    /// machine, a wake-up of the other CPU; docs/benchmarks-history.md,
+    /// ninth session). A delivery goes to the worker, which keeps the
+    /// connection to its target.
+    pub fn start_alone(&self, job: Job<'_>) -> Result<()> {
+        self.halted.store(false, Ordering::SeqCst);
+        match action::start(action::prepare(job)) {
+            Ok(action::Running::Command(running)) => {
+                *self.alone.lock().unwrap_or_else(|e| e.into_inner()) = Some(running);
+                Ok(())
+            }
+            started => self.send_first(started),
+        }
+    }
+
     /// Name what follows the job running now, before waiting for it: the
     /// next job, which the worker starts as soon as this one ends if the
     /// [`Chain`] allows, or `None` to end the chain there. The job is
     /// prepared here, on the caller's thread, while the command runs.
     pub fn then(&self, job: Option<Job<'_>>) -> Result<()> {
+        if self.alone().is_some() {
+            return match job {
+                None => Ok(()),
+                Some(_) => Err(anyhow!("a chain of one job was named a successor")),
+            };
+        }
         let next = Sent::Then(job.map(action::prepare));
         self.jobs.send(next).map_err(|_| stopped())
     }
@@ -204,8 +234,24 @@ impl Worker {
     /// then (the execution renews its lease there) and when a delivery
     /// waits for its target.
     pub fn wait(&self, meanwhile: &mut dyn FnMut(Meanwhile<'_>)) -> Result<Ended> {
+        self.wait_ticking(TICK, meanwhile)
+    }
+
+    /// [`Worker::wait`], ticking `every`.
+    fn wait_ticking(
+        &self,
+        every: Duration,
+        meanwhile: &mut dyn FnMut(Meanwhile<'_>),
+    ) -> Result<Ended> {
+        if let Some(running) = self.alone().take() {
+            let finished = running.wait_ticking(every, &mut || meanwhile(Meanwhile::Tick));
+            return Ok(Ended {
+                finished,
+                next_started: false,
+            });
+        }
         loop {
-            match self.reports.next(1, Instant::now() + TICK)? {
+            match self.reports.next(1, Instant::now() + every)? {
                 Some(Report::Ended(ended)) => return Ok(ended),
                 Some(Report::Waiting(why)) => meanwhile(Meanwhile::Waiting(&why)),
                 None => meanwhile(Meanwhile::Tick),
@@ -239,6 +285,10 @@ impl Worker {
     pub fn halt(&self) {
         self.halted.store(true, Ordering::SeqCst);
     }
+
+    fn alone(&self) -> MutexGuard<'_, Option<command::Running>> {
+        self.alone.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 fn stopped() -> anyhow::Error {
@@ -263,12 +313,19 @@ pub fn with_worker<R>(chain: &Chain<'_>, body: impl FnOnce(&Worker) -> Result<R>
                 work(&queue, &told, chain, &seen);
             })
             .context("could not start the thread that runs commands")?;
-        body(&Worker {
+        let worker = Worker {
             jobs,
             reports,
             after_failure: chain.after_failure,
             halted,
-        })
+            alone: Mutex::default(),
+        };
+        let result = body(&worker);
+        // Never left behind: a lone command started and not waited for.
+        if let Some(running) = worker.alone().take() {
+            running.wait();
+        }
+        result
     })
 }
 
@@ -483,5 +540,52 @@ mod tests {
         });
         assert_eq!(result.unwrap_err().to_string(), "the store failed");
         assert_eq!(std::fs::read_to_string(&done).unwrap(), "finished\n");
+    }
+
+    /// A chain of one command runs on the execution's own thread when it
+    /// is waited for, telling `meanwhile` every tick as it runs (the
+    /// execution renews its lease there); it takes no successor, and one
+    /// never waited for is still waited for when the execution ends.
+    #[test]
+    fn a_lone_command_is_waited_for_on_the_execution_s_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let go = dir.path().join("go");
+        let left = dir.path().join("left");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&go)
+            .status()
+            .unwrap()
+            .success());
+        // It ends only once the execution's thread has ticked: told to go
+        // through the FIFO, from `meanwhile`.
+        let waits = sh_c(&format!("read line < {}; echo \"$line\"", go.display()));
+        let mut ticks = 0;
+        let ended = with_worker(&GO_ON, |worker| {
+            worker.start_alone(job(&waits, b""))?;
+            worker.then(None)?;
+            assert!(worker.then(Some(job(&waits, b""))).is_err(), "no successor");
+            let here = thread::current().id();
+            worker.wait_ticking(Duration::from_millis(10), &mut |meanwhile| {
+                assert_eq!(thread::current().id(), here);
+                if let Meanwhile::Tick = meanwhile {
+                    ticks += 1;
+                    if ticks == 1 {
+                        std::fs::write(&go, "go\n").unwrap();
+                    }
+                }
+            })
+        })
+        .unwrap();
+        assert_eq!(ended.finished.stdout, b"go\n");
+        assert!(!ended.next_started);
+        assert!(ticks >= 1);
+        // Started, never waited for: the execution gave up (a store error).
+        let writes = sh_c(&format!("echo done > {}", left.display()));
+        let result: Result<()> = with_worker(&GO_ON, |worker| {
+            worker.start_alone(job(&writes, b""))?;
+            Err(anyhow!("the store failed"))
+        });
+        assert!(result.is_err());
+        assert_eq!(std::fs::read_to_string(&left).unwrap(), "done\n");
     }
 }

@@ -110,13 +110,24 @@ impl Running {
     ///
     /// One `poll(2)` loop does everything: stdin written, stdout and stderr
     /// drained as they fill, the exit seen through a pidfd, the timeout.
-    pub(super) fn wait(mut self) -> Finished {
+    pub(super) fn wait(self) -> Finished {
+        self.wait_ticking(Duration::MAX, &mut || {})
+    }
+
+    /// [`Running::wait`], calling `tick` every `every` meanwhile (an
+    /// execution that waits on its own thread renews its lease there).
+    pub(super) fn wait_ticking(mut self, every: Duration, tick: &mut dyn FnMut()) -> Finished {
         let pid = self.pid;
         let deadline = self.started + self.timeout;
         let mut timed_out = false;
         let mut exited_at: Option<Instant> = None;
+        let mut next_tick = Instant::now().checked_add(every);
         loop {
             let now = Instant::now();
+            if next_tick.is_some_and(|at| now >= at) {
+                tick();
+                next_tick = now.checked_add(every);
+            }
             if exited_at.is_none() && self.exit.exited() {
                 // The command is done: whatever it left running in its group
                 // would keep the pipes open forever. Its pid is not reaped
@@ -137,6 +148,7 @@ impl Running {
             } else {
                 deadline.saturating_duration_since(now)
             };
+            let wait = next_tick.map_or(wait, |at| wait.min(at.saturating_duration_since(now)));
             // Once the exit is seen, its pidfd stays readable for good: left
             // in the poll set it would make every poll return at once, and
             // this loop spin while a process outside the group holds the

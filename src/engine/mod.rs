@@ -619,7 +619,10 @@ impl<'a> Execution<'a> {
             *count += 1;
             let mut cycle = Cycle::new(event, *count, self.clock);
             let job = cycle.job(self.scenario, &self.hook);
-            if flight.is_empty() {
+            if flight.is_empty() && *count == self.planned {
+                // The execution's only cycle.
+                worker.start_alone(job)?;
+            } else if flight.is_empty() {
                 worker.start(job)?;
             } else {
                 worker.then(Some(job))?;
