@@ -12,6 +12,7 @@ use ureq::http;
 
 use super::action::{Finished, HttpAnswer};
 use super::answer::STDOUT_CAP;
+use super::http1;
 use super::kept::KeptConnector;
 use super::tail::TAIL;
 use crate::store::Forward;
@@ -45,17 +46,29 @@ pub struct Delivery<'a> {
 
 /// A delivery ready to send.
 pub(super) struct Ready {
-    method: http::Method,
-    uri: http::Uri,
+    /// The event's method, for the answer's record.
+    method: String,
     /// The URL as the user wrote it, a password in it masked
     /// (`verify::mask_url`), for messages: they are stored in operations and
     /// executions and printed in the server's log.
     url: String,
-    headers: Vec<(http::HeaderName, http::HeaderValue)>,
-    body: Vec<u8>,
+    request: Request,
     timeout: Duration,
     insecure: bool,
     keep: usize,
+}
+
+/// The request, as the worker's client for its scheme takes it.
+enum Request {
+    /// `http://`: rendered whole, for [`http1`].
+    Plain(http1::Request),
+    /// `https://`: for ureq, TLS and all.
+    Tls {
+        method: http::Method,
+        uri: http::Uri,
+        headers: Vec<(http::HeaderName, http::HeaderValue)>,
+        body: Vec<u8>,
+    },
 }
 
 /// The headers never passed on (SPEC §10): they belong to one connection,
@@ -108,6 +121,31 @@ fn uri_safe(query: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
+/// `Host` for a URI: its host, with its port unless the scheme's own (as
+/// ureq sets it).
+fn host_header(uri: &http::Uri) -> String {
+    let host = uri.host().unwrap_or_default();
+    match (uri.port_u16(), uri.scheme_str()) {
+        (Some(80), Some("http")) | (Some(443), Some("https")) | (None, _) => host.to_owned(),
+        (Some(port), _) => format!("{host}:{port}"),
+    }
+}
+
+/// `Authorization` from a URL's `user:password@` (as ureq sends it), unless
+/// the request has its own.
+fn basic_auth(uri: &http::Uri) -> Option<String> {
+    use base64::Engine;
+    let (userinfo, _) = uri.authority()?.as_str().rsplit_once('@')?;
+    let credentials = match userinfo.contains(':') {
+        true => userinfo.to_owned(),
+        false => format!("{userinfo}:"),
+    };
+    Some(format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(credentials)
+    ))
+}
+
 /// Build the request; a cycle that fails at once if it cannot be built
 /// (a setting saved by hand, a header the target could not be sent).
 pub(super) fn prepare(delivery: Delivery<'_>) -> Result<Ready, Finished> {
@@ -118,8 +156,10 @@ pub(super) fn prepare(delivery: Delivery<'_>) -> Result<Ready, Finished> {
         let url = crate::verify::mask_url(&url);
         fail(format!("invalid forward URL {url:?}: {e}"))
     })?;
-    let method = http::Method::from_bytes(delivery.method.as_bytes())
-        .map_err(|_| fail(format!("invalid method {:?}", delivery.method)))?;
+    let method = delivery.method;
+    if crate::respond::check_syntax(method, "").is_err() {
+        return Err(fail(format!("invalid method {method:?}")));
+    }
     // `Connection: x-foo` makes `x-foo` hop-by-hop too.
     let named_by_connection: Vec<String> = delivery
         .headers
@@ -160,24 +200,62 @@ pub(super) fn prepare(delivery: Delivery<'_>) -> Result<Ready, Finished> {
     for (name, value) in &forward.headers {
         headers.push((name, value));
     }
-    let headers = headers
-        .into_iter()
-        .map(|(name, value)| {
-            let invalid = || fail(format!("header {name:?} cannot be sent"));
-            Ok((
-                http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?,
-                // As bytes: a UTF-8 value as received (obs-text), not only
-                // visible ASCII.
-                http::HeaderValue::from_bytes(value.as_bytes()).map_err(|_| invalid())?,
-            ))
-        })
-        .collect::<Result<_, Finished>>()?;
+    // As bytes: a UTF-8 value as received (obs-text), not only visible ASCII.
+    if let Some((name, _)) = headers
+        .iter()
+        .find(|(name, value)| crate::respond::check_syntax(name, value).is_err())
+    {
+        return Err(fail(format!("header {name:?} cannot be sent")));
+    }
+    let request = match uri.scheme_str() {
+        Some("http") => {
+            let bodiless = ["HEAD", "CONNECT"].contains(&method);
+            if bodiless && !delivery.body.is_empty() {
+                return Err(fail(format!("a {method} request cannot carry a body")));
+            }
+            let auth = basic_auth(&uri).filter(|_| {
+                !headers
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+            });
+            if let Some(auth) = &auth {
+                headers.push(("Authorization", auth));
+            }
+            let target = uri.path_and_query().map_or("/", |p| p.as_str());
+            Request::Plain(http1::Request {
+                host: uri.host().unwrap_or_default().to_owned(),
+                port: uri.port_u16().unwrap_or(80),
+                bytes: http1::render(&http1::Parts {
+                    method,
+                    target,
+                    host: &host_header(&uri),
+                    headers: &headers,
+                    body: &delivery.body,
+                }),
+                head: method == "HEAD",
+            })
+        }
+        _ => Request::Tls {
+            method: http::Method::from_bytes(method.as_bytes())
+                .map_err(|_| fail(format!("invalid method {method:?}")))?,
+            headers: headers
+                .into_iter()
+                .map(|(name, value)| {
+                    let invalid = || fail(format!("header {name:?} cannot be sent"));
+                    Ok((
+                        http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?,
+                        http::HeaderValue::from_bytes(value.as_bytes()).map_err(|_| invalid())?,
+                    ))
+                })
+                .collect::<Result<_, Finished>>()?,
+            uri,
+            body: delivery.body,
+        },
+    };
     Ok(Ready {
-        method,
-        uri,
+        method: method.to_owned(),
         url: crate::verify::mask_url(&forward.url),
-        headers,
-        body: delivery.body,
+        request,
         timeout: forward.timeout.std(),
         insecure: forward.insecure,
         keep: if delivery.answer { STDOUT_CAP } else { TAIL },
@@ -189,6 +267,10 @@ pub(super) fn prepare(delivery: Delivery<'_>) -> Result<Ready, Finished> {
 #[derive(Default)]
 pub(super) struct Seat {
     agent: Option<((Duration, bool), ureq::Agent)>,
+    /// The kept connection of `http://` targets.
+    plain: Option<http1::Connection>,
+    /// Their hosts' addresses.
+    resolver: InlineResolver,
 }
 
 impl Seat {
@@ -357,63 +439,99 @@ impl Ready {
     }
 
     fn try_once(&self, seat: &mut Seat, started: Instant) -> Tried {
-        let mut request = http::Request::builder()
-            .method(self.method.clone())
-            .uri(self.uri.clone());
-        for (name, value) in &self.headers {
-            request = request.header(name, value);
-        }
-        let request = match request.body(&self.body[..]) {
-            Ok(request) => request,
-            Err(e) => return Tried::Done(self.failed(format!("invalid request: {e}"), started)),
-        };
         let attempt_started = Instant::now();
-        let response = match seat.agent(self.timeout, self.insecure).run(request) {
-            Ok(response) => response,
-            Err(e) => {
-                return match not_listening(&e) {
-                    true => Tried::NotListening(e.to_string()),
-                    false => Tried::Done(self.failed(self.explain(&e), started)),
+        let (status, headers, body, read) = match &self.request {
+            Request::Plain(request) => {
+                let deadline = attempt_started + self.timeout;
+                let resolver = &seat.resolver;
+                let resolve = |host: &str, port: u16| {
+                    resolver
+                        .cached(format!("http://{host}:{port}"), || {
+                            use std::net::ToSocketAddrs;
+                            let addrs = (host.trim_start_matches('[').trim_end_matches(']'), port)
+                                .to_socket_addrs()
+                                .map_err(|_| ureq::Error::HostNotFound)?;
+                            Ok(addrs.collect())
+                        })
+                        .map_err(|e| io::Error::other(e.to_string()))
+                };
+                match http1::exchange(&mut seat.plain, request, self.keep, deadline, resolve) {
+                    Ok(answer) => (answer.status, answer.headers, answer.body, Ok(answer.cut)),
+                    Err(http1::Failure::NotListening(why)) => return Tried::NotListening(why),
+                    Err(http1::Failure::Io(e)) => {
+                        return Tried::Done(self.failed(self.explain_read(&e), started))
+                    }
+                    Err(http1::Failure::Malformed(why)) => {
+                        let error = format!("malformed answer from {}: {why}", self.url);
+                        return Tried::Done(self.failed(error, started));
+                    }
                 }
             }
-        };
-        let (parts, body) = response.into_parts();
-        let status = parts.status.as_u16();
-        let headers: Vec<(String, String)> = parts
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_owned(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let mut reader = body.into_reader();
-        let (kept, read) = read_kept(&mut reader, self.keep);
-        let mut finished = Finished {
-            exit_code: None,
-            error: None,
-            stdout: kept,
-            stderr: Vec::new(),
-            duration: attempt_started.elapsed(),
-            http: Some(Box::new(HttpAnswer {
-                status,
+            Request::Tls {
+                method,
+                uri,
                 headers,
-                method: self.method.to_string(),
-                url: self.url.clone(),
-            })),
-            interrupted: false,
+                body,
+            } => {
+                let mut request = http::Request::builder()
+                    .method(method.clone())
+                    .uri(uri.clone());
+                for (name, value) in headers {
+                    request = request.header(name, value);
+                }
+                let request = match request.body(&body[..]) {
+                    Ok(request) => request,
+                    Err(e) => {
+                        let error = format!("invalid request: {e}");
+                        return Tried::Done(self.failed(error, started));
+                    }
+                };
+                let response = match seat.agent(self.timeout, self.insecure).run(request) {
+                    Ok(response) => response,
+                    Err(e) => {
+                        return match not_listening(&e) {
+                            true => Tried::NotListening(e.to_string()),
+                            false => Tried::Done(self.failed(self.explain(&e), started)),
+                        }
+                    }
+                };
+                let (parts, body) = response.into_parts();
+                let headers: Vec<(String, String)> = parts
+                    .headers
+                    .iter()
+                    .map(|(name, value)| {
+                        (
+                            name.as_str().to_owned(),
+                            String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                        )
+                    })
+                    .collect();
+                let (kept, read) = read_kept(&mut body.into_reader(), self.keep);
+                (parts.status.as_u16(), headers, kept, read)
+            }
         };
-        finished.error = match read {
+        let error = match read {
             Err(e) => Some(self.explain_read(&e)),
             Ok(cut) if cut && self.keep == STDOUT_CAP => Some(format!(
                 "the answer's body is larger than {}: it cannot be passed to the caller",
                 units::Size(STDOUT_CAP as u64)
             )),
-            Ok(_) => judge(status, &parts.headers),
+            Ok(_) => judge(status, &headers),
         };
-        Tried::Done(finished)
+        Tried::Done(Finished {
+            exit_code: None,
+            error,
+            stdout: body,
+            stderr: Vec::new(),
+            duration: attempt_started.elapsed(),
+            http: Some(Box::new(HttpAnswer {
+                status,
+                headers,
+                method: self.method.clone(),
+                url: self.url.clone(),
+            })),
+            interrupted: false,
+        })
     }
 
     fn failed(&self, error: String, started: Instant) -> Finished {
@@ -481,7 +599,7 @@ fn not_listening(error: &ureq::Error) -> bool {
 }
 
 /// Why a complete answer fails the cycle, if it does: only a 2xx commits.
-fn judge(status: u16, headers: &http::HeaderMap) -> Option<String> {
+fn judge(status: u16, headers: &[(String, String)]) -> Option<String> {
     let reason = http::StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason())
@@ -491,8 +609,9 @@ fn judge(status: u16, headers: &http::HeaderMap) -> Option<String> {
         200..=299 => None,
         300..=399 => {
             let to = headers
-                .get(http::header::LOCATION)
-                .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned());
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case("location"))
+                .map(|(_, to)| to);
             Some(match to {
                 Some(to) => format!("redirect not followed: {status}{reason} to {to}"),
                 None => format!("redirect not followed: {status}{reason}"),
@@ -559,14 +678,12 @@ mod tests {
 
     #[test]
     fn only_a_2xx_commits() {
-        let none = http::HeaderMap::new();
-        assert_eq!(judge(204, &none), None);
+        assert_eq!(judge(204, &[]), None);
         assert_eq!(
-            judge(500, &none).as_deref(),
+            judge(500, &[]).as_deref(),
             Some("the target answered 500 Internal Server Error")
         );
-        let mut to = http::HeaderMap::new();
-        to.insert(http::header::LOCATION, "/h".parse().unwrap());
+        let to = [("location".to_owned(), "/h".to_owned())];
         assert_eq!(
             judge(302, &to).as_deref(),
             Some("redirect not followed: 302 Found to /h")

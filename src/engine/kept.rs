@@ -17,8 +17,7 @@
 //! TLS is ureq's, over this transport.
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::os::fd::AsRawFd;
+use std::net::TcpStream;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -28,12 +27,10 @@ use ureq::unversioned::transport::{
 };
 use ureq::{Error, Timeout};
 
+use super::http1::{self, timed_out};
+
 /// What is held back at most before it is written.
 const FLUSH_AT: usize = 64 << 10;
-
-/// A socket timeout is the time left before the deadline, rounded up to
-/// this: the deadline may be overrun by as much.
-const TIMEOUT_STEP: Duration = Duration::from_millis(10);
 
 /// Opens the TCP connection (ureq's `TcpConnector`, with [`Kept`] as its
 /// transport).
@@ -55,7 +52,10 @@ impl<In: Transport> Connector<In> for KeptConnector {
             .timeout
             .not_zero()
             .map(|left| Instant::now() + *left);
-        let stream = connect(&details.addrs, deadline, details.timeout.reason)?;
+        let stream = http1::connect(&details.addrs, deadline).map_err(|e| match e.kind() {
+            io::ErrorKind::TimedOut => Error::Timeout(Timeout::Connect),
+            _ => Error::Io(e),
+        })?;
         if details.config.no_delay() {
             stream.set_nodelay(true)?;
         }
@@ -72,45 +72,6 @@ impl<In: Transport> Connector<In> for KeptConnector {
     }
 }
 
-/// The first address that answers; else the last address's error.
-fn connect(
-    addrs: &[SocketAddr],
-    deadline: Option<Instant>,
-    reason: Timeout,
-) -> Result<TcpStream, Error> {
-    let mut last = None;
-    for addr in addrs {
-        let tried = match deadline {
-            Some(deadline) => {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return Err(Error::Timeout(reason));
-                }
-                TcpStream::connect_timeout(addr, left)
-            }
-            None => TcpStream::connect(addr),
-        };
-        match tried {
-            Ok(stream) => return Ok(stream),
-            Err(e) if timed_out(&e) => last = Some(Error::Timeout(Timeout::Connect)),
-            Err(e) => last = Some(Error::Io(e)),
-        }
-    }
-    Err(last.unwrap_or_else(|| {
-        Error::Io(io::Error::new(
-            io::ErrorKind::ConnectionRefused,
-            "Connection refused",
-        ))
-    }))
-}
-
-fn timed_out(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
-    )
-}
-
 /// A TCP connection to the target.
 #[derive(Debug)]
 pub(super) struct Kept {
@@ -124,14 +85,9 @@ pub(super) struct Kept {
 }
 
 /// The socket timeout for `timeout`: the time left, rounded up to
-/// [`TIMEOUT_STEP`], or none.
+/// [`http1::TIMEOUT_STEP`], or none.
 fn stepped(timeout: &NextTimeout) -> Option<Duration> {
-    let left = *timeout.not_zero()?;
-    let step = TIMEOUT_STEP.as_nanos();
-    let rounded = left.as_nanos().div_ceil(step).saturating_mul(step);
-    Some(Duration::from_nanos(
-        u64::try_from(rounded).unwrap_or(u64::MAX),
-    ))
+    timeout.not_zero().map(|left| http1::stepped(*left))
 }
 
 impl Kept {
@@ -205,28 +161,9 @@ impl Transport for Kept {
     }
 
     fn is_open(&mut self) -> bool {
-        if !self.held.is_empty() {
-            return false;
-        }
-        let mut byte = 0u8;
-        // SAFETY: `byte` is a valid, writable buffer of length 1 for the
-        // whole call, and the descriptor is the stream's own, open while
-        // `self.stream` lives.
-        let peeked = unsafe {
-            libc::recv(
-                self.stream.as_raw_fd(),
-                std::ptr::addr_of_mut!(byte).cast(),
-                1,
-                libc::MSG_PEEK | libc::MSG_DONTWAIT,
-            )
-        };
         // Nothing to read is the only state fit for the next request: a
-        // byte means an answer ran past its end, 0 that the target closed,
-        // any other error a broken connection.
-        peeked < 0 && {
-            let e = io::Error::last_os_error();
-            e.kind() == io::ErrorKind::WouldBlock
-        }
+        // byte means an answer ran past its end, 0 that the target closed.
+        self.held.is_empty() && http1::idle(&self.stream)
     }
 }
 
@@ -320,7 +257,10 @@ mod tests {
             Some(thirty)
         );
         assert_eq!(stepped(&left(thirty)), Some(thirty));
-        assert_eq!(stepped(&left(Duration::from_millis(3))), Some(TIMEOUT_STEP));
+        assert_eq!(
+            stepped(&left(Duration::from_millis(3))),
+            Some(http1::TIMEOUT_STEP)
+        );
         assert_eq!(stepped(&NextTimeout::default()), None);
     }
 }

@@ -7,6 +7,7 @@ mod answer;
 mod chain;
 mod command;
 mod deliver;
+mod http1;
 mod kept;
 mod scheduler;
 mod spawn;
@@ -39,7 +40,7 @@ const CHECKPOINTS_ASIDE_FROM: u64 = 100;
 /// Events an execution has out of the queue at most: the one whose action
 /// runs and those taken ahead. A crash re-runs at most this many delivered
 /// or run events whose outcome was not recorded yet (docs/reliability.md).
-pub(crate) const WINDOW: u64 = 32;
+pub(crate) const WINDOW: u64 = 64;
 
 /// How long a run waits, after a cycle ended, for more cycles to end and be
 /// recorded in the same transaction.
