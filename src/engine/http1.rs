@@ -212,11 +212,7 @@ impl Connection {
     }
 
     fn write_all(&mut self, bytes: &[u8], deadline: Instant) -> io::Result<()> {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(io::ErrorKind::TimedOut.into());
-        }
-        let wanted = Some(stepped(left));
+        let wanted = Some(socket_timeout(deadline)?);
         if wanted != self.write_timeout {
             self.stream.set_write_timeout(wanted)?;
             self.write_timeout = wanted;
@@ -238,11 +234,7 @@ impl Connection {
             }
         }
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(io::ErrorKind::TimedOut.into());
-            }
-            let wanted = Some(stepped(left));
+            let wanted = Some(socket_timeout(deadline)?);
             if wanted != self.read_timeout {
                 self.stream.set_read_timeout(wanted)?;
                 self.read_timeout = wanted;
@@ -339,6 +331,16 @@ impl Connection {
             }
         }
     }
+}
+
+/// The socket timeout that ends at `deadline` ([`stepped`]); `TimedOut`
+/// past it.
+fn socket_timeout(deadline: Instant) -> io::Result<Duration> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Err(io::ErrorKind::TimedOut.into());
+    }
+    Ok(stepped(left))
 }
 
 /// A socket timeout reads as `WouldBlock` on Unix: said as what it is.
