@@ -221,13 +221,17 @@ pub(super) fn prepare(delivery: Delivery<'_>) -> Result<Ready, Finished> {
             if let Some(auth) = &auth {
                 headers.push(("Authorization", auth));
             }
-            let target = uri.path_and_query().map_or("/", |p| p.as_str());
+            // `path()` is `/` for an empty path (`http://localhost:3000?x=1`).
+            let target = match uri.query() {
+                Some(query) => format!("{}?{query}", uri.path()),
+                None => uri.path().to_owned(),
+            };
             Request::Plain(http1::Request {
                 host: uri.host().unwrap_or_default().to_owned(),
                 port: uri.port_u16().unwrap_or(80),
                 bytes: http1::render(&http1::Parts {
                     method,
-                    target,
+                    target: &target,
                     host: &host_header(&uri),
                     headers: &headers,
                     body: &delivery.body,
@@ -674,6 +678,56 @@ mod tests {
         assert!(failed.is_err());
         lookup("http://nowhere:1").unwrap();
         assert_eq!(asked.get(), 3, "a failure is not kept");
+    }
+
+    /// The request line and `Host` an `http://` target gets, as ureq
+    /// would have sent them, and the URL's credentials as basic auth.
+    #[test]
+    fn a_plain_request_names_its_target_as_the_url_does() {
+        let forward = |url: &str| Forward {
+            url: url.to_owned(),
+            headers: vec![],
+            timeout: Forward::DEFAULT_TIMEOUT,
+            insecure: false,
+        };
+        let head = |url: &str, query: &str| {
+            let forward = forward(url);
+            let ready = prepare(Delivery {
+                forward: &forward,
+                event_id: 7,
+                attempt: 1,
+                method: "POST",
+                query,
+                headers: &[],
+                remote_addr: None,
+                body: b"{}".to_vec(),
+                answer: false,
+            })
+            .unwrap_or_else(|f| panic!("{:?}", f.error));
+            let Request::Plain(request) = ready.request else {
+                panic!("not plain")
+            };
+            let text = String::from_utf8(request.bytes).unwrap();
+            let head = text.split("\r\n\r\n").next().unwrap().to_owned();
+            (request.host, request.port, head)
+        };
+        let (host, port, text) = head("http://localhost:3000?src=hookq", "a=1");
+        assert_eq!((host.as_str(), port), ("localhost", 3000));
+        assert!(
+            text.starts_with("POST /?src=hookq&a=1 HTTP/1.1\r\nHost: localhost:3000\r\n"),
+            "{text}"
+        );
+        let (_, port, text) = head("http://u:p%40ss@[::1]/in", "");
+        assert_eq!(port, 80);
+        assert!(
+            text.starts_with("POST /in HTTP/1.1\r\nHost: [::1]\r\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\r\nAuthorization: Basic dTpwJTQwc3M=\r\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("\r\nContent-Length: 2"), "{text}");
     }
 
     #[test]
