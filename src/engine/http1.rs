@@ -399,19 +399,29 @@ pub(super) fn exchange(
     deadline: Instant,
     resolve: impl FnOnce(&str, u16) -> io::Result<Vec<SocketAddr>>,
 ) -> Result<Answer, Failure> {
-    let to = (request.host.clone(), request.port);
     let mut connection = match kept.take() {
-        Some(c) if c.to == to && c.start == c.end && idle(&c.stream) => c,
+        Some(c)
+            if c.to.0 == request.host
+                && c.to.1 == request.port
+                && c.start == c.end
+                && idle(&c.stream) =>
+        {
+            c
+        }
         _ => {
             let addrs = resolve(&request.host, request.port)
                 .map_err(|e| Failure::NotListening(format!("{}: {e}", request.host)))?;
             let stream = match connect(&addrs, Some(deadline)) {
                 Ok(stream) => stream,
-                Err(e) if timed_out(&e) => return Err(Failure::Io(io::ErrorKind::TimedOut.into())),
-                Err(e) => return Err(Failure::NotListening(e.to_string())),
+                // Refused: nothing listens on the port (yet). Anything else
+                // (unreachable, a timeout) is the cycle's failure.
+                Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                    return Err(Failure::NotListening(e.to_string()))
+                }
+                Err(e) => return Err(Failure::Io(e)),
             };
             stream.set_nodelay(true)?;
-            Connection::new(to, stream)
+            Connection::new((request.host.clone(), request.port), stream)
         }
     };
     connection.write_all(&request.bytes, deadline)?;
