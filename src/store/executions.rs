@@ -60,8 +60,8 @@ impl Ahead<'_> {
     /// engine's claim of a hook's head, inside the cycle's transaction):
     /// none if the lease was lost, else up to `take`, at least one if any
     /// waits, more only while their bodies stay under [`AHEAD_BYTES`].
-    /// Both engines keep this one window rule ([`Ahead::window_len`] for
-    /// a store that claims the window at once).
+    /// Both engines keep this one window rule (SQLite's `claim` reads the
+    /// next row of one query).
     pub(crate) fn claim_window(
         &self,
         lease_held: bool,
@@ -88,23 +88,6 @@ impl Ahead<'_> {
         self.take_from
             .filter(|_| lease_held && self.take > 0)
             .map(|hook_id| (hook_id, self.take))
-    }
-
-    /// How many events of a queue's head, whose bodies have these sizes
-    /// (oldest first), a window takes: the first, then more while the
-    /// bodies before them stay under [`AHEAD_BYTES`] (the rule of
-    /// [`Ahead::claim_window`]).
-    pub(crate) fn window_len(sizes: impl IntoIterator<Item = usize>) -> usize {
-        let mut bytes = 0;
-        let mut taken = 0;
-        for size in sizes {
-            if taken > 0 && bytes >= AHEAD_BYTES {
-                break;
-            }
-            bytes += size;
-            taken += 1;
-        }
-        taken
     }
 }
 
@@ -262,49 +245,48 @@ impl Operation {
 mod tests {
     use super::*;
 
-    /// A store that claims a window at once (SQLite) and one that claims
-    /// it event by event (PostgreSQL) take the same events.
+    /// A window takes the first event whatever its size, then more while
+    /// the bodies before stay under 4 MiB, up to `take` (both stores claim
+    /// through this one rule).
     #[test]
-    fn a_window_is_cut_the_same_whether_claimed_at_once_or_one_by_one() {
+    fn a_window_is_cut_at_four_mib_of_bodies_or_at_its_count() {
         const MIB: usize = 1 << 20;
-        let queues: [&[usize]; 6] = [
-            &[],
-            &[10; 40],
-            &[5 * MIB, 1],
-            &[3 * MIB, 2 * MIB, 1],
-            &[MIB, MIB, MIB, MIB - 1, 7, 8],
-            &[4 * MIB - 1, 0, 0],
+        // (bodies of the queue's head, take, taken)
+        let cases: [(&[usize], u64, usize); 10] = [
+            (&[], 32, 0),
+            (&[10; 40], 0, 0),
+            (&[10; 40], 1, 1),
+            (&[10; 40], 32, 32),
+            (&[5 * MIB, 1], 32, 1),
+            (&[3 * MIB, 2 * MIB, 1], 32, 2),
+            (&[MIB, MIB, MIB, MIB - 1, 7, 8], 32, 5),
+            (&[MIB, MIB, MIB, MIB - 1, 7, 8], 2, 2),
+            (&[4 * MIB - 1, 0, 0], 32, 3),
+            (&[4 * MIB, 0], 32, 1),
         ];
-        for sizes in queues {
-            for take in [0, 1, 2, 32] {
-                let ahead = Ahead {
-                    release: &[],
-                    take_from: Some(1),
-                    take,
-                };
-                let mut queue = sizes.iter().enumerate();
-                let one_by_one = ahead
-                    .claim_window(true, |_| {
-                        Ok(queue.next().map(|(id, size)| ClaimedEvent {
-                            id: id as i64,
-                            received_at: 0,
-                            method: "POST".into(),
-                            query: String::new(),
-                            headers: Vec::new(),
-                            content_type: None,
-                            remote_addr: None,
-                            attempt: 1,
-                            body: Some(vec![0; *size]),
-                        }))
-                    })
-                    .unwrap()
-                    .len();
-                let at_once = match ahead.wanted(true) {
-                    Some((_, take)) => Ahead::window_len(sizes.iter().copied().take(take as usize)),
-                    None => 0,
-                };
-                assert_eq!(at_once, one_by_one, "{sizes:?}, take {take}");
-            }
+        for (sizes, take, expected) in cases {
+            let ahead = Ahead {
+                release: &[],
+                take_from: Some(1),
+                take,
+            };
+            let mut queue = sizes.iter().enumerate();
+            let taken = ahead
+                .claim_window(true, |_| {
+                    Ok(queue.next().map(|(id, size)| ClaimedEvent {
+                        id: id as i64,
+                        received_at: 0,
+                        method: "POST".into(),
+                        query: String::new(),
+                        headers: Vec::new(),
+                        content_type: None,
+                        remote_addr: None,
+                        attempt: 1,
+                        body: Some(vec![0; *size]),
+                    }))
+                })
+                .unwrap();
+            assert_eq!(taken.len(), expected, "{sizes:?}, take {take}");
         }
         let lost = Ahead {
             release: &[],

@@ -437,13 +437,15 @@ fn start_execution(
 }
 
 /// The oldest queued events of a hook, up to `take` and as many as
-/// [`Ahead::window_len`] allows, marked `running` with one more attempt,
+/// [`Ahead::claim_window`] allows, marked `running` with one more attempt,
 /// with their bodies. An attempt counts from the moment the event is
 /// taken, ahead of its command: after a crash, an event taken ahead may
 /// show an attempt that never ran, never the reverse (a command can trust
-/// `HOOKQ_ATTEMPT` = 1 to mean a first run). Read with one statement and marked with another,
-/// whatever their number: a window costs two statements and its bodies'
-/// reads, not a claim per event (docs/benchmarks.md, "Forwarding drain").
+/// `HOOKQ_ATTEMPT` = 1 to mean a first run). Read with one statement, each
+/// row with its body as the window rule asks for it (the row past the
+/// window is never read), and marked with another, whatever their number:
+/// a window costs two statements, not a claim per event
+/// (docs/benchmarks.md, "Forwarding drain").
 fn claim_heads(
     tx: &rusqlite::Transaction<'_>,
     hook_id: i64,
@@ -452,37 +454,40 @@ fn claim_heads(
     if take == 0 {
         return Ok(Vec::new());
     }
-    // `length` of a blob reads no overflow page: the window is cut before
-    // any body is read.
-    let mut heads = tx
-        .prepare_cached(
-            "SELECT e.id, e.received_at, e.method, e.query, e.headers, e.content_type,
-                    e.attempts + 1, e.remote_addr, coalesce(length(p.body), 0)
-             FROM events e LEFT JOIN payloads p ON p.event_id = e.id
-             WHERE e.hook_id = ?1 AND e.state = 'queued'
-             ORDER BY e.id",
-        )?
-        .query_map(params![hook_id], |row| {
-            let event = ClaimedEvent {
-                id: row.get(0)?,
-                received_at: row.get(1)?,
-                method: row.get(2)?,
-                query: row.get(3)?,
-                headers: json_column(row, 4)?,
-                content_type: row.get(5)?,
-                attempt: row.get(6)?,
-                remote_addr: row.get(7)?,
-                body: None,
-            };
-            Ok((event, row.get::<_, i64>(8)? as usize))
-        })?
-        // Not a bound LIMIT: SQLite plans with its value, and would
-        // prepare the statement again for every other count. The rows are
-        // read as they are asked for.
-        .take(usize::try_from(take).unwrap_or(usize::MAX))
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    heads.truncate(Ahead::window_len(heads.iter().map(|(_, size)| *size)));
-    let Some((last, _)) = heads.last() else {
+    let mut heads = tx.prepare_cached(
+        "SELECT e.id, e.received_at, e.method, e.query, e.headers, e.content_type,
+                e.attempts + 1, e.remote_addr, p.body
+         FROM events e LEFT JOIN payloads p ON p.event_id = e.id
+         WHERE e.hook_id = ?1 AND e.state = 'queued'
+         ORDER BY e.id",
+    )?;
+    // Not a bound LIMIT: SQLite plans with its value, and would prepare the
+    // statement again for every other count. The rows are read as the
+    // window asks for them.
+    let mut rows = heads.query(params![hook_id])?;
+    let window = Ahead {
+        release: &[],
+        take_from: Some(hook_id),
+        take,
+    };
+    let taken = window.claim_window(true, |_| {
+        let Some(row) = rows.next()? else {
+            return Ok(None);
+        };
+        Ok(Some(ClaimedEvent {
+            id: row.get(0)?,
+            received_at: row.get(1)?,
+            method: row.get(2)?,
+            query: row.get(3)?,
+            headers: json_column(row, 4)?,
+            content_type: row.get(5)?,
+            attempt: row.get(6)?,
+            remote_addr: row.get(7)?,
+            body: row.get(8)?,
+        }))
+    })?;
+    drop(rows);
+    let Some(last) = taken.last() else {
         return Ok(Vec::new());
     };
     // The same events: the oldest queued ones up to the last read, in the
@@ -494,16 +499,10 @@ fn claim_heads(
         )?
         .execute(params![hook_id, last.id])?;
     anyhow::ensure!(
-        marked == heads.len(),
+        marked == taken.len(),
         "the queue of hook {hook_id} changed while its head was taken"
     );
-    heads
-        .into_iter()
-        .map(|(mut event, _)| {
-            event.body = payload(tx, event.id)?;
-            Ok(event)
-        })
-        .collect()
+    Ok(taken)
 }
 
 pub(super) fn payload(conn: &rusqlite::Connection, event_id: i64) -> Result<Option<Vec<u8>>> {
